@@ -1,0 +1,65 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set themselves up, idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1
+PORT ?= 8050
+ATLAS ?= atlas
+WORKERS ?= 2
+# The setup stamp changes whenever the lock or the project metadata changes.
+LOCK_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(LOCK_HASH)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser atlas run serve test lint unit bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/uv || $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Debian's Chromium for the browser tests and PNG export; installed only when missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "Chromium installeren / installing Chromium (Debian packages chromium, chromium-driver)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	fi
+
+atlas: setup
+	$(VENV)/bin/buurtdekking build --out $(ATLAS)
+
+# Production serving (gunicorn, compressed responses) of the freshly built atlas.
+run: atlas
+	@echo "buurtdekking: http://$(HOST):$(PORT)"
+	BUURTDEKKING_ATLAS=$(ATLAS) $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	  --access-logfile - dashboard.wsgi:server
+
+serve: setup
+	$(VENV)/bin/buurtdekking serve --atlas $(ATLAS) --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check geodata etl dashboard tests bench
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(VENV)/bin/pytest -m "not browser"
+
+test: setup browser lint
+	$(VENV)/bin/pytest
+
+bench: setup browser
+	$(VENV)/bin/python -m bench
+
+# Re-resolve the pinned dependency set after changing pyproject.toml.
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock
+
+clean:
+	rm -rf $(VENV) $(ATLAS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The buurtdekking Dash app: reads the atlas, never rewrites it."""

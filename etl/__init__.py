@@ -1,0 +1,1 @@
+"""The buurtdekking pipeline: validated inputs → joins → metrics → atlas on disk."""

@@ -1,0 +1,136 @@
+"""The atlas on disk: one GeoPackage with all layers (EPSG:28992) plus manifest.json, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geodata.errors import InputError
+from geodata.io import read_layer, write_gpkg_atomic
+
+ATLAS_FILE = "atlas.gpkg"
+MANIFEST_FILE = "manifest.json"
+FORMAT = "buurtdekking-atlas"
+FORMAT_VERSION = 1
+PACKAGES = (
+    "buurtdekking", "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "scipy",
+    "libpysal", "esda", "access", "mapclassify", "dash", "plotly",
+)
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """All layers of one build (name → frame) and the manifest that describes them."""
+
+    layers: Mapping[str, pd.DataFrame]
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.layers[name]
+
+    def with_layers(self, **layers: pd.DataFrame) -> Atlas:
+        return Atlas({**self.layers, **layers}, self.manifest)
+
+    def with_manifest(self, **entries: Any) -> Atlas:
+        return Atlas(self.layers, {**self.manifest, **entries})
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_record(kind: str, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """What the manifest says of one input file: enough to know later exactly what was read."""
+    p = Path(path)
+    return {"kind": kind, "path": str(p.resolve()), "name": p.name, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def layer_summary(frame: pd.DataFrame) -> dict[str, Any]:
+    summary: dict[str, Any] = {"rows": len(frame), "columns": [c for c in frame.columns if c != "geometry"]}
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        summary["crs"] = f"EPSG:{frame.crs.to_epsg()}"
+        summary["geometry_type"] = sorted(set(frame.geom_type.dropna()))
+    return summary
+
+
+def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str]) -> Path:
+    """Write atlas.gpkg then manifest.json, each via a temporary file and a rename.
+
+    If anything fails before the renames, the previous atlas stays as it was.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    gpkg = out / ATLAS_FILE
+    staged = out / f".staged-{os.getpid()}-{ATLAS_FILE}"
+    try:
+        write_gpkg_atomic(atlas.layers, staged)
+        manifest = {
+            **atlas.manifest,
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "layers": {name: layer_summary(frame) for name, frame in atlas.layers.items()},
+            "atlas_sha256": sha256_file(staged),
+        }
+        fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=out)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=2, default=str)
+        os.replace(staged, gpkg)
+        os.replace(tmp_manifest, out / MANIFEST_FILE)
+    finally:
+        if staged.exists():
+            staged.unlink()
+    return gpkg
+
+
+def read_manifest(atlas_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    path = Path(atlas_dir) / MANIFEST_FILE
+    if not path.is_file():
+        raise InputError.single(
+            "ATLAS_MISSING",
+            f"Geen atlas in '{atlas_dir}'. Bouw er een met 'buurtdekking build' (of 'make run').",
+            f"No atlas in '{atlas_dir}'. Build one with 'buurtdekking build' (or 'make run').",
+            file=path,
+        )
+    with path.open(encoding="utf-8") as fh:
+        manifest: dict[str, Any] = json.load(fh)
+    if manifest.get("format") != FORMAT:
+        raise InputError.single(
+            "ATLAS_FORMAT",
+            f"'{path}' is geen buurtdekking-atlas.",
+            f"'{path}' is not a buurtdekking atlas.",
+            file=path,
+        )
+    return manifest
+
+
+def read_atlas(atlas_dir: str | os.PathLike[str], *, layers: list[str] | None = None) -> Atlas:
+    """Read the manifest and the requested layers (all by default)."""
+    manifest = read_manifest(atlas_dir)
+    gpkg = Path(atlas_dir) / ATLAS_FILE
+    names = layers or [str(n) for n, _ in pyogrio.list_layers(gpkg)]
+    return Atlas({name: read_layer(gpkg, name) for name in names}, manifest)

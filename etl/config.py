@@ -1,0 +1,37 @@
+"""Where things are: the data directory, the default Utrecht inputs and the atlas directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV = "BUURTDEKKING_DATA"
+ATLAS_ENV = "BUURTDEKKING_ATLAS"
+DEFAULT_GEMEENTE = "GM0344"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Relative to the data directory (see ../shared/data/SOURCES.md for what each file is).
+DEFAULT_BOUNDARIES = Path("cbs/utrecht_buurten_wijken_2024.gpkg")
+DEFAULT_STATISTICS = Path("cbs/utrecht_kwb_2024_cbs_original.csv")
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--data-dir, else $BUURTDEKKING_DATA, else ../shared/data beside the working directory or the repo."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    for base in (Path.cwd(), REPO_ROOT):
+        candidate = base.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return REPO_ROOT.parent / "shared" / "data"
+
+
+def atlas_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--atlas/--out, else $BUURTDEKKING_ATLAS, else ./atlas."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ATLAS_ENV):
+        return Path(os.environ[ATLAS_ENV])
+    return Path.cwd() / "atlas"

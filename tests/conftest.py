@@ -1,0 +1,207 @@
+"""Shared fixtures: tiny synthetic grids, the real-data atlas, a served app and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from etl import config
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = os.environ.get("BUURTDEKKING_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+# ---------------------------------------------------------------- synthetic data
+
+
+def grid_buurten(n: int = 3, size: float = 100.0, *, origin: tuple[float, float] = (136000.0, 455000.0)) -> gpd.GeoDataFrame:
+    """An n×n grid of square buurten of ``size`` metres in RD New, canonical schema, one gemeente GM9999.
+
+    Row-major from the south-west: buurt i (0-based) is column i % n, row i // n; codes BU99990{w}{b}
+    where the wijk is the row (01, 02, 03) and the buurt number is the column + 1.
+    """
+    x0, y0 = origin
+    rows = []
+    for r in range(n):
+        for c in range(n):
+            code = f"BU9999{r + 1:02d}{c + 1:02d}"
+            rows.append(
+                {
+                    "buurtcode": code,
+                    "buurtnaam": f"Buurt r{r + 1}c{c + 1}",
+                    "wijkcode": code.replace("BU", "WK")[:8],
+                    "wijknaam": f"Wijk {r + 1}",
+                    "gemeentecode": "GM9999",
+                    "gemeentenaam": "Teststad",
+                    "water": False,
+                    "geometry": box(x0 + c * size, y0 + r * size, x0 + (c + 1) * size, y0 + (r + 1) * size),
+                }
+            )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=config_rd())
+
+
+def config_rd() -> str:
+    return "EPSG:28992"
+
+
+@pytest.fixture
+def gdf_grid() -> gpd.GeoDataFrame:
+    return grid_buurten()
+
+
+# ---------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    root = config.data_dir()
+    if not (root / config.DEFAULT_BOUNDARIES).exists():
+        pytest.fail(f"real data not found in {root}; set BUURTDEKKING_DATA")
+    return root
+
+
+@pytest.fixture(scope="session")
+def default_atlas(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """The default Utrecht atlas, built once per test session from the data directory."""
+    from etl.pipeline import BuildOptions, run_build
+
+    out = tmp_path_factory.mktemp("atlas")
+    run_build(BuildOptions(data_dir=data_dir, progress=False), out)
+    return out
+
+
+# ---------------------------------------------------------------- served app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.25)
+    raise RuntimeError(f"server at {url} did not come up: {last}")
+
+
+class ServedApp:
+    """A `buurtdekking serve` subprocess on a free port; stopped when the fixture ends."""
+
+    def __init__(self, atlas: Path, *, env: dict[str, str] | None = None, gunicorn: bool = False) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = ARTIFACTS / f"server-{self.port}.log"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        full_env = {**os.environ, **(env or {}), "BUURTDEKKING_ATLAS": str(atlas)}
+        if gunicorn:
+            cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "dashboard.wsgi:server"]
+        else:
+            cmd = [sys.executable, "-m", "etl.cli", "serve", "--atlas", str(atlas), "--port", str(self.port)]
+        self._fh = self.log.open("w")
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=self._fh, stderr=subprocess.STDOUT)
+        try:
+            wait_for(self.url + "/")
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"app did not start; log:\n{self.log.read_text()}") from None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._fh.close()
+
+
+@pytest.fixture(scope="session")
+def served_app(default_atlas: Path) -> Iterator[ServedApp]:
+    app = ServedApp(default_atlas)
+    yield app
+    app.stop()
+
+
+# ---------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; `make browser` installs Debian's chromium")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageErrors:
+    """Console errors, uncaught exceptions and failed or off-site requests seen by one page."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.console: list[str] = []
+        self.exceptions: list[str] = []
+        self.failed: list[str] = []
+        self.offsite: list[str] = []
+
+    def all(self) -> list[str]:
+        return self.console + self.exceptions + self.failed + self.offsite
+
+
+@pytest.fixture
+def page(browser: object, served_app: ServedApp, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh page; the test fails if the page logged a console error or fetched anything off-site."""
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="nl-NL")  # type: ignore[attr-defined]
+    pg = context.new_page()
+    errors = PageErrors(served_app.url)
+    pg.on("console", lambda m: errors.console.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.exceptions.append(str(e)))
+    pg.on("requestfailed", lambda r: errors.failed.append(f"{r.url} {r.failure}"))
+    pg.on(
+        "request",
+        lambda r: errors.offsite.append(r.url)
+        if not r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+        else None,
+    )
+    pg.errors = errors  # type: ignore[attr-defined]
+    pg.base_url = served_app.url  # type: ignore[attr-defined]
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+    if not getattr(request.node, "allow_console_errors", False):
+        assert errors.all() == [], f"browser errors: {errors.all()}"
