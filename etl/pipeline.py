@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,7 +108,16 @@ def build_atlas(opts: BuildOptions) -> Atlas:
         "notes": notes,
     }
     atlas = Atlas({"buurten": gdf_buurten, "wijken": gdf_wijken}, manifest)
+    for label, add in STEPS:
+        with step(label, enabled=opts.progress):
+            atlas = add(atlas, opts)
     return atlas.with_manifest(build_seconds=round(time.perf_counter() - started, 3))
+
+
+# Later stages, in order. Each takes the atlas so far and returns a new one (layers and manifest
+# entries added); each reads its own options from BuildOptions. One line per stage.
+Step = Callable[[Atlas, BuildOptions], Atlas]
+STEPS: tuple[tuple[str, Step], ...] = ()
 
 
 def _wijk_youth_from_buurten(gdf_wijken: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
