@@ -57,6 +57,13 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 def input_record(kind: str, path: str | os.PathLike[str]) -> dict[str, Any]:
     """What the manifest says of one input file: enough to know later exactly what was read."""
     p = Path(path)
+    if not p.is_file():
+        raise InputError.single(
+            "FILE_NOT_FOUND",
+            f"Bestand '{p}' ({kind}) bestaat niet.",
+            f"File '{p}' ({kind}) does not exist.",
+            file=p,
+        )
     return {"kind": kind, "path": str(p.resolve()), "name": p.name, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
 
 

@@ -30,13 +30,15 @@ def normalise_code(value: object, level: Level) -> str | None:
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     prefix, n_digits = PREFIX[level], DIGITS[level]
-    if text.startswith(prefix):
+    had_prefix = text.startswith(prefix)
+    if had_prefix:
         text = text[len(prefix) :]
     elif text[:2].isalpha():
         return None  # another level's prefix: BU given where WK expected is not ours to guess
     if not text.isdigit():
         return None
-    if len(text) == n_digits - 1:
+    # Only a bare number can have lost its leading zero to Excel; 'BU0344011' is a typo, not ours to fix.
+    if len(text) == n_digits - 1 and not had_prefix:
         text = "0" + text
     if len(text) != n_digits:
         return None
