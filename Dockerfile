@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1.7
+# Multi-stage build: dependencies → tests (must pass) → slim runtime serving the atlas with gunicorn.
+# Build with the data directory as a named context (it is never copied into the repository):
+#   docker build --build-context data=../shared/data -t buurtdekking .
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---------------------------------------------------------------- runtime dependencies
+FROM ${PYTHON_IMAGE} AS deps
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 VIRTUAL_ENV=/opt/venv
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir "uv==0.13.9"
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+# The lock holds runtime and dev packages; the runtime image takes them all so that it is exactly
+# what the tests ran against.
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r requirements.lock
+
+# ---------------------------------------------------------------- tests (the image only builds when they pass)
+FROM deps AS test
+# Chromium for the browser tests and PNG export; make for the project's own targets.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver make \
+ && rm -rf /var/lib/apt/lists/*
+COPY . /app
+COPY --from=data . /data
+ENV BUURTDEKKING_DATA=/data
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -e . \
+ && /opt/venv/bin/ruff check geodata etl dashboard tests bench \
+ && /opt/venv/bin/mypy \
+ && /opt/venv/bin/pytest -q \
+ && /opt/venv/bin/buurtdekking build --out /app/atlas --quiet \
+ && touch /app/.tests-passed
+
+# ---------------------------------------------------------------- runtime
+FROM ${PYTHON_IMAGE} AS runtime
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home /app buurtdekking
+ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 \
+    BUURTDEKKING_ATLAS=/app/atlas
+COPY --from=deps /opt/venv /opt/venv
+WORKDIR /app
+COPY --chown=buurtdekking pyproject.toml README.md ./
+COPY --chown=buurtdekking geodata ./geodata
+COPY --chown=buurtdekking etl ./etl
+COPY --chown=buurtdekking dashboard ./dashboard
+COPY --chown=buurtdekking assets ./assets
+# Editable, so the package finds /app/assets (the Dash assets folder lives beside the packages).
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps --no-cache -e . \
+ && rm -f /opt/venv/bin/uv
+# The atlas built (and tested) in the test stage; the marker file makes this stage depend on the tests.
+COPY --from=test --chown=buurtdekking /app/.tests-passed /app/.tests-passed
+COPY --from=test --chown=buurtdekking /app/atlas /app/atlas
+USER buurtdekking
+EXPOSE 8050
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8050/', timeout=4)"
+CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:8050", "--access-logfile", "-", "dashboard.wsgi:server"]
