@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -146,4 +147,9 @@ def run_build(opts: BuildOptions, out_dir: Path) -> Path:
     atlas = build_atlas(opts)
     with step(f"Atlas schrijven / writing atlas ({out_dir})", enabled=opts.progress):
         atlas = atlas.with_manifest(build_seconds=round(time.perf_counter() - started, 3))
-        return write_atlas(atlas, out_dir)
+        path = write_atlas(atlas, out_dir)
+    if opts.progress:
+        # Repaired geometries, unmatched codes and the like: worth a look, not worth failing the build.
+        for note in atlas.manifest.get("notes", []):
+            print(f"  let op / note: {note}", file=sys.stderr)
+    return path
