@@ -35,15 +35,20 @@ class Atlas:
 
     layers: Mapping[str, pd.DataFrame]
     manifest: Mapping[str, Any] = field(default_factory=dict)
+    # Extra files written beside the GeoPackage (e.g. the what-if travel cache), name → content.
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.layers[name]
 
     def with_layers(self, **layers: pd.DataFrame) -> Atlas:
-        return Atlas({**self.layers, **layers}, self.manifest)
+        return Atlas({**self.layers, **layers}, self.manifest, self.files)
 
     def with_manifest(self, **entries: Any) -> Atlas:
-        return Atlas(self.layers, {**self.manifest, **entries})
+        return Atlas(self.layers, {**self.manifest, **entries}, self.files)
+
+    def with_files(self, **files: bytes) -> Atlas:
+        return Atlas(self.layers, self.manifest, {**self.files, **files})
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -94,8 +99,11 @@ def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     gpkg = out / ATLAS_FILE
     staged = out / f".staged-{os.getpid()}-{ATLAS_FILE}"
+    staged_files = {name: out / f".staged-{os.getpid()}-{name}" for name in atlas.files}
     try:
         write_gpkg_atomic(atlas.layers, staged)
+        for name, content in atlas.files.items():
+            staged_files[name].write_bytes(content)
         manifest = {
             **atlas.manifest,
             "format": FORMAT,
@@ -103,14 +111,22 @@ def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str]) -> Path:
             "layers": {name: layer_summary(frame) for name, frame in atlas.layers.items()},
             "atlas_sha256": sha256_file(staged),
         }
+        if atlas.files:
+            manifest["files"] = {
+                name: {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+                for name, content in atlas.files.items()
+            }
         fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=out)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2, default=str)
         os.replace(staged, gpkg)
+        for name, path in staged_files.items():
+            os.replace(path, out / name)
         os.replace(tmp_manifest, out / MANIFEST_FILE)
     finally:
-        if staged.exists():
-            staged.unlink()
+        for path in (staged, *staged_files.values()):
+            if path.exists():
+                path.unlink()
     return gpkg
 
 
