@@ -12,6 +12,7 @@ from dashboard.classify import Classes
 from dashboard.data import AtlasView
 from dashboard.i18n import Lang, format_number, t
 from dashboard.indicators import DIVERGING, NO_DATA_COLOUR, SEQUENTIAL, Indicator
+from dashboard.mapstyle import map_style
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
@@ -43,19 +44,9 @@ def _discrete_colorscale(colours: list[str]) -> list[list[object]]:
 
 
 def map_layout(view: AtlasView) -> dict[str, object]:
-    """White background map; optional raster tiles when an operator configures a tile URL."""
-    layers = []
-    url = os.environ.get(TILE_URL_ENV)
-    if url:
-        layers.append(
-            {
-                "sourcetype": "raster",
-                "source": [url],
-                "below": "traces",
-                "sourceattribution": os.environ.get(TILE_ATTRIBUTION_ENV, ""),
-            }
-        )
-    return {"style": "white-bg", "center": view.center, "zoom": view.zoom, "layers": layers}
+    """White background map, or the operator's raster tiles; map text uses the glyphs in our own assets."""
+    style = map_style(tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, ""))
+    return {"style": style, "center": view.center, "zoom": view.zoom}
 
 
 def choropleth_figure(
