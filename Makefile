@@ -13,7 +13,7 @@ LOCK_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser atlas run serve test lint unit bench lock clean
+.PHONY: setup browser gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,25 @@ browser:
 	  echo "Chromium installeren / installing Chromium (Debian packages chromium, chromium-driver)"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	fi
+
+# PDOK's geopackage-validator for the export tests, in its own environment: its GDAL binding must match the
+# system libgdal, so it is Debian's python3-gdal (seen through --system-site-packages) and everything else is
+# hash-locked in tests/requirements-gpkg-validator.lock. Debian packages are installed only when missing.
+GPKG_VENV ?= .venv-gpkg
+GPKG_LOCK := tests/requirements-gpkg-validator.lock
+GPKG_STAMP := $(GPKG_VENV)/.installed-$(shell sha256sum $(GPKG_LOCK) | cut -c1-16)
+gpkg-validator: $(GPKG_STAMP)
+
+$(GPKG_STAMP): $(GPKG_LOCK)
+	@if ! /usr/bin/python3 -c "import osgeo.gdal, ensurepip" 2>/dev/null; then \
+	  echo "GDAL installeren / installing GDAL (Debian packages gdal-bin, python3-gdal, python3-venv)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gdal-bin python3-gdal python3-venv; \
+	fi
+	@rm -rf $(GPKG_VENV)
+	/usr/bin/python3 -m venv --system-site-packages $(GPKG_VENV)
+	$(GPKG_VENV)/bin/pip install -q --no-deps --require-hashes -r $(GPKG_LOCK)
+	$(GPKG_VENV)/bin/geopackage-validator show-validations >/dev/null
+	@touch $@
 
 atlas: setup
 	$(VENV)/bin/buurtdekking build --out $(ATLAS)
@@ -51,7 +70,7 @@ lint: setup
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"
 
-test: setup browser lint
+test: setup browser gpkg-validator lint
 	$(VENV)/bin/pytest
 
 bench: setup browser
@@ -61,5 +80,9 @@ bench: setup browser
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock
 
+lock-gpkg:
+	$(VENV)/bin/uv pip compile tests/requirements-gpkg-validator.in --override tests/requirements-gpkg-validator.override \
+	  --python-version 3.11 --generate-hashes -q -o $(GPKG_LOCK)
+
 clean:
-	rm -rf $(VENV) $(ATLAS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(GPKG_VENV) $(ATLAS) .pytest_cache .mypy_cache .ruff_cache

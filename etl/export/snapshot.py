@@ -1,0 +1,166 @@
+"""What one export shows: the protected table of a view, its map geometry, legend and lineage (pure data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata.errors import InputError
+
+Level = Literal["gemeente", "wijk", "buurt"]
+FORMATS = ("pdf", "png", "xlsx", "csv", "gpkg")
+# Status of one value, as the dashboard's value frame has it.
+OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
+UNIT_COLUMNS = ("code", "naam", "waarde", "weergave", "status", "kleur")
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of the legend: its colour and what it means (a class range, a category, 'beschermd')."""
+
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an export writer needs, already protected; writers only lay it out.
+
+    ``units`` holds the units the view shows (buurten or wijken of the area, EPSG:28992) with columns
+    ``code, naam, waarde, weergave, status, kleur`` (and ``wijkcode, wijknaam`` for buurten): ``waarde`` is
+    the value after small-count protection (NaN where suppressed or missing), ``weergave`` the text a
+    user sees (``<5`` where suppressed), ``kleur`` the map colour.
+    """
+
+    area_code: str
+    area_name: str
+    area_level: Level
+    unit_level: Literal["buurt", "wijk"]
+    indicator_key: str
+    indicator_label: str
+    units: gpd.GeoDataFrame
+    legend: tuple[LegendEntry, ...]
+    legend_title: str = ""
+    indicator_unit: str = ""
+    kind: Literal["number", "category"] = "number"
+    decimals: int = 0
+    protection: Literal["none", "count", "rate"] = "none"
+    context: gpd.GeoDataFrame | None = None  # outlines drawn over the units (wijken), columns code, naam
+    teams: gpd.GeoDataFrame | None = None  # points: naam, organisatie, soort
+    highlight: str = ""  # the code of a selected unit, outlined on the map
+    key_figures: tuple[tuple[str, str], ...] = ()
+    method: str = ""
+    parameters: tuple[tuple[str, str], ...] = ()
+    boundary_year: str = ""
+    data_date: str = ""
+    protection_note: str = ""
+    permalink: str = ""
+    is_demo: bool = False
+    lineage: tuple[tuple[str, str], ...] = ()
+    attribution: str = "Bron: CBS / Kadaster, Wijk- en buurtkaart (CC BY 4.0)."
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    threshold: int = 5
+
+    def __post_init__(self) -> None:
+        missing = [c for c in UNIT_COLUMNS if c not in self.units.columns]
+        if missing:
+            raise ValueError(f"snapshot units lack columns {missing}")
+        if self.units.crs is None or self.units.crs.to_epsg() != 28992:
+            raise ValueError("snapshot units must be in EPSG:28992 (RD New)")
+
+    @property
+    def title(self) -> str:
+        return f"{self.indicator_label} — {self.area_name} ({self.area_code})"
+
+    @property
+    def period(self) -> str:
+        return dict(self.parameters).get("Periode", "")
+
+
+def check_snapshot_protected(snapshot: Snapshot) -> None:
+    """Refuse to write a count indicator that still shows a value from 1 to threshold - 1.
+
+    The values were protected when the snapshot was built (etl.protect); this is the last guard
+    before bytes leave the server, so a bug upstream fails loudly instead of leaking.
+    """
+    if snapshot.protection != "count":
+        return
+    from etl.protect import check_protected
+
+    check_protected(pd.DataFrame({"waarde": snapshot.units["waarde"]}), count_columns=["waarde"], threshold=snapshot.threshold)
+    for _label, text in snapshot.key_figures:
+        number = _plain_int(text)
+        if number is not None and 1 <= number < snapshot.threshold:
+            raise ValueError(f"unprotected small count in key figures: {text!r}")
+
+
+def _plain_int(text: str) -> int | None:
+    digits = text.replace(".", "").replace(",", "").strip()
+    return int(digits) if digits.isdigit() else None
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
+
+
+def _slug(text: str) -> str:
+    return _UNSAFE.sub("-", text).strip("-")[:40] or "x"
+
+
+def export_filename(
+    *, area: str, indicator: str, fmt: str, period: str = "", day: dt.date | None = None
+) -> str:
+    """``buurtdekking_<area>_<indicator>[_<period>]_<YYYY-MM-DD>.<fmt>``: safe on every file system."""
+    day = day or dt.datetime.now(dt.UTC).date()
+    parts = ["buurtdekking", _slug(area), _slug(indicator)]
+    if period:
+        parts.append(_slug(period))
+    parts.append(day.isoformat())
+    return "_".join(parts) + "." + fmt
+
+
+def snapshot_filename(snapshot: Snapshot, fmt: str) -> str:
+    return export_filename(
+        area=snapshot.area_code, indicator=snapshot.indicator_key, fmt=fmt, period=snapshot.period,
+        day=snapshot.created.date(),
+    )
+
+
+def _writers() -> dict[str, Callable[..., None]]:
+    from etl.export.gpkg import write_gpkg
+    from etl.export.pdf import write_pdf
+    from etl.export.png import write_png
+    from etl.export.tables import write_csv, write_xlsx
+
+    return {"pdf": write_pdf, "png": write_png, "xlsx": write_xlsx, "csv": write_csv, "gpkg": write_gpkg}
+
+
+def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str], *, fmt: str | None = None, **options: object) -> Path:
+    """Write ``snapshot`` as ``fmt`` (else from the suffix) to ``path``, via a temporary file and a rename."""
+    target = Path(path)
+    kind = (fmt or target.suffix.lstrip(".")).lower()
+    if kind not in FORMATS:
+        raise InputError.single(
+            "EXPORT_FORMAT",
+            f"Onbekend exportformaat '{kind}'; kies uit {', '.join(FORMATS)}.",
+            f"Unknown export format '{kind}'; choose from {', '.join(FORMATS)}.",
+            file=target,
+        )
+    check_snapshot_protected(snapshot)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Same suffix as the target: GDAL and reportlab look at it.
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+    try:
+        _writers()[kind](snapshot, tmp, **options)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
