@@ -17,9 +17,10 @@ RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r req
 
 # ---------------------------------------------------------------- tests (the image only builds when they pass)
 FROM deps AS test
-# Chromium for the browser tests and PNG export; make for the project's own targets.
+# Chromium for the browser tests and PNG export; make for the project's own targets; DejaVu for the test
+# that regenerates the committed map label glyphs (dashboard/glyphs.py) and compares them byte for byte.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver make \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver make fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 COPY . /app
 COPY --from=data . /data
