@@ -1,0 +1,287 @@
+"""Check an uploaded table (bytes from a browser) before anything uses it: limits, type, shape, then the care rules.
+
+Never raises for bad input: every problem becomes a line of the report (row, column, message in Dutch and
+English), and only a report without problems carries a frame that may be applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from geodata.errors import InputError, Problem
+from geodata.tables import XLSX_MAGIC, decode_text, read_table_bytes
+
+UploadKind = Literal["teams", "providers", "caseloads"]
+KINDS: tuple[str, ...] = ("teams", "providers", "caseloads")
+SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+# Validator for one kind: text frame in, validated frame out; raises InputError listing every problem.
+Validator = Callable[[pd.DataFrame, str], pd.DataFrame]
+
+# Magic numbers of files people drop by mistake, with the name we tell them.
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "PDF"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"\xd0\xcf\x11\xe0", "oud Excel-formaat (.xls) of beveiligd met wachtwoord / old Excel (.xls) or password-protected"),
+    (b"\x1f\x8b", "gzip"),
+    (b"7z\xbc\xaf", "7-Zip"),
+    (b"Rar!", "RAR"),
+    (b"\x7fELF", "ELF"),
+    (b"MZ", "Windows-programma / Windows executable"),
+)
+# = and @ always start a formula; + and - unless the rest is a plain number ("-3", "+31 30 123").
+_FORMULA = re.compile(r"^(=|@|[+-](?![\d\s.,]*$))")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one upload may be; generous for a caseload table of a city, tight enough to protect the server."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_rows: int = 50_000
+    max_columns: int = 60
+    max_cell_chars: int = 500
+    max_unzipped_bytes: int = 60 * 1024 * 1024
+    max_zip_entries: int = 500
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """The outcome of checking one upload; ``frame`` is set only when there are no problems."""
+
+    kind: str
+    name: str
+    size: int
+    sha256: str
+    problems: tuple[Problem, ...] = ()
+    rows: int = 0
+    columns: tuple[str, ...] = ()
+    frame: pd.DataFrame | None = field(default=None, compare=False)
+    preview: pd.DataFrame | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.frame is not None
+
+
+def safe_name(name: str) -> str:
+    """The file name as we show it: no folders, no control characters, at most 120 characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFC", _CONTROL.sub("", base)).strip()
+    return base[:120] or "upload"
+
+
+def _p(code: str, nl: str, en: str, name: str, row: int | None = None, column: str | None = None) -> Problem:
+    return Problem(code, nl, en, name, row, column)
+
+
+def check_suffix(name: str) -> list[Problem]:
+    """Only CSV (.csv, .txt, .tsv) and Excel (.xlsx) files are read."""
+    if name.lower().endswith(SUFFIXES):
+        return []
+    return [_p("UPLOAD_TYPE",
+               f"'{name}' is geen CSV- of XLSX-bestand. Sla het op als CSV (UTF-8) of Excel-werkmap (.xlsx).",
+               f"'{name}' is not a CSV or XLSX file. Save it as CSV (UTF-8) or Excel workbook (.xlsx).", name)]
+
+
+def check_size(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
+    """A file may be at most ``max_bytes`` (10 MB by default)."""
+    if len(data) <= limits.max_bytes:
+        return []
+    mb, max_mb = len(data) / 1_000_000, limits.max_bytes / 1_000_000
+    return [_p("UPLOAD_TOO_LARGE",
+               f"Het bestand is {mb:.1f} MB; het maximum is {max_mb:.0f} MB. Splits het of laat ongebruikte kolommen weg.",
+               f"The file is {mb:.1f} MB; the maximum is {max_mb:.0f} MB. Split it or leave out unused columns.", name)]
+
+
+def check_binary(data: bytes, name: str) -> list[Problem]:
+    """A known binary format (PDF, image, archive, program, old .xls) is not a table."""
+    for magic, kind in _BINARY_MAGIC:
+        if data.startswith(magic):
+            return [_p("UPLOAD_BINARY",
+                       f"Het bestand is een {kind}-bestand, geen tabel. Sla de tabel op als CSV of XLSX.",
+                       f"The file is a {kind} file, not a table. Save the table as CSV or XLSX.", name)]
+    return []
+
+
+def check_zip(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
+    """An XLSX (a zip archive) may unpack to at most ``max_unzipped_bytes`` in at most ``max_zip_entries`` parts."""
+    if not data.startswith(XLSX_MAGIC):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return [_p("FILE_NOT_TABLE", "Het bestand lijkt op XLSX maar is beschadigd.",
+                   "The file looks like XLSX but is damaged.", name)]
+    total = sum(i.file_size for i in infos)
+    if len(infos) > limits.max_zip_entries or total > limits.max_unzipped_bytes:
+        return [_p("UPLOAD_ZIP_BOMB",
+                   f"Het XLSX-bestand pakt uit tot {total / 1_000_000:.0f} MB in {len(infos)} delen; dat is te groot "
+                   f"(maximaal {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Sla alleen de tabel op in een nieuwe werkmap.",
+                   f"The XLSX file unpacks to {total / 1_000_000:.0f} MB in {len(infos)} parts; that is too large "
+                   f"(at most {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Save just the table in a new workbook.", name)]
+    if any(i.flag_bits & 0x1 for i in infos):
+        return [_p("UPLOAD_ENCRYPTED", "Het XLSX-bestand is versleuteld. Sla het op zonder wachtwoord.",
+                   "The XLSX file is encrypted. Save it without a password.", name)]
+    return []
+
+
+_XLSX_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f[\s>/]')
+
+
+def check_xlsx_formulas(data: bytes, name: str) -> list[Problem]:
+    """A workbook with formulas is refused: we read values only, so paste the cells as values first."""
+    if not data.startswith(XLSX_MAGIC):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            for sheet in sheets:
+                match = _XLSX_FORMULA.search(zf.read(sheet))
+                if match:
+                    col, row = match.group(1).decode(), int(match.group(2))
+                    return [_p("UPLOAD_FORMULA",
+                               f"Cel {col}{row} bevat een spreadsheetformule; kopieer de tabel en plak als waarden.",
+                               f"Cell {col}{row} holds a spreadsheet formula; copy the table and paste it as values.",
+                               name, row=row, column=col)]
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError):
+        return []  # a damaged workbook is reported by the reader
+    return []
+
+
+def check_line_length(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
+    """A CSV line longer than the widest allowed row is refused before parsing (a huge cell or a missing newline)."""
+    if data.startswith(XLSX_MAGIC):
+        return []
+    try:
+        text = decode_text(data, name=name)
+    except InputError as exc:
+        return list(exc.problems)
+    widest = limits.max_cell_chars * limits.max_columns
+    for i, line in enumerate(text.splitlines(), start=1):
+        if len(line) > widest:
+            return [_p("UPLOAD_CELL_TOO_LONG",
+                       f"Regel {i} is {len(line)} tekens lang (maximaal {widest}); staat er een enorme cel of ontbreekt een regeleinde?",
+                       f"Line {i} is {len(line)} characters long (at most {widest}); is there a huge cell or a missing line break?",
+                       name, row=i)]
+    return []
+
+
+def check_shape(df: pd.DataFrame, name: str, limits: UploadLimits) -> list[Problem]:
+    """At most ``max_columns`` columns and ``max_rows`` rows; every column has a name and names are unique."""
+    problems = []
+    if len(df.columns) > limits.max_columns:
+        problems.append(_p("UPLOAD_TOO_MANY_COLUMNS",
+                           f"Het bestand heeft {len(df.columns)} kolommen; het maximum is {limits.max_columns}.",
+                           f"The file has {len(df.columns)} columns; the maximum is {limits.max_columns}.", name))
+    if len(df) > limits.max_rows:
+        problems.append(_p("UPLOAD_TOO_MANY_ROWS",
+                           f"Het bestand heeft {len(df):,} rijen; het maximum is {limits.max_rows:,}.".replace(",", "."),
+                           f"The file has {len(df):,} rows; the maximum is {limits.max_rows:,}.", name))
+    seen: dict[str, int] = {}
+    for pos, col in enumerate(df.columns, start=1):
+        text = str(col)
+        base = re.sub(r"\.\d+$", "", text)
+        if not text or text.startswith("Unnamed:"):
+            problems.append(_p("UPLOAD_HEADER_EMPTY", f"Kolom {pos} heeft geen naam in de kopregel.",
+                               f"Column {pos} has no name in the header row.", name, row=1, column=str(pos)))
+        elif base.lower() in seen and base != text:
+            problems.append(_p("UPLOAD_HEADER_DUPLICATE", f"Kolomnaam '{base}' komt twee keer voor.",
+                               f"Column name '{base}' occurs twice.", name, row=1, column=base))
+        seen.setdefault(text.lower(), pos)
+    return problems
+
+
+def check_cells(df: pd.DataFrame, name: str, limits: UploadLimits, *, max_problems: int = 20) -> list[Problem]:
+    """No cell longer than ``max_cell_chars``, no control characters, nothing that looks like a spreadsheet formula."""
+    problems: list[Problem] = []
+    frame = pd.DataFrame([list(df.columns)], columns=df.columns)
+    for column in df.columns:
+        values = pd.concat([frame[column], df[column]], ignore_index=True).astype(str)
+        for idx in values.index[values.str.len() > limits.max_cell_chars]:
+            problems.append(_p("UPLOAD_CELL_TOO_LONG",
+                               f"De cel heeft {len(values[idx])} tekens; maximaal {limits.max_cell_chars}.",
+                               f"The cell has {len(values[idx])} characters; at most {limits.max_cell_chars}.",
+                               name, row=int(idx) + 1, column=str(column)[:60]))
+        for idx in values.index[values.str.contains(_CONTROL, regex=True)]:
+            problems.append(_p("UPLOAD_CONTROL_CHAR", "De cel bevat onzichtbare stuurtekens; verwijder ze.",
+                               "The cell contains invisible control characters; remove them.",
+                               name, row=int(idx) + 1, column=str(column)[:60]))
+        for idx in values.index[values.str.match(_FORMULA)]:
+            problems.append(_p("UPLOAD_FORMULA",
+                               "De cel begint als een spreadsheetformule (=, +, -, @); vul een waarde in, geen formule.",
+                               "The cell starts like a spreadsheet formula (=, +, -, @); enter a value, not a formula.",
+                               name, row=int(idx) + 1, column=str(column)[:60]))
+        if len(problems) >= max_problems:
+            break
+    return problems[:max_problems]
+
+
+def check_upload(
+    data: bytes,
+    *,
+    name: str,
+    kind: str,
+    validate: Validator | None = None,
+    limits: UploadLimits | None = None,
+    preview_rows: int = 20,
+) -> UploadReport:
+    """Every check, cheapest first; the care rules (``validate``) run only on a table that passed the rest."""
+    limits = limits or UploadLimits()
+    name = safe_name(name)
+    digest = hashlib.sha256(data).hexdigest()
+
+    def report(problems: list[Problem], df: pd.DataFrame | None = None, frame: pd.DataFrame | None = None) -> UploadReport:
+        return UploadReport(
+            kind=kind, name=name, size=len(data), sha256=digest, problems=tuple(problems),
+            rows=0 if df is None else len(df), columns=() if df is None else tuple(map(str, df.columns)),
+            frame=None if problems else frame, preview=None if df is None else df.head(preview_rows),
+        )
+
+    if kind not in KINDS:
+        return report([_p("UPLOAD_KIND", f"Onbekende soort '{kind}'; kies {', '.join(KINDS)}.",
+                          f"Unknown kind '{kind}'; choose {', '.join(KINDS)}.", name)])
+    for check in (
+        lambda: check_suffix(name), lambda: check_size(data, name, limits), lambda: check_binary(data, name),
+        lambda: check_zip(data, name, limits), lambda: check_xlsx_formulas(data, name),
+        lambda: check_line_length(data, name, limits),
+    ):
+        found = check()
+        if found:
+            return report(found)
+    try:
+        df = read_table_bytes(data, name=name, max_bytes=limits.max_bytes)
+    except InputError as exc:
+        return report(list(exc.problems))
+    except Exception as exc:  # a crafted file must never take the app down; say what we can
+        return report([_p("FILE_NOT_TABLE", f"Het bestand is geen leesbare tabel ({type(exc).__name__}).",
+                          f"The file is not a readable table ({type(exc).__name__}).", name)])
+    found = check_shape(df, name, limits)
+    if found:
+        return report(found, df.iloc[:0])
+    found = check_cells(df, name, limits)
+    if found:
+        return report(found, df)
+    if validate is None:
+        return report([_p("UPLOAD_NO_RULES", f"Voor '{kind}' zijn geen controleregels beschikbaar; het bestand wordt niet gebruikt.",
+                          f"No validation rules are available for '{kind}'; the file is not used.", name)], df)
+    try:
+        frame = validate(df, name)
+    except InputError as exc:
+        return report(list(exc.problems), df)
+    except Exception as exc:
+        return report([_p("UPLOAD_INVALID", f"Het bestand kon niet worden gecontroleerd ({type(exc).__name__}).",
+                          f"The file could not be checked ({type(exc).__name__}).", name)], df)
+    return report([], df, frame)
