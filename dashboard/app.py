@@ -4,46 +4,214 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dash
-from dash import Dash, dcc, html
+import flask
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 from flask_compress import Compress
 
 from dashboard import ids
-from dashboard.i18n import aria, t
+from dashboard.data import get_view
+from dashboard.i18n import Lang, aria, t
+from dashboard.state import parse_state
 from etl import config
+from geodata.errors import InputError, Problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = Path(os.environ.get("BUURTDEKKING_ASSETS", config.REPO_ROOT / "assets"))
 ATLAS_CONFIG_KEY = "BUURTDEKKING_ATLAS"
+GEO_ROUTE = "/geo/<token>/<level>.json"
+# Fingerprinted URLs (atlas hash in the path) never change content: let browsers keep them for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+NAV_PAGES = ("kaart", "tabel", "watals", "bronnen")
 
 
-def _shell() -> html.Div:
+def atlas_dir() -> str:
+    return str(flask.current_app.config[ATLAS_CONFIG_KEY])
+
+
+def geo_url(token: str, level: str) -> str:
+    """Where the browser fetches a level's GeoJSON (cached: the atlas hash is in the path)."""
+    return str(dash.get_relative_path(f"/geo/{token}/{level}.json"))
+
+
+def _page(module_suffix: str) -> dict[str, Any] | None:
+    for module, page in dash.page_registry.items():
+        if module.split(".")[-1] == module_suffix:
+            return dict(page)
+    return None
+
+
+def _page_for_path(pathname: str | None) -> dict[str, Any] | None:
+    path = "/" + dash.strip_relative_path(pathname or "/").strip("/")
+    for page in dash.page_registry.values():
+        if page["path"].rstrip("/") == path.rstrip("/") or (page["path"] == "/" and path == "/"):
+            return dict(page)
+    return None
+
+
+def _problems_notice(problems: list[Problem], lang: Lang) -> html.Div | None:
+    if not problems:
+        return None
+    return html.Div(
+        [html.H2(t("link_problem", lang), className="notice-title"),
+         html.Ul([html.Li(p.nl if lang == "nl" else p.en) for p in problems])],
+        className="notice",
+        role="alert",
+    )
+
+
+def _demo_banner(lang: Lang) -> html.P | None:
+    try:
+        view = get_view(atlas_dir())
+    except InputError:
+        return None
+    return html.P(t("demo_banner", lang), className="demo-banner") if view.is_demo() else None
+
+
+def render_shell(page: dict[str, Any] | None, query: dict[str, str], lang: Lang, problems: list[Problem]) -> list[Any]:
+    """Header, navigation, the page and the footer, all in ``lang``."""
+    if page is None:
+        body: Any = html.Div(
+            [html.H1(t("page_not_found", lang)), dcc.Link(t("page_not_found_text", lang), href=dash.get_relative_path("/"))],
+            className="page",
+        )
+        current = ""
+    else:
+        body = page["layout"](**query) if callable(page["layout"]) else page["layout"]
+        current = page["module"].split(".")[-1]
+    nav = []
+    for suffix in NAV_PAGES:
+        p = _page(suffix)
+        if p is None:
+            continue
+        nav.append(
+            dcc.Link(
+                t(f"page_{suffix}", lang),
+                href=p["relative_path"],
+                id={"type": "nav-link", "path": p["relative_path"]},
+                className="nav-link current" if suffix == current else "nav-link",
+            )
+        )
+    return [
+        html.A(t("skip_link", lang), href="#main", className="skip-link"),
+        html.Header(
+            className="site-header",
+            children=[
+                html.Img(src=dash.get_asset_url("logo.svg"), alt="", className="logo", width=36, height=36),
+                html.Div([html.P(t("app_title", lang), className="site-title"), html.P(t("app_subtitle", lang), className="site-subtitle")]),
+                html.Nav(nav, className="site-nav", **aria(label=t("main_menu", lang))),
+                html.Button(
+                    t("lang_toggle", lang),
+                    id=ids.LANG_TOGGLE,
+                    className="lang-toggle",
+                    lang="en" if lang == "nl" else "nl",
+                    title=t("lang_toggle_label", lang),
+                    n_clicks=0,
+                ),
+            ],
+        ),
+        html.Main(
+            [_demo_banner(lang), _problems_notice(problems, lang), body],
+            id="main",
+            className="site-main",
+            tabIndex="-1",
+        ),
+        html.Footer(t("source", lang), className="site-footer"),
+    ]
+
+
+def _layout() -> html.Div:
     return html.Div(
         className="shell",
         children=[
-            dcc.Location(id=ids.URL, refresh="callback-nav"),
-            html.A("Naar de inhoud / skip to content", href="#main", className="skip-link"),
-            html.Header(
-                className="site-header",
-                children=[
-                    html.Img(src=dash.get_asset_url("logo.svg"), alt="", className="logo", width=36, height=36),
-                    html.Div(
-                        [html.H1(t("app_title"), className="site-title"),
-                         html.P("Gemeente Utrecht · jeugd en gezin", className="site-subtitle")]
-                    ),
-                    html.Nav(
-                        [dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
-                         for page in dash.page_registry.values()],
-                        className="site-nav",
-                        **aria(label="Hoofdmenu"),
-                    ),
-                ],
-            ),
-            html.Main(dash.page_container, id="main", className="site-main"),
-            html.Footer(t("source"), className="site-footer"),
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.ROUTE),
+            dcc.Store(id=ids.META_SINK),
+            dcc.Store(id=ids.LANG_SINK),
+            html.Div(id=ids.SHELL_CONTENT, className="shell-content"),
         ],
     )
+
+
+def _register_routing(app: Dash) -> None:
+    # Our own router instead of dash.page_container: Dash Pages' router re-renders the page on every
+    # change of the query string, which would rebuild the map and lose keyboard focus on each pick.
+    # Here the page is rebuilt only when the path or the language changes; within a page the view
+    # state flows URL ↔ controls through each page's own callbacks.
+    @app.callback(
+        Output(ids.SHELL_CONTENT, "children"),
+        Output(ids.ROUTE, "data"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+        State(ids.ROUTE, "data"),
+    )
+    def route(pathname: str | None, search: str | None, current: dict[str, Any] | None) -> tuple[Any, Any]:
+        state, problems = parse_state(search or "")
+        key = {"pathname": pathname or "/", "lang": state.lang}
+        if current and {k: current.get(k) for k in key} == key:
+            return no_update, no_update
+        page = _page_for_path(pathname)
+        query = _query_dict(search)
+        title = f"{t('page_' + page['module'].split('.')[-1], state.lang)} · {t('app_title', state.lang)}" if page else t("page_not_found", state.lang)
+        return render_shell(page, query, state.lang, problems), {**key, "title": title}
+
+    app.clientside_callback(
+        ClientsideFunction("buurtdekking", "pageMeta"),
+        Output(ids.META_SINK, "data"),
+        Input(ids.ROUTE, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("buurtdekking", "toggleLang"),
+        Output(ids.LANG_SINK, "data"),
+        Input(ids.LANG_TOGGLE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("buurtdekking", "navHrefs"),
+        Output({"type": "nav-link", "path": ALL}, "href"),
+        Input(ids.URL, "search"),
+        State({"type": "nav-link", "path": ALL}, "id"),
+    )
+
+
+def _query_dict(search: str | None) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl((search or "").lstrip("?")))
+
+
+def _register_geo_route(app: Dash) -> None:
+    server: flask.Flask = app.server
+
+    @server.route(GEO_ROUTE)
+    def geo(token: str, level: str) -> flask.Response:
+        view = get_view(atlas_dir())
+        layer = view.layers.get(level)
+        if layer is None:
+            flask.abort(404)
+        gzip_ok = "gzip" in flask.request.headers.get("Accept-Encoding", "")
+        body = layer.geojson_gzip if gzip_ok else layer.geojson_bytes
+        resp = flask.Response(body, mimetype="application/geo+json")
+        if gzip_ok:
+            resp.headers["Content-Encoding"] = "gzip"
+        resp.headers["Vary"] = "Accept-Encoding"
+        # An old token (the atlas was rebuilt) still gets the current geometry, just not cached for long.
+        resp.headers["Cache-Control"] = IMMUTABLE if token == view.token else "no-cache"
+        return resp
+
+
+def _cache_static(app: Dash) -> None:
+    server: flask.Flask = app.server
+
+    @server.after_request
+    def cache_headers(resp: flask.Response) -> flask.Response:
+        path = flask.request.path
+        # Dash fingerprints its component bundles and our assets (?m=<mtime>): safe to cache.
+        if path.startswith(("/_dash-component-suites/",)) or (path.startswith("/assets/") and "m" in flask.request.args):
+            resp.headers["Cache-Control"] = IMMUTABLE
+        return resp
 
 
 def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
@@ -59,7 +227,13 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         suppress_callback_exceptions=True,
     )
     app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
+    app.server.config["COMPRESS_MIMETYPES"] = [
+        "text/html", "text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml",
+    ]
     Compress(app.server)
     app.index_string = app.index_string.replace("<html>", '<html lang="nl">')
-    app.layout = _shell
+    app.layout = _layout
+    _register_routing(app)
+    _register_geo_route(app)
+    _cache_static(app)
     return app

@@ -1,41 +1,89 @@
-"""Pure figure builders: (view, values, classes) → plotly Figure; no Dash, no IO."""
+"""Pure figure builders: (geometry, protected values, classes) → plotly Figure or Patch; no callbacks, no IO."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from dash import Patch
 
-from dashboard.classify import Classes
-from dashboard.data import AtlasView
+from dashboard.classify import Classes, classify
 from dashboard.i18n import Lang, format_number, t
-from dashboard.indicators import DIVERGING, NO_DATA_COLOUR, SEQUENTIAL, Indicator
+from dashboard.indicators import (
+    CATEGORICAL,
+    DIVERGING,
+    NO_DATA_COLOUR,
+    SEQUENTIAL,
+    SUPPRESSED_COLOUR,
+    Indicator,
+)
 from dashboard.mapstyle import map_style
+from dashboard.values import MISSING, SUPPRESSED
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
+ORG_COLOURS = {"Lokalis": "#0072b2", "KOOS": "#e69f00", "Spoor030": "#009e73"}
+OTHER_ORG_COLOUR = "#cc79a7"
+# z codes below the classes: -2 protected, -1 no data
+Z_SUPPRESSED, Z_MISSING = -2, -1
+# trace order: 0 choropleth, 1 wijk outlines, 2 selected buurt, then team markers
+OUTLINE_TRACE, SELECTED_TRACE, FIRST_TEAM_TRACE = 1, 2, 3
 
 
-def class_colours(ind: Indicator, k: int) -> list[str]:
-    """k colours spread over the indicator's ramp (diverging ramps keep their neutral middle)."""
-    ramp = DIVERGING if ind.palette == "diverging" else SEQUENTIAL
+@dataclass(frozen=True)
+class LegendEntry:
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Coloured:
+    """Per feature its colour index z, the discrete colourscale, and the legend that explains it."""
+
+    z: list[int]
+    colorscale: list[list[object]]
+    zmin: int
+    zmax: int
+    entries: tuple[LegendEntry, ...]
+    scheme_text: str
+
+
+def class_colours(ind: Indicator, classes: Classes) -> list[str]:
+    """One colour per class: spread over the sequential ramp, or on the diverging ramp by side of the midpoint."""
+    k = classes.k
     if k <= 0:
         return []
-    idx = np.round(np.linspace(0, len(ramp) - 1, k)).astype(int)
-    return [ramp[i] for i in idx]
+    if ind.palette != "diverging":
+        idx = np.round(np.linspace(0, len(SEQUENTIAL) - 1, k)).astype(int) if k > 1 else np.array([3])
+        return [SEQUENTIAL[i] for i in idx]
+    mid = ind.diverging_mid if ind.diverging_mid is not None else 0.0
+    lows = np.array([classes.lower, *classes.bins[:-1]])
+    centres = (lows + np.array(classes.bins)) / 2 - mid
+    span = float(np.abs(centres).max()) or 1.0
+    half = len(DIVERGING) // 2
+    # Low values take the orange (PuOr) end, high values the purple end; the neutral colour marks the middle.
+    idx = np.clip(np.round(half + centres / span * half), 0, len(DIVERGING) - 1).astype(int)
+    return [DIVERGING[i] for i in idx]
 
 
 def class_labels(classes: Classes, ind: Indicator, lang: Lang) -> list[str]:
     lows = [classes.lower, *classes.bins[:-1]]
-    fmt = lambda x: format_number(x, decimals=ind.decimals, lang=lang)  # noqa: E731
-    return [f"{fmt(lo)} – {fmt(hi)}" for lo, hi in zip(lows, classes.bins, strict=True)]
+    unit = ind.unit(lang)
+
+    def fmt(x: float) -> str:
+        return format_number(x * ind.scale, decimals=ind.decimals, lang=lang)
+
+    suffix = f" {unit}" if unit else ""
+    return [f"{fmt(lo)} – {fmt(hi)}{suffix}" for lo, hi in zip(lows, classes.bins, strict=True)]
 
 
 def _discrete_colorscale(colours: list[str]) -> list[list[object]]:
-    """A step colorscale over z = -1 (no data), 0 … k-1, so each class gets exactly one colour."""
-    all_colours = [NO_DATA_COLOUR, *colours]
+    """A step colourscale over z = -2 (protected), -1 (no data), 0 … k-1: exactly one colour per class."""
+    all_colours = [SUPPRESSED_COLOUR, NO_DATA_COLOUR, *colours]
     n = len(all_colours)
     scale: list[list[object]] = []
     for i, c in enumerate(all_colours):
@@ -43,68 +91,164 @@ def _discrete_colorscale(colours: list[str]) -> list[list[object]]:
     return scale
 
 
-def map_layout(view: AtlasView) -> dict[str, object]:
-    """White background map, or the operator's raster tiles; map text uses the glyphs in our own assets."""
-    style = map_style(tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, ""))
-    return {"style": style, "center": view.center, "zoom": view.zoom}
+def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, lang: Lang) -> Coloured:
+    """Colour the (already protected) values: classes for numbers, fixed colours for categories."""
+    status = frame["status"].to_numpy()
+    if ind.kind == "category":
+        known = {c.value: c for c in ind.categories}
+        present = [v for v in pd.unique(frame.loc[status == "ok", "value"]) if v is not None]
+        order = [c.value for c in ind.categories if c.value in present] + sorted(str(v) for v in present if v not in known)
+        colours, entries = [], []
+        for i, value in enumerate(order):
+            cat = known.get(value)
+            colours.append(cat.colour if cat else CATEGORICAL[(len(known) + i) % len(CATEGORICAL)])
+            entries.append(LegendEntry(colours[-1], cat.label(lang) if cat else value))
+        index = {v: i for i, v in enumerate(order)}
+        z = [index.get(str(v), Z_MISSING) if s == "ok" else Z_MISSING for v, s in zip(frame["value"], status, strict=True)]
+        scheme_text = t("categories_legend", lang)
+    else:
+        values = pd.Series(frame["value"].to_numpy(dtype="float64"))
+        classes = classify(values, scheme=scheme, k=k)
+        colours = class_colours(ind, classes)
+        entries = [LegendEntry(c, lbl) for c, lbl in zip(colours, class_labels(classes, ind, lang), strict=True)]
+        z = [int(c) for c in classes.class_of]
+        scheme_text = t("classes_by", lang, scheme=t("scheme_" + scheme, lang), k=classes.k)
+    z = [Z_SUPPRESSED if s == SUPPRESSED else zi for zi, s in zip(z, status, strict=True)]
+    if (status == SUPPRESSED).any():
+        entries.append(LegendEntry(SUPPRESSED_COLOUR, t("suppressed_legend", lang)))
+    if (status == MISSING).any() or not entries:
+        entries.append(LegendEntry(NO_DATA_COLOUR, t("no_data", lang)))
+    return Coloured(z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text)
+
+
+def hovertemplate(ind: Indicator, level: str, lang: Lang) -> str:
+    parent = f"{t('wijk', lang)}: %{{customdata[1]}}<br>" if level == "buurt" else ""
+    return (
+        f"<b>%{{customdata[0]}}</b><br>{t('code_' + level, lang)}: %{{location}}<br>{parent}"
+        f"{ind.label(lang)}: %{{customdata[2]}}<extra></extra>"
+    )
+
+
+def customdata(frame: pd.DataFrame) -> list[list[str]]:
+    parent = frame["wijknaam"] if "wijknaam" in frame else pd.Series("", index=frame.index)
+    return [[n, p, d] for n, p, d in zip(frame["name"], parent, frame["display"], strict=True)]
+
+
+def base_layout(*, center: dict[str, float], zoom: float, style: Any) -> dict[str, Any]:
+    """The map: white (or operator-configured tiles); no layout layers, since plotly.js cannot update their sources."""
+    return {
+        "map": {"style": style, "center": center, "zoom": zoom},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "showlegend": False,
+        "uirevision": "keep-view",
+        "paper_bgcolor": "#ffffff",
+        "dragmode": "pan",
+    }
+
+
+def ring_coords(geometries: list[dict[str, Any]]) -> tuple[list[float | None], list[float | None]]:
+    """All rings of GeoJSON polygons as one line (None between rings): one trace instead of one per polygon."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for geom in geometries:
+        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        for poly in polys:
+            for ring in poly:
+                lons += [p[0] for p in ring] + [None]
+                lats += [p[1] for p in ring] + [None]
+    return lons, lats
+
+
+def outline_trace(geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True) -> go.Scattermap:
+    lons, lats = ring_coords(geometries)
+    return go.Scattermap(lon=lons, lat=lats, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=name, visible=visible)
+
+
+def tile_style() -> dict[str, Any]:
+    """The MapLibre style: white, or the operator's raster tiles; map text uses the glyphs in our own assets."""
+    return map_style(tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, ""))
+
+
+def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[go.Scattermap]:
+    """One trace per organisation × kind (toggleable); specialist teams are larger with a dark ring."""
+    traces: list[go.Scattermap] = []
+    if teams.empty:
+        return traces
+    for (org, kind), grp in teams.groupby(["organisatie", "soort"], sort=True):
+        key = f"{org}|{kind}"
+        colour = ORG_COLOURS.get(str(org), OTHER_ORG_COLOUR)
+        spec = str(kind) != "buurtteam"
+        kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
+        hover = [f"<b>{n}</b><br>{org} · {kind_label}<extra></extra>" for n in grp["naam"].astype(str)]
+        common = {"lon": grp["lon"].tolist(), "lat": grp["lat"].tolist(), "mode": "markers", "meta": key, "visible": key in visible}
+        if spec:
+            traces.append(go.Scattermap(**common, marker={"size": 17, "color": "#1a1a1a"}, hoverinfo="skip", name=f"{key}|ring"))
+        traces.append(
+            go.Scattermap(
+                **common,
+                marker={"size": 12 if spec else 9, "color": colour},
+                hovertemplate=hover,
+                name=key,
+            )
+        )
+    return traces
+
+
+def team_key_list(teams: pd.DataFrame) -> list[str]:
+    if teams.empty:
+        return []
+    pairs = teams[["organisatie", "soort"]].drop_duplicates().sort_values(["organisatie", "soort"])
+    return [f"{o}|{k}" for o, k in zip(pairs["organisatie"], pairs["soort"], strict=True)]
 
 
 def choropleth_figure(
-    view: AtlasView,
-    values: pd.Series,
-    display: pd.Series,
-    classes: Classes,
-    ind: Indicator,
     *,
+    geojson: Any,
+    frame: pd.DataFrame,
+    coloured: Coloured,
+    ind: Indicator,
+    level: str,
     lang: Lang,
+    layout: dict[str, Any],
+    extra_traces: list[Any] | None = None,
 ) -> go.Figure:
-    """Buurten coloured by class, wijk outlines and names on top; hover shows name, code and the value.
-
-    ``display`` is the text shown for each value (already protected where the indicator needs it).
-    """
-    gdf = view.buurten
-    colours = class_colours(ind, classes.k)
-    n = classes.k + 1
-    z = classes.class_of.astype(float)
-    customdata = np.column_stack(
-        [gdf["buurtnaam"].fillna("").astype(str), gdf["wijknaam"].fillna("").astype(str), display.astype(str)]
-    )
-    hover = (
-        f"<b>%{{customdata[0]}}</b><br>{t('buurt', lang)} %{{location}}<br>"
-        f"{t('wijk', lang)}: %{{customdata[1]}}<br>{ind.label(lang)}: %{{customdata[2]}}<extra></extra>"
-    )
+    """Units coloured by class; ``geojson`` may be a URL (fetched and cached by the browser) or a dict."""
     fig = go.Figure()
     fig.add_trace(
         go.Choroplethmap(
-            geojson=view.buurten_geojson,
-            locations=gdf["buurtcode"].tolist(),
-            z=z,
-            zmin=-1,
-            zmax=n - 1,
-            colorscale=_discrete_colorscale(colours),
+            geojson=geojson,
+            locations=frame["code"].tolist(),
+            z=coloured.z,
+            zmin=coloured.zmin,
+            zmax=coloured.zmax,
+            colorscale=coloured.colorscale,
             showscale=False,
-            marker={"line": {"width": 0.6, "color": "#ffffff"}, "opacity": 0.92},
-            customdata=customdata,
-            hovertemplate=hover,
-            name=t("buurt", lang),
+            marker={"line": {"width": 0.6, "color": "#ffffff"}, "opacity": 0.9},
+            customdata=customdata(frame),
+            hovertemplate=hovertemplate(ind, level, lang),
+            name=level,
         )
     )
-    fig.add_trace(
-        go.Scattermap(
-            lon=view.wijk_outline_lon,
-            lat=view.wijk_outline_lat,
-            mode="lines",
-            line={"width": 2, "color": "#222222"},
-            hoverinfo="skip",
-            name=t("wijk_outline", lang),
-            showlegend=False,
-        )
-    )
-    fig.update_layout(
-        map=map_layout(view),
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        showlegend=False,
-        uirevision="keep-view",
-        paper_bgcolor="#ffffff",
-    )
+    for trace in extra_traces or []:
+        fig.add_trace(trace)
+    fig.update_layout(**layout)
     return fig
+
+
+def choropleth_patch(
+    *, frame: pd.DataFrame, coloured: Coloured, ind: Indicator, level: str, lang: Lang, geojson: Any = None
+) -> Patch:
+    """Only what changes on an indicator switch; the geometry stays in the browser unless ``geojson`` is given."""
+    patch = Patch()
+    trace = patch["data"][0]
+    if geojson is not None:
+        trace["geojson"] = geojson
+        trace["locations"] = frame["code"].tolist()
+        trace["name"] = level
+    trace["z"] = coloured.z
+    trace["zmin"] = coloured.zmin
+    trace["zmax"] = coloured.zmax
+    trace["colorscale"] = coloured.colorscale
+    trace["customdata"] = customdata(frame)
+    trace["hovertemplate"] = hovertemplate(ind, level, lang)
+    return patch

@@ -9,17 +9,24 @@ Lang = Literal["nl", "en"]
 DEFAULT_LANG: Lang = "nl"
 
 LABELS: dict[str, tuple[str, str]] = {
+    # shell
     "app_title": ("Buurtdekking jeugdhulp Utrecht", "Youth-care coverage Utrecht"),
-    "map_title": ("Kaart", "Map"),
-    "indicator": ("Indicator", "Indicator"),
-    "legend": ("Legenda", "Legend"),
-    "no_data": ("geen gegevens", "no data"),
-    "buurt": ("Buurt", "Neighbourhood"),
-    "wijk": ("Wijk", "District"),
-    "code": ("Code", "Code"),
-    "wijk_outline": ("Wijkgrens", "District boundary"),
-    "scheme_quantiles": ("kwantielen", "quantiles"),
-    "classes_by": ("klassen: {scheme}, {k} klassen", "classes: {scheme}, {k} classes"),
+    "app_subtitle": ("Gemeente Utrecht · jeugd en gezin", "City of Utrecht · youth and family"),
+    "skip_link": ("Naar de inhoud", "Skip to content"),
+    "main_menu": ("Hoofdmenu", "Main menu"),
+    "lang_toggle": ("English", "Nederlands"),
+    "lang_toggle_label": ("Switch to English", "Schakel naar Nederlands"),
+    "page_kaart": ("Kaart", "Map"),
+    "page_tabel": ("Tabel", "Table"),
+    "page_watals": ("Wat als?", "What if?"),
+    "page_bronnen": ("Bronnen en methode", "Sources and method"),
+    "page_not_found": ("Pagina niet gevonden", "Page not found"),
+    "page_not_found_text": ("Deze pagina bestaat niet. Ga naar de kaart.", "This page does not exist. Go to the map."),
+    "demo_banner": (
+        "Demodata: teams en zorgaantallen in deze atlas zijn fictief, gemaakt om het dashboard te tonen.",
+        "Demo data: teams and caseloads in this atlas are fictitious, generated to demonstrate the dashboard.",
+    ),
+    "link_problem": ("Probleem met de link", "Problem with the link"),
     "source": (
         "Bron: CBS / Kadaster, Wijk- en buurtkaart en Kerncijfers wijken en buurten (CC BY 4.0).",
         "Source: CBS / Kadaster, district and neighbourhood map and key figures (CC BY 4.0).",
@@ -28,10 +35,178 @@ LABELS: dict[str, tuple[str, str]] = {
         "Er is nog geen atlas. Bouw er een met 'make run' of 'buurtdekking build'.",
         "There is no atlas yet. Build one with 'make run' or 'buurtdekking build'.",
     ),
-    "map_alt": (
-        "Kaart van de buurten van {gemeente}, gekleurd naar {indicator}.",
-        "Map of the neighbourhoods of {gemeente}, coloured by {indicator}.",
+    # controls
+    "map_title": ("Kaart", "Map"),
+    "controls": ("Instellingen", "Settings"),
+    "indicator": ("Indicator", "Indicator"),
+    "period": ("Periode", "Period"),
+    "mode": ("Vervoerswijze", "Mode of travel"),
+    "mode_bike": ("fiets", "bike"),
+    "mode_walk": ("lopen", "walk"),
+    "mode_car": ("auto", "car"),
+    "soort": ("Soort zorg", "Type of care"),
+    "soort_totaal": ("alle zorg", "all care"),
+    "soort_buurtteam": ("buurtteam", "buurtteam"),
+    "soort_specialistisch": ("specialistisch", "specialist"),
+    "soort_verblijf": ("verblijf", "residential"),
+    "soort_jeugdbescherming": ("jeugdbescherming", "child protection"),
+    "scheme": ("Klassenindeling", "Classification"),
+    "scheme_quantiles": ("kwantielen", "quantiles"),
+    "scheme_natural_breaks": ("natuurlijke grenzen (Fisher-Jenks)", "natural breaks (Fisher-Jenks)"),
+    "scheme_equal_interval": ("gelijke intervallen", "equal intervals"),
+    "classes": ("Aantal klassen", "Number of classes"),
+    "level": ("Niveau", "Level"),
+    "level_buurt": ("buurten", "neighbourhoods"),
+    "level_wijk": ("wijken", "districts"),
+    "level_gemeente": ("gemeenten", "municipalities"),
+    "layers": ("Kaartlagen", "Map layers"),
+    "layer_wijk_outline": ("wijkgrenzen en -namen", "district boundaries and names"),
+    "not_applicable": ("niet van toepassing", "not applicable"),
+    "buurt_search": ("Zoek een buurt", "Find a neighbourhood"),
+    "buurt_search_placeholder": ("Typ een buurtnaam of -code", "Type a neighbourhood name or code"),
+    "lod_note": (
+        "Ingezoomd tonen we {fine}; op deze schaal {coarse} ({n} in beeld). Zoom in voor meer detail.",
+        "Zoomed in we show {fine}; at this scale {coarse} ({n} in view). Zoom in for more detail.",
     ),
+    # legend
+    "legend": ("Legenda", "Legend"),
+    "no_data": ("geen gegevens", "no data"),
+    "suppressed": ("<5", "<5"),
+    "suppressed_legend": ("beschermd (<5)", "protected (<5)"),
+    "classes_by": ("{scheme}, {k} klassen", "{scheme}, {k} classes"),
+    "categories_legend": ("categorieën", "categories"),
+    "teams": ("Teams", "Teams"),
+    "team_kind_buurtteam": ("buurtteam", "neighbourhood team"),
+    "team_kind_specialistisch": ("specialistisch team", "specialist team"),
+    "teams_none": ("Deze atlas heeft nog geen teams.", "This atlas has no teams yet."),
+    # units
+    "buurt": ("Buurt", "Neighbourhood"),
+    "wijk": ("Wijk", "District"),
+    "gemeente": ("Gemeente", "Municipality"),
+    "code": ("Code", "Code"),
+    "code_buurt": ("Buurtcode", "Neighbourhood code"),
+    "code_wijk": ("Wijkcode", "District code"),
+    "code_gemeente": ("Gemeentecode", "Municipality code"),
+    "name": ("Naam", "Name"),
+    "value": ("Waarde", "Value"),
+    "wijk_outline": ("Wijkgrens", "District boundary"),
+    "map_alt": (
+        "Kaart van de {level} van {gemeente}, gekleurd naar {indicator}. De tabel op de pagina Tabel geeft dezelfde waarden als tekst.",
+        "Map of the {level} of {gemeente}, coloured by {indicator}. The Table page gives the same values as text.",
+    ),
+    # detail panel
+    "detail_title": ("Buurtgegevens", "Neighbourhood details"),
+    "detail_empty": (
+        "Klik op een buurt in de kaart of kies er een in de lijst hierboven.",
+        "Click a neighbourhood on the map or choose one in the list above.",
+    ),
+    "key_figures": ("Kerncijfers", "Key figures"),
+    "inhabitants": ("Inwoners", "Inhabitants"),
+    "youth": ("Jeugdigen 0–17 (schatting)", "Youth 0–17 (estimate)"),
+    "provider": ("Aanbieder specialistische jeugdhulp", "Specialist youth-care provider"),
+    "nearest_buurtteam": ("Dichtstbijzijnd buurtteam", "Nearest neighbourhood team"),
+    "nearest_spec": ("Gecontracteerd specialistisch team", "Contracted specialist team"),
+    "travel_times": ("Reistijden", "Travel times"),
+    "minutes": ("{v} min", "{v} min"),
+    "trend": ("Verloop tussen perioden", "Trend between periods"),
+    "trend_none": ("Deze indicator heeft één periode.", "This indicator has one period."),
+    "comparison": ("Vergelijking", "Comparison"),
+    "this_buurt": ("Deze buurt", "This neighbourhood"),
+    "city": ("Stad", "City"),
+    "close": ("Sluiten", "Close"),
+    # table page
+    "table_title": ("Tabel", "Table"),
+    "table_intro": (
+        "Dezelfde waarden als op de kaart, als tabel. Sorteer met de knoppen in de kolomkoppen.",
+        "The same values as on the map, as a table. Sort with the buttons in the column headers.",
+    ),
+    "table_filter": ("Filter op naam, code of wijk", "Filter by name, code or district"),
+    "table_caption": ("{indicator} per {level}, {n} rijen", "{indicator} per {level}, {n} rows"),
+    "sort_by": ("Sorteer op {col}", "Sort by {col}"),
+    "sorted_asc": ("oplopend gesorteerd", "sorted ascending"),
+    "sorted_desc": ("aflopend gesorteerd", "sorted descending"),
+    "download_csv": ("Download CSV", "Download CSV"),
+    "table_protected_note": (
+        "Beschermde waarden (<5) en ontbrekende waarden staan bij sorteren altijd onderaan.",
+        "Protected (<5) and missing values always sort last.",
+    ),
+    # what-if page
+    "whatif_title": ("Wat als? Een team plaatsen, verplaatsen of weghalen", "What if? Place, move or remove a team"),
+    "whatif_intro": (
+        "Uw scenario geldt alleen voor u en verandert de gedeelde atlas niet. Het staat in de link, zodat u het kunt delen.",
+        "Your scenario is yours only and never changes the shared atlas. It is in the link, so you can share it.",
+    ),
+    "whatif_unavailable": (
+        "Deze atlas heeft nog geen reistijden of teams, dus een wat-als-berekening is niet mogelijk.",
+        "This atlas has no travel times or teams yet, so a what-if is not possible.",
+    ),
+    "whatif_action": ("Wat wilt u doen?", "What do you want to do?"),
+    "whatif_add": ("team toevoegen", "add a team"),
+    "whatif_move": ("team verplaatsen", "move a team"),
+    "whatif_remove": ("team weghalen", "remove a team"),
+    "whatif_team": ("Team", "Team"),
+    "whatif_where": ("Waar? Klik op een buurt in de kaart, kies een buurt, of typ RD-coördinaten", "Where? Click a neighbourhood on the map, choose one, or type RD coordinates"),
+    "whatif_x": ("x (RD, meter)", "x (RD, metres)"),
+    "whatif_y": ("y (RD, meter)", "y (RD, metres)"),
+    "whatif_name": ("Naam nieuw team", "Name of the new team"),
+    "whatif_org": ("Organisatie", "Organisation"),
+    "whatif_kind": ("Soort team", "Kind of team"),
+    "whatif_apply": ("Toepassen", "Apply"),
+    "whatif_reset": ("Scenario wissen", "Clear scenario"),
+    "whatif_steps": ("Uw scenario", "Your scenario"),
+    "whatif_no_steps": ("Nog geen wijzigingen: de kaart toont de huidige situatie.", "No changes yet: the map shows the current situation."),
+    "whatif_change": ("Verandering in reistijd naar {target} ({mode})", "Change in travel time to {target} ({mode})"),
+    "whatif_gainers": ("Wie wint en wie verliest", "Gainers and losers"),
+    "whatif_before": ("Nu", "Now"),
+    "whatif_after": ("Scenario", "Scenario"),
+    "whatif_delta": ("Verschil", "Change"),
+    "whatif_faster": ("sneller", "faster"),
+    "whatif_slower": ("langzamer", "slower"),
+    "whatif_unchanged": ("gelijk", "unchanged"),
+    "whatif_summary": (
+        "{faster} buurten sneller, {slower} langzamer; gemiddeld {mean} min verschil per jeugdige.",
+        "{faster} neighbourhoods faster, {slower} slower; on average {mean} min change per young person.",
+    ),
+    "whatif_need_location": ("Kies een buurt of geef x en y.", "Choose a neighbourhood or give x and y."),
+    "whatif_need_team": ("Kies eerst een team.", "Choose a team first."),
+    "whatif_bad_coord": (
+        "x en y moeten getallen in RD New (meter) binnen de gemeente zijn, bijvoorbeeld x 136000, y 455900.",
+        "x and y must be numbers in RD New (metres) inside the municipality, for example x 136000, y 455900.",
+    ),
+    "whatif_added": ("{name} toegevoegd in {where}", "{name} added in {where}"),
+    "whatif_moved": ("{name} verplaatst naar {where}", "{name} moved to {where}"),
+    "whatif_removed": ("{name} weggehaald", "{name} removed"),
+    # sources page
+    "sources_title": ("Bronnen en methode", "Sources and method"),
+    "sources_cbs": (
+        "Grenzen en kerncijfers: CBS / Kadaster, Wijk- en buurtkaart en Kerncijfers wijken en buurten {year}, "
+        "licentie CC BY 4.0 (naamsvermelding: CBS / Kadaster).",
+        "Boundaries and key figures: CBS / Kadaster, district and neighbourhood map and key figures {year}, "
+        "licence CC BY 4.0 (attribution: CBS / Kadaster).",
+    ),
+    "sources_demo": (
+        "Teams, aanbiedersgebieden en zorgaantallen zijn in de demo-atlas fictief: door het project gegenereerd "
+        "(vast zaadgetal) op de echte buurtgrenzen. Er is geen echt adres of echte cliënt gebruikt.",
+        "Teams, provider areas and caseloads are fictitious in the demo atlas: generated by the project "
+        "(fixed seed) on the real boundaries. No real address or real client is used.",
+    ),
+    "sources_protection": (
+        "Kleine aantallen (1–4) verlaten de server nooit: ze staan overal als <5, ook tarieven die ervan afgeleid zijn.",
+        "Small counts (1–4) never leave the server: they show as <5 everywhere, including rates derived from them.",
+    ),
+    "sources_methods": ("Methoden in deze atlas", "Methods in this atlas"),
+    "sources_build": ("Atlas gebouwd op {created} in {seconds} s; CBS-jaar {year}.", "Atlas built on {created} in {seconds} s; CBS year {year}."),
+    "sources_inputs": ("Invoerbestanden", "Input files"),
+    "sources_indicators": ("Indicatoren", "Indicators"),
+    "sources_classes": (
+        "Klassen: kwantielen, natuurlijke grenzen (Fisher-Jenks) of gelijke intervallen, berekend met mapclassify op de "
+        "getoonde (beschermde) waarden.",
+        "Classes: quantiles, natural breaks (Fisher-Jenks) or equal intervals, computed with mapclassify on the shown "
+        "(protected) values.",
+    ),
+    "sources_software": ("Software", "Software"),
+    "yes": ("ja", "yes"),
+    "no": ("nee", "no"),
 }
 
 
@@ -42,11 +217,17 @@ def t(key: str, lang: Lang = DEFAULT_LANG, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def has_label(key: str) -> bool:
+    return key in LABELS
+
+
 def format_number(value: float | int | None, *, decimals: int = 0, lang: Lang = DEFAULT_LANG) -> str:
     """1234.5 → '1.234,5' in Dutch, '1,234.5' in English; missing → '–'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and set(text[1:]) <= {"0", ".", ","}:
+        text = text[1:]  # no "-0,0"
     if lang == "nl":
         text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
     return text

@@ -2,12 +2,64 @@
 
 from __future__ import annotations
 
-# shell
+# shell (app.py): the router renders header, page and footer into SHELL_CONTENT
 URL = "app-url"
-LANG = "app-lang"
+SHELL_CONTENT = "app-content"
+ROUTE = "app-route"  # {"pathname", "lang"} of the rendered page: the router re-renders only when these change
+LANG_TOGGLE = "app-lang-toggle"
+META_SINK = "app-meta-sink"
+LANG_SINK = "app-lang-sink"
+NOTICES = "app-notices"
 
 # kaart (map page)
 MAP_GRAPH = "kaart-graph"
 MAP_INDICATOR = "kaart-indicator"
+MAP_PERIOD = "kaart-period"
+MAP_MODE = "kaart-mode"
+MAP_SOORT = "kaart-soort"
+MAP_SCHEME = "kaart-scheme"
+MAP_CLASSES = "kaart-classes"
+MAP_LEVEL = "kaart-level"
+MAP_LAYERS = "kaart-layers"
 MAP_LEGEND = "kaart-legend"
 MAP_ALT = "kaart-alt"
+MAP_LOD = "kaart-lod"
+MAP_LOD_NOTE = "kaart-lod-note"
+MAP_BUURT = "kaart-buurt"
+MAP_DETAIL = "kaart-detail"
+MAP_URL_SINK = "kaart-url-sink"
+MAP_WIJK_NAMES = "kaart-wijk-names"
+
+# tabel (table page)
+TABLE_INDICATOR = "tabel-indicator"
+TABLE_PERIOD = "tabel-period"
+TABLE_MODE = "tabel-mode"
+TABLE_SOORT = "tabel-soort"
+TABLE_LEVEL = "tabel-level"
+TABLE_FILTER = "tabel-filter"
+TABLE_SORT = "tabel-sort"
+TABLE_BODY = "tabel-body"
+TABLE_CAPTION = "tabel-caption"
+TABLE_URL_SINK = "tabel-url-sink"
+TABLE_DOWNLOAD = "tabel-download"
+TABLE_DOWNLOAD_BUTTON = "tabel-download-button"
+
+# wat-als (what-if page)
+WHATIF_GRAPH = "watals-graph"
+WHATIF_MODE = "watals-mode"
+WHATIF_ACTION = "watals-action"
+WHATIF_TEAM = "watals-team"
+WHATIF_BUURT = "watals-buurt"
+WHATIF_X = "watals-x"
+WHATIF_Y = "watals-y"
+WHATIF_NAME = "watals-name"
+WHATIF_ORG = "watals-org"
+WHATIF_KIND = "watals-kind"
+WHATIF_APPLY = "watals-apply"
+WHATIF_RESET = "watals-reset"
+WHATIF_SCENARIO = "watals-scenario"
+WHATIF_STEPS = "watals-steps"
+WHATIF_RESULT = "watals-result"
+WHATIF_LEGEND = "watals-legend"
+WHATIF_MESSAGE = "watals-message"
+WHATIF_URL_SINK = "watals-url-sink"

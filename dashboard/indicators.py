@@ -1,18 +1,43 @@
-"""The indicator registry: one entry per indicator the map, table and exports can show."""
+"""The indicator registry: one entry per indicator the map, table and exports can show.
+
+A new indicator is one entry here, never a new callback. Entries whose columns the atlas lacks are hidden.
+``column`` may contain ``{mode}`` (walk, bike, car): the mode picker then chooses the column.
+``source`` says where the values live: ``"units"`` = a column of the ``buurten``/``wijken`` layers;
+any other name is a long table ``{source}_buurt`` / ``{source}_wijk`` keyed by code, ``periode`` and
+optionally ``soort`` (care type), e.g. ``caseloads`` → ``caseloads_buurt``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-import pandas as pd
-
 Palette = Literal["sequential", "diverging", "categorical"]
+Kind = Literal["number", "category"]
+Protection = Literal["none", "count", "rate"]
+Aggregate = Literal["sum", "mean_youth", "none"]
 
-# Colour-blind-safe ramps (ColorBrewer YlGnBu / PuOr), light to dark; indexed by number of classes.
+# Colour-blind-safe ramps (ColorBrewer YlGnBu sequential, PuOr diverging), light to dark.
 SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
-DIVERGING = ("#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788")
+DIVERGING = ("#b35806", "#e08214", "#fdb863", "#f7f7f7", "#b2abd2", "#8073ac", "#542788")
+# Okabe–Ito: distinguishable with every common colour-vision deficiency.
+CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
 NO_DATA_COLOUR = "#d9d9d9"
+SUPPRESSED_COLOUR = "#9e9e9e"
+MODES = ("bike", "walk", "car")
+
+
+@dataclass(frozen=True)
+class Category:
+    """One value of a categorical indicator, its label and its fixed colour."""
+
+    value: str
+    label_nl: str
+    label_en: str
+    colour: str
+
+    def label(self, lang: str) -> str:
+        return self.label_nl if lang == "nl" else self.label_en
 
 
 @dataclass(frozen=True)
@@ -23,37 +48,171 @@ class Indicator:
     label_nl: str
     label_en: str
     column: str
-    layer: str = "buurten"
+    group: str = "population"
+    source: str = "units"
+    kind: Kind = "number"
     palette: Palette = "sequential"
+    categories: tuple[Category, ...] = ()
     decimals: int = 0
+    scale: float = 1.0  # shown value = stored value × scale (shares 0–1 → percent)
     unit_nl: str = ""
     unit_en: str = ""
-    protected: bool = False
+    protection: Protection = "none"
+    aggregate: Aggregate = "sum"  # how buurten combine when a coarser level is not in the atlas
+    diverging_mid: float | None = None  # the neutral value of a diverging ramp (e.g. 1.0 for a ratio)
     note_nl: str = ""
     note_en: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
         return self.label_nl if lang == "nl" else self.label_en
 
-    def available(self, df: pd.DataFrame) -> bool:
-        return self.column in df.columns and bool(df[self.column].notna().any())
+    def unit(self, lang: str) -> str:
+        return self.unit_nl if lang == "nl" else self.unit_en
+
+    def note(self, lang: str) -> str:
+        return self.note_nl if lang == "nl" else self.note_en
+
+    @property
+    def has_modes(self) -> bool:
+        return "{mode}" in self.column
+
+    @property
+    def protected(self) -> bool:
+        return self.protection != "none"
+
+    def column_for(self, mode: str | None) -> str:
+        return self.column.format(mode=mode or MODES[0]) if self.has_modes else self.column
+
+    def table(self, level: str) -> str:
+        """The atlas layer holding this indicator at ``level`` (buurt | wijk)."""
+        if self.source == "units":
+            return "buurten" if level == "buurt" else "wijken"
+        return f"{self.source}_{level}"
+
+
+_PROVIDERS = (
+    Category("KOOS", "KOOS", "KOOS", CATEGORICAL[0]),
+    Category("Spoor030", "Spoor030", "Spoor030", CATEGORICAL[1]),
+)
+_GI_CLASSES = (
+    Category("hot", "hotspot (hoog)", "hot spot (high)", "#b2182b"),
+    Category("cold", "coldspot (laag)", "cold spot (low)", "#2166ac"),
+    Category("ns", "niet significant", "not significant", "#f7f7f7"),
+)
+_LISA_CLASSES = (
+    Category("HH", "hoog–hoog (cluster)", "high–high (cluster)", "#b2182b"),
+    Category("LL", "laag–laag (cluster)", "low–low (cluster)", "#2166ac"),
+    Category("HL", "hoog tussen laag", "high among low", "#f4a582"),
+    Category("LH", "laag tussen hoog", "low among high", "#92c5de"),
+    Category("ns", "niet significant", "not significant", "#f7f7f7"),
+)
+_SEAM = (
+    Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),
+    Category("False", "geen naad", "no seam", "#f0f0f0"),
+)
+_TRAVEL_NOTE = (
+    "Reistijd vanaf het representatieve punt van de buurt; methode staat in de bronnenpagina.",
+    "Travel time from the buurt's representative point; the method is on the sources page.",
+)
+
+
+def _travel(key: str, nl: str, en: str, column: str) -> Indicator:
+    return Indicator(
+        key, nl, en, column, group="travel", decimals=1, unit_nl="min", unit_en="min", aggregate="mean_youth",
+        note_nl=_TRAVEL_NOTE[0], note_en=_TRAVEL_NOTE[1],
+    )
+
+
+def _coverage(minutes: int) -> Indicator:
+    return Indicator(
+        f"coverage_bike_{minutes}",
+        f"Jeugd binnen {minutes} min fietsen van een buurtteam",
+        f"Youth within {minutes} min by bike of a buurtteam",
+        f"coverage_bike_{minutes}min",
+        group="travel", decimals=0, scale=100.0, unit_nl="%", unit_en="%", aggregate="mean_youth",
+    )
 
 
 REGISTRY: tuple[Indicator, ...] = (
+    # population (foundation)
     Indicator(
-        "youth_population",
-        "Jeugdigen 0–17 jaar (schatting)",
-        "Youth aged 0–17 (estimate)",
-        "youth_population",
+        "youth_population", "Jeugdigen 0–17 jaar (schatting)", "Youth aged 0–17 (estimate)", "youth_population",
         note_nl="Geschat uit CBS-leeftijdsgroepen: 0–14 + 3/10 × 15–24.",
         note_en="Estimated from CBS age bands: 0–14 + 3/10 × 15–24.",
     ),
     Indicator("inhabitants", "Inwoners", "Inhabitants", "aantal_inwoners"),
+    # care data (issue 3)
+    Indicator(
+        "provider", "Aanbieder specialistische jeugdhulp", "Specialist youth-care provider", "provider",
+        group="care", kind="category", palette="categorical", categories=_PROVIDERS, aggregate="none",
+        note_nl="Contract 2020: KOOS in West, Zuidwest, Leidsche Rijn en Vleuten-De Meern; Spoor030 in de rest.",
+        note_en="2020 contract: KOOS in West, Zuidwest, Leidsche Rijn and Vleuten-De Meern; Spoor030 elsewhere.",
+    ),
+    Indicator(
+        "caseload", "Jeugdigen in zorg (aantal)", "Youth in care (count)", "aantal", group="care", source="caseloads",
+        protection="count", filters={"soort": "totaal"},
+        note_nl="Aantallen 1–4 worden als <5 getoond (kleine-aantallenbescherming).",
+        note_en="Counts of 1–4 are shown as <5 (small-count protection).",
+    ),
+    Indicator(
+        "caseload_rate", "Jeugdigen in zorg per 1.000 jeugdigen", "Youth in care per 1,000 youth", "rate_per_1000",
+        group="care", source="caseloads", decimals=1, protection="rate", aggregate="mean_youth",
+        filters={"soort": "totaal"},
+        note_nl="Geen cijfer waar het aantal beschermd is.", note_en="No figure where the count is protected.",
+    ),
+    # hotspots (issue 5)
+    Indicator(
+        "rate_eb", "Zorggebruik per 1.000, gladgestreken (EB)", "Care use per 1,000, smoothed (EB)", "rate_eb",
+        group="hotspots", source="hotspots", decimals=1, aggregate="none", protection="rate",
+        filters={"soort": "totaal"},
+        note_nl="Empirical Bayes: kleine buurten naar het stadsgemiddelde getrokken.",
+        note_en="Empirical Bayes: small buurten pulled towards the city mean.",
+    ),
+    Indicator(
+        "rate_seb", "Zorggebruik per 1.000, ruimtelijk gladgestreken", "Care use per 1,000, spatially smoothed",
+        "rate_seb", group="hotspots", source="hotspots", decimals=1, aggregate="none", protection="rate",
+        filters={"soort": "totaal"},
+    ),
+    Indicator(
+        "gi_class", "Hotspots (Getis-Ord Gi*)", "Hot spots (Getis-Ord Gi*)", "gi_class", group="hotspots",
+        source="hotspots", kind="category", palette="diverging", categories=_GI_CLASSES, aggregate="none",
+        filters={"soort": "totaal"},
+    ),
+    Indicator(
+        "lisa_class", "Clusters (lokale Moran's I)", "Clusters (local Moran's I)", "lisa_class", group="hotspots",
+        source="hotspots", kind="category", palette="diverging", categories=_LISA_CLASSES, aggregate="none",
+        filters={"soort": "totaal"},
+    ),
+    # travel, coverage and access (issue 4)
+    _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", "tt_buurtteam_{mode}_min"),
+    _travel(
+        "tt_spec_contract", "Reistijd naar gecontracteerd specialistisch team",
+        "Travel time to contracted specialist team", "tt_spec_contract_{mode}_min",
+    ),
+    _travel("tt_spec_any", "Reistijd naar dichtstbijzijnd specialistisch team", "Travel time to nearest specialist team", "tt_spec_any_{mode}_min"),
+    Indicator(
+        "seam", "Naad: team van andere aanbieder sneller", "Seam: other provider's team faster", "seam_{mode}",
+        group="travel", kind="category", palette="categorical", categories=_SEAM, aggregate="none",
+    ),
+    _coverage(10),
+    _coverage(15),
+    _coverage(20),
+    Indicator(
+        "access_e2sfca", "Toegang tot zorgcapaciteit (E2SFCA)", "Access to care capacity (E2SFCA)", "access_e2sfca",
+        group="travel", decimals=2, aggregate="mean_youth",
+    ),
+    Indicator(
+        "access_e2sfca_rel", "Toegang t.o.v. stadsgemiddelde", "Access relative to city mean", "access_e2sfca_rel",
+        group="travel", palette="diverging", decimals=2, aggregate="mean_youth", diverging_mid=1.0,
+        note_nl="1 = stadsgemiddelde; boven 1 betere toegang.", note_en="1 = city mean; above 1 better access.",
+    ),
 )
 BY_KEY = {ind.key: ind for ind in REGISTRY}
 DEFAULT_INDICATOR = "youth_population"
-
-
-def available_indicators(df: pd.DataFrame) -> list[Indicator]:
-    """The registry entries whose column this atlas actually has."""
-    return [ind for ind in REGISTRY if ind.available(df)]
+GROUP_LABELS = {
+    "population": ("Bevolking", "Population"),
+    "care": ("Zorg", "Care"),
+    "hotspots": ("Hotspots", "Hot spots"),
+    "travel": ("Reistijd en toegang", "Travel and access"),
+}

@@ -1,93 +1,311 @@
-"""Kaart: the main page, a choropleth of the buurten with an indicator picker and a stated legend."""
+"""Kaart: the main page — choropleth with indicator, period, mode and class pickers, teams, legend and detail panel."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-import flask
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    Patch,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 
 from dashboard import ids
-from dashboard.classify import classify
-from dashboard.data import AtlasView, get_view
-from dashboard.figures import choropleth_figure, class_colours, class_labels
-from dashboard.i18n import Lang, aria, format_number, t
-from dashboard.indicators import BY_KEY, DEFAULT_INDICATOR, NO_DATA_COLOUR, Indicator, available_indicators
+from dashboard.app import atlas_dir, geo_url
+from dashboard.components import (
+    current_indicator,
+    dimensions,
+    fieldset,
+    indicator_pickers,
+    legend,
+    scheme_pickers,
+)
+from dashboard.data import MAX_FEATURES_IN_VIEW, AtlasView, get_view
+from dashboard.detail import detail_panel
+from dashboard.figures import (
+    FIRST_TEAM_TRACE,
+    OUTLINE_TRACE,
+    SELECTED_TRACE,
+    base_layout,
+    choropleth_figure,
+    choropleth_patch,
+    colour_frame,
+    outline_trace,
+    ring_coords,
+    team_key_list,
+    team_traces,
+    tile_style,
+)
+from dashboard.i18n import Lang, aria, t
+from dashboard.indicators import Indicator
+from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
+from dashboard.values import Selection, indicator_frame, resolve
 from geodata.errors import InputError
 
-dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekking")
+dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekking", order=0)
+
+COARSER = {"buurt": "wijk", "wijk": "gemeente"}
+WIJK_LAYER_KEY = "wijkgrenzen"
+# The controls whose values make up the URL, in the order of the writer callback's inputs.
+URL_CONTROLS = (
+    (ids.MAP_INDICATOR, "indicator"),
+    (ids.MAP_PERIOD, "period"),
+    (ids.MAP_MODE, "mode"),
+    (ids.MAP_SOORT, "soort"),
+    (ids.MAP_SCHEME, "scheme"),
+    (ids.MAP_CLASSES, "k"),
+    (ids.MAP_LEVEL, "level"),
+    (ids.MAP_BUURT, "buurt"),
+)
 
 
 def _view() -> AtlasView:
-    return get_view(flask.current_app.config["BUURTDEKKING_ATLAS"])
+    return get_view(atlas_dir())
 
 
-def _display_values(values: pd.Series, ind: Indicator, lang: Lang) -> pd.Series:
-    return values.map(lambda v: format_number(v, decimals=ind.decimals, lang=lang) if pd.notna(v) else t("no_data", lang))
+def _bbox(relayout: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
+    coords = (relayout or {}).get("map._derived", {}).get("coordinates")
+    if not coords:
+        return None
+    lons = [c[0] for c in coords]
+    lats = [c[1] for c in coords]
+    return min(lons), min(lats), max(lons), max(lats)
 
 
-def legend(ind: Indicator, scheme: str, classes_k: int, labels: list[str], colours: list[str], lang: Lang) -> html.Div:
-    items = [
-        html.Li([html.Span(className="swatch", style={"backgroundColor": c}), html.Span(lbl)])
-        for c, lbl in zip(colours, labels, strict=True)
+def choose_level(view: AtlasView, level: str, bbox: tuple[float, float, float, float] | None) -> tuple[str, list[str] | None]:
+    """The finest level at or above ``level`` whose features in view stay under the limit (None = all of it)."""
+    current: str | None = level
+    while current is not None:
+        layer = view.layers.get(current)
+        if layer is not None:
+            if len(layer.codes) <= MAX_FEATURES_IN_VIEW:
+                return current, None
+            if bbox is not None:
+                codes = layer.codes_in_view(bbox)
+                if len(codes) <= MAX_FEATURES_IN_VIEW:
+                    return current, codes
+        current = COARSER.get(current)
+    coarsest = "gemeente" if "gemeente" in view.layers else "wijk"
+    return coarsest, None
+
+
+def _geojson_for(view: AtlasView, level: str, codes: list[str] | None) -> Any:
+    if codes is None:
+        return geo_url(view.token, level)
+    return view.layers[level].feature_collection(set(codes))
+
+
+def _frame(view: AtlasView, ind: Indicator, sel: Selection, codes: list[str] | None, lang: Lang) -> pd.DataFrame:
+    frame = indicator_frame(view, ind, sel, lang=lang)
+    if codes is not None:
+        frame = frame[frame["code"].isin(set(codes))]
+    layer_codes = view.layers[sel.level].codes
+    order = {c: i for i, c in enumerate(layer_codes)}
+    frame = frame[frame["code"].isin(order)]
+    return frame.sort_values("code", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def _lod_note(requested: str, shown: str, n: int, lang: Lang) -> str:
+    if requested == shown:
+        return ""
+    return t("lod_note", lang, fine=t(f"level_{requested}", lang), coarse=t(f"level_{shown}", lang), n=n)
+
+
+def _alt(view: AtlasView, ind: Indicator, level: str, lang: Lang) -> str:
+    return t("map_alt", lang, level=t(f"level_{level}", lang), gemeente=view.gemeente_name(), indicator=ind.label(lang).lower())
+
+
+def _layers_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:
+    options: list[dict[str, Any]] = [{"label": t("layer_wijk_outline", lang), "value": WIJK_LAYER_KEY}]
+    for key in team_key_list(view.teams):
+        org, kind = key.split("|")
+        kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else kind
+        options.append({"label": f"{org}: {kind_label}", "value": key})
+    return options
+
+
+def _selected_geometries(view: AtlasView, buurt: str | None) -> list[dict[str, Any]]:
+    if not buurt or buurt not in view.layers["buurt"].codes:
+        return []
+    return [f["geometry"] for f in view.layers["buurt"].feature_collection({buurt})["features"]]
+
+
+def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, list[Any], str, dict[str, Any], str]:
+    """The first figure of the page (later changes are Patches): choropleth, teams, outlines, selection."""
+    ind = current_indicator(view, state.indicator)
+    sel = resolve(view, ind, Selection(state.level, state.period, state.mode, state.soort))
+    shown, codes = choose_level(view, sel.level, None)
+    sel_shown = Selection(shown, sel.period, sel.mode, sel.soort)
+    frame = _frame(view, ind, sel_shown, codes, lang)
+    coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang)
+    layout = base_layout(center=view.center, zoom=view.zoom, style=tile_style() or "white-bg")
+    keys = set(team_key_list(view.teams))
+    extra = [
+        outline_trace(list(view.layers["wijk"].geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+        outline_trace(_selected_geometries(view, state.buurt), name="selected", colour="#cc0000", width=4),
+        *team_traces(view.teams, lang=lang, visible=keys),
     ]
-    items.append(html.Li([html.Span(className="swatch", style={"backgroundColor": NO_DATA_COLOUR}), html.Span(t("no_data", lang))]))
-    return html.Div(
-        [
-            html.H2(t("legend", lang), className="legend-title"),
-            html.P(ind.label(lang), className="legend-indicator"),
-            html.P(t("classes_by", lang, scheme=t("scheme_" + scheme, lang), k=classes_k), className="legend-scheme"),
-            html.Ul(items, className="legend-items"),
-            html.P(ind.note_nl if lang == "nl" else ind.note_en, className="legend-note"),
-        ]
+    fig = choropleth_figure(
+        geojson=_geojson_for(view, shown, codes), frame=frame, coloured=coloured, ind=ind, level=shown, lang=lang,
+        layout=layout, extra_traces=extra,
     )
+    lod = {"level": shown, "codes": codes is not None, "n": len(frame)}
+    return fig, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), lod, _lod_note(sel.level, shown, len(frame), lang)
 
 
-def render(indicator_key: str, lang: Lang = "nl") -> tuple[Any, html.Div, str]:
-    view = _view()
-    ind = BY_KEY.get(indicator_key) or BY_KEY[DEFAULT_INDICATOR]
-    values = pd.to_numeric(view.buurten[ind.column], errors="coerce") if ind.column in view.buurten else pd.Series(float("nan"), index=view.buurten.index)
-    classes = classify(values, scheme="quantiles", k=5)
-    fig = choropleth_figure(view, values, _display_values(values, ind, lang), classes, ind, lang=lang)
-    colours = class_colours(ind, classes.k)
-    leg = legend(ind, "quantiles", classes.k, class_labels(classes, ind, lang), colours, lang)
-    gemeente = ", ".join(sorted(set(view.buurten["gemeentenaam"].dropna())))
-    return fig, leg, t("map_alt", lang, gemeente=gemeente, indicator=ind.label(lang).lower())
+def _buurt_options(view: AtlasView) -> list[dict[str, str]]:
+    b = view.buurten[["buurtcode", "buurtnaam", "wijknaam"]].fillna("")
+    rows = sorted(zip(b["buurtnaam"].astype(str), b["buurtcode"].astype(str), b["wijknaam"].astype(str), strict=True))
+    return [{"label": f"{name} ({wijk}, {code})", "value": code} for name, code, wijk in rows]
 
 
-def layout(**_query: str) -> html.Div:
+def _url_spec() -> dict[str, Any]:
+    defaults = ViewState()
+    params = [FIELD_TO_PARAM[f] for _, f in URL_CONTROLS]
+    return {"params": params, "defaults": {FIELD_TO_PARAM[f]: getattr(defaults, f) for _, f in URL_CONTROLS}}
+
+
+def layout(**query: str) -> html.Div:
+    state, _problems = parse_state(query)
+    lang = state.lang
     try:
         view = _view()
     except InputError:
-        return html.Div(t("atlas_missing"), className="notice", role="alert")
-    options = [{"label": ind.label("nl"), "value": ind.key} for ind in available_indicators(view.buurten)]
-    fig, leg, alt = render(DEFAULT_INDICATOR)
+        return html.Div(t("atlas_missing", lang), className="notice", role="alert")
+    if state.buurt and state.buurt not in set(view.buurten["buurtcode"]):
+        state = state.with_(buurt="")
+    fig, leg, alt, lod, lod_note = build_figure(view, state, lang)
+    controls = [
+        html.H2(t("controls", lang), className="panel-title"),
+        *indicator_pickers(
+            view, state, lang, ind_id=ids.MAP_INDICATOR, period_id=ids.MAP_PERIOD, mode_id=ids.MAP_MODE,
+            soort_id=ids.MAP_SOORT, level_id=ids.MAP_LEVEL,
+        ),
+        *scheme_pickers(state, lang, scheme_id=ids.MAP_SCHEME, classes_id=ids.MAP_CLASSES),
+        fieldset(
+            t("layers", lang),
+            dcc.Checklist(
+                id=ids.MAP_LAYERS, options=_layers_options(view, lang),
+                value=[o["value"] for o in _layers_options(view, lang)], className="checklist",
+            ),
+        ),
+        html.P(t("teams_none", lang), className="hint") if view.teams.empty else None,
+    ]
     return html.Div(
         className="kaart-page",
         children=[
+            html.H1(t("page_kaart", lang) + " · " + view.gemeente_name(), className="visually-hidden"),
+            html.Section(controls, className="panel controls-panel", **aria(label=t("controls", lang))),
             html.Div(
-                className="controls",
-                children=[
-                    html.Label(t("indicator"), htmlFor=ids.MAP_INDICATOR),
-                    dcc.Dropdown(id=ids.MAP_INDICATOR, options=options, value=DEFAULT_INDICATOR, clearable=False),
-                ],
-            ),
-            html.Div(
-                className="map-and-legend",
+                className="map-column",
                 children=[
                     html.Figure(
                         className="map-figure",
                         children=[
-                            dcc.Graph(id=ids.MAP_GRAPH, figure=fig, className="map-graph", config={"displaylogo": False, "scrollZoom": True}),
+                            dcc.Graph(
+                                id=ids.MAP_GRAPH, figure=fig, className="map-graph",
+                                config={"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                            ),
                             html.Figcaption(alt, id=ids.MAP_ALT, className="visually-hidden"),
                         ],
                     ),
-                    html.Aside(leg, id=ids.MAP_LEGEND, className="legend", **aria(live="polite")),
+                    html.P(lod_note, id=ids.MAP_LOD_NOTE, className="lod-note", **aria(live="polite")),
                 ],
             ),
+            html.Div(
+                className="side-column",
+                children=[
+                    html.Section(leg, id=ids.MAP_LEGEND, className="panel legend", **aria(live="polite", label=t("legend", lang))),
+                    html.Section(
+                        className="panel buurt-panel",
+                        **aria(label=t("detail_title", lang)),
+                        children=[
+                            html.Label(t("buurt_search", lang), htmlFor=ids.MAP_BUURT, className="field-label"),
+                            dcc.Dropdown(
+                                id=ids.MAP_BUURT, options=_buurt_options(view), value=state.buurt or None, searchable=True,
+                                clearable=True, placeholder=t("buurt_search_placeholder", lang), className="dropdown",
+                            ),
+                            html.Div(
+                                detail_panel(view, state, lang), id=ids.MAP_DETAIL, className="detail", **aria(live="polite")
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            dcc.Store(id=ids.MAP_LOD, data=lod),
+            dcc.Store(id=ids.MAP_URL_SINK, data=_url_spec()),
         ],
+    )
+
+
+def _lang(route: dict[str, Any] | None) -> Lang:
+    return "en" if (route or {}).get("lang") == "en" else "nl"
+
+
+@callback(
+    Output(ids.MAP_INDICATOR, "value"),
+    Output(ids.MAP_PERIOD, "options"),
+    Output(ids.MAP_PERIOD, "value"),
+    Output(f"{ids.MAP_PERIOD}-wrap", "hidden"),
+    Output(ids.MAP_MODE, "options"),
+    Output(ids.MAP_MODE, "value"),
+    Output(f"{ids.MAP_MODE}-wrap", "hidden"),
+    Output(ids.MAP_SOORT, "options"),
+    Output(ids.MAP_SOORT, "value"),
+    Output(f"{ids.MAP_SOORT}-wrap", "hidden"),
+    Output(ids.MAP_SCHEME, "value"),
+    Output(ids.MAP_CLASSES, "value"),
+    Output(ids.MAP_LEVEL, "value"),
+    Output(ids.MAP_BUURT, "value"),
+    Input(ids.URL, "search"),
+    Input(ids.MAP_INDICATOR, "value"),
+    State(ids.MAP_PERIOD, "value"),
+    State(ids.MAP_MODE, "value"),
+    State(ids.MAP_SOORT, "value"),
+    State(ids.MAP_SCHEME, "value"),
+    State(ids.MAP_CLASSES, "value"),
+    State(ids.MAP_LEVEL, "value"),
+    State(ids.MAP_BUURT, "value"),
+    State(ids.ROUTE, "data"),
+    prevent_initial_call=True,
+)
+def sync_controls(
+    search: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None,
+    scheme: str, k: int, level: str, buurt: str | None, route: Any,
+) -> tuple[Any, ...]:
+    """URL → controls (back/forward, a pasted link) and indicator → the pickers it needs; one owner per value."""
+    view = _view()
+    lang = _lang(route)
+    current = ViewState(indicator=indicator, period=period or "", mode=mode or "bike", soort=soort or "totaal",
+                        scheme=scheme, k=int(k), level=level, buurt=buurt or "", lang=lang)
+    if ctx.triggered_id == ids.URL:
+        state, _ = parse_state(search or "")
+        if state.buurt and state.buurt not in set(view.buurten["buurtcode"]):
+            state = state.with_(buurt="")
+    else:
+        state = current.with_(indicator=indicator)
+    ind = current_indicator(view, state.indicator)
+    dims = dimensions(view, ind, state, lang)
+
+    def keep(new: Any, old: Any) -> Any:
+        return no_update if new == old else new
+
+    return (
+        keep(ind.key, indicator),
+        dims.periods, keep(dims.period or None, period), not dims.periods,
+        dims.modes, keep(dims.mode, mode), not dims.modes,
+        dims.soorten, keep(dims.soort or None, soort), not dims.soorten,
+        keep(state.scheme, scheme), keep(state.k, k), keep(state.level, level), keep(state.buurt or None, buurt),
     )
 
 
@@ -95,8 +313,99 @@ def layout(**_query: str) -> html.Div:
     Output(ids.MAP_GRAPH, "figure"),
     Output(ids.MAP_LEGEND, "children"),
     Output(ids.MAP_ALT, "children"),
+    Output(ids.MAP_LOD, "data"),
+    Output(ids.MAP_LOD_NOTE, "children"),
     Input(ids.MAP_INDICATOR, "value"),
+    Input(ids.MAP_PERIOD, "value"),
+    Input(ids.MAP_MODE, "value"),
+    Input(ids.MAP_SOORT, "value"),
+    Input(ids.MAP_SCHEME, "value"),
+    Input(ids.MAP_CLASSES, "value"),
+    Input(ids.MAP_LEVEL, "value"),
+    Input(ids.MAP_GRAPH, "relayoutData"),
+    State(ids.MAP_LOD, "data"),
+    State(ids.ROUTE, "data"),
     prevent_initial_call=True,
 )
-def update_map(indicator_key: str) -> tuple[Any, html.Div, str]:
-    return render(indicator_key)
+def update_map(
+    indicator: str, period: str | None, mode: str | None, soort: str | None, scheme: str, k: int, level: str,
+    relayout: dict[str, Any] | None, lod: dict[str, Any] | None, route: Any,
+) -> tuple[Any, ...]:
+    """Values, classes and legend for the picked indicator; geometry is re-sent only when the level changes."""
+    view = _view()
+    lang = _lang(route)
+    ind = current_indicator(view, indicator)
+    sel = resolve(view, ind, Selection(level, period or "", mode or "bike", soort or "totaal"))
+    bbox = _bbox(relayout)
+    shown, codes = choose_level(view, sel.level, bbox)
+    new_lod = {"level": shown, "codes": codes is not None, "n": 0}
+    geometry_changes = lod is None or lod.get("level") != shown or codes is not None or lod.get("codes")
+    if ctx.triggered_id == ids.MAP_GRAPH and not geometry_changes:
+        return no_update, no_update, no_update, no_update, no_update
+    frame = _frame(view, ind, Selection(shown, sel.period, sel.mode, sel.soort), codes, lang)
+    new_lod["n"] = len(frame)
+    coloured = colour_frame(frame, ind, scheme=scheme, k=int(k), lang=lang)
+    patch = choropleth_patch(
+        frame=frame, coloured=coloured, ind=ind, level=shown, lang=lang,
+        geojson=_geojson_for(view, shown, codes) if geometry_changes else None,
+    )
+    return (
+        patch, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), new_lod,
+        _lod_note(sel.level, shown, len(frame), lang),
+    )
+
+
+@callback(
+    Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),
+    Input(ids.MAP_LAYERS, "value"),
+    prevent_initial_call=True,
+)
+def toggle_layers(visible: list[str]) -> Patch:
+    """Team markers per organisation and kind, and the wijk outlines, switched on and off."""
+    view = _view()
+    shown = set(visible or [])
+    patch = Patch()
+    patch["data"][OUTLINE_TRACE]["visible"] = WIJK_LAYER_KEY in shown
+    for i, trace in enumerate(team_traces(view.teams, lang="nl", visible=set()), start=FIRST_TEAM_TRACE):
+        key = str(trace.meta)
+        patch["data"][i]["visible"] = key in shown
+    return patch
+
+
+clientside_callback(
+    ClientsideFunction("buurtdekking", "clickToBuurt"),
+    Output(ids.MAP_BUURT, "value", allow_duplicate=True),
+    Input(ids.MAP_GRAPH, "clickData"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output(ids.MAP_DETAIL, "children"),
+    Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),
+    Input(ids.MAP_BUURT, "value"),
+    Input(ids.MAP_INDICATOR, "value"),
+    Input(ids.MAP_PERIOD, "value"),
+    Input(ids.MAP_MODE, "value"),
+    Input(ids.MAP_SOORT, "value"),
+    State(ids.ROUTE, "data"),
+    prevent_initial_call=True,
+)
+def show_detail(buurt: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None, route: Any) -> tuple[Any, Any]:
+    """The detail panel of the chosen buurt, and its outline highlighted on the map."""
+    view = _view()
+    state = ViewState(indicator=indicator, period=period or "", mode=mode or "bike", soort=soort or "totaal", buurt=buurt or "", lang=_lang(route))
+    patch = Patch()
+    lons, lats = ring_coords(_selected_geometries(view, buurt))
+    patch["data"][SELECTED_TRACE]["lon"] = lons
+    patch["data"][SELECTED_TRACE]["lat"] = lats
+    return detail_panel(view, state, state.lang), patch
+
+
+clientside_callback(
+    ClientsideFunction("buurtdekking", "writeUrl"),
+    Output(ids.MAP_URL_SINK, "data"),
+    *[Input(cid, "value") for cid, _ in URL_CONTROLS],
+    State(ids.MAP_URL_SINK, "data"),
+    prevent_initial_call=True,
+)

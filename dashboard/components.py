@@ -1,0 +1,143 @@
+"""Building blocks the pages share: labelled pickers, the legend, and the control values for a view state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.data import AtlasView
+from dashboard.figures import Coloured
+from dashboard.i18n import Lang, aria, has_label, t
+from dashboard.indicators import BY_KEY, DEFAULT_INDICATOR, GROUP_LABELS, Indicator
+from dashboard.state import LEVELS, MAX_CLASSES, MIN_CLASSES, ViewState
+from dashboard.values import Selection, available, modes_for, periods_for, resolve, soorten_for
+
+
+def indicator_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:
+    """Registry entries this atlas has, grouped by theme in the label so a screen reader hears the theme."""
+    out = []
+    for ind in available(view):
+        group = GROUP_LABELS.get(ind.group, (ind.group, ind.group))[0 if lang == "nl" else 1]
+        out.append({"label": f"{ind.label(lang)} ({group.lower()})", "value": ind.key})
+    return out
+
+
+def current_indicator(view: AtlasView, key: str) -> Indicator:
+    keys = {ind.key for ind in available(view)}
+    if key in keys:
+        return BY_KEY[key]
+    return BY_KEY[DEFAULT_INDICATOR] if DEFAULT_INDICATOR in keys else next(iter(available(view)))
+
+
+def _label(key: str, value: str, lang: Lang) -> str:
+    return t(f"{key}_{value}", lang) if has_label(f"{key}_{value}") else value
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """The pickers an indicator needs: options, chosen value and whether each applies."""
+
+    periods: list[dict[str, str]]
+    period: str
+    modes: list[dict[str, str]]
+    mode: str
+    soorten: list[dict[str, str]]
+    soort: str
+
+
+def dimensions(view: AtlasView, ind: Indicator, state: ViewState, lang: Lang) -> Dimensions:
+    sel = resolve(view, ind, Selection(state.level, state.period, state.mode, state.soort))
+    soorten = soorten_for(view, ind)
+    return Dimensions(
+        periods=[{"label": p, "value": p} for p in periods_for(view, ind)],
+        period=sel.period,
+        modes=[{"label": _label("mode", m, lang), "value": m} for m in modes_for(view, ind)],
+        mode=sel.mode,
+        soorten=[{"label": _label("soort", s, lang), "value": s} for s in soorten],
+        # A dropdown drops a value that is not among its options (and fires a callback doing so).
+        soort=sel.soort if soorten else "",
+    )
+
+
+def field(label: str, control: Any, *, control_id: str, hidden: bool = False) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=control_id, id=f"{control_id}-label", className="field-label"), control],
+        className="field",
+        hidden=hidden,
+    )
+
+
+def fieldset(legend: str, control: Any, *, hidden: bool = False, class_name: str = "") -> html.Fieldset:
+    return html.Fieldset([html.Legend(legend, className="field-label"), control], className=f"field {class_name}".strip(), hidden=hidden)
+
+
+def dropdown(control_id: str, options: list[dict[str, Any]], value: Any, *, searchable: bool = False, **kw: Any) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=control_id, options=options, value=value, clearable=False, searchable=searchable, className="dropdown", **kw
+    )
+
+
+def indicator_pickers(
+    view: AtlasView, state: ViewState, lang: Lang, *, ind_id: str, period_id: str, mode_id: str, soort_id: str, level_id: str
+) -> list[Any]:
+    """Indicator, period, mode, care type and level: the part every page with values shares."""
+    ind = current_indicator(view, state.indicator)
+    dims = dimensions(view, ind, state, lang)
+    return [
+        field(t("indicator", lang), dropdown(ind_id, indicator_options(view, lang), ind.key, searchable=True), control_id=ind_id),
+        html.Div(
+            field(t("period", lang), dropdown(period_id, dims.periods, dims.period or None), control_id=period_id),
+            id=f"{period_id}-wrap", hidden=not dims.periods,
+        ),
+        html.Div(
+            fieldset(t("mode", lang), dcc.RadioItems(id=mode_id, options=dims.modes, value=dims.mode, inline=True, className="radio")),
+            id=f"{mode_id}-wrap", hidden=not dims.modes,
+        ),
+        html.Div(
+            field(t("soort", lang), dropdown(soort_id, dims.soorten, dims.soort or None), control_id=soort_id),
+            id=f"{soort_id}-wrap", hidden=not dims.soorten,
+        ),
+        fieldset(
+            t("level", lang),
+            dcc.RadioItems(
+                id=level_id, options=[{"label": t(f"level_{lv}", lang), "value": lv} for lv in LEVELS],
+                value=state.level, inline=True, className="radio",
+            ),
+        ),
+    ]
+
+
+def scheme_pickers(state: ViewState, lang: Lang, *, scheme_id: str, classes_id: str) -> list[Any]:
+    return [
+        fieldset(
+            t("scheme", lang),
+            dcc.RadioItems(
+                id=scheme_id,
+                options=[{"label": t(f"scheme_{s}", lang), "value": s} for s in ("quantiles", "natural_breaks", "equal_interval")],
+                value=state.scheme,
+                className="radio",
+            ),
+        ),
+        field(
+            t("classes", lang),
+            dropdown(classes_id, [{"label": str(k), "value": k} for k in range(MIN_CLASSES, MAX_CLASSES + 1)], state.k),
+            control_id=classes_id,
+        ),
+    ]
+
+
+def legend(ind: Indicator, coloured: Coloured, lang: Lang, *, level: str, extra: list[Any] | None = None) -> list[Any]:
+    items = [
+        html.Li([html.Span(className="swatch", style={"backgroundColor": e.colour}, **aria(hidden="true")), html.Span(e.label)])
+        for e in coloured.entries
+    ]
+    return [
+        html.H2(t("legend", lang), className="legend-title"),
+        html.P(ind.label(lang), className="legend-indicator"),
+        html.P(f"{t('level_' + level, lang)} · {coloured.scheme_text}", className="legend-scheme"),
+        html.Ul(items, className="legend-items"),
+        html.P(ind.note(lang), className="legend-note") if ind.note(lang) else None,
+        *(extra or []),
+    ]

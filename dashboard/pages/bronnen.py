@@ -1,0 +1,72 @@
+"""Bronnen en methode: data sources with attribution (CBS CC BY 4.0), demo data marked fictitious, methods from the manifest."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dash
+from dash import html
+
+from dashboard.app import atlas_dir
+from dashboard.data import get_view
+from dashboard.i18n import Lang, t
+from dashboard.state import parse_state
+from dashboard.values import available
+from geodata.errors import InputError
+
+dash.register_page(__name__, path="/bronnen", name="Bronnen", title="Bronnen · Buurtdekking", order=3)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, dict | list):
+        return json.dumps(v, ensure_ascii=False, indent=1)
+    return str(v)
+
+
+def _methods(manifest: dict[str, Any]) -> list[Any]:
+    """Every method entry of the manifest as a definition list (what the build actually did)."""
+    out: list[Any] = []
+    for name, method in sorted((manifest.get("methods") or {}).items()):
+        rows: list[Any] = []
+        if isinstance(method, dict):
+            for k, v in method.items():
+                rows += [html.Dt(str(k)), html.Dd(html.Pre(_value(v)) if isinstance(v, dict | list) else _value(v))]
+        else:
+            rows += [html.Dt(name), html.Dd(_value(method))]
+        out += [html.H3(name), html.Dl(rows, className="method-list")]
+    return out
+
+
+def layout(**query: str) -> html.Div:
+    state, _ = parse_state(query)
+    lang: Lang = state.lang
+    try:
+        view = get_view(atlas_dir())
+    except InputError:
+        return html.Div(t("atlas_missing", lang), className="notice", role="alert")
+    m = view.manifest
+    inputs = [html.Li(f"{i.get('kind')}: {i.get('name')} (sha256 {str(i.get('sha256', ''))[:12]}…)") for i in m.get("inputs", [])]
+    indicators = [
+        html.Li([html.Strong(ind.label(lang)), f" — {ind.note(lang)}" if ind.note(lang) else ""]) for ind in available(view)
+    ]
+    packages = ", ".join(f"{k} {v}" for k, v in sorted((m.get("packages") or {}).items()))
+    return html.Div(
+        className="prose",
+        children=[
+            html.H1(t("sources_title", lang)),
+            html.P(t("sources_cbs", lang, year=m.get("cbs_year", "?"))),
+            html.P(t("sources_demo", lang), className="demo-banner"),
+            html.P(t("sources_protection", lang)),
+            html.P(t("sources_build", lang, created=m.get("created", "?"), seconds=m.get("build_seconds", "?"), year=m.get("cbs_year", "?"))),
+            html.H2(t("sources_inputs", lang)),
+            html.Ul(inputs),
+            html.H2(t("sources_indicators", lang)),
+            html.Ul(indicators),
+            html.P(t("sources_classes", lang)),
+            html.H2(t("sources_methods", lang)),
+            *_methods(m),
+            html.H2(t("sources_software", lang)),
+            html.P(packages, className="hint"),
+        ],
+    )

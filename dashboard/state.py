@@ -1,0 +1,100 @@
+"""The view state every page shares, read from and written to the URL query string (the shareable link)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from dashboard.classify import SCHEMES
+from dashboard.i18n import Lang
+from dashboard.indicators import BY_KEY, DEFAULT_INDICATOR, MODES
+from geodata.errors import Problem
+
+LEVELS = ("buurt", "wijk")
+MIN_CLASSES, MAX_CLASSES = 3, 7
+
+# URL parameter → ViewState field; Dutch names because the links are shared among Dutch planners.
+PARAMS = {
+    "indicator": "indicator",
+    "periode": "period",
+    "modus": "mode",
+    "soort": "soort",
+    "schema": "scheme",
+    "klassen": "k",
+    "niveau": "level",
+    "buurt": "buurt",
+    "taal": "lang",
+    "scenario": "scenario",
+}
+FIELD_TO_PARAM = {v: k for k, v in PARAMS.items()}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the user looks at; ``None``/"" means 'the default for this atlas'."""
+
+    indicator: str = DEFAULT_INDICATOR
+    period: str = ""
+    mode: str = MODES[0]
+    soort: str = "totaal"
+    scheme: str = "quantiles"
+    k: int = 5
+    level: str = "buurt"
+    buurt: str = ""
+    lang: Lang = "nl"
+    scenario: str = ""
+
+    def with_(self, **changes: Any) -> ViewState:
+        return replace(self, **changes)
+
+    def to_query(self) -> str:
+        """'?indicator=…&…' with only the values that differ from the defaults (short links)."""
+        default = asdict(ViewState())
+        pairs = [(FIELD_TO_PARAM[k], str(v)) for k, v in asdict(self).items() if v != default[k] and v not in ("", None)]
+        return "?" + urlencode(pairs) if pairs else ""
+
+
+def _problem(param: str, value: str, nl: str, en: str) -> Problem:
+    return Problem(
+        "URL_PARAM",
+        f"De link bevat '{param}={value}': {nl} De standaardwaarde wordt getoond.",
+        f"The link has '{param}={value}': {en} The default is shown instead.",
+        file="URL",
+        column=param,
+    )
+
+
+def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
+    """A ViewState from URL parameters; every unusable parameter becomes a Problem and falls back to the default."""
+    params = dict(parse_qsl(query.lstrip("?"))) if isinstance(query, str) else dict(query)
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for param, value in params.items():
+        name = PARAMS.get(param)
+        if name is None:
+            known = ", ".join(PARAMS)
+            problems.append(_problem(param, value, f"onbekende parameter (bekend: {known}).", f"unknown parameter (known: {known})."))
+            continue
+        values[name] = value.strip()
+    state = ViewState()
+    checks: list[tuple[str, bool, str, str]] = [
+        ("indicator", values.get("indicator", state.indicator) in BY_KEY, "onbekende indicator.", "unknown indicator."),
+        ("mode", values.get("mode", state.mode) in MODES, f"kies uit {', '.join(MODES)}.", f"choose from {', '.join(MODES)}."),
+        ("scheme", values.get("scheme", state.scheme) in SCHEMES, f"kies uit {', '.join(SCHEMES)}.", f"choose from {', '.join(SCHEMES)}."),
+        ("level", values.get("level", state.level) in LEVELS, "kies buurt of wijk.", "choose buurt or wijk."),
+        ("lang", values.get("lang", state.lang) in ("nl", "en"), "kies nl of en.", "choose nl or en."),
+    ]
+    for name, ok, nl, en in checks:
+        if not ok:
+            problems.append(_problem(FIELD_TO_PARAM[name], values.pop(name), nl, en))
+    if "k" in values:
+        raw = values.pop("k")
+        if raw.isdigit() and MIN_CLASSES <= int(raw) <= MAX_CLASSES:
+            values["k"] = int(raw)
+        else:
+            problems.append(
+                _problem("klassen", raw, f"geef een geheel getal van {MIN_CLASSES} tot {MAX_CLASSES}.",
+                         f"give a whole number from {MIN_CLASSES} to {MAX_CLASSES}.")
+            )
+    return replace(state, **values), problems
