@@ -632,7 +632,7 @@ def _all_values(value: object) -> str | None:
         try:
             value = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
-            return value
+            return _first(value)
     if isinstance(value, list | tuple | np.ndarray):
         parts = [p for v in value if (p := _first(v)) is not None]
         return ";".join(parts) or None
