@@ -21,7 +21,7 @@ from dashboard.indicators import (
     SUPPRESSED_COLOUR,
     Indicator,
 )
-from dashboard.mapstyle import map_style
+from dashboard.mapstyle import map_style, text_font
 from dashboard.values import MISSING, SUPPRESSED
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
@@ -30,8 +30,8 @@ ORG_COLOURS = {"Lokalis": "#0072b2", "KOOS": "#e69f00", "Spoor030": "#009e73"}
 OTHER_ORG_COLOUR = "#cc79a7"
 # z codes below the classes: -2 protected, -1 no data
 Z_SUPPRESSED, Z_MISSING = -2, -1
-# trace order: 0 choropleth, 1 wijk outlines, 2 selected buurt, then team markers
-OUTLINE_TRACE, SELECTED_TRACE, FIRST_TEAM_TRACE = 1, 2, 3
+# trace order: 0 choropleth, 1 wijk outlines, 2 wijk names, 3 selected buurt, then team markers
+OUTLINE_TRACE, LABEL_TRACE, SELECTED_TRACE, FIRST_TEAM_TRACE = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -134,10 +134,13 @@ def customdata(frame: pd.DataFrame) -> list[list[str]]:
     return [[n, p, d] for n, p, d in zip(frame["name"], parent, frame["display"], strict=True)]
 
 
-def base_layout(*, center: dict[str, float], zoom: float, style: Any) -> dict[str, Any]:
-    """The map: white (or operator-configured tiles); no layout layers, since plotly.js cannot update their sources."""
+def base_layout(*, center: dict[str, float], zoom: float) -> dict[str, Any]:
+    """The map: white, or the operator's raster tiles; labels use our own glyphs (no font CDN).
+
+    No layout layers: plotly.js cannot update a layer's source later, so outlines and selection are traces.
+    """
     return {
-        "map": {"style": style, "center": center, "zoom": zoom},
+        "map": {"style": tile_style(), "center": center, "zoom": zoom},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": False,
         "uirevision": "keep-view",
@@ -162,6 +165,14 @@ def ring_coords(geometries: list[dict[str, Any]]) -> tuple[list[float | None], l
 def outline_trace(geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True) -> go.Scattermap:
     lons, lats = ring_coords(geometries)
     return go.Scattermap(lon=lons, lat=lats, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=name, visible=visible)
+
+
+def label_trace(names: list[str], points: np.ndarray, *, visible: bool = True) -> go.Scattermap:
+    """Wijk names on the map, drawn by MapLibre from the glyphs in our assets (dashboard.mapstyle)."""
+    return go.Scattermap(
+        lon=points[:, 0].tolist(), lat=points[:, 1].tolist(), text=names, mode="text",
+        textfont=text_font(size=13, color="#1a1a1a", bold=True), hoverinfo="skip", name="wijknamen", visible=visible,
+    )
 
 
 def tile_style() -> dict[str, Any]:

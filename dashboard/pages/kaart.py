@@ -34,17 +34,18 @@ from dashboard.data import MAX_FEATURES_IN_VIEW, AtlasView, get_view
 from dashboard.detail import detail_panel
 from dashboard.figures import (
     FIRST_TEAM_TRACE,
+    LABEL_TRACE,
     OUTLINE_TRACE,
     SELECTED_TRACE,
     base_layout,
     choropleth_figure,
     choropleth_patch,
     colour_frame,
+    label_trace,
     outline_trace,
     ring_coords,
     team_key_list,
     team_traces,
-    tile_style,
 )
 from dashboard.i18n import Lang, aria, t
 from dashboard.indicators import Indicator
@@ -148,10 +149,12 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     sel_shown = Selection(shown, sel.period, sel.mode, sel.soort)
     frame = _frame(view, ind, sel_shown, codes, lang)
     coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang)
-    layout = base_layout(center=view.center, zoom=view.zoom, style=tile_style() or "white-bg")
+    layout = base_layout(center=view.center, zoom=view.zoom)
+    wijken = view.layers["wijk"]
     keys = set(team_key_list(view.teams))
     extra = [
-        outline_trace(list(view.layers["wijk"].geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+        outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+        label_trace(list(wijken.names), wijken.label_points),
         outline_trace(_selected_geometries(view, state.buurt), name="selected", colour="#cc0000", width=4),
         *team_traces(view.teams, lang=lang, visible=keys),
     ]
@@ -366,6 +369,7 @@ def toggle_layers(visible: list[str]) -> Patch:
     shown = set(visible or [])
     patch = Patch()
     patch["data"][OUTLINE_TRACE]["visible"] = WIJK_LAYER_KEY in shown
+    patch["data"][LABEL_TRACE]["visible"] = WIJK_LAYER_KEY in shown
     for i, trace in enumerate(team_traces(view.teams, lang="nl", visible=set()), start=FIRST_TEAM_TRACE):
         key = str(trace.meta)
         patch["data"][i]["visible"] = key in shown
