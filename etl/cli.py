@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--url", help="basis-URL van de WFS / WFS base URL ({year} is replaced)")
     f.add_argument("--timeout", type=float, default=60.0)
     f.set_defaults(func=_cmd_fetch)
+
+    from etl.export.command import add_export_parser
+
+    add_export_parser(sub)
     return parser
 
 
