@@ -14,9 +14,12 @@ import pandas as pd
 
 from etl import config
 from etl.atlas import Atlas, input_record, package_versions, write_atlas
+from etl.hotspots import HotspotOptions, add_hotspots
 from etl.join import fill_wijknaam_on_buurten, join_statistics
 from etl.population import METHOD_COUNTS, estimate_youth
 from etl.progress import step
+from etl.reach import add_travel
+from etl.travel import TravelOptions
 from geodata.cbs import read_boundaries
 from geodata.errors import InputError
 from geodata.statistics import read_statistics, statistics_year
@@ -36,6 +39,8 @@ class BuildOptions:
     no_statistics: bool = False
     progress: bool = True
     extra_notes: list[str] = field(default_factory=list)
+    hotspots: HotspotOptions = field(default_factory=HotspotOptions)
+    travel: TravelOptions = field(default_factory=TravelOptions)
 
 
 def _resolve_inputs(opts: BuildOptions) -> tuple[Path, Path | None]:
@@ -118,7 +123,10 @@ def build_atlas(opts: BuildOptions) -> Atlas:
 # Later stages, in order. Each takes the atlas so far and returns a new one (layers and manifest
 # entries added); each reads its own options from BuildOptions. One line per stage.
 Step = Callable[[Atlas, BuildOptions], Atlas]
-STEPS: tuple[tuple[str, Step], ...] = ()
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("Hotspots (Gi*, lokale Moran) / hotspots (Gi*, local Moran)", add_hotspots),
+    ("Reistijd, bereik en toegang / travel, coverage and access", add_travel),
+)
 
 
 def _wijk_youth_from_buurten(gdf_wijken: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -107,4 +107,12 @@ def eb_standardised(counts: object, population: object) -> np.ndarray:
     e, b = _arrays(counts, population)
     if e.sum() == 0:
         return np.zeros_like(e)
-    return np.asarray(assuncao_rate(e, b), dtype="float64").ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.asarray(assuncao_rate(e, b), dtype="float64").ravel()
+    # esda falls back to the Poisson variance m/b when the estimated variance is negative; it divides by
+    # zero when that estimate is exactly 0 (e.g. all rates equal). Same fallback there.
+    bad = ~np.isfinite(z)
+    if bad.any():
+        m = e.sum() / b.sum()
+        z[bad] = (e[bad] / b[bad] - m) / np.sqrt(m / b[bad])
+    return z

@@ -104,3 +104,10 @@ def test_eb_standardised_equals_esda() -> None:
 def test_rates_refuse_unusable_input(counts: list[float], youth: list[float]) -> None:
     with pytest.raises(ValueError, match=r"counts|rates"):
         raw_rates(counts, youth)
+
+
+def test_eb_standardised_with_equal_rates_is_zero_not_nan() -> None:
+    # All rates equal: esda's variance estimate is exactly 0 and it would divide 0 by 0.
+    assert eb_standardised([12, 12, 12], [300, 300, 300]).tolist() == [0.0, 0.0, 0.0]
+    z = eb_standardised([12, 12, 13], [300, 300, 300])
+    assert np.isfinite(z).all()
