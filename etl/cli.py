@@ -6,9 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl import config
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from etl.travel import TravelOptions
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -47,10 +51,64 @@ def _cmd_build(args: argparse.Namespace) -> int:
         year=args.year,
         no_statistics=args.no_statistics,
         progress=not args.quiet,
+        travel=_travel_options(args),
     )
     out_dir = config.atlas_dir(args.out)
     path = run_build(opts, out_dir)
     print(f"Atlas geschreven / atlas written: {path}")
+    return EXIT_OK
+
+
+def _minutes_list(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or any(not v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"'{text}': minuten, bv./minutes, e.g. 10,15,20")
+    return values
+
+
+def _travel_options(args: argparse.Namespace) -> TravelOptions:
+    from etl.travel import TravelOptions
+    from geodata.network import Speeds
+
+    defaults = Speeds()
+    speeds = Speeds(
+        walk_kmh=args.walk_kmh or defaults.walk_kmh,
+        bike_kmh=args.bike_kmh or defaults.bike_kmh,
+        car_default_kmh=args.car_kmh or defaults.car_default_kmh,
+        car_max_kmh=args.car_max_kmh or defaults.car_max_kmh,
+    )
+    base = TravelOptions()
+    return TravelOptions(
+        network=args.network,
+        network_layer=args.network_layer,
+        network_crs=args.network_crs,
+        origins=args.origins,
+        origins_layer=args.origins_layer,
+        origins_weight=args.origins_weight,
+        speeds=speeds,
+        thresholds_min=args.thresholds or base.thresholds_min,
+        seam_margin_min=base.seam_margin_min if args.seam_margin is None else args.seam_margin,
+        decay=args.decay or base.decay,
+        matrix_limit_min=args.matrix_limit,
+        enabled=not args.no_travel,
+    )
+
+
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    import json
+
+    from etl.whatif import apply_scenario, format_summary, load_whatif_base, parse_scenario
+
+    scenario = parse_scenario(add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ())
+    base = load_whatif_base(config.atlas_dir(args.atlas))
+    result = apply_scenario(base, scenario)
+    if args.json:
+        print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_summary(result))
     return EXIT_OK
 
 
@@ -99,7 +157,32 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="atlasmap / atlas directory (default ./atlas)")
     b.add_argument("--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)")
     b.add_argument("--quiet", action="store_true", help="geen voortgang / no progress lines")
+    t = b.add_argument_group("reistijd / travel (README: Reistijd en bereik)")
+    t.add_argument("--network", type=Path, metavar="F", help="stratennet: OpenStreetMap .osm.pbf/.osm of GeoPackage/GeoParquet met lijnen; zonder: hemelsbreed × omrijfactor")
+    t.add_argument("--network-layer", metavar="NAME", help="laag met de straten / layer holding the streets")
+    t.add_argument("--network-crs", metavar="EPSG", help="CRS van een netwerkbestand zonder CRS")
+    t.add_argument("--origins", type=Path, metavar="F", help="gewogen herkomstpunten (adressen, CBS-vierkanten) / weighted origin points")
+    t.add_argument("--origins-layer", metavar="NAME")
+    t.add_argument("--origins-weight", metavar="COL", help="kolom met het aantal jeugdigen / column with the youth count")
+    t.add_argument("--walk-kmh", type=float, help="loopsnelheid (5) / walking speed")
+    t.add_argument("--bike-kmh", type=float, help="fietssnelheid (15) / cycling speed")
+    t.add_argument("--car-kmh", type=float, help="auto zonder maxspeed, binnen de bebouwde kom (30) / car default")
+    t.add_argument("--car-max-kmh", type=float, help="hoogste autosnelheid (100) / car speed cap")
+    t.add_argument("--thresholds", type=_minutes_list, metavar="MIN,…", help="drempels voor bereik in minuten (10,15,20)")
+    t.add_argument("--seam-margin", type=float, metavar="MIN", help="marge voor de naadvlag in minuten (2)")
+    t.add_argument("--decay", metavar="SPEC", help="E2SFCA-afstandsverval, bv. step:10=1,20=0.68,30=0.22 of gaussian:sigma=10,max=30")
+    t.add_argument("--matrix-limit", type=float, metavar="MIN", help="begrens de herkomst×team-matrix (groot gebied); dichtstbijzijnd blijft exact")
+    t.add_argument("--no-travel", action="store_true", help="geen reistijden berekenen / skip travel times")
     b.set_defaults(func=_cmd_build)
+
+    w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")
+    w.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    w.add_argument("--add", action="append", metavar='"naam,x,y,organisatie,soort[,capaciteit]"', help="nieuw team (x,y in RD of lengte,breedte) / new team")
+    w.add_argument("--move", action="append", metavar='"team_id,x,y"', help="verplaats een team / move a team")
+    w.add_argument("--remove", action="append", metavar="TEAM_ID", help="verwijder een team / remove a team")
+    w.add_argument("--capacity", action="append", metavar='"team_id,fte"', help="nieuwe capaciteit / new capacity")
+    w.add_argument("--json", action="store_true", help="samenvatting als JSON / summary as JSON")
+    w.set_defaults(func=_cmd_whatif)
 
     s = sub.add_parser("serve", help="start het dashboard / serve the dashboard")
     s.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")

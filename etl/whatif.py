@@ -1,0 +1,515 @@
+"""What-if: add, move or remove teams or change a capacity, and see the change per buurt and wijk in well under a second.
+
+Load once, apply many::
+
+    base = load_whatif_base("atlas")                       # reads the atlas and its travel_cache.npz
+    scenario = parse_scenario(add=["Nieuw team,136500,456200,Lokalis,buurtteam"], remove=["BT-03"])
+    result = apply_scenario(base, scenario)                # new metrics + change per buurt and wijk
+    print(format_summary(result))
+
+Only the teams that are new or moved are searched on the network (one reverse Dijkstra per team and mode
+on the cached graphs); every other column of the origin×team matrices is reused, and all metrics are then
+recomputed by the same function the build uses (`etl.reach.travel_metrics`). The result therefore equals
+a full rebuild with the changed teams.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import Transformer
+from shapely.geometry import Point
+
+from etl.atlas import ATLAS_FILE, read_manifest
+from etl.coverage import coverage_column
+from etl.reach import SOORT_BUURTTEAM, SOORT_SPECIALIST, TravelResult, check_teams, team_xy, travel_metrics
+from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, with_teams
+from geodata.crs import RD_BOUNDS, RD_NEW, WGS84
+from geodata.errors import InputError, Problem
+from geodata.io import read_layer
+
+WHATIF_ID_PREFIX = "whatif-"
+
+
+@dataclass(frozen=True)
+class NewTeam:
+    """A team to add; x/y in RD New metres or WGS84 longitude/latitude; capacity None = the median of its kind."""
+
+    naam: str
+    x: float
+    y: float
+    organisatie: str
+    soort: str
+    capaciteit: float | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    team_id: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    team_id: str
+    capaciteit: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Changes to the team list, applied in the order remove → move → capacity → add."""
+
+    add: tuple[NewTeam, ...] = ()
+    move: tuple[Move, ...] = ()
+    remove: tuple[str, ...] = ()
+    capacity: tuple[CapacityChange, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.add or self.move or self.remove or self.capacity)
+
+
+@dataclass(frozen=True)
+class WhatIfBase:
+    """Everything a what-if needs, loaded once: buurten, teams, origins, the cost structure and the baseline metrics."""
+
+    gdf_buurten: gpd.GeoDataFrame
+    gdf_teams: gpd.GeoDataFrame
+    origins: pd.DataFrame
+    costs: TravelCosts
+    options: TravelOptions
+    baseline: TravelResult
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """New teams and metrics, and the change against the baseline.
+
+    ``buurten``/``wijken``: the new metric columns (as in the atlas) per buurtcode/wijkcode.
+    ``buurten_change``/``wijken_change``: per code, ``{column}_change`` = after − before for every numeric
+    metric and ``{column}_changed`` (bool) for every nearest-team column. ``summary``: a JSON-able dict
+    (see :func:`format_summary`).
+    """
+
+    scenario: Scenario
+    teams: gpd.GeoDataFrame
+    result: TravelResult
+    buurten_change: pd.DataFrame
+    wijken_change: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def buurten(self) -> pd.DataFrame:
+        return self.result.buurten
+
+    @property
+    def wijken(self) -> pd.DataFrame:
+        return self.result.wijken
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        return self.result.coverage
+
+
+# ---------------------------------------------------------------- loading
+
+
+def whatif_base(
+    *, gdf_buurten: gpd.GeoDataFrame, gdf_teams: gpd.GeoDataFrame, origins: pd.DataFrame, costs: TravelCosts, options: TravelOptions
+) -> WhatIfBase:
+    """A base from frames in memory (the build's, or a test's); computes the baseline metrics once."""
+    baseline = travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)
+    return WhatIfBase(gdf_buurten, gdf_teams, origins, costs, options, baseline)
+
+
+def _stale(atlas_dir: Path, why_nl: str, why_en: str) -> InputError:
+    return InputError.single(
+        "WHATIF_CACHE",
+        f"{why_nl} Bouw de atlas opnieuw met 'buurtdekking build'.",
+        f"{why_en} Rebuild the atlas with 'buurtdekking build'.",
+        file=atlas_dir / CACHE_FILE,
+    )
+
+
+def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
+    """Read buurten, teams and the travel cache of a built atlas; refuses a cache that does not belong to it."""
+    import hashlib
+
+    directory = Path(atlas_dir)
+    manifest = read_manifest(directory)
+    listed = (manifest.get("files") or {}).get(CACHE_FILE)
+    path = directory / CACHE_FILE
+    if listed is None or not path.is_file():
+        raise _stale(directory, "Deze atlas heeft geen reistijdcache (gebouwd zonder teams?).", "This atlas has no travel cache (built without teams?).")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != listed.get("sha256"):
+        raise _stale(directory, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas.")
+    costs, origins, header = costs_from_npz(data)
+    recorded = header.get("options", {})
+    options = TravelOptions(
+        speeds=costs.speeds,
+        detour=costs.detour,
+        thresholds_min=tuple(float(t) for t in recorded.get("thresholds_min", (10, 15, 20))),
+        coverage_mode=recorded.get("coverage_mode", "bike"),
+        seam_margin_min=float(recorded.get("seam_margin_min", 2.0)),
+        decay=recorded.get("decay", TravelOptions().decay),
+        access_mode=recorded.get("access_mode", "bike"),
+        access_supply=recorded.get("access_supply", "capaciteit_fte"),
+        matrix_limit_min=recorded.get("matrix_limit_min"),
+    )
+    gpkg = directory / ATLAS_FILE
+    gdf_buurten = read_layer(gpkg, "buurten")
+    gdf_teams = read_layer(gpkg, "teams")
+    if list(gdf_teams["team_id"].astype(str)) != [str(t) for t in costs.team_ids]:
+        raise _stale(directory, "De teams in de atlas verschillen van die in de reistijdcache.", "The atlas teams differ from those in the travel cache.")
+    return whatif_base(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)
+
+
+# ---------------------------------------------------------------- parsing (CLI, dashboard forms)
+
+
+def _number(text: str, *, what: str, source: str, column: str) -> float:
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InputError.single(
+            "WHATIF_NUMBER",
+            f"{what}: '{text}' is geen getal.",
+            f"{what}: '{text}' is not a number.",
+            file=source,
+            column=column,
+        )
+    return value
+
+
+def _fields(text: str, *, n_min: int, n_max: int, usage: str, source: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",")]
+    if not (n_min <= len(parts) <= n_max) or any(not p for p in parts[:n_min]):
+        raise InputError.single(
+            "WHATIF_FORMAT",
+            f"'{text}' heeft niet de vorm \"{usage}\".",
+            f"'{text}' is not of the form \"{usage}\".",
+            file=source,
+        )
+    return parts
+
+
+def parse_scenario(
+    *, add: Iterable[str] = (), move: Iterable[str] = (), remove: Iterable[str] = (), capacity: Iterable[str] = ()
+) -> Scenario:
+    """Scenario from the CLI's strings: add "naam,x,y,organisatie,soort[,capaciteit]", move "team_id,x,y",
+    remove "team_id", capacity "team_id,capaciteit". Decimal commas are not possible inside these (use a point)."""
+    adds = []
+    for text in add:
+        p = _fields(text, n_min=5, n_max=6, usage="naam,x,y,organisatie,soort[,capaciteit]", source="--add")
+        cap = _number(p[5], what="capaciteit", source="--add", column="capaciteit") if len(p) == 6 and p[5] else None
+        adds.append(
+            NewTeam(
+                naam=p[0],
+                x=_number(p[1], what="x", source="--add", column="x"),
+                y=_number(p[2], what="y", source="--add", column="y"),
+                organisatie=p[3],
+                soort=p[4].lower(),
+                capaciteit=cap,
+            )
+        )
+    moves = []
+    for text in move:
+        p = _fields(text, n_min=3, n_max=3, usage="team_id,x,y", source="--move")
+        moves.append(Move(p[0], _number(p[1], what="x", source="--move", column="x"), _number(p[2], what="y", source="--move", column="y")))
+    caps = []
+    for text in capacity:
+        p = _fields(text, n_min=2, n_max=2, usage="team_id,capaciteit", source="--capacity")
+        caps.append(CapacityChange(p[0], _number(p[1], what="capaciteit", source="--capacity", column="capaciteit")))
+    removes = tuple(t.strip() for t in remove if t.strip())
+    return Scenario(add=tuple(adds), move=tuple(moves), remove=removes, capacity=tuple(caps))
+
+
+# ---------------------------------------------------------------- applying
+
+
+_TO_RD = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
+
+
+def to_rd(x: float, y: float, *, source: str) -> tuple[float, float]:
+    """RD New metres as given, or WGS84 longitude/latitude (in the Netherlands) converted to RD New."""
+    xmin, ymin, xmax, ymax = RD_BOUNDS
+    if xmin <= x <= xmax and ymin <= y <= ymax and not (abs(x) <= 180 and abs(y) <= 90):
+        return x, y
+    if 2.5 <= x <= 7.5 and 50.5 <= y <= 54.0:
+        rx, ry = _TO_RD.transform(x, y)
+        return float(rx), float(ry)
+    raise InputError.single(
+        "WHATIF_LOCATION",
+        f"Locatie ({x}, {y}) ligt niet in Nederland; geef RD New-meters (x, y) of lengte- en breedtegraad.",
+        f"Location ({x}, {y}) is not in the Netherlands; give RD New metres (x, y) or longitude, latitude.",
+        file=source,
+    )
+
+
+def _unknown(team_id: str, known: Sequence[str], source: str) -> Problem:
+    close = difflib.get_close_matches(team_id, known, n=3)
+    hint_nl = f" Bedoelt u {', '.join(close)}?" if close else ""
+    hint_en = f" Did you mean {', '.join(close)}?" if close else ""
+    return Problem(
+        "WHATIF_TEAM_UNKNOWN", f"Team '{team_id}' bestaat niet.{hint_nl}", f"Team '{team_id}' does not exist.{hint_en}", source, None, "team_id"
+    )
+
+
+def scenario_teams(
+    gdf_teams: gpd.GeoDataFrame,
+    scenario: Scenario,
+    *,
+    supply: str = "capaciteit_fte",
+    gdf_buurten: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The team list after the scenario (a new frame): removed dropped, moved relocated, capacities set, new teams appended.
+
+    Column ``whatif`` says what happened to each team (added | moved | capacity | NA). A new team without
+    a capacity gets the median capacity of the existing teams of its soort.
+    """
+    ids = gdf_teams["team_id"].astype(str).tolist()
+    known = set(ids)
+    problems: list[Problem] = []
+    for tid in scenario.remove:
+        if tid not in known:
+            problems.append(_unknown(tid, ids, "--remove"))
+    for mv in scenario.move:
+        if mv.team_id not in known:
+            problems.append(_unknown(mv.team_id, ids, "--move"))
+        elif mv.team_id in scenario.remove:
+            problems.append(Problem("WHATIF_CONFLICT", f"Team '{mv.team_id}' wordt zowel verplaatst als verwijderd.", f"Team '{mv.team_id}' is both moved and removed.", "--move", None, "team_id"))
+    for cap in scenario.capacity:
+        if cap.team_id not in known:
+            problems.append(_unknown(cap.team_id, ids, "--capacity"))
+        if cap.capaciteit < 0:
+            problems.append(Problem("WHATIF_CAPACITY", f"Capaciteit {cap.capaciteit} moet ≥ 0 zijn.", f"Capacity {cap.capaciteit} must be ≥ 0.", "--capacity", None, "capaciteit"))
+    for new in scenario.add:
+        if new.soort not in (SOORT_BUURTTEAM, SOORT_SPECIALIST):
+            problems.append(Problem("WHATIF_SOORT", f"soort '{new.soort}' is geen buurtteam of specialistisch.", f"soort '{new.soort}' is neither buurtteam nor specialistisch.", "--add", None, "soort"))
+        if new.capaciteit is not None and new.capaciteit < 0:
+            problems.append(Problem("WHATIF_CAPACITY", f"Capaciteit {new.capaciteit} moet ≥ 0 zijn.", f"Capacity {new.capaciteit} must be ≥ 0.", "--add", None, "capaciteit"))
+    if problems:
+        raise InputError(problems)
+
+    out = gdf_teams.copy()
+    out["whatif"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out = out[~out["team_id"].astype(str).isin(set(scenario.remove))]
+    position = {tid: i for i, tid in zip(out.index, out["team_id"].astype(str), strict=True)}
+    geometry = out.geometry.name
+    for mv in scenario.move:
+        x, y = to_rd(mv.x, mv.y, source="--move")
+        out.loc[position[mv.team_id], geometry] = Point(x, y)
+        out.loc[position[mv.team_id], "whatif"] = "moved"
+    for cap in scenario.capacity:
+        if cap.team_id in position:
+            out.loc[position[cap.team_id], supply] = cap.capaciteit
+            moved = any(m.team_id == cap.team_id for m in scenario.move)
+            out.loc[position[cap.team_id], "whatif"] = "moved+capacity" if moved else "capacity"
+    rows = []
+    used = set(ids)
+    counter = 0
+    soort = gdf_teams["soort"].astype(str).str.lower()
+    capacity_all = pd.to_numeric(gdf_teams[supply], errors="coerce")
+    for new in scenario.add:
+        counter += 1
+        while f"{WHATIF_ID_PREFIX}{counter}" in used:
+            counter += 1
+        tid = f"{WHATIF_ID_PREFIX}{counter}"
+        used.add(tid)
+        x, y = to_rd(new.x, new.y, source="--add")
+        median = capacity_all[soort == new.soort].median()
+        capaciteit = new.capaciteit if new.capaciteit is not None else (float(median) if pd.notna(median) else 0.0)
+        rows.append({"team_id": tid, "naam": new.naam, "organisatie": new.organisatie, "soort": new.soort, supply: capaciteit, "locatie_bron": "whatif", "whatif": "added", geometry: Point(x, y)})
+    if rows:
+        added = gpd.GeoDataFrame(rows, geometry=geometry, crs=out.crs)
+        out = pd.concat([out, added], ignore_index=True)
+        out = gpd.GeoDataFrame(out, geometry=geometry, crs=gdf_teams.crs)
+    out = out.reset_index(drop=True)
+    if gdf_buurten is not None and {"buurtcode", "wijkcode"} <= set(out.columns):
+        changed = out["whatif"].isin(["moved", "added", "moved+capacity"]).fillna(False).to_numpy()
+        if changed.any():
+            hit = gpd.sjoin(out.loc[changed, [geometry]], gdf_buurten[["buurtcode", "wijkcode", "geometry"]], how="left", predicate="within")
+            hit = hit[~hit.index.duplicated(keep="first")]
+            out.loc[changed, "buurtcode"] = hit["buurtcode"].to_numpy()
+            out.loc[changed, "wijkcode"] = hit["wijkcode"].to_numpy()
+    return out
+
+
+def _change(before: pd.DataFrame, after: pd.DataFrame, *, key: str) -> pd.DataFrame:
+    b = before.set_index(key)
+    a = after.set_index(key).reindex(b.index)
+    out = pd.DataFrame(index=b.index)
+    for col in b.columns:
+        if col == "travel_method":
+            continue
+        if pd.api.types.is_bool_dtype(b[col]) or not pd.api.types.is_numeric_dtype(b[col]):
+            # nearest team ids and seam flags: did it change (a value appearing or vanishing counts)
+            differs = a[col].astype("string") != b[col].astype("string")
+            out[f"{col}_changed"] = differs.fillna(a[col].isna() != b[col].isna()).astype(bool)
+        else:
+            out[f"{col}_change"] = a[col].astype("float64") - b[col].astype("float64")
+    return out.reset_index()
+
+
+def _youth_by_buurt(base: WhatIfBase) -> pd.Series:
+    return base.origins.groupby(base.origins["buurtcode"].astype(str))["weight"].sum()
+
+
+def _mean(frame: pd.DataFrame, column: str, youth: pd.Series) -> float:
+    v = frame.set_index("buurtcode")[column].astype("float64")
+    w = youth.reindex(v.index).fillna(0.0)
+    ok = v.notna() & (w > 0)
+    return float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else math.nan
+
+
+def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scenario: Scenario, seconds: float) -> dict[str, Any]:
+    before, after = base.baseline, new
+    youth = _youth_by_buurt(base)
+    opts = base.options
+    mode = opts.coverage_mode
+    names = base.gdf_buurten.set_index(base.gdf_buurten["buurtcode"].astype(str)).get("buurtnaam")
+    per_mode: dict[str, Any] = {}
+    for m in base.costs.modes:
+        b = before.buurten.set_index("buurtcode")
+        a = after.buurten.set_index("buurtcode").reindex(b.index)
+        changed = (a[f"nearest_buurtteam_{m}"].astype("string") != b[f"nearest_buurtteam_{m}"].astype("string")).fillna(True)
+        per_mode[m] = {
+            "buurten_new_nearest_buurtteam": int(changed.sum()),
+            "youth_new_nearest_buurtteam": round(float(youth.reindex(b.index[changed]).fillna(0).sum()), 1),
+            "mean_tt_buurtteam_min": {"before": _mean(before.buurten, f"tt_buurtteam_{m}_min", youth), "after": _mean(after.buurten, f"tt_buurtteam_{m}_min", youth)},
+            "mean_tt_spec_contract_min": {"before": _mean(before.buurten, f"tt_spec_contract_{m}_min", youth), "after": _mean(after.buurten, f"tt_spec_contract_{m}_min", youth)},
+            "seam_buurten": {"before": int(b[f"seam_{m}"].fillna(False).astype(bool).sum()), "after": int(a[f"seam_{m}"].fillna(False).astype(bool).sum())},
+        }
+    cov = []
+    for t in opts.thresholds_min:
+        rows = []
+        for res in (before, after):
+            c = res.coverage
+            sel = c[(c["niveau"] == "gemeente") & (c["target"] == "buurtteam") & (c["mode"] == mode) & (c["threshold_min"] == t)]
+            rows.append(float(sel["youth_within"].sum()) / float(sel["youth_total"].sum()) if sel["youth_total"].sum() > 0 else math.nan)
+        cov.append({"threshold_min": t, "share_before": rows[0], "share_after": rows[1]})
+    col = f"tt_buurtteam_{mode}_min"
+    delta = (after.buurten.set_index("buurtcode")[col] - before.buurten.set_index("buurtcode")[col]).dropna()
+    delta = delta[delta.abs() > 1e-9].sort_values(key=lambda s: -s.abs())
+    largest = [
+        {
+            "buurtcode": code,
+            "buurtnaam": None if names is None else (str(names.get(code)) if pd.notna(names.get(code)) else None),
+            "before_min": float(before.buurten.set_index("buurtcode").at[code, col]),
+            "after_min": float(after.buurten.set_index("buurtcode").at[code, col]),
+        }
+        for code in delta.index[:8]
+    ]
+    whatif = teams["whatif"].astype("string")
+    return {
+        "method": base.costs.method,
+        "method_label": METHOD_LABELS[base.costs.method],
+        "seconds": round(seconds, 4),
+        "teams": {
+            "added": teams.loc[whatif == "added", "team_id"].astype(str).tolist(),
+            "moved": [m.team_id for m in scenario.move],
+            "removed": list(scenario.remove),
+            "capacity": [c.team_id for c in scenario.capacity],
+            "n_before": len(base.gdf_teams),
+            "n_after": len(teams),
+        },
+        "coverage_mode": mode,
+        "coverage_gemeente_buurtteam": cov,
+        "per_mode": per_mode,
+        "largest_changes_tt_buurtteam": largest,
+        "access_e2sfca_gemeente_mean": {
+            "before": _mean(before.buurten, "access_e2sfca", youth),
+            "after": _mean(after.buurten, "access_e2sfca", youth),
+        },
+    }
+
+
+def apply_scenario(base: WhatIfBase, scenario: Scenario) -> WhatIfResult:
+    """Apply a scenario to the base: new team list, new metrics (as a rebuild would give), change and summary."""
+    started = time.perf_counter()
+    teams = scenario_teams(base.gdf_teams, scenario, supply=base.options.access_supply, gdf_buurten=base.gdf_buurten)
+    problems = check_teams(teams, supply=base.options.access_supply, source="scenario")
+    if problems:
+        raise InputError(problems)
+    costs = with_teams(base.costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams))
+    result = travel_metrics(gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options)
+    buurten_change = _change(base.baseline.buurten, result.buurten, key="buurtcode")
+    wijken_change = _change(base.baseline.wijken, result.wijken, key="wijkcode")
+    seconds = time.perf_counter() - started
+    summary = _summary(base, result, teams, scenario, seconds)
+    return WhatIfResult(scenario, teams, result, buurten_change, wijken_change, summary)
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def _fmt(value: float, unit: str = "", digits: int = 1) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}{unit}"
+
+
+def format_summary(result: WhatIfResult) -> str:
+    """The summary as text for a terminal (Dutch / English)."""
+    s = result.summary
+    t = s["teams"]
+    lines = [
+        f"What-if ({s['method_label']}; {s['seconds'] * 1000:.0f} ms)",
+        f"Teams: {t['n_before']} → {t['n_after']}"
+        + (f"; toegevoegd/added {', '.join(t['added'])}" if t["added"] else "")
+        + (f"; verplaatst/moved {', '.join(t['moved'])}" if t["moved"] else "")
+        + (f"; verwijderd/removed {', '.join(t['removed'])}" if t["removed"] else "")
+        + (f"; capaciteit/capacity {', '.join(t['capacity'])}" if t["capacity"] else ""),
+        "",
+        f"Bereik buurtteam per {s['coverage_mode']} (jeugd in gemeente) / reach of a buurtteam by {s['coverage_mode']} (youth in gemeente):",
+    ]
+    for row in s["coverage_gemeente_buurtteam"]:
+        b, a = row["share_before"], row["share_after"]
+        lines.append(f"  ≤ {row['threshold_min']:g} min: {_fmt(100 * b, '%')} → {_fmt(100 * a, '%')} ({_fmt(100 * (a - b), ' pp', 1)})")
+    lines += ["", "Gemiddelde reistijd (jeugdgewogen) / mean travel time (youth-weighted):"]
+    for mode, d in s["per_mode"].items():
+        bt, sc = d["mean_tt_buurtteam_min"], d["mean_tt_spec_contract_min"]
+        lines.append(
+            f"  {mode:<5} buurtteam {_fmt(bt['before'], ' min')} → {_fmt(bt['after'], ' min')}; "
+            f"specialist (contract) {_fmt(sc['before'], ' min')} → {_fmt(sc['after'], ' min')}; "
+            f"nieuw dichtstbijzijnd buurtteam/new nearest buurtteam: {d['buurten_new_nearest_buurtteam']} buurten "
+            f"({d['youth_new_nearest_buurtteam']:.0f} jeugdigen/youth); naden/seams {d['seam_buurten']['before']} → {d['seam_buurten']['after']}"
+        )
+    acc = s["access_e2sfca_gemeente_mean"]
+    lines.append(f"\nE2SFCA-toegang buurtteams (gemiddeld) / access (mean): {_fmt(acc['before'], '', 3)} → {_fmt(acc['after'], '', 3)}")
+    if s["largest_changes_tt_buurtteam"]:
+        lines += ["", f"Grootste verschillen reistijd buurtteam ({s['coverage_mode']}) / largest changes:"]
+        for row in s["largest_changes_tt_buurtteam"]:
+            name = f" {row['buurtnaam']}" if row["buurtnaam"] else ""
+            lines.append(f"  {row['buurtcode']}{name}: {_fmt(row['before_min'], ' min')} → {_fmt(row['after_min'], ' min')}")
+    else:
+        lines += ["", "Geen buurt verandert van reistijd naar een buurtteam / no buurt changes its travel time to a buurtteam."]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "CapacityChange",
+    "Move",
+    "NewTeam",
+    "Scenario",
+    "WhatIfBase",
+    "WhatIfResult",
+    "apply_scenario",
+    "coverage_column",
+    "format_summary",
+    "load_whatif_base",
+    "parse_scenario",
+    "scenario_teams",
+    "whatif_base",
+]
