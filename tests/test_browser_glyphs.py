@@ -124,6 +124,7 @@ def labels_app() -> Iterator[str]:
         yield url
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=10)
 
 
