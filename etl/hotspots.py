@@ -592,10 +592,12 @@ def hotspot_layers(
 
 
 def _wide(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    wide = rows.pivot(index="buurtcode", columns="soort", values=columns)
-    wide.columns = [f"{soort}_{col}" for col, soort in wide.columns]
-    ordered = [f"{s}_{c}" for s in sorted(rows["soort"].unique()) for c in columns]
-    return wide[ordered].reset_index()
+    parts = {}
+    for soort, part in rows.groupby("soort", sort=True):
+        part = part.set_index("buurtcode")
+        for col in columns:
+            parts[f"{soort}_{col}"] = part[col]  # keeps each column's dtype, which a multi-value pivot loses
+    return pd.DataFrame(parts).rename_axis("buurtcode").reset_index()
 
 
 def _with_geometry(base: gpd.GeoDataFrame, wide: pd.DataFrame) -> gpd.GeoDataFrame:
