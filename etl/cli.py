@@ -12,6 +12,7 @@ from etl import config
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
+    from etl.hotspots import HotspotOptions
     from etl.travel import TravelOptions
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -52,6 +53,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         no_statistics=args.no_statistics,
         progress=not args.quiet,
         travel=_travel_options(args),
+        hotspots=_hotspot_options(args),
     )
     out_dir = config.atlas_dir(args.out)
     path = run_build(opts, out_dir)
@@ -94,6 +96,24 @@ def _travel_options(args: argparse.Namespace) -> TravelOptions:
         decay=args.decay or base.decay,
         matrix_limit_min=args.matrix_limit,
         enabled=not args.no_travel,
+    )
+
+
+def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
+    from etl.hotspots import HotspotOptions
+    from etl.weights import WeightsSpec
+
+    base = HotspotOptions()
+    change = tuple(p.strip() for p in args.change.split(",")) if args.change else None
+    return HotspotOptions(
+        enabled=not args.no_hotspots,
+        weights=WeightsSpec.parse(args.weights or "queen", islands=args.islands or "attach"),
+        permutations=base.permutations if args.permutations is None else args.permutations,
+        seed=base.seed if args.seed is None else args.seed,
+        alpha=base.alpha if args.alpha is None else args.alpha,
+        correction=args.correction or base.correction,
+        alternative=args.alternative or base.alternative,
+        change=change,
     )
 
 
@@ -173,6 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--decay", metavar="SPEC", help="E2SFCA-afstandsverval, bv. step:10=1,20=0.68,30=0.22 of gaussian:sigma=10,max=30")
     t.add_argument("--matrix-limit", type=float, metavar="MIN", help="begrens de herkomst×team-matrix (groot gebied); dichtstbijzijnd blijft exact")
     t.add_argument("--no-travel", action="store_true", help="geen reistijden berekenen / skip travel times")
+    h = b.add_argument_group("hotspots (README: Hotspots)")
+    h.add_argument("--weights", metavar="SPEC", help="ruimtelijke gewichten: queen (standaard), knn:K of distance[:METERS] / spatial weights")
+    h.add_argument("--islands", choices=("attach", "exclude"), help="buurt zonder buren: koppelen aan de dichtstbijzijnde (standaard) of uitsluiten / islands")
+    h.add_argument("--permutations", type=int, metavar="R", help="conditionele permutaties (999) / conditional permutations")
+    h.add_argument("--seed", type=int, help="toevalszaad van de permutaties, vastgelegd in het manifest / permutation seed")
+    h.add_argument("--alpha", type=float, help="significantieniveau (0.05) / significance level")
+    h.add_argument("--correction", choices=("none", "bonferroni", "fdr"), help="meervoudig toetsen (fdr) / multiple testing")
+    h.add_argument("--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis")
+    h.add_argument("--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change")
+    h.add_argument("--no-hotspots", action="store_true", help="geen hotspots berekenen / skip hotspots")
     b.set_defaults(func=_cmd_build)
 
     w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")
