@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.geometry import BUDGET_GZIP_BYTES, PolygonLayer, build_layer, view_extent
+from dashboard.protection import publish_tables_cached
 from etl.atlas import read_atlas
 from geodata.crs import RD_NEW, to_wgs84
 
@@ -60,6 +61,15 @@ def _gemeenten(gdf_buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf_buurten[cols].dissolve(by="gemeentecode", as_index=False, aggfunc="first")
 
 
+def _with_period_pairs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A change table (periode_van → periode_tot) gets one 'periode' label, so the period picker covers it."""
+    out = dict(tables)
+    for name, df in tables.items():
+        if {"periode_van", "periode_tot"} <= set(df.columns) and "periode" not in df.columns:
+            out[name] = df.assign(periode=df["periode_van"].astype(str) + " → " + df["periode_tot"].astype(str))
+    return out
+
+
 def _teams_wgs(layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
     teams = layers.get("teams")
     columns = ["team_id", "naam", "organisatie", "soort", "lon", "lat"]
@@ -98,8 +108,9 @@ def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BY
         scale = max(1.0, len(frame) / MAX_FEATURES_IN_VIEW)
         layers[level] = build_layer(frame, level=level, code_column=code, name_column=name, budget_gzip_bytes=int(budget_gzip_bytes * scale))
     center, zoom = view_extent(np.vstack([layers[lv].bounds for lv in layers]))
-    tables = {k: v for k, v in atlas.layers.items() if k not in {"buurten", "wijken", "teams"}}
     manifest = dict(atlas.manifest)
+    raw_tables = {k: v for k, v in atlas.layers.items() if k not in {"buurten", "wijken", "teams"}}
+    tables = _with_period_pairs(publish_tables_cached(raw_tables, atlas_sha256=str(manifest.get("atlas_sha256", ""))))
     return AtlasView(
         atlas_dir=str(atlas_dir),
         token=str(manifest.get("atlas_sha256", "0"))[:12],

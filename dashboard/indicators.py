@@ -58,6 +58,7 @@ class Indicator:
     unit_nl: str = ""
     unit_en: str = ""
     protection: Protection = "none"
+    count_column: str = ""  # for a protected rate: the count whose suppression reason it shares
     aggregate: Aggregate = "sum"  # how buurten combine when a coarser level is not in the atlas
     diverging_mid: float | None = None  # the neutral value of a diverging ramp (e.g. 1.0 for a ratio)
     note_nl: str = ""
@@ -87,7 +88,7 @@ class Indicator:
     def table(self, level: str) -> str:
         """The atlas layer holding this indicator at ``level`` (buurt | wijk)."""
         if self.source == "units":
-            return "buurten" if level == "buurt" else "wijken"
+            return {"buurt": "buurten", "wijk": "wijken"}.get(level, "")
         return f"{self.source}_{level}"
 
 
@@ -157,7 +158,7 @@ REGISTRY: tuple[Indicator, ...] = (
     ),
     Indicator(
         "caseload_rate", "Jeugdigen in zorg per 1.000 jeugdigen", "Youth in care per 1,000 youth", "rate_per_1000",
-        group="care", source="caseloads", decimals=1, protection="rate", aggregate="mean_youth",
+        group="care", source="caseloads", decimals=1, protection="rate", count_column="aantal", aggregate="mean_youth",
         filters={"soort": "totaal"},
         note_nl="Geen cijfer waar het aantal beschermd is.", note_en="No figure where the count is protected.",
     ),
@@ -183,6 +184,18 @@ REGISTRY: tuple[Indicator, ...] = (
         "lisa_class", "Clusters (lokale Moran's I)", "Clusters (local Moran's I)", "lisa_class", group="hotspots",
         source="hotspots", kind="category", palette="diverging", categories=_LISA_CLASSES, aggregate="none",
         filters={"soort": "totaal"},
+    ),
+    Indicator(
+        "change_rate", "Verandering zorggebruik per 1.000 (EB)", "Change in care use per 1,000 (EB)", "change_abs",
+        group="hotspots", source="hotspots_change", palette="diverging", decimals=1, aggregate="none",
+        protection="rate", filters={"soort": "totaal"},
+        note_nl="Tussen twee perioden; paars = toename, oranje = afname.",
+        note_en="Between two periods; purple = increase, orange = decrease.",
+    ),
+    Indicator(
+        "change_class", "Hotspots van verandering (Gi*)", "Hot spots of change (Gi*)", "change_class",
+        group="hotspots", source="hotspots_change", kind="category", palette="diverging", categories=_GI_CLASSES,
+        aggregate="none", filters={"soort": "totaal"},
     ),
     # travel, coverage and access (issue 4)
     _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", "tt_buurtteam_{mode}_min"),

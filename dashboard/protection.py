@@ -1,31 +1,124 @@
-"""Small-count protection for everything the app sends: a thin adapter over etl.protect, the one protection function.
+"""Small-count protection at the app's door: sensitive atlas tables are replaced by their published form on load.
 
-Fail closed: while the atlas or the installed etl has no protection function, protected indicators are
-hidden rather than shown unprotected.
+The app never holds raw counts: when a worker loads the atlas, ``caseloads_*`` go through
+``etl.protect.protect_caseloads`` (the one protection function) and ``hotspots_*`` through the hotspot stage's
+published view. Fail closed: a sensitive table whose protection function is not available is dropped,
+so its indicators are hidden instead of shown unprotected.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from dashboard.data import AtlasView
-    from dashboard.indicators import Indicator
-    from dashboard.values import Selection
+CASELOAD_TABLES = ("caseloads_buurt", "caseloads_wijk")
+HOTSPOT_TABLES = ("hotspots_buurt", "hotspots_change_buurt")
+SENSITIVE_PREFIXES = ("caseloads_", "hotspots_")
+# Per published table: the column that marks a suppressed row, per value column ("" = the row mark).
+MARK_SUFFIX = "__onderdrukt"
+REASON_SUFFIX = "__reden"
+ROW_MARK = "suppressed"
+SECONDARY_REASONS = ("secundair", "secondary")
+
+
+def _function(module: str, name: str) -> Callable[..., object] | None:
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+    return found if callable(found) else None
 
 
 def protection_available() -> bool:
+    return _function("etl.protect", "protect_caseloads") is not None
+
+
+def publish_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The non-spatial atlas tables as they may be shown: sensitive ones protected, or dropped if that is impossible."""
+    out = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
+    protect_caseloads = _function("etl.protect", "protect_caseloads")
+    if "caseloads_buurt" in tables and protect_caseloads is not None:
+        result = protect_caseloads(tables["caseloads_buurt"], tables.get("caseloads_wijk"))
+        for level in ("buurt", "wijk", "gemeente"):
+            frame = getattr(result, level)
+            if frame is not None and len(frame):
+                out[f"caseloads_{level}"] = frame
+    views = {
+        "hotspots_buurt": _function("etl.hotspots", "protected_hotspots"),
+        "hotspots_change_buurt": _function("etl.hotspots", "protected_change"),
+    }
+    for name, publish in views.items():
+        if name in tables and publish is not None:
+            published = publish(tables[name])
+            assert isinstance(published, pd.DataFrame)
+            out[name] = published
+    return out
+
+
+CACHE_ENV = "BUURTDEKKING_CACHE"
+
+
+def cache_dir() -> Path:
+    """Where published tables of an atlas are kept between worker starts ($BUURTDEKKING_CACHE, else the temp dir)."""
+    explicit = os.environ.get(CACHE_ENV)
+    return Path(explicit) if explicit else Path(tempfile.gettempdir()) / f"buurtdekking-cache-{os.getuid()}"
+
+
+def publish_tables_cached(tables: Mapping[str, pd.DataFrame], *, atlas_sha256: str) -> dict[str, pd.DataFrame]:
+    """publish_tables, computed once per atlas content (its sha256) and kept as Parquet outside the atlas.
+
+    Protecting linked caseload tables can take minutes; a restarted or second worker reads the result instead.
+    Only published (protected) tables are written, never raw counts.
+    """
+    sensitive = sorted(k for k in tables if k.startswith(SENSITIVE_PREFIXES))
+    if not sensitive or not atlas_sha256:
+        return publish_tables(tables)
+    folder = cache_dir() / atlas_sha256[:32]
+    index = folder / "tables.txt"
+    public = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
+    if index.is_file():
+        names = [n for n in index.read_text(encoding="utf-8").split() if n]
+        try:
+            return {**public, **{n: pd.read_parquet(folder / f"{n}.parquet") for n in names}}
+        except (OSError, ValueError):
+            pass  # a damaged cache is rebuilt below
+    published = publish_tables(tables)
+    done = {k: v for k, v in published.items() if k.startswith(SENSITIVE_PREFIXES)}
     try:
-        import etl.protect  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in done.items():
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".parquet")
+            os.close(fd)
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, folder / f"{name}.parquet")
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(done))
+        os.replace(tmp, index)
+    except OSError:
+        pass  # no writable cache: the next worker protects again, nothing else changes
+    return published
 
 
-def protect_indicator(
-    view: AtlasView, ind: Indicator, sel: Selection, values: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """(values with suppressed ones set to NaN, the suppression mask), via etl.protect."""
-    raise NotImplementedError("etl.protect has not landed yet")
+def suppression(frame: pd.DataFrame, column: str, count_column: str | None) -> tuple[pd.Series, pd.Series]:
+    """Per row: suppressed? and secondary (shown as •)? from the marks the protection functions add."""
+    idx = frame.index
+    if column + MARK_SUFFIX in frame:
+        marked = frame[column + MARK_SUFFIX].fillna(False).astype(bool)
+    elif ROW_MARK in frame:
+        marked = frame[ROW_MARK].fillna(False).astype(bool)
+    else:
+        marked = pd.Series(False, index=idx)
+    reason_col = f"{count_column or column}{REASON_SUFFIX}"
+    if reason_col in frame:
+        secondary = frame[reason_col].astype(str).isin(SECONDARY_REASONS)
+    elif "reason" in frame:
+        secondary = frame["reason"].astype(str).isin(SECONDARY_REASONS)
+    else:
+        secondary = pd.Series(False, index=idx)
+    return marked, secondary & marked

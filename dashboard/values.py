@@ -10,7 +10,7 @@ import pandas as pd
 from dashboard.data import LEVEL_KEYS, AtlasView
 from dashboard.i18n import Lang, format_number, t
 from dashboard.indicators import MODES, REGISTRY, Indicator
-from dashboard.protection import protect_indicator, protection_available
+from dashboard.protection import suppression
 
 PERIOD = "periode"
 SOORT = "soort"
@@ -41,9 +41,7 @@ def _column_present(df: pd.DataFrame | None, column: str) -> bool:
 
 
 def is_available(view: AtlasView, ind: Indicator, *, level: str = "buurt") -> bool:
-    """The atlas has this indicator at this level (for any mode); protected ones only when protection works."""
-    if ind.protected and not protection_available():
-        return False
+    """The atlas has this indicator at this level (for any mode); protected tables are only there once protected."""
     df = _table(view, ind, level)
     if df is None and level == "wijk" and ind.aggregate != "none":
         df = _table(view, ind, "buurt")  # a wijk value can be aggregated from the buurten
@@ -123,22 +121,36 @@ def _aggregate(raw: pd.Series, ind: Indicator, view: AtlasView, level: str) -> p
     return (grouped["wv"] / grouped["w"].replace(0, np.nan)).astype("float64")
 
 
-def raw_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.Series:
-    """Unprotected values per code at the selected level (server side only; never send these)."""
+def level_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.DataFrame:
+    """Per code at the selected level: value, suppressed and secondary marks (from the published tables).
+
+    Protected indicators come only from their published table of that level; they are never summed up from
+    a finer level (a sum of published values would be wrong, and the protection covers the level's own table).
+    """
     code, _ = LEVEL_KEYS[sel.level]
-    codes = view.frame(sel.level)[code].astype(str)
+    codes = view.frame(sel.level)[code].astype(str).to_numpy()
     column = ind.column_for(sel.mode)
-    df = _table(view, ind, sel.level) if sel.level in ("buurt", "wijk") else None
-    if df is not None and column in df.columns:
+    empty = pd.DataFrame({"value": np.nan, "suppressed": False, "secondary": False}, index=codes)
+    df = _table(view, ind, sel.level)
+    if df is not None and column in df.columns and code in df.columns:
         part = _slice(df, ind, sel)
-        series = part.set_index(part[code].astype(str))[column]
-        series = series[~series.index.duplicated()]
-        return series.reindex(codes.to_numpy()).rename(column)
-    if sel.level != "buurt" and ind.aggregate != "none":
-        buurt_vals = raw_values(view, ind, Selection("buurt", sel.period, sel.mode, sel.soort))
-        if ind.kind == "number":
-            return _aggregate(pd.to_numeric(buurt_vals, errors="coerce"), ind, view, sel.level).reindex(codes.to_numpy())
-    return pd.Series(np.nan, index=codes.to_numpy(), dtype="float64", name=column)
+        marked, secondary = suppression(part, column, ind.count_column or None)
+        out = pd.DataFrame(
+            {"value": part[column].to_numpy(), "suppressed": marked.to_numpy(), "secondary": secondary.to_numpy()},
+            index=part[code].astype(str).to_numpy(),
+        )
+        out = out[~out.index.duplicated()]
+        out = out.reindex(codes)
+        out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+        out["secondary"] = out["secondary"].fillna(False).astype(bool)
+        if ind.protected:
+            out["value"] = out["value"].where(~out["suppressed"])
+        return out
+    if sel.level != "buurt" and ind.aggregate != "none" and not ind.protected and ind.kind == "number":
+        buurt = level_values(view, ind, Selection("buurt", sel.period, sel.mode, sel.soort))
+        agg = _aggregate(pd.to_numeric(buurt["value"], errors="coerce"), ind, view, sel.level).reindex(codes)
+        empty["value"] = agg.to_numpy()
+    return empty
 
 
 def _display(value: object, ind: Indicator, lang: Lang) -> str:
@@ -154,35 +166,35 @@ def _display(value: object, ind: Indicator, lang: Lang) -> str:
 
 
 def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: Lang) -> pd.DataFrame:
-    """Per code: name, value (protected: NaN where suppressed), status and the text a user sees.
+    """Per code: name, value (NaN where suppressed), status and the text a user sees.
 
     This is the only way values reach a page: hover, table, legend breaks and detail panel all read it.
     """
     code, name = LEVEL_KEYS[sel.level]
     frame = view.frame(sel.level)
-    raw = raw_values(view, ind, sel)
+    vals = level_values(view, ind, sel)
     out = pd.DataFrame({"code": frame[code].astype(str).to_numpy(), "name": frame[name].fillna("").astype(str).to_numpy()})
     if sel.level == "buurt":
         out["wijkcode"] = frame["wijkcode"].astype(str).to_numpy()
         out["wijknaam"] = frame["wijknaam"].fillna("").astype(str).to_numpy()
-    raw = raw.reindex(out["code"].to_numpy())
+    vals = vals.reindex(out["code"].to_numpy())
+    suppressed = vals["suppressed"].fillna(False).astype(bool).to_numpy()
+    secondary = vals["secondary"].fillna(False).astype(bool).to_numpy()
     if ind.kind == "category":
-        value = raw.astype("object").where(raw.notna(), None)
-        value = value.map(lambda v: str(v) if v is not None else None)
-        status = np.where(value.isna(), MISSING, OK)
-        out["value"] = value.to_numpy()
-        out["status"] = status
+        raw = vals["value"]
+        value = [None if (v is None or (isinstance(v, float) and np.isnan(v)) or pd.isna(v)) else str(v) for v in raw]
+        out["value"] = pd.Series(value, dtype="object").to_numpy()
+        missing = np.array([v is None for v in value])
     else:
-        numeric = pd.to_numeric(raw, errors="coerce")
-        suppressed = pd.Series(False, index=numeric.index)
-        if ind.protected:
-            numeric, suppressed = protect_indicator(view, ind, sel, numeric)
-        out["value"] = numeric.to_numpy(dtype="float64")
-        out["status"] = np.where(suppressed.to_numpy(), SUPPRESSED, np.where(numeric.isna().to_numpy(), MISSING, OK))
+        numeric = pd.to_numeric(vals["value"], errors="coerce").to_numpy(dtype="float64")
+        numeric = np.where(suppressed & ind.protected, np.nan, numeric)
+        out["value"] = numeric
+        missing = np.isnan(numeric)
+    out["status"] = np.where(suppressed & ind.protected, SUPPRESSED, np.where(missing, MISSING, OK))
     texts = []
-    for v, s in zip(out["value"], out["status"], strict=True):
+    for v, s, sec in zip(out["value"], out["status"], secondary, strict=True):
         if s == SUPPRESSED:
-            texts.append(t("suppressed", lang))
+            texts.append(t("suppressed_secondary" if sec else "suppressed", lang))
         elif s == MISSING:
             texts.append(t("no_data", lang))
         else:
