@@ -14,6 +14,7 @@ from flask_compress import Compress
 from dashboard import ids
 from dashboard.data import get_view
 from dashboard.i18n import Lang, aria, t
+from dashboard.security import harden
 from dashboard.state import parse_state
 from etl import config
 from geodata.errors import InputError, Problem
@@ -24,7 +25,7 @@ ATLAS_CONFIG_KEY = "BUURTDEKKING_ATLAS"
 GEO_ROUTE = "/geo/<token>/<level>.json"
 # Fingerprinted URLs (atlas hash in the path) never change content: let browsers keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
-NAV_PAGES = ("kaart", "tabel", "watals", "bronnen")
+NAV_PAGES = ("kaart", "tabel", "watals", "eigen_gegevens", "bronnen")
 
 
 def atlas_dir() -> str:

@@ -160,7 +160,7 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Groups:
-    """Origins grouped by area (buurt or wijk): the area codes and each origin's group number."""
+    """Origins grouped by area (buurt or wijk): the area codes and each origin's group number (numpy only: fast)."""
 
     index: pd.Index
     of: np.ndarray
@@ -169,7 +169,7 @@ class _Groups:
     def of_codes(cls, codes: np.ndarray, index: pd.Index) -> _Groups:
         return cls(index, index.get_indexer(pd.Index(codes.astype(str))))
 
-    def weighted_mean(self, values: np.ndarray, weights: np.ndarray) -> pd.Series:
+    def weighted_mean(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Weighted mean per group, ignoring NaN; a group whose weights are all 0 gets the plain mean."""
         v = _finite(values)
         w = np.nan_to_num(np.asarray(weights, dtype="float64"))
@@ -182,17 +182,23 @@ class _Groups:
         mean = np.full(n, np.nan)
         np.divide(plain, count, out=mean, where=count > 0)
         np.divide(wv, wsum, out=mean, where=wsum > 0)
-        return pd.Series(mean, index=self.index)
+        return mean
 
     def total(self, weights: np.ndarray) -> np.ndarray:
         ok = self.of >= 0
-        return np.bincount(self.of[ok], weights=np.nan_to_num(weights[ok]), minlength=len(self.index))
+        return np.asarray(np.bincount(self.of[ok], weights=np.nan_to_num(weights[ok]), minlength=len(self.index)), dtype="float64")
 
-    def dominant(self, team: np.ndarray, weights: np.ndarray, ids: np.ndarray) -> pd.Series:
+    def share(self, part: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        total = self.total(weights)
+        out = np.full(len(total), np.nan)
+        np.divide(self.total(part), total, out=out, where=total > 0)
+        return out
+
+    def dominant(self, team: np.ndarray, weights: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Per group the team that is nearest for most of its youth (then most origins, then the first team)."""
         n, k = len(self.index), len(ids)
+        out = np.full(n, None, dtype=object)
         ok = (team >= 0) & (self.of >= 0)
-        out = pd.Series(pd.NA, index=self.index, dtype="string")
         if k == 0 or not ok.any():
             return out
         cell = self.of[ok] * k + team[ok]
@@ -202,7 +208,7 @@ class _Groups:
         top = best_w == best_w.max(axis=1, keepdims=True)
         pick = np.argmax(np.where(top & (c > 0), c, -1), axis=1)
         has = c.sum(axis=1) > 0
-        out[has] = ids[pick[has]].astype(str)
+        out[has] = ids[pick[has]]
         return out
 
 
@@ -219,6 +225,10 @@ def travel_metrics(
     ``gdf_buurten``: buurtcode, wijkcode, gemeentecode, youth_population and (optional) provider.
     ``gdf_teams``: team_id, naam, organisatie, soort, the supply column; in the order of ``costs.team_ids``.
     ``origins``: buurtcode and weight (youth) per row of the cost matrices.
+    Per buurt and wijk, times and distances are youth-weighted means over the origins (a single
+    representative point per buurt by default); the nearest team of a buurt is the one nearest for most
+    of its youth; coverage shares count youth within each threshold; the seam flag compares the buurt's
+    contracted provider with the nearest specialist team of any provider.
     """
     if list(gdf_teams["team_id"].astype(str)) != [str(t) for t in costs.team_ids]:
         raise ValueError("teams and cost structure disagree on the team list")
@@ -232,7 +242,7 @@ def travel_metrics(
     weight = origins["weight"].to_numpy(dtype="float64")
     buurt_of = origins["buurtcode"].astype(str).to_numpy(dtype=object)
     buurt_index = pd.Index(gdf_buurten["buurtcode"].astype(str), name="buurtcode")
-    wijk_of_buurt = gdf_buurten.set_index(buurt_index)["wijkcode"].astype(str)
+    wijk_of_buurt = pd.Series(gdf_buurten["wijkcode"].astype(str).to_numpy(), index=buurt_index)
     wijk_of = wijk_of_buurt.reindex(buurt_of).to_numpy(dtype=object)
     wijk_index = pd.Index(sorted(set(wijk_of_buurt)), name="wijkcode")
     if all(p is None for p in provider):
@@ -241,9 +251,9 @@ def travel_metrics(
     buurts = _Groups.of_codes(buurt_of, buurt_index)
     wijks = _Groups.of_codes(wijk_of, wijk_index)
     youth_b = buurts.total(weight)
-    wijk_pos = wijk_index.get_indexer(pd.Index(wijk_of_buurt.reindex(buurt_index).to_numpy(dtype=str)))
-    b_cols: dict[str, pd.Series] = {}
-    w_cols: dict[str, pd.Series] = {}
+    wijk_pos = wijk_index.get_indexer(pd.Index(wijk_of_buurt.to_numpy(dtype=str)))
+    b_cols: dict[str, Any] = {}
+    w_cols: dict[str, Any] = {}
     per_origin: dict[tuple[str, str], np.ndarray] = {}
     nearest_by_mode: dict[str, dict[str, Nearest]] = {}
     for mode in modes:
@@ -254,18 +264,19 @@ def travel_metrics(
             per_origin[(target, mode)] = _finite(near.time_min)
             b_cols[f"dist_{target}_{mode}_m"] = buurts.weighted_mean(near.dist_m, weight)
             b_cols[f"tt_{target}_{mode}_min"] = buurts.weighted_mean(near.time_min, weight)
-            b_cols[f"nearest_{target}_{mode}"] = buurts.dominant(near.team, weight, ids)
+            b_cols[f"nearest_{target}_{mode}"] = pd.array(buurts.dominant(near.team, weight, ids), dtype="string")
             w_cols[f"dist_{target}_{mode}_m"] = wijks.weighted_mean(near.dist_m, weight)
             w_cols[f"tt_{target}_{mode}_min"] = wijks.weighted_mean(near.time_min, weight)
-        gain = b_cols[f"tt_spec_contract_{mode}_min"] - b_cols[f"tt_spec_any_{mode}_min"]
-        seam = (gain > options.seam_margin_min).astype("boolean").mask(gain.isna(), pd.NA)
-        b_cols[f"seam_{mode}"] = seam
+        gain: np.ndarray = b_cols[f"tt_spec_contract_{mode}_min"] - b_cols[f"tt_spec_any_{mode}_min"]
+        known = ~np.isnan(gain)
+        seam = np.where(known, gain > options.seam_margin_min, False)
+        b_cols[f"seam_{mode}"] = pd.arrays.BooleanArray(seam, ~known)
         b_cols[f"seam_gain_{mode}_min"] = gain
         # per wijk: the share of youth living in seam buurten (of those where a seam can be judged)
-        known = seam.notna().to_numpy() & (wijk_pos >= 0)
-        in_seam = np.bincount(wijk_pos[known], weights=youth_b[known] * seam[known].astype(bool).to_numpy(), minlength=len(wijk_index))
-        judged = np.bincount(wijk_pos[known], weights=youth_b[known], minlength=len(wijk_index))
-        w_cols[f"seam_{mode}_share"] = pd.Series(np.divide(in_seam, judged, out=np.full(len(wijk_index), np.nan), where=judged > 0), index=wijk_index)
+        judged = known & (wijk_pos >= 0)
+        in_seam = np.bincount(wijk_pos[judged], weights=youth_b[judged] * seam[judged], minlength=len(wijk_index))
+        total = np.bincount(wijk_pos[judged], weights=youth_b[judged], minlength=len(wijk_index))
+        w_cols[f"seam_{mode}_share"] = np.divide(in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0)
 
     areas = gdf_buurten[[c for c in ("buurtcode", "wijkcode", "gemeentecode", "provider") if c in gdf_buurten.columns]].copy()
     areas["buurtcode"] = areas["buurtcode"].astype(str)
@@ -277,10 +288,8 @@ def travel_metrics(
     reach_t = np.nan_to_num(per_origin[("buurtteam", options.coverage_mode)], nan=np.inf)
     for t in options.thresholds_min:
         within = weight * (reach_t <= float(np.float32(t)))
-        for groups, cols in ((buurts, b_cols), (wijks, w_cols)):
-            total = groups.total(weight)
-            share = np.divide(groups.total(within), total, out=np.full(len(total), np.nan), where=total > 0)
-            cols[coverage_column(options.coverage_mode, t)] = pd.Series(share, index=groups.index)
+        b_cols[coverage_column(options.coverage_mode, t)] = buurts.share(within, weight)
+        w_cols[coverage_column(options.coverage_mode, t)] = wijks.share(within, weight)
 
     # E2SFCA: buurtteams for everyone; specialist teams only of the buurt's contracted provider.
     decay = parse_decay(options.decay)
@@ -298,11 +307,11 @@ def travel_metrics(
         w_cols[name] = wijks.weighted_mean(values, weight)
         w_cols[f"{name}_rel"] = wijks.weighted_mean(rel, weight)
 
-    b_cols["travel_method"] = pd.Series(costs.method, index=buurt_index, dtype="string")
-    w_cols["travel_method"] = pd.Series(costs.method, index=wijk_index, dtype="string")
+    b_cols["travel_method"] = pd.array([costs.method] * len(buurt_index), dtype="string")
+    w_cols["travel_method"] = pd.array([costs.method] * len(wijk_index), dtype="string")
     order = buurt_columns(modes=modes, thresholds_min=tuple(options.thresholds_min), coverage_mode=options.coverage_mode)
-    buurten = pd.DataFrame({c: b_cols[c] for c in order}, index=buurt_index).reset_index()
-    wijken = pd.DataFrame(w_cols, index=wijk_index).reset_index()
+    buurten = pd.DataFrame({"buurtcode": buurt_index.to_numpy(dtype=object), **{c: b_cols[c] for c in order}})
+    wijken = pd.DataFrame({"wijkcode": wijk_index.to_numpy(dtype=object), **w_cols})
 
     near_access = nearest_by_mode[options.access_mode]
     load = pd.DataFrame(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import Transformer
 from shapely.geometry import Point
@@ -348,70 +349,82 @@ def scenario_teams(
     return out
 
 
+def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise 'changed' for ids and flags; a value appearing or vanishing counts as a change."""
+    av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+    a_na, b_na = pd.isna(av), pd.isna(bv)
+    same = np.array([x == y for x, y in zip(av, bv, strict=True)], dtype=bool) if len(av) else np.zeros(0, dtype=bool)
+    return np.where(a_na | b_na, a_na != b_na, ~same)
+
+
 def _change(before: pd.DataFrame, after: pd.DataFrame, *, key: str) -> pd.DataFrame:
-    b = before.set_index(key)
-    a = after.set_index(key).reindex(b.index)
-    out = pd.DataFrame(index=b.index)
-    for col in b.columns:
-        if col == "travel_method":
+    if not np.array_equal(before[key].to_numpy(), after[key].to_numpy()):
+        after = after.set_index(key).reindex(before[key]).reset_index()
+    cols: dict[str, Any] = {key: before[key].to_numpy()}
+    for col in before.columns:
+        if col in (key, "travel_method"):
             continue
-        if pd.api.types.is_bool_dtype(b[col]) or not pd.api.types.is_numeric_dtype(b[col]):
-            # nearest team ids and seam flags: did it change (a value appearing or vanishing counts)
-            differs = a[col].astype("string") != b[col].astype("string")
-            out[f"{col}_changed"] = differs.fillna(a[col].isna() != b[col].isna()).astype(bool)
+        if pd.api.types.is_bool_dtype(before[col]) or not pd.api.types.is_numeric_dtype(before[col]):
+            cols[f"{col}_changed"] = _differs(after[col], before[col])
         else:
-            out[f"{col}_change"] = a[col].astype("float64") - b[col].astype("float64")
-    return out.reset_index()
+            cols[f"{col}_change"] = after[col].to_numpy(dtype="float64") - before[col].to_numpy(dtype="float64")
+    return pd.DataFrame(cols)
 
 
-def _youth_by_buurt(base: WhatIfBase) -> pd.Series:
-    return base.origins.groupby(base.origins["buurtcode"].astype(str))["weight"].sum()
+def _mean(values: np.ndarray, youth: np.ndarray) -> float:
+    v = np.asarray(values, dtype="float64")
+    ok = ~np.isnan(v) & (youth > 0)
+    return float((v[ok] * youth[ok]).sum() / youth[ok].sum()) if ok.any() else math.nan
 
 
-def _mean(frame: pd.DataFrame, column: str, youth: pd.Series) -> float:
-    v = frame.set_index("buurtcode")[column].astype("float64")
-    w = youth.reindex(v.index).fillna(0.0)
-    ok = v.notna() & (w > 0)
-    return float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else math.nan
+def _gemeente_share(coverage: pd.DataFrame, *, mode: str, threshold: float) -> float:
+    sel = coverage[(coverage["niveau"] == "gemeente") & (coverage["target"] == "buurtteam") & (coverage["mode"] == mode) & (coverage["threshold_min"] == threshold)]
+    total = float(sel["youth_total"].sum())
+    return float(sel["youth_within"].sum()) / total if total > 0 else math.nan
 
 
 def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scenario: Scenario, seconds: float) -> dict[str, Any]:
-    before, after = base.baseline, new
-    youth = _youth_by_buurt(base)
+    before, after = base.baseline.buurten, new.buurten
+    codes = before["buurtcode"].astype(str).to_numpy()
+    youth = base.origins.groupby(base.origins["buurtcode"].astype(str))["weight"].sum().reindex(codes).fillna(0.0).to_numpy()
     opts = base.options
     mode = opts.coverage_mode
-    names = base.gdf_buurten.set_index(base.gdf_buurten["buurtcode"].astype(str)).get("buurtnaam")
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return np.asarray(frame[name].to_numpy(dtype="float64"), dtype="float64")
+
     per_mode: dict[str, Any] = {}
     for m in base.costs.modes:
-        b = before.buurten.set_index("buurtcode")
-        a = after.buurten.set_index("buurtcode").reindex(b.index)
-        changed = (a[f"nearest_buurtteam_{m}"].astype("string") != b[f"nearest_buurtteam_{m}"].astype("string")).fillna(True)
+        changed = _differs(after[f"nearest_buurtteam_{m}"], before[f"nearest_buurtteam_{m}"])
         per_mode[m] = {
             "buurten_new_nearest_buurtteam": int(changed.sum()),
-            "youth_new_nearest_buurtteam": round(float(youth.reindex(b.index[changed]).fillna(0).sum()), 1),
-            "mean_tt_buurtteam_min": {"before": _mean(before.buurten, f"tt_buurtteam_{m}_min", youth), "after": _mean(after.buurten, f"tt_buurtteam_{m}_min", youth)},
-            "mean_tt_spec_contract_min": {"before": _mean(before.buurten, f"tt_spec_contract_{m}_min", youth), "after": _mean(after.buurten, f"tt_spec_contract_{m}_min", youth)},
-            "seam_buurten": {"before": int(b[f"seam_{m}"].fillna(False).astype(bool).sum()), "after": int(a[f"seam_{m}"].fillna(False).astype(bool).sum())},
+            "youth_new_nearest_buurtteam": round(float(youth[changed].sum()), 1),
+            "mean_tt_buurtteam_min": {"before": _mean(col(before, f"tt_buurtteam_{m}_min"), youth), "after": _mean(col(after, f"tt_buurtteam_{m}_min"), youth)},
+            "mean_tt_spec_contract_min": {"before": _mean(col(before, f"tt_spec_contract_{m}_min"), youth), "after": _mean(col(after, f"tt_spec_contract_{m}_min"), youth)},
+            "seam_buurten": {"before": int(before[f"seam_{m}"].fillna(False).to_numpy(dtype=bool).sum()), "after": int(after[f"seam_{m}"].fillna(False).to_numpy(dtype=bool).sum())},
         }
-    cov = []
-    for t in opts.thresholds_min:
-        rows = []
-        for res in (before, after):
-            c = res.coverage
-            sel = c[(c["niveau"] == "gemeente") & (c["target"] == "buurtteam") & (c["mode"] == mode) & (c["threshold_min"] == t)]
-            rows.append(float(sel["youth_within"].sum()) / float(sel["youth_total"].sum()) if sel["youth_total"].sum() > 0 else math.nan)
-        cov.append({"threshold_min": t, "share_before": rows[0], "share_after": rows[1]})
-    col = f"tt_buurtteam_{mode}_min"
-    delta = (after.buurten.set_index("buurtcode")[col] - before.buurten.set_index("buurtcode")[col]).dropna()
-    delta = delta[delta.abs() > 1e-9].sort_values(key=lambda s: -s.abs())
+    cov = [
+        {
+            "threshold_min": t,
+            "share_before": _gemeente_share(base.baseline.coverage, mode=mode, threshold=t),
+            "share_after": _gemeente_share(new.coverage, mode=mode, threshold=t),
+        }
+        for t in opts.thresholds_min
+    ]
+    name = f"tt_buurtteam_{mode}_min"
+    b_t, a_t = col(before, name), col(after, name)
+    delta = a_t - b_t
+    moved_rows = np.flatnonzero(np.abs(np.nan_to_num(delta)) > 1e-9)
+    order = moved_rows[np.argsort(-np.abs(delta[moved_rows]), kind="stable")][:8]
+    names = base.gdf_buurten["buurtnaam"].astype("string").to_numpy(dtype=object) if "buurtnaam" in base.gdf_buurten.columns else None
     largest = [
         {
-            "buurtcode": code,
-            "buurtnaam": None if names is None else (str(names.get(code)) if pd.notna(names.get(code)) else None),
-            "before_min": float(before.buurten.set_index("buurtcode").at[code, col]),
-            "after_min": float(after.buurten.set_index("buurtcode").at[code, col]),
+            "buurtcode": str(codes[i]),
+            "buurtnaam": None if names is None or pd.isna(names[i]) else str(names[i]),
+            "before_min": float(b_t[i]),
+            "after_min": float(a_t[i]),
         }
-        for code in delta.index[:8]
+        for i in order
     ]
     whatif = teams["whatif"].astype("string")
     return {
@@ -431,8 +444,8 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
         "per_mode": per_mode,
         "largest_changes_tt_buurtteam": largest,
         "access_e2sfca_gemeente_mean": {
-            "before": _mean(before.buurten, "access_e2sfca", youth),
-            "after": _mean(after.buurten, "access_e2sfca", youth),
+            "before": _mean(col(before, "access_e2sfca"), youth),
+            "after": _mean(col(after, "access_e2sfca"), youth),
         },
     }
 
