@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.data import get_view
 from dashboard.i18n import Lang, aria, t
 from dashboard.security import harden
+from dashboard.security import harden
 from dashboard.state import parse_state
 from etl import config
 from geodata.errors import InputError, Problem
@@ -227,6 +228,9 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         update_title="",
         suppress_callback_exceptions=True,
     )
+    # Login, security headers, per-user sessions, upload size and the export route (dashboard/security.py);
+    # first, so that the login check runs before any other hook and the headers are set after all of them.
+    harden(app)
     app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html", "text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml",

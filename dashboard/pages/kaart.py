@@ -32,6 +32,7 @@ from dashboard.components import (
 )
 from dashboard.data import MAX_FEATURES_IN_VIEW, AtlasView, get_view
 from dashboard.detail import detail_panel
+from dashboard.export_ui import export_panel
 from dashboard.figures import (
     FIRST_TEAM_TRACE,
     LABEL_TRACE,
@@ -203,6 +204,7 @@ def layout(**query: str) -> html.Div:
             ),
         ),
         html.P(t("teams_none", lang), className="hint") if view.teams.empty else None,
+        export_panel(view, state, lang),
     ]
     return html.Div(
         className="kaart-page",

@@ -13,6 +13,7 @@ from dashboard import ids
 from dashboard.app import atlas_dir
 from dashboard.components import current_indicator, dimensions, indicator_pickers
 from dashboard.data import AtlasView, get_view
+from dashboard.export_ui import export_panel
 from dashboard.i18n import Lang, aria, t
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.values import OK, Selection, indicator_frame, resolve
@@ -152,6 +153,7 @@ def layout(**query: str) -> html.Div:
                 className="controls-row",
             ),
             html.P(t("table_protected_note", lang), className="hint"),
+            export_panel(view, state, lang),
             html.Div(render_table(view, state, query="", sort=sort), id=ids.TABLE_BODY, **aria(live="polite")),
             dcc.Store(id=ids.TABLE_SORT, data=sort),
             dcc.Store(id=ids.TABLE_URL_SINK, data=_url_spec()),

@@ -1,0 +1,176 @@
+"""Export buttons for every view and the download route that serves them (PDF, PNG, XLSX, CSV, GeoPackage).
+
+The view's whole state is in the URL, so a button is a plain link: ``/download/export?formaat=pdf&gebied=…`` plus
+the page's query string. The route rebuilds the view on the server, protected exactly as shown, with the
+user's own uploads when they applied any.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import flask
+from dash import Input, Output, State, clientside_callback, dcc, html
+
+from dashboard.data import AtlasView, get_view
+from dashboard.i18n import Lang, aria
+from dashboard.session import current_sid, current_store
+from dashboard.state import ViewState, parse_state
+from etl.export.command import PUBLIC_URL_ENV
+from etl.export.snapshot import snapshot_filename, write_snapshot
+from geodata.errors import InputError
+
+ROUTE = "/download/export"
+PANEL = "export-panel"
+AREA = "export-area"
+BASE = "export-base"
+# formaat → (file format, writer options, label NL, label EN)
+CHOICES: dict[str, tuple[str, dict[str, Any], str, str]] = {
+    "pdf": ("pdf", {}, "PDF (A4, voor een overleg)", "PDF (A4, for a meeting)"),
+    "png": ("png", {"dpi": 96}, "PNG (scherm, dia)", "PNG (screen, slide)"),
+    "png300": ("png", {"dpi": 300}, "PNG voor druk (300 dpi)", "PNG for print (300 dpi)"),
+    "xlsx": ("xlsx", {}, "Excel (.xlsx)", "Excel (.xlsx)"),
+    "csv": ("csv", {"dialect": "excel-nl"}, "CSV voor Nederlandse Excel (;)", "CSV for Dutch Excel (;)"),
+    "csvstd": ("csv", {"dialect": "standard"}, "CSV standaard (,)", "CSV standard (,)"),
+    "gpkg": ("gpkg", {}, "GeoPackage (QGIS, ArcGIS)", "GeoPackage (QGIS, ArcGIS)"),
+}
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "gpkg": "application/geopackage+sqlite3",
+}
+EXPORT_PARAMS = ("formaat", "gebied", "pad")
+# Rendering a map starts a headless browser: one at a time per worker keeps a burst of clicks from exhausting memory.
+_RENDER_SLOTS = threading.BoundedSemaphore(1)
+RENDER_WAIT_S = 90
+
+
+def link_id(choice: str) -> dict[str, str]:
+    return {"type": "export-link", "format": choice}
+
+
+def area_options(view: AtlasView, state: ViewState) -> list[dict[str, str]]:
+    gemeenten = view.buurten[["gemeentecode", "gemeentenaam"]].drop_duplicates().sort_values("gemeentenaam")
+    options = [{"label": f"{r.gemeentenaam} (hele gemeente)", "value": r.gemeentecode} for r in gemeenten.itertuples()]
+    wijken = view.wijken.sort_values("wijknaam")
+    options += [{"label": f"Wijk {r.wijknaam}", "value": str(r.wijkcode)} for r in wijken.itertuples()]
+    buurten = view.buurten.sort_values("buurtnaam")
+    options += [{"label": f"Buurt {r.buurtnaam}", "value": str(r.buurtcode)} for r in buurten.itertuples()]
+    return options
+
+
+def export_panel(view: AtlasView, state: ViewState, lang: Lang) -> html.Details:
+    """A collapsible 'Exporteren' block: choose the area, then one link per format."""
+    default_area = state.buurt or str(view.buurten["gemeentecode"].iloc[0])
+    nl = lang == "nl"
+    return html.Details(
+        id=PANEL,
+        className="export-panel",
+        children=[
+            html.Summary("Exporteren" if nl else "Export"),
+            html.Label("Gebied" if nl else "Area", htmlFor=AREA, className="field-label"),
+            dcc.Dropdown(id=AREA, options=area_options(view, state), value=default_area, clearable=False, searchable=True, className="dropdown"),
+            dcc.Store(id=BASE, data=dash.get_relative_path(ROUTE)),
+            html.Ul(
+                [html.Li(html.A(label_nl if nl else label_en, id=link_id(choice), href=_href(ROUTE, choice, default_area, ""),
+                                download="", className="export-link")) for choice, (_, _, label_nl, label_en) in CHOICES.items()],
+                className="export-links",
+                **aria(label="Exportformaten" if nl else "Export formats"),
+            ),
+            html.P(
+                "Kleine aantallen zijn beschermd (<5); demodata is als fictief gemarkeerd." if nl
+                else "Small counts are protected (<5); demo data is marked fictitious.",
+                className="hint",
+            ),
+        ],
+    )
+
+
+def _href(base: str, choice: str, area: str, search: str) -> str:
+    query = search.lstrip("?")
+    own = urlencode({"formaat": choice, "gebied": area})
+    return f"{base}?{own}" + (f"&{query}" if query else "")
+
+
+# The links follow the URL (the view) and the chosen area without a server round trip.
+clientside_callback(
+    """
+    function(search, area, base, ids) {
+        const query = new URLSearchParams(search || "");
+        query.delete("formaat");
+        query.delete("gebied");
+        const rest = query.toString();
+        return ids.map(function(id) {
+            const own = new URLSearchParams({formaat: id.format, gebied: area || "", pad: window.location.pathname}).toString();
+            return base + "?" + own + (rest ? "&" + rest : "");
+        });
+    }
+    """,
+    Output({"type": "export-link", "format": dash.ALL}, "href"),
+    Input("app-url", "search"),
+    Input(AREA, "value"),
+    State(BASE, "data"),
+    State({"type": "export-link", "format": dash.ALL}, "id"),
+)
+
+
+def _error(status: int, problems: list[str]) -> flask.Response:
+    return flask.Response("\n".join(problems) + "\n", status=status, mimetype="text/plain; charset=utf-8")
+
+
+def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> flask.Response:
+    """Build and send one export; bad parameters give 400 with the message, never a stack trace."""
+    choice = args.get("formaat", "")
+    if choice not in CHOICES:
+        return _error(400, [f"Onbekend formaat '{choice}'; kies {', '.join(CHOICES)}. / Unknown format; choose {', '.join(CHOICES)}."])
+    fmt, options, _, _ = CHOICES[choice]
+    state, _problems = parse_state({k: v for k, v in args.items() if k not in EXPORT_PARAMS})
+    area = args.get("gebied") or state.buurt or str(view.buurten["gemeentecode"].iloc[0])
+    pages = {str(p["relative_path"]) for p in dash.page_registry.values()}
+    page = args.get("pad", "/") if args.get("pad", "/") in pages else "/"
+    store, sid = current_store(), current_sid()
+    from dashboard.snapshot import build_snapshot
+    from dashboard.uploads import session_view
+
+    try:
+        snapshot = build_snapshot(
+            session_view(view, store, sid), state, area=area, permalink=base_url.rstrip("/") + page + state.to_query(),
+            session_meta=store.meta(sid),
+        )
+    except InputError as exc:
+        return _error(400, [p.format() for p in exc.problems])
+    heavy = fmt in ("pdf", "png")
+    if heavy and not _RENDER_SLOTS.acquire(timeout=RENDER_WAIT_S):
+        return _error(503, ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."])
+    try:
+        with tempfile.TemporaryDirectory(prefix="buurtdekking-export-") as tmp:
+            name = snapshot_filename(snapshot, fmt)
+            path = write_snapshot(snapshot, Path(tmp) / name, fmt=fmt, **options)
+            data = path.read_bytes()
+    finally:
+        if heavy:
+            _RENDER_SLOTS.release()
+    response = flask.Response(data, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def register_export_route(app: dash.Dash) -> None:
+    """``GET /download/export``: the file of the view described by the query string."""
+
+    def download() -> flask.Response:
+        view = get_view(flask.current_app.config["BUURTDEKKING_ATLAS"])
+        # Behind a reverse proxy the request's host is internal: $BUURTDEKKING_PUBLIC_URL says what users type.
+        base = os.environ.get(PUBLIC_URL_ENV) or flask.request.host_url
+        return export_response(view, dict(flask.request.args), base_url=base)
+
+    app.server.add_url_rule(ROUTE, "buurtdekking_export", download, methods=["GET"])

@@ -1,0 +1,241 @@
+"""Access and hardening of the app's Flask server: optional login, secret key, security headers, no debug mode.
+
+Configured by environment (documented in the README, section *Beveiliging / security*):
+
+- ``BUURTDEKKING_AUTH``: ``none`` (default), ``basic`` or ``proxy``.
+- ``basic``: ``BUURTDEKKING_AUTH_USERS`` = ``name:hash[,name:hash…]`` (hashes from
+  ``werkzeug.security.generate_password_hash``) and/or ``BUURTDEKKING_AUTH_USERS_FILE`` (one ``name:hash`` a line).
+- ``proxy``: trust the authenticated user a reverse proxy puts in ``BUURTDEKKING_AUTH_HEADER`` (default
+  ``X-Forwarded-User``); with ``BUURTDEKKING_PROXY_SECRET`` set, the proxy must also send that value in
+  ``X-Buurtdekking-Proxy-Secret`` so that a request that bypasses the proxy is refused.
+- ``BUURTDEKKING_SECRET_KEY``: signs the session cookie. Unset: a random key kept in the session directory
+  (shared by the workers of one machine; set it explicitly when several machines serve the app).
+- ``BUURTDEKKING_SECURE_COOKIE=1``: cookies only over HTTPS, plus Strict-Transport-Security.
+
+When login is configured, every route — pages, ``/assets/``, ``/_dash-*`` callbacks and downloads — needs it:
+the check is a ``before_request`` hook on the whole server, not on selected views.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import flask
+from werkzeug.datastructures import Headers
+from werkzeug.security import check_password_hash, generate_password_hash
+
+if TYPE_CHECKING:
+    from dash import Dash
+
+AUTH_MODES = ("none", "basic", "proxy")
+PROXY_SECRET_HEADER = "X-Buurtdekking-Proxy-Secret"
+REALM = "buurtdekking"
+
+
+class ConfigError(RuntimeError):
+    """The security settings in the environment are contradictory or incomplete; the app refuses to start."""
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    auth: str = "none"
+    users: Mapping[str, str] = field(default_factory=dict)
+    user_header: str = "X-Forwarded-User"
+    proxy_secret: str = ""
+    secure_cookie: bool = False
+    tile_origin: str = ""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "ja", "on"}
+
+
+def _parse_users(text: str, *, source: str) -> dict[str, str]:
+    users: dict[str, str] = {}
+    for n, raw in enumerate(text.replace(",", "\n").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, hashed = line.partition(":")
+        if not sep or not name or not hashed:
+            raise ConfigError(f"{source}, regel/line {n}: verwacht 'naam:hash' / expected 'name:hash'")
+        if not hashed.startswith(("scrypt:", "pbkdf2:")):
+            raise ConfigError(
+                f"{source}, regel/line {n}: het wachtwoord van '{name}' is geen hash; maak er een met / the password of "
+                f"'{name}' is not a hash; make one with: python -c \"from werkzeug.security import generate_password_hash as g; print(g('…'))\""
+            )
+        users[name] = hashed
+    return users
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> SecuritySettings:
+    """Read and check the security settings; a contradiction is a ConfigError naming the variable."""
+    env = os.environ if env is None else env
+    auth = (env.get("BUURTDEKKING_AUTH") or "none").strip().lower()
+    if auth not in AUTH_MODES:
+        raise ConfigError(f"BUURTDEKKING_AUTH={auth!r}: kies / choose {', '.join(AUTH_MODES)}")
+    users: dict[str, str] = {}
+    if env.get("BUURTDEKKING_AUTH_USERS"):
+        users.update(_parse_users(env["BUURTDEKKING_AUTH_USERS"], source="BUURTDEKKING_AUTH_USERS"))
+    if env.get("BUURTDEKKING_AUTH_USERS_FILE"):
+        path = Path(env["BUURTDEKKING_AUTH_USERS_FILE"])
+        if not path.is_file():
+            raise ConfigError(f"BUURTDEKKING_AUTH_USERS_FILE: '{path}' bestaat niet / does not exist")
+        users.update(_parse_users(path.read_text(encoding="utf-8"), source=str(path)))
+    if auth == "basic" and not users:
+        raise ConfigError("BUURTDEKKING_AUTH=basic zonder gebruikers / without users: zet / set BUURTDEKKING_AUTH_USERS")
+    tile = env.get("BUURTDEKKING_TILE_URL", "")
+    parts = urlsplit(tile.replace("{", "").replace("}", "")) if tile else None
+    return SecuritySettings(
+        auth=auth,
+        users=users,
+        user_header=(env.get("BUURTDEKKING_AUTH_HEADER") or "X-Forwarded-User").strip(),
+        proxy_secret=env.get("BUURTDEKKING_PROXY_SECRET", ""),
+        secure_cookie=_truthy(env.get("BUURTDEKKING_SECURE_COOKIE")),
+        tile_origin=f"{parts.scheme}://{parts.netloc}" if parts and parts.scheme in ("http", "https") else "",
+    )
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown users so that the response time does not tell."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def check_basic(settings: SecuritySettings, header: str | None) -> str | None:
+    """The user name when the Authorization header holds a known user and the right password, else None."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        name, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    hashed = settings.users.get(name)
+    ok = check_password_hash(hashed or _dummy_hash(), password)
+    return name if hashed and ok else None
+
+
+def check_proxy(settings: SecuritySettings, headers: Headers | Mapping[str, str]) -> str | None:
+    """The user the proxy vouches for, when the proxy (and its shared secret, if configured) is there."""
+    if settings.proxy_secret and not hmac.compare_digest(headers.get(PROXY_SECRET_HEADER, ""), settings.proxy_secret):
+        return None
+    user = (headers.get(settings.user_header) or "").strip()
+    return user or None
+
+
+def _unauthorised(settings: SecuritySettings) -> flask.Response:
+    body = "Inloggen vereist / login required\n"
+    response = flask.Response(body, status=401, mimetype="text/plain")
+    if settings.auth == "basic":
+        response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
+    return response
+
+
+def content_security_policy(app: Dash, settings: SecuritySettings) -> str:
+    """Only our own origin, plus what Dash and Plotly need.
+
+    - scripts: 'self' and the hashes of Dash's own inline scripts (``app.csp_hashes()``), no 'unsafe-inline';
+    - styles: React and Plotly set style attributes and inject <style> elements, so 'unsafe-inline' for styles;
+    - workers: MapLibre (Plotly's map traces) starts its workers from blob: URLs;
+    - images/fonts: data: and blob: for Plotly's rendered images and the map's sprites; tiles from the
+      configured tile server only.
+    """
+    scripts = " ".join(["'self'", *app.csp_hashes()])  # the hashes come quoted: 'sha256-…'
+    tiles = f" {settings.tile_origin}" if settings.tile_origin else ""
+    directives = {
+        "default-src": "'self'",
+        "script-src": scripts,
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": f"'self' data: blob:{tiles}",
+        "font-src": "'self' data:",
+        "connect-src": f"'self'{tiles}",
+        "worker-src": "'self' blob:",
+        "child-src": "'self' blob:",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
+
+
+def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecuritySettings:
+    """Install login (when configured), security headers and cookie settings on ``app.server``."""
+    settings = settings or settings_from_env()
+    server = app.server
+    if server.debug or _truthy(os.environ.get("DASH_DEBUG")) or _truthy(os.environ.get("FLASK_DEBUG")):
+        raise ConfigError("debugmodus staat aan (DASH_DEBUG/FLASK_DEBUG); nooit in productie / debug mode is on; never in production")
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookie,
+        SESSION_COOKIE_NAME="buurtdekking_sessie",
+    )
+    csp: list[str] = []
+
+    def _require_login() -> flask.Response | None:
+        if settings.auth == "none":
+            return None
+        user = (
+            check_basic(settings, flask.request.headers.get("Authorization"))
+            if settings.auth == "basic"
+            else check_proxy(settings, flask.request.headers)
+        )
+        if user is None:
+            return _unauthorised(settings)
+        flask.g.user = user
+        return None
+
+    def _headers(response: flask.Response) -> flask.Response:
+        if not csp:  # after the first request: every page and clientside callback is registered by then
+            csp.append(content_security_policy(app, settings))
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", csp[0])
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if settings.secure_cookie:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        path = flask.request.path
+        if path.startswith(("/_dash-update-component", "/download/")):
+            # Protected values and a user's uploads must not linger in any cache.
+            headers["Cache-Control"] = "private, no-store"
+        elif settings.auth != "none":
+            # Behind a login no shared cache may keep a copy (the browser's own cache may).
+            cache = headers.get("Cache-Control", "")
+            headers["Cache-Control"] = cache.replace("public", "private") if "public" in cache else "private, no-cache"
+        if settings.auth != "none":
+            headers.add("Vary", "Authorization" if settings.auth == "basic" else settings.user_header)
+        return response
+
+    server.before_request(_require_login)
+    server.after_request(_headers)
+    return settings
+
+
+def harden(app: Dash) -> SecuritySettings:
+    """Everything this module and its neighbours add to a fresh app, in the order that makes it hold:
+    login and headers first (their hooks run first and last), then sessions, upload size and the export route."""
+    from dashboard.export_ui import register_export_route
+    from dashboard.session import init_sessions
+    from dashboard.uploads import limits_from_env
+
+    settings = secure_app(app)
+    init_sessions(app)
+    # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the
+    # request. Anything larger than three times the upload limit is refused before it is read.
+    app.server.config["MAX_CONTENT_LENGTH"] = 4 * limits_from_env().max_bytes + 1024 * 1024
+    register_export_route(app)
+    return settings

@@ -1,0 +1,150 @@
+"""A user's own uploads: check, keep as pending, apply to their session only, and overlay on the shared view.
+
+Flow: bytes → ``etl.upload.check_upload`` (limits, type, shape, then the care rules of the kind) → a report
+the user sees first → only a report without problems can be applied → the applied frame lives in the session
+store (dashboard/session.py) and ``session_view`` lays it over the read-only atlas for that user alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from dashboard.data import AtlasView
+from dashboard.session import SessionStore
+from etl.upload import KINDS, UploadLimits, UploadReport, Validator, check_upload
+from geodata.crs import RD_NEW, WGS84
+
+PENDING, APPLIED = "pending-", "applied-"
+# Where the care-data rules live (etl, issue 3): kind → (module, function). Each takes the text frame and the
+# file name plus the boundaries, and returns the validated frame or raises InputError with every problem.
+RULES: dict[str, tuple[str, str]] = {
+    "teams": ("etl.care", "validate_teams_frame"),
+    "providers": ("etl.care", "validate_providers_frame"),
+    "caseloads": ("etl.care", "validate_caseloads_frame"),
+}
+
+
+def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
+    """``BUURTDEKKING_UPLOAD_MAX_MB`` (10), ``…_MAX_ROWS`` (50 000), ``…_MAX_COLUMNS`` (60)."""
+    import os
+
+    env = dict(os.environ) if env is None else env
+    base = UploadLimits()
+    return UploadLimits(
+        max_bytes=int(float(env.get("BUURTDEKKING_UPLOAD_MAX_MB", base.max_bytes / 1024 / 1024)) * 1024 * 1024),
+        max_rows=int(env.get("BUURTDEKKING_UPLOAD_MAX_ROWS", base.max_rows)),
+        max_columns=int(env.get("BUURTDEKKING_UPLOAD_MAX_COLUMNS", base.max_columns)),
+    )
+
+
+def validator_for(kind: str, view: AtlasView) -> Validator | None:
+    """The care rules for ``kind`` bound to this atlas's boundaries, or None while they are not installed."""
+    module_name, func_name = RULES.get(kind, ("", ""))
+    try:
+        func: Callable[..., pd.DataFrame] = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+    def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
+        return func(df, name=name, gdf_buurten=view.buurten, gdf_wijken=view.wijken)
+
+    return validate
+
+
+def check(view: AtlasView, data: bytes, *, name: str, kind: str, limits: UploadLimits | None = None) -> UploadReport:
+    return check_upload(data, name=name, kind=kind, validate=validator_for(kind, view), limits=limits or limits_from_env())
+
+
+def stage(store: SessionStore, sid: str, report: UploadReport) -> None:
+    """Keep a valid upload as pending (replacing an earlier one of its kind); an invalid one keeps nothing."""
+    store.delete(sid, PENDING + report.kind)
+    if report.ok and report.frame is not None:
+        store.put(sid, PENDING + report.kind, report.frame, _meta(report))
+
+
+def _meta(report: UploadReport) -> dict[str, Any]:
+    return {"kind": report.kind, "name": report.name, "sha256": report.sha256, "size": report.size, "rows": report.rows,
+            "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def apply(store: SessionStore, sid: str, kind: str) -> bool:
+    """Move the pending upload of ``kind`` to applied; False when there is none (nothing changes then)."""
+    found = store.get(sid, PENDING + kind)
+    if found is None:
+        return False
+    frame, meta = found
+    store.put(sid, APPLIED + kind, frame, {**meta, "applied_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    store.delete(sid, PENDING + kind)
+    return True
+
+
+def remove(store: SessionStore, sid: str, kind: str) -> None:
+    store.delete(sid, APPLIED + kind)
+
+
+def applied(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
+    """kind → description of what this session applied."""
+    return {slot[len(APPLIED):]: meta for slot, meta in store.meta(sid).items() if slot.startswith(APPLIED)}
+
+
+def _teams_for_view(frame: pd.DataFrame) -> pd.DataFrame:
+    gdf = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(frame)
+    wgs = (gdf if gdf.crs is not None else gdf.set_crs(RD_NEW)).to_crs(WGS84)
+    out = pd.DataFrame(wgs.drop(columns=wgs.geometry.name))
+    out["lon"] = wgs.geometry.x.round(5)
+    out["lat"] = wgs.geometry.y.round(5)
+    for col in ("team_id", "naam", "organisatie", "soort"):
+        if col not in out:
+            out[col] = ""
+    return out.reset_index(drop=True)
+
+
+def _providers_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
+    """Provider per buurt (buurt rows override their wijk's row) onto the buurten and wijken."""
+    by_buurt = frame.dropna(subset=["buurtcode"]).set_index("buurtcode")["aanbieder"] if "buurtcode" in frame else pd.Series(dtype=str)
+    by_wijk = frame.dropna(subset=["wijkcode"]).set_index("wijkcode")["aanbieder"] if "wijkcode" in frame else pd.Series(dtype=str)
+    buurten = view.buurten.copy()
+    buurten["provider"] = buurten["buurtcode"].map(by_buurt).fillna(buurten["wijkcode"].map(by_wijk))
+    wijken = view.wijken.copy()
+    wijken["provider"] = wijken["wijkcode"].map(by_wijk)
+    return dataclasses.replace(view, buurten=buurten, wijken=wijken)
+
+
+def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
+    """The session's caseload tables in place of the atlas's, published through the one protection function."""
+    from dashboard.protection import publish_tables
+
+    raw = {"caseloads_buurt": frame[frame["buurtcode"].notna()] if "buurtcode" in frame else frame}
+    if "wijkcode" in frame and "niveau" in frame:
+        raw["caseloads_wijk"] = frame[frame["niveau"] == "wijk"]
+    published = publish_tables(raw)
+    tables = {k: v for k, v in view.tables.items() if not k.startswith("caseloads_")}
+    tables.update({k: v for k, v in published.items() if k.startswith("caseloads_")})
+    return dataclasses.replace(view, tables=tables)
+
+
+def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
+    """``view`` with this session's applied uploads laid over it; the shared view itself is never changed."""
+    kinds = applied(store, sid)
+    out = view
+    for kind in KINDS:
+        if kind not in kinds:
+            continue
+        found = store.get(sid, APPLIED + kind)
+        if found is None:
+            continue
+        frame, _ = found
+        if kind == "teams":
+            out = dataclasses.replace(out, teams=_teams_for_view(frame))
+        elif kind == "providers":
+            out = _providers_on(out, frame)
+        else:
+            out = _caseloads_on(out, frame)
+    return out
