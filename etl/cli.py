@@ -12,6 +12,7 @@ from etl import config
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
+    from etl.care import CareOptions
     from etl.hotspots import HotspotOptions
     from etl.travel import TravelOptions
 
@@ -54,11 +55,53 @@ def _cmd_build(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         travel=_travel_options(args),
         hotspots=_hotspot_options(args),
+        care=_care_options(args),
     )
     out_dir = config.atlas_dir(args.out)
     path = run_build(opts, out_dir)
     print(f"Atlas geschreven / atlas written: {path}")
     return EXIT_OK
+
+
+def _care_options(args: argparse.Namespace) -> CareOptions:
+    from etl.care import CareOptions
+    from etl.rules.columns import DEFAULT_PROVIDERS
+
+    return CareOptions(
+        teams=args.teams, providers=args.providers, caseloads=args.caseloads, demo=not args.no_demo,
+        threshold=args.threshold, known_providers=tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])])),
+    )
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from etl.rules.check import check_file, load_reference
+    from etl.rules.columns import DEFAULT_PROVIDERS
+
+    reference, info = load_reference(atlas_dir=args.atlas, data_dir=args.data_dir)
+    if info["source"] != "atlas":
+        print(
+            f"Geen atlas gevonden; gecontroleerd tegen de standaardgrenzen {info['year']} ({info['path']}) / "
+            f"no atlas found; checked against the default boundaries {info['year']} ({info['path']})",
+            file=sys.stderr,
+        )
+    known = tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])]))
+    report = check_file(args.kind, args.file, reference=reference, reference_info=info, known_providers=known)
+    if args.json:
+        print(report.to_json())
+    else:
+        for line in report.lines():
+            print(line)
+    return EXIT_OK if report.valid else EXIT_INPUT
+
+
+def _threshold(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"'{text}': een geheel getal ≥ 2 / a whole number ≥ 2")
+    return value
 
 
 def _minutes_list(text: str) -> tuple[float, ...]:
@@ -203,7 +246,23 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis")
     h.add_argument("--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change")
     h.add_argument("--no-hotspots", action="store_true", help="geen hotspots berekenen / skip hotspots")
+    c = b.add_argument_group("zorggegevens / care data (README: Zorggegevens)")
+    c.add_argument("--teams", type=Path, help="teams (csv/xlsx); zonder: fictieve demoteams / without: fictitious demo teams")
+    c.add_argument("--providers", type=Path, help="aanbiedersgebieden (csv/xlsx); zonder: contract 2020 / without: 2020 contract")
+    c.add_argument("--caseloads", type=Path, help="caseloads (csv/xlsx); zonder: fictieve demo-aantallen / without: fictitious demo counts")
+    c.add_argument("--no-demo", action="store_true", help="geen demogegevens / no demo data (only the files given)")
+    c.add_argument("--threshold", type=_threshold, default=5, help="kleine aantallen afschermen onder / suppress counts below (5)")
+    c.add_argument("--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider")
     b.set_defaults(func=_cmd_build)
+
+    v = sub.add_parser("validate", help="controleer een zorgbestand / check a care file")
+    v.add_argument("kind", choices=["teams", "providers", "caseloads"])
+    v.add_argument("file", type=Path)
+    v.add_argument("--json", action="store_true", help="uitvoer als JSON / output as JSON")
+    v.add_argument("--atlas", type=Path, help="atlas met de grenzen / atlas with the boundaries (default ./atlas)")
+    v.add_argument("--data-dir", type=Path, help="datamap als er geen atlas is / data directory when there is no atlas")
+    v.add_argument("--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider")
+    v.set_defaults(func=_cmd_validate)
 
     w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")
     w.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from etl import config
 from etl.atlas import Atlas, input_record, package_versions, write_atlas
+from etl.care import CareOptions, add_care
 from etl.hotspots import HotspotOptions, add_hotspots
 from etl.join import fill_wijknaam_on_buurten, join_statistics
 from etl.population import METHOD_COUNTS, estimate_youth
@@ -41,6 +42,7 @@ class BuildOptions:
     extra_notes: list[str] = field(default_factory=list)
     hotspots: HotspotOptions = field(default_factory=HotspotOptions)
     travel: TravelOptions = field(default_factory=TravelOptions)
+    care: CareOptions = field(default_factory=CareOptions)
 
 
 def _resolve_inputs(opts: BuildOptions) -> tuple[Path, Path | None]:
@@ -124,6 +126,7 @@ def build_atlas(opts: BuildOptions) -> Atlas:
 # entries added); each reads its own options from BuildOptions. One line per stage.
 Step = Callable[[Atlas, BuildOptions], Atlas]
 STEPS: tuple[tuple[str, Step], ...] = (
+    ("Zorggegevens: teams, aanbieders, caseloads / care data: teams, providers, caseloads", add_care),
     ("Hotspots (Gi*, lokale Moran) / hotspots (Gi*, local Moran)", add_hotspots),
     ("Reistijd, bereik en toegang / travel, coverage and access", add_travel),
 )

@@ -1,0 +1,63 @@
+"""The columns of each care input: canonical names, the headers that mean them (Dutch and English), value sets."""
+
+from __future__ import annotations
+
+CARE_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
+TOTAL = "totaal"
+SOORTEN_CASELOAD = (*CARE_TYPES, TOTAL)
+TEAM_SOORTEN = ("buurtteam", "specialistisch")
+KNOWN_ORGANISATIONS = ("Lokalis", "KOOS", "Spoor030")
+DEFAULT_PROVIDERS = ("KOOS", "Spoor030")
+
+_BUURT = ("buurt", "bu_code", "buurt_code", "code_buurt", "neighbourhood", "neighbourhood_code", "neighborhood_code")
+_WIJK = ("wijk", "wk_code", "wijk_code", "code_wijk", "district", "district_code")
+
+TEAMS: dict[str, tuple[str, ...]] = {
+    "team_id": ("teamid", "id", "team_code", "teamcode", "team_nr", "teamnummer"),
+    "naam": ("name", "teamnaam", "team_naam", "team_name", "team"),
+    "organisatie": ("organisation", "organization", "org", "aanbieder", "provider"),
+    "soort": ("type", "soort_team", "team_type", "teamsoort", "kind"),
+    "lat": ("latitude", "breedtegraad", "lat_wgs84"),
+    "lon": ("lng", "long", "longitude", "lengtegraad", "lon_wgs84"),
+    "x": ("x_rd", "rd_x", "xcoord", "x_coord", "x_coordinaat", "rdx"),
+    "y": ("y_rd", "rd_y", "ycoord", "y_coord", "y_coordinaat", "rdy"),
+    "buurtcode": _BUURT,
+    "capaciteit_fte": ("capaciteit", "fte", "capacity", "capacity_fte", "formatie", "formatie_fte"),
+    "max_caseload": ("maximale_caseload", "caseload_max", "max_cases", "maximum_caseload", "max_clienten"),
+}
+PROVIDERS: dict[str, tuple[str, ...]] = {
+    "wijkcode": _WIJK,
+    "buurtcode": _BUURT,
+    "aanbieder": ("provider", "zorgaanbieder", "consortium", "organisatie", "organisation", "organization"),
+}
+CASELOADS: dict[str, tuple[str, ...]] = {
+    "buurtcode": _BUURT,
+    "wijkcode": _WIJK,
+    "periode": ("period", "jaar", "year", "kwartaal", "quarter", "maand", "month", "peildatum"),
+    "soort": ("type", "zorgsoort", "soort_zorg", "care_type", "zorgvorm"),
+    "aantal": ("count", "n", "number", "aantal_jeugdigen", "jeugdigen", "children", "cases"),
+    "buurtteam": ("buurtteams", "buurtteam_jeugd", "neighbourhood_team", "neighborhood_team"),
+    "specialistisch": ("specialistische_jeugdhulp", "specialist", "specialistische_zorg", "specialised", "specialized"),
+    "verblijf": ("jeugdhulp_met_verblijf", "residential", "verblijfszorg"),
+    "jeugdbescherming": ("jb", "child_protection", "kinderbescherming"),
+    "totaal": ("total", "totaal_jeugdigen", "jeugdigen_met_jeugdhulp", "all", "alle_zorg"),
+}
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {"teams": TEAMS, "providers": PROVIDERS, "caseloads": CASELOADS}
+
+# Values: accepted spellings (compared with geodata.codes.name_key) → canonical value.
+TEAM_SOORT_VALUES: dict[str, tuple[str, ...]] = {
+    "buurtteam": ("buurtteam", "buurtteam jeugd en gezin", "buurtteam jeugd", "bt", "neighbourhood team", "neighborhood team"),
+    "specialistisch": ("specialistisch", "specialistisch team", "specialistische jeugdhulp", "specialist",
+                       "specialist team", "specialised", "specialized", "basecamp"),
+}
+CASELOAD_SOORT_VALUES: dict[str, tuple[str, ...]] = {
+    "buurtteam": TEAM_SOORT_VALUES["buurtteam"],
+    "specialistisch": TEAM_SOORT_VALUES["specialistisch"],
+    "verblijf": ("verblijf", "jeugdhulp met verblijf", "residential", "residential care"),
+    "jeugdbescherming": ("jeugdbescherming", "jb", "child protection", "kinderbescherming"),
+    "totaal": ("totaal", "total", "alle zorg", "all care", "alle", "all"),
+}
+# Count cells that say "hidden" rather than a number: the file was already protected.
+SUPPRESSED_MARKERS = ("x", "geheim", "secret", "*", "•")
+UNKNOWN_MARKERS = (".", "?", "onbekend", "unknown", "na", "n/a")
+ZERO_MARKERS = ("-", "–", "—")  # CBS: nihil
