@@ -107,19 +107,24 @@ class HotspotResult:
 BUURT_COLUMNS = (
     "buurtcode", "periode", "soort", "youth_population", "rate_raw", "rate_eb", "rate_seb", "rate_eb_z",
     "gi_z", "gi_p", "gi_p_adj", "gi_class", "lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_adj", "lisa_class",
-    "n_neighbours", "reason", "suppressed", "rate_eb_protected", "rate_seb_protected",
+    "n_neighbours", "reason", "suppressed", "suppression", "rate_eb_protected", "rate_seb_protected",
 )
 CHANGE_COLUMNS = (
     "buurtcode", "soort", "periode_van", "periode_tot", "rate_eb_van", "rate_eb_tot", "change_abs", "change_rel",
-    "change_gi_z", "change_gi_p", "change_gi_p_adj", "change_class", "reason", "suppressed",
+    "change_gi_z", "change_gi_p", "change_gi_p_adj", "change_class", "reason", "suppressed", "suppression",
     "change_abs_protected", "change_rel_protected",
 )
 PROTECTED_COLUMNS = (
-    "buurtcode", "periode", "soort", "rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed", "reason",
+    "buurtcode", "periode", "soort", "rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed",
+    "suppression", "reason",
 )
 PROTECTED_CHANGE_COLUMNS = (
-    "buurtcode", "soort", "periode_van", "periode_tot", "change_abs", "change_rel", "change_class", "suppressed", "reason",
+    "buurtcode", "soort", "periode_van", "periode_tot", "change_abs", "change_rel", "change_class", "suppressed",
+    "suppression", "reason",
 )
+# etl.protect's column conventions, so that every protected table is read the same way.
+MARK_SUFFIX, REASON_SUFFIX = "__onderdrukt", "__reden"
+PRIMARY, SECONDARY = "primair", "secundair"
 
 WeightsFor = Callable[[Mapping[str, str]], BuurtWeights]
 
@@ -137,7 +142,9 @@ def _weights_cache(gdf_buurten: gpd.GeoDataFrame, spec: WeightsSpec) -> WeightsF
     return get
 
 
-def _prepare_caseloads(df_caseloads: pd.DataFrame, suppressed: pd.Series | None) -> pd.DataFrame:
+def _prepare_caseloads(
+    df_caseloads: pd.DataFrame, suppressed: pd.Series | None, suppression: pd.Series | None
+) -> pd.DataFrame:
     required = {"buurtcode", "periode", "soort", "aantal"}
     missing = sorted(required - set(df_caseloads.columns))
     if missing:
@@ -161,6 +168,9 @@ def _prepare_caseloads(df_caseloads: pd.DataFrame, suppressed: pd.Series | None)
         df["youth_population"] = pd.to_numeric(df_caseloads["youth_population"], errors="coerce").astype("float64")
     marks = pd.Series(False, index=df.index) if suppressed is None else suppressed.reindex(df.index)
     df["suppressed"] = marks.fillna(False).astype(bool)
+    reasons = pd.Series(pd.NA, index=df.index, dtype="object") if suppression is None else suppression.reindex(df.index)
+    text = reasons.astype("object").fillna("").astype(str)
+    df["suppression"] = text.where(df["suppressed"] & text.ne(""), None)
     duplicated = df.duplicated(["buurtcode", "periode", "soort"])
     if duplicated.any():
         first = df[duplicated].iloc[0]
@@ -179,15 +189,17 @@ def compute_hotspots(
     *,
     options: HotspotOptions = HotspotOptions(),
     suppressed: pd.Series | None = None,
+    suppression: pd.Series | None = None,
 ) -> HotspotResult:
     """Rates, Gi* and local Moran for every (periode, soort) in the caseloads, and the change between two periods.
 
     ``df_caseloads`` is the server-side table (raw counts ``aantal``); ``suppressed`` marks, per row of it,
-    the counts that small-count protection hides (etl.protect). Every buurt of ``gdf_buurten`` gets a row per
+    the counts that small-count protection hides (etl.protect), and ``suppression`` says how (``primair``:
+    shown as <5, ``secundair``: shown as •). Every buurt of ``gdf_buurten`` gets a row per
     family; a buurt that takes no part says why in ``reason``.
     """
     started = time.perf_counter()
-    df = _prepare_caseloads(df_caseloads, suppressed)
+    df = _prepare_caseloads(df_caseloads, suppressed, suppression)
     weights_for = _weights_cache(gdf_buurten, options.weights)
     notes: list[str] = []
     unknown = sorted(set(df["buurtcode"].dropna()) - set(gdf_buurten["buurtcode"]))
@@ -274,6 +286,7 @@ def _family(
     out["n_neighbours"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["reason"] = pd.Series({c: excluded.get(c, pd.NA) for c in codes}, dtype="object")
     out["suppressed"] = marks.to_numpy()
+    out["suppression"] = by_code["suppression"].reindex(codes).to_numpy()
 
     prior = None
     if rated:
@@ -429,6 +442,12 @@ def _change_family(
     out["change_class"] = pd.Series(pd.NA, index=codes, dtype="object")
     out["reason"] = pd.Series({c: excluded.get(c, pd.NA) for c in codes}, dtype="object")
     out["suppressed"] = a["suppressed"].fillna(False).astype(bool) | b["suppressed"].fillna(False).astype(bool)
+    # A change hidden because of a <5 count in either period is shown as <5; else as secondary.
+    either = pd.concat([a["suppression"], b["suppression"]], axis=1).astype("object").fillna("")
+    how = pd.Series(None, index=out.index, dtype="object")
+    how[either.eq(SECONDARY).any(axis=1)] = SECONDARY
+    how[either.eq(PRIMARY).any(axis=1)] = PRIMARY
+    out["suppression"] = how.where(out["suppressed"], None)
     bw = weights_for(excluded)
     tested = list(bw.ids) if bw.n >= MIN_TESTED else []
     y = out.loc[tested, "change_abs"].to_numpy(dtype="float64")
@@ -548,8 +567,9 @@ def protected_hotspots(df_hotspots: pd.DataFrame) -> pd.DataFrame:
     out["gi_class"] = df_hotspots["gi_class"]
     out["lisa_class"] = df_hotspots["lisa_class"]
     out["suppressed"] = marks
+    out["suppression"] = df_hotspots["suppression"].where(marks)
     out["reason"] = df_hotspots["reason"]
-    return out[list(PROTECTED_COLUMNS)].reset_index(drop=True)
+    return _with_marks(out[list(PROTECTED_COLUMNS)], ("rate_raw", "rate_eb", "rate_seb"))
 
 
 def protected_change(df_change: pd.DataFrame) -> pd.DataFrame:
@@ -560,8 +580,19 @@ def protected_change(df_change: pd.DataFrame) -> pd.DataFrame:
     out["change_rel"] = df_change["change_rel_protected"].where(~marks)
     out["change_class"] = df_change["change_class"]
     out["suppressed"] = marks
+    out["suppression"] = df_change["suppression"].where(marks)
     out["reason"] = df_change["reason"]
-    return out[list(PROTECTED_CHANGE_COLUMNS)].reset_index(drop=True)
+    return _with_marks(out[list(PROTECTED_CHANGE_COLUMNS)], ("change_abs", "change_rel"))
+
+
+def _with_marks(out: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """etl.protect's per-column marks: ``<col>__onderdrukt`` (bool) and ``<col>__reden`` (primair | secundair | '')."""
+    out = out.reset_index(drop=True)
+    reason = out["suppression"].astype("object").where(out["suppressed"], "").fillna("")
+    for col in columns:
+        out[col + MARK_SUFFIX] = out["suppressed"].to_numpy()
+        out[col + REASON_SUFFIX] = reason.to_numpy()
+    return out
 
 
 # ---------------------------------------------------------------- geometry layers for QGIS
@@ -581,12 +612,12 @@ def hotspot_layers(
     layers: dict[str, gpd.GeoDataFrame] = {}
     public = protected_hotspots(df_hotspots)
     for periode, rows in public.groupby("periode", sort=True):
-        wide = _wide(rows, ["rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed", "reason"])
+        wide = _wide(rows, ["rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed", "suppression", "reason"])
         layers[layer_name(str(periode))] = _with_geometry(base, wide)
     if not df_change.empty:
         change = protected_change(df_change)
         van, tot = str(change["periode_van"].iloc[0]), str(change["periode_tot"].iloc[0])
-        wide = _wide(change, ["change_abs", "change_rel", "change_class", "suppressed", "reason"])
+        wide = _wide(change, ["change_abs", "change_rel", "change_class", "suppressed", "suppression", "reason"])
         layers[layer_name("change", van, tot)] = _with_geometry(base, wide)
     return layers
 
@@ -613,21 +644,25 @@ def _with_geometry(base: gpd.GeoDataFrame, wide: pd.DataFrame) -> gpd.GeoDataFra
 
 def suppression_marks(
     df_caseloads: pd.DataFrame, df_caseloads_wijk: pd.DataFrame | None = None, *, threshold: int | None = None
-) -> pd.Series:
-    """Per row of ``caseloads_buurt``: is its count hidden by small-count protection (primary or secondary)?
+) -> pd.DataFrame:
+    """Per row of ``caseloads_buurt``: is its count hidden by small-count protection (``suppressed``), and how
+    (``suppression``: primair | secundair)?
 
     Asks etl.protect, the one protection function, with the wijk table when there is one so that the
     secondary suppression is the very one the dashboard and exports show.
     """
-    from etl.protect import DEFAULT_THRESHOLD, SUPPRESSED_SUFFIX, protect_caseloads
+    from etl.protect import DEFAULT_THRESHOLD, REASON_SUFFIX, SUPPRESSED_SUFFIX, protect_caseloads
 
     protected = protect_caseloads(
         df_caseloads, df_caseloads_wijk, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
     ).buurt
     keys = ["buurtcode", "periode", "soort"]
-    marks = protected[[*keys, "aantal" + SUPPRESSED_SUFFIX]].astype(dict.fromkeys(keys, "string"))
+    mark, reason = "aantal" + SUPPRESSED_SUFFIX, "aantal" + REASON_SUFFIX
+    marks = protected[[*keys, mark, reason]].astype(dict.fromkeys(keys, "string"))
     aligned = df_caseloads[keys].astype("string").merge(marks, on=keys, how="left", validate="one_to_one")
-    return pd.Series(aligned["aantal" + SUPPRESSED_SUFFIX].fillna(False).to_numpy(dtype=bool), index=df_caseloads.index)
+    hidden = aligned[mark].fillna(False).to_numpy(dtype=bool)
+    how = aligned[reason].astype("object").where(hidden, None).to_numpy()
+    return pd.DataFrame({"suppressed": hidden, "suppression": how}, index=df_caseloads.index)
 
 
 def add_hotspots(atlas: Atlas, opts: BuildOptions) -> Atlas:
@@ -644,7 +679,10 @@ def add_hotspots(atlas: Atlas, opts: BuildOptions) -> Atlas:
         return atlas.with_manifest(methods=methods, notes=notes)
     df_caseloads = atlas[CASELOADS]
     marks = suppression_marks(df_caseloads, atlas.layers.get("caseloads_wijk"), threshold=_threshold(opts))
-    result = compute_hotspots(atlas["buurten"], df_caseloads, options=options, suppressed=marks)
+    result = compute_hotspots(
+        atlas["buurten"], df_caseloads, options=options,
+        suppressed=marks["suppressed"], suppression=marks["suppression"],
+    )
     layers: dict[str, pd.DataFrame] = {TABLE: result.buurt, CHANGE_TABLE: result.change}
     if options.layers:
         layers.update(hotspot_layers(atlas["buurten"], result.buurt, result.change))

@@ -58,7 +58,10 @@ def test_protected_view_holds_classes_smoothed_rates_and_marks_only(gdf6: pd.Dat
     df = frame()
     res = compute_hotspots(gdf6, df, suppressed=marks_for(df, set(SMALL)))
     public = protected_hotspots(res.buurt)
-    assert tuple(public.columns) == PROTECTED_COLUMNS
+    assert tuple(public.columns[: len(PROTECTED_COLUMNS)]) == PROTECTED_COLUMNS
+    assert set(public.columns[len(PROTECTED_COLUMNS) :]) == {
+        f"{c}__{m}" for c in ("rate_raw", "rate_eb", "rate_seb") for m in ("onderdrukt", "reden")
+    }
     assert not {"gi_z", "gi_p", "lisa_i", "lisa_p", "rate_eb_z", "aantal"} & set(public.columns)
     hidden = public.set_index("buurtcode").loc[sorted(SMALL)]
     assert hidden["suppressed"].all()
@@ -142,7 +145,7 @@ def test_change_is_protected_when_either_period_is_suppressed(gdf6: pd.DataFrame
     df = frame(periods=("2023", "2024"))
     res = compute_hotspots(gdf6, df, suppressed=marks_for(df, set(SMALL)), options=_fast())
     public = protected_change(res.change)
-    assert tuple(public.columns) == PROTECTED_CHANGE_COLUMNS
+    assert tuple(public.columns[: len(PROTECTED_CHANGE_COLUMNS)]) == PROTECTED_CHANGE_COLUMNS
     hidden = public.set_index("buurtcode").loc[sorted(SMALL)]
     assert hidden[["change_abs", "change_rel"]].isna().all().all()
     assert hidden["change_class"].notna().all()
@@ -151,14 +154,24 @@ def test_change_is_protected_when_either_period_is_suppressed(gdf6: pd.DataFrame
 def test_marks_come_from_etl_protect_including_secondary_suppression(gdf6: pd.DataFrame) -> None:
     df = frame({"BU99990203": 2.0})  # one small count in wijk 02: the wijk total would give it away
     marks = suppression_marks(df)
-    expected = protect_caseloads(df).buurt["aantal__onderdrukt"].to_numpy(dtype=bool)
-    np.testing.assert_array_equal(marks.to_numpy(), expected)
-    flagged = set(df.loc[marks, "buurtcode"])
+    protected = protect_caseloads(df).buurt
+    np.testing.assert_array_equal(marks["suppressed"].to_numpy(), protected["aantal__onderdrukt"].to_numpy(dtype=bool))
+    flagged = set(df.loc[marks["suppressed"], "buurtcode"])
     assert "BU99990203" in flagged
     assert len(flagged) >= 2  # a second buurt of the same wijk hides it (secondary suppression)
-    res = compute_hotspots(gdf6, df, suppressed=marks, options=_fast())
+    how = dict(zip(df["buurtcode"], marks["suppression"], strict=True))
+    assert how["BU99990203"] == "primair"
+    assert {how[c] for c in flagged - {"BU99990203"}} == {"secundair"}
+    res = compute_hotspots(gdf6, df, suppressed=marks["suppressed"], suppression=marks["suppression"], options=_fast())
     public = protected_hotspots(res.buurt).set_index("buurtcode")
     assert public.loc[sorted(flagged), "rate_eb"].isna().all()
+    # etl.protect's per-column marks, so the dashboard shows <5 for the small count and • for the other.
+    assert public.loc["BU99990203", "rate_eb__reden"] == "primair"
+    assert set(public.loc[sorted(flagged - {"BU99990203"}), "rate_eb__reden"]) == {"secundair"}
+    assert public.loc[sorted(flagged), "rate_eb__onderdrukt"].all()
+    visible = public[~public["suppressed"]]
+    assert not visible["rate_eb__onderdrukt"].any()
+    assert set(visible["rate_eb__reden"]) == {""}
 
 
 def test_map_layers_carry_only_protected_values(gdf6: pd.DataFrame) -> None:
@@ -181,3 +194,18 @@ def _fast():  # type: ignore[no-untyped-def]
     from etl.hotspots import HotspotOptions
 
     return HotspotOptions(permutations=99)
+
+
+def test_change_mark_is_primary_when_either_period_is_primary(gdf6: pd.DataFrame) -> None:
+    df = frame({}, periods=("2023", "2024"))
+    how = pd.Series(None, index=df.index, dtype="object")
+    a, b = "BU99990203", "BU99990405"
+    how[(df["buurtcode"] == a) & (df["periode"] == "2023")] = "secundair"
+    how[(df["buurtcode"] == a) & (df["periode"] == "2024")] = "primair"
+    how[(df["buurtcode"] == b) & (df["periode"] == "2024")] = "secundair"
+    res = compute_hotspots(gdf6, df, suppressed=how.notna(), suppression=how, options=_fast())
+    public = protected_change(res.change).set_index("buurtcode")
+    assert public.loc[a, "suppression"] == "primair"
+    assert public.loc[b, "suppression"] == "secundair"
+    assert public.loc[b, "change_abs__reden"] == "secundair"
+    assert public["suppressed"].sum() == 2
