@@ -270,6 +270,8 @@ def _family(
         # Without a count, "no count" says more than "youth unknown" (a caseload row brings the youth).
         if excluded.get(code, "youth_unknown") == "youth_unknown" and pd.isna(count[code]):
             excluded[code] = "no_count"
+        elif excluded.get(code) == "no_youth" and count[code] > 0:
+            excluded[code] = "count_without_youth"  # an error in the inputs, not an empty buurt: say so
     bw = weights_for(excluded)
     excluded = dict(bw.excluded)
     # Rates use every buurt with a count and youth; an excluded island still has a rate, just no neighbours.
@@ -312,7 +314,13 @@ def _family(
         out.loc[tested, "n_neighbours"] = bw.cardinalities()
         _test_family(out, tested, e, b, w=bw, options=options, notes=notes)
 
-    _protected_rates(out, gdf_buurten, count, youth, excluded, marks, weights_for=weights_for)
+    _protected_rates(out, count, youth, excluded, marks, weights_for=weights_for)
+    odd = sorted(c for c, r in excluded.items() if r == "count_without_youth")
+    if odd:
+        notes.append(
+            f"{len(odd)} buurt(en) met caseload maar zonder jeugdigen, niet meegenomen / with a caseload but no "
+            f"youth, left out: {', '.join(odd[:10])}"
+        )
     report = {
         "n_buurten": len(codes),
         "n_tested": len(tested),
@@ -360,7 +368,6 @@ def _test_family(
 
 def _protected_rates(
     out: pd.DataFrame,
-    gdf_buurten: gpd.GeoDataFrame,
     count: pd.Series,
     youth: pd.Series,
     excluded: Mapping[str, str],

@@ -293,3 +293,13 @@ def test_caseloads_without_required_columns_or_with_duplicates_are_refused(gdf_g
         compute_hotspots(gdf_grid10, pd.concat([df, df.iloc[[3]]]))
     assert err.value.problems[0].code == "HOTSPOT_DUPLICATE"
     assert "BU99990104" in err.value.problems[0].en
+
+
+def test_a_count_without_youth_is_left_out_and_reported(gdf_grid10: pd.DataFrame) -> None:
+    df = caseloads({"2023": BASE})
+    df.loc[df["buurtcode"] == "BU99990101", "youth_population"] = 0.0
+    res = compute_hotspots(gdf_grid10, df)
+    row = res.buurt.set_index("buurtcode").loc["BU99990101"]
+    assert row["reason"] == "count_without_youth"
+    assert pd.isna(row["gi_class"])
+    assert any("BU99990101" in n and "no youth" in n for n in res.notes)
