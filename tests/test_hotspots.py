@@ -303,3 +303,25 @@ def test_a_count_without_youth_is_left_out_and_reported(gdf_grid10: pd.DataFrame
     assert row["reason"] == "count_without_youth"
     assert pd.isna(row["gi_class"])
     assert any("BU99990101" in n and "no youth" in n for n in res.notes)
+
+
+def test_results_are_the_same_in_a_fresh_process(gdf_grid10: pd.DataFrame) -> None:
+    """The seed fixes esda's permutation stream across processes too (nothing depends on earlier state)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import json, sys; sys.path.insert(0, 'tests');"
+        "from conftest import grid_buurten; from test_hotspots import caseloads, planted;"
+        "from etl.hotspots import HotspotOptions, compute_hotspots;"
+        "r = compute_hotspots(grid_buurten(10), caseloads({'2023': planted()}), options=HotspotOptions(permutations=199));"
+        "print(json.dumps([r.buurt['gi_p'].tolist(), r.buurt['lisa_p'].tolist()]))"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True, timeout=600)
+    gi_p, lisa_p = json.loads(done.stdout.strip().splitlines()[-1])
+    here = compute_hotspots(gdf_grid10, caseloads({"2023": planted()}), options=HotspotOptions(permutations=199))
+    assert here.buurt["gi_p"].tolist() == gi_p
+    assert here.buurt["lisa_p"].tolist() == lisa_p
