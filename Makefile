@@ -26,10 +26,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 # Debian's Chromium for the browser tests and PNG export; installed only when missing.
+# DejaVu is the font the map-label glyphs are generated from (a test regenerates one range).
 browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-	  echo "Chromium installeren / installing Chromium (Debian packages chromium, chromium-driver)"; \
-	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	  echo "Chromium installeren / installing Chromium (Debian packages chromium, chromium-driver, fonts-dejavu-core)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; \
 	fi
 
 # PDOK's geopackage-validator for the export tests, in its own environment: its GDAL binding must match the
