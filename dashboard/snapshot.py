@@ -125,11 +125,13 @@ def _key_figures(view: AtlasView, ind: Indicator, sel: Selection, units: gpd.Geo
         pcode = str(first[f"{parent}code"])
         rows.append((f"Ter vergelijking: {_area_name(view, pcode, parent)}", _area_value(view, ind, sel, code=pcode, level=parent, lang=lang)))
     status = units["status"]
-    rows.append(("Eenheden in beeld", f"{len(units)} {'buurten' if sel.level == 'buurt' else 'wijken'}"))
+    noun = "buurten" if sel.level == "buurt" else "wijken"
+    # Numbers of areas carry their noun: a bare 1–4 in an export must only ever be a (forbidden) count of children.
+    rows.append(("Eenheden in beeld", f"{len(units)} {noun}"))
     if (status == SUPPRESSED).any():
-        rows.append(("Waarvan beschermd (<5 of •)", str(int((status == SUPPRESSED).sum()))))
+        rows.append(("Waarvan beschermd (<5 of •)", f"{int((status == SUPPRESSED).sum())} {noun}"))
     if (status == MISSING).any():
-        rows.append(("Waarvan zonder gegevens", str(int((status == MISSING).sum()))))
+        rows.append(("Waarvan zonder gegevens", f"{int((status == MISSING).sum())} {noun}"))
     in_area = view.buurten[view.buurten[{"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}[area_level]].astype(str) == area]
     if "youth_population" in in_area and ind.key != "youth_population":
         youth = pd.to_numeric(in_area["youth_population"], errors="coerce").sum(min_count=1)

@@ -107,23 +107,32 @@ def _teams_for_view(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _providers_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
-    """Provider per buurt (buurt rows override their wijk's row) onto the buurten and wijken."""
-    by_buurt = frame.dropna(subset=["buurtcode"]).set_index("buurtcode")["aanbieder"] if "buurtcode" in frame else pd.Series(dtype=str)
-    by_wijk = frame.dropna(subset=["wijkcode"]).set_index("wijkcode")["aanbieder"] if "wijkcode" in frame else pd.Series(dtype=str)
+    """Provider per buurt (a buurt row overrides its wijk's row) onto the buurten and wijken."""
+    level = frame["niveau"].astype(str) if "niveau" in frame else pd.Series("", index=frame.index)
+    rows_b = frame[(level == "buurt") & frame["buurtcode"].notna()] if "buurtcode" in frame else frame.iloc[:0]
+    rows_w = frame[(level == "wijk") & frame["wijkcode"].notna()] if "wijkcode" in frame else frame.iloc[:0]
+    by_buurt = pd.Series(rows_b["aanbieder"].astype(str).to_numpy(), index=rows_b["buurtcode"].astype(str)) if len(rows_b) else pd.Series(dtype=str)
+    by_wijk = pd.Series(rows_w["aanbieder"].astype(str).to_numpy(), index=rows_w["wijkcode"].astype(str)) if len(rows_w) else pd.Series(dtype=str)
     buurten = view.buurten.copy()
-    buurten["provider"] = buurten["buurtcode"].map(by_buurt).fillna(buurten["wijkcode"].map(by_wijk))
+    buurten["provider"] = buurten["buurtcode"].astype(str).map(by_buurt).fillna(buurten["wijkcode"].astype(str).map(by_wijk))
     wijken = view.wijken.copy()
-    wijken["provider"] = wijken["wijkcode"].map(by_wijk)
+    wijken["provider"] = wijken["wijkcode"].astype(str).map(by_wijk)
     return dataclasses.replace(view, buurten=buurten, wijken=wijken)
 
 
 def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
-    """The session's caseload tables in place of the atlas's, published through the one protection function."""
+    """The session's caseload tables in place of the atlas's, published through the one protection function.
+
+    ``frame`` is ``etl.care.validate_caseloads_frame``'s long frame (``niveau`` buurt | wijk); the raw counts
+    never leave this function unprotected: ``publish_tables`` runs ``etl.protect.protect_caseloads``.
+    """
     from dashboard.protection import publish_tables
 
-    raw = {"caseloads_buurt": frame[frame["buurtcode"].notna()] if "buurtcode" in frame else frame}
-    if "wijkcode" in frame and "niveau" in frame:
-        raw["caseloads_wijk"] = frame[frame["niveau"] == "wijk"]
+    level = frame["niveau"].astype(str)
+    raw = {
+        "caseloads_buurt": frame[level == "buurt"].drop(columns=["niveau", "wijkcode"], errors="ignore").reset_index(drop=True),
+        "caseloads_wijk": frame[level == "wijk"].drop(columns=["niveau", "buurtcode"], errors="ignore").reset_index(drop=True),
+    }
     published = publish_tables(raw)
     tables = {k: v for k, v in view.tables.items() if not k.startswith("caseloads_")}
     tables.update({k: v for k, v in published.items() if k.startswith("caseloads_")})
@@ -148,3 +157,11 @@ def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
         else:
             out = _caseloads_on(out, frame)
     return out
+
+
+def current_view(atlas_dir: str) -> AtlasView:
+    """The shared atlas view with this request's own uploads laid over it: what every page of this user shows."""
+    from dashboard.data import get_view
+    from dashboard.session import current_sid, current_store
+
+    return session_view(get_view(atlas_dir), current_store(), current_sid())

@@ -30,7 +30,7 @@ from dashboard.components import (
     legend,
     scheme_pickers,
 )
-from dashboard.data import MAX_FEATURES_IN_VIEW, AtlasView, get_view
+from dashboard.data import MAX_FEATURES_IN_VIEW, AtlasView
 from dashboard.detail import detail_panel
 from dashboard.export_ui import export_panel
 from dashboard.figures import (
@@ -51,6 +51,7 @@ from dashboard.figures import (
 from dashboard.i18n import Lang, aria, t
 from dashboard.indicators import Indicator
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
+from dashboard.uploads import current_view
 from dashboard.values import Selection, indicator_frame, resolve
 from geodata.errors import InputError
 
@@ -72,7 +73,8 @@ URL_CONTROLS = (
 
 
 def _view() -> AtlasView:
-    return get_view(atlas_dir())
+    # The shared atlas plus this user's own applied uploads (dashboard/uploads.py), never another user's.
+    return current_view(atlas_dir())
 
 
 def _bbox(relayout: dict[str, Any] | None) -> tuple[float, float, float, float] | None:

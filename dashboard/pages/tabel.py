@@ -12,10 +12,11 @@ from dash.dcc.express import send_data_frame
 from dashboard import ids
 from dashboard.app import atlas_dir
 from dashboard.components import current_indicator, dimensions, indicator_pickers
-from dashboard.data import AtlasView, get_view
+from dashboard.data import AtlasView
 from dashboard.export_ui import export_panel
 from dashboard.i18n import Lang, aria, t
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
+from dashboard.uploads import current_view
 from dashboard.values import OK, Selection, indicator_frame, resolve
 from geodata.errors import InputError
 
@@ -33,7 +34,8 @@ COLUMNS = ("name", "code", "wijk", "value")
 
 
 def _view() -> AtlasView:
-    return get_view(atlas_dir())
+    # The shared atlas plus this user's own applied uploads (dashboard/uploads.py), never another user's.
+    return current_view(atlas_dir())
 
 
 def _lang(route: dict[str, Any] | None) -> Lang:

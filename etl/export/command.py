@@ -35,7 +35,7 @@ def add_export_parser(sub: Any) -> None:
     e.add_argument("--classes", type=int, default=5, choices=range(3, 8), metavar="3-7")
     e.add_argument("--lang", default="nl", choices=("nl", "en"))
     e.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
-    e.add_argument("--out", type=Path, help="doelbestand of -map / target file or directory (default: a dated name here)")
+    e.add_argument("--out", help="doelbestand, of een map (bestaand of eindigend op /) / target file, or a directory (existing or ending in /)")
     e.add_argument("--dpi", type=int, default=96, help="PNG: 96 voor scherm, 300 voor druk / 96 screen, 300 print")
     e.add_argument("--csv-dialect", default="excel-nl", choices=DIALECTS,
                    help="excel-nl: ; en decimale komma met BOM (standaard) / standard: RFC 4180 , and decimal point")
@@ -59,8 +59,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.area.upper().startswith("BU"):
         query += ("&" if query else "?") + f"buurt={args.area.upper()}"
     snapshot = build_snapshot(view, state, area=args.area, permalink=f"{base}/{query}")
-    out: Path = args.out or Path.cwd()
-    if out.is_dir() or str(out).endswith(os.sep):
+    raw = str(args.out or "")
+    out = Path(raw) if raw else Path.cwd()
+    if out.is_dir() or raw.endswith(("/", os.sep)):
+        out.mkdir(parents=True, exist_ok=True)
         out = out / snapshot_filename(snapshot, args.fmt)
     if out.suffix.lstrip(".").lower() != args.fmt:
         raise InputError.single(

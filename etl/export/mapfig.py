@@ -7,6 +7,7 @@ are needed, and kaleido renders it the same on every machine.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,6 +18,7 @@ from etl.export.snapshot import Snapshot
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
 LEGEND_X = 0.73
+LEGEND_WRAP = 26  # characters per legend line: the legend column is about a quarter of the figure
 SCALE_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000)
 TEAM_SYMBOLS = {"buurtteam": "circle", "specialistisch": "diamond"}
 ORG_COLOURS = {"Lokalis": "#000000", "KOOS": "#0072b2", "Spoor030": "#e69f00"}
@@ -167,15 +169,17 @@ def _legend(snapshot: Snapshot, font_size: int, shapes: list[dict[str, object]])
     }]
     step, y = 0.05, 0.86
     for entry in snapshot.legend:
+        lines = textwrap.wrap(entry.label, LEGEND_WRAP) or [""]
         shapes.append({
             "type": "rect", "xref": "paper", "yref": "paper", "x0": LEGEND_X, "x1": LEGEND_X + 0.03,
             "y0": y - 0.018, "y1": y + 0.018, "fillcolor": entry.colour, "line": {"color": "#777777", "width": 0.5},
         })
         notes.append({
-            "text": _esc(entry.label), "xref": "paper", "yref": "paper", "x": LEGEND_X + 0.04, "y": y,
-            "xanchor": "left", "yanchor": "middle", "showarrow": False, "font": {"size": font_size - 1},
+            "text": "<br>".join(_esc(line) for line in lines), "xref": "paper", "yref": "paper", "x": LEGEND_X + 0.04,
+            "y": y + 0.018, "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
+            "font": {"size": font_size - 1},
         })
-        y -= step
+        y -= step + 0.032 * (len(lines) - 1)
     if snapshot.teams is not None and len(snapshot.teams):
         for soort, label in (("buurtteam", "● buurtteam"), ("specialistisch", "◆ specialistisch team")):
             if (snapshot.teams.get("soort") == soort).any():

@@ -18,6 +18,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 Dialect = Literal["excel-nl", "standard"]
 DIALECTS: tuple[str, ...] = ("excel-nl", "standard")
 NOTE_SUPPRESSED = "beschermd: klein aantal (kleine-aantallenbescherming)"
+NOTE_SECONDARY = "beschermd: afgeschermd zodat een klein aantal elders niet terug te rekenen is"
 NOTE_MISSING = "geen gegevens"
 
 
@@ -61,7 +62,8 @@ def view_table(snapshot: Snapshot) -> Table:
         row: list[object] = [neutralise(str(rec.get(k, "") or "")) for k in keys]
         status = rec["status"]
         if status == SUPPRESSED:
-            row += [str(rec["weergave"]), NOTE_SUPPRESSED]
+            shown = str(rec["weergave"])
+            row += [shown, NOTE_SUPPRESSED if shown.startswith("<") else NOTE_SECONDARY]
         elif status == MISSING:
             row += [None, NOTE_MISSING]
         elif snapshot.kind == "category":
