@@ -126,7 +126,8 @@ def team_xy(gdf_teams: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------- the metrics
 
 
-def _provider_of_origins(origins: pd.DataFrame, gdf_buurten: pd.DataFrame) -> np.ndarray:
+def provider_of_origins(origins: pd.DataFrame, gdf_buurten: pd.DataFrame) -> np.ndarray:
+    """The contracted provider of each origin's buurt (None where unknown)."""
     if "provider" not in gdf_buurten.columns:
         return np.full(len(origins), None, dtype=object)
     provider = gdf_buurten.set_index(gdf_buurten["buurtcode"].astype(str))["provider"]
@@ -238,7 +239,7 @@ def travel_metrics(
     soort = gdf_teams["soort"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
     organisatie = gdf_teams["organisatie"].astype(str).str.strip().to_numpy(dtype=object)
     supply = pd.to_numeric(gdf_teams[options.access_supply], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
-    provider = _provider_of_origins(origins, gdf_buurten)
+    provider = provider_of_origins(origins, gdf_buurten)
     weight = origins["weight"].to_numpy(dtype="float64")
     buurt_of = origins["buurtcode"].astype(str).to_numpy(dtype=object)
     buurt_index = pd.Index(gdf_buurten["buurtcode"].astype(str), name="buurtcode")

@@ -23,6 +23,7 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -332,55 +333,77 @@ def origin_team_costs(
     return with_teams(base, team_ids=team_ids, team_xy=team_xy)
 
 
-def with_teams(costs: TravelCosts, *, team_ids: Sequence[str], team_xy: np.ndarray) -> TravelCosts:
+def reused_columns(costs: TravelCosts, *, team_ids: Sequence[str], team_xy: np.ndarray) -> np.ndarray:
+    """Per team of a new list, its column in ``costs`` when unchanged (same id, same location), else -1."""
+    old = {str(tid): j for j, tid in enumerate(costs.team_ids)}
+    xy = np.asarray(team_xy, dtype="float64").reshape(-1, 2)
+    reuse = np.full(len(xy), -1, dtype=np.int64)
+    for k, tid in enumerate(team_ids):
+        j = old.get(str(tid), -1)
+        if j >= 0 and np.array_equal(costs.team_xy[j], xy[k]):
+            reuse[k] = j
+    return reuse
+
+
+def with_teams(
+    costs: TravelCosts,
+    *,
+    team_ids: Sequence[str],
+    team_xy: np.ndarray,
+    search_limit_min: Mapping[str, float | None] | None = None,
+) -> TravelCosts:
     """The cost structure for a new team list: columns of unchanged teams are reused, new or moved teams searched.
 
     A team is unchanged when its id and location are the same; the column order follows ``team_ids``.
+    ``search_limit_min`` (per mode) bounds the searches for the new columns further — for a caller that
+    knows no time beyond it can change its results (see `etl.whatif`); entries beyond it are inf.
+    The modes are searched in parallel threads (scipy's Dijkstra releases the GIL for much of its work).
     """
     ids = np.asarray(list(team_ids), dtype=object)
     xy = np.asarray(team_xy, dtype="float64").reshape(-1, 2)
     if len(ids) != len(xy):
         raise ValueError("team_ids and team_xy differ in length")
-    old = {tid: j for j, tid in enumerate(costs.team_ids)}
-    reuse = np.array(
-        [old.get(tid, -1) if old.get(tid, -1) >= 0 and np.array_equal(costs.team_xy[old[tid]], xy[k]) else -1
-         for k, tid in enumerate(ids)],
-        dtype=np.int64,
-    )
-    fresh = np.flatnonzero(reuse < 0)
-    time_min, dist_m = {}, {}
-    team_snap: dict[str, Snap] | None = {} if costs.graphs is not None else None
-    for mode in costs.modes:
+    reuse = reused_columns(costs, team_ids=list(ids), team_xy=xy)
+    kept = reuse >= 0
+    fresh = np.flatnonzero(~kept)
+
+    def limit_for(mode: str) -> float | None:
+        own = None if search_limit_min is None else search_limit_min.get(mode)
+        bounds = [b for b in (costs.limit_min, own) if b is not None and math.isfinite(b)]
+        return min(bounds) if bounds else None
+
+    def one_mode(mode: str) -> tuple[np.ndarray, np.ndarray, Snap | None]:
         t = np.full((costs.n_origins, len(ids)), np.inf, dtype="float32")
         d = np.full((costs.n_origins, len(ids)), np.inf, dtype="float32")
-        kept = reuse >= 0
         t[:, kept] = costs.time_min[mode][:, reuse[kept]]
         d[:, kept] = costs.dist_m[mode][:, reuse[kept]]
-        if costs.graphs is not None and costs.origin_snap is not None and costs.team_snap is not None:
-            graph = costs.graphs[mode]
-            new_snap = snap_points(graph, xy[fresh])
-            old_snap = costs.team_snap[mode]
-            nodes = np.zeros(len(ids), dtype=np.int64)
-            leg_m = np.zeros(len(ids))
-            leg_enc = np.zeros(len(ids))
-            nodes[kept], leg_m[kept], leg_enc[kept] = (
-                old_snap.nodes[reuse[kept]], old_snap.leg_m[reuse[kept]], old_snap.leg_enc[reuse[kept]]
-            )
-            nodes[fresh], leg_m[fresh], leg_enc[fresh] = new_snap.nodes, new_snap.leg_m, new_snap.leg_enc
-            assert team_snap is not None
-            team_snap[mode] = Snap(nodes, leg_m, leg_enc)
+        if costs.graphs is None or costs.origin_snap is None or costs.team_snap is None:
             if len(fresh):
-                t[:, fresh], d[:, fresh] = network_columns(
-                    graph,
-                    origin=costs.origin_snap[mode],
-                    team=Snap(new_snap.nodes, new_snap.leg_m, new_snap.leg_enc),
-                    limit_min=costs.limit_min,
+                t[:, fresh], d[:, fresh] = straight_line_columns(
+                    costs.origin_xy, xy[fresh], kmh=costs.speeds.base_kmh(mode), detour=costs.detour.of(mode)
                 )
-        elif len(fresh):
-            t[:, fresh], d[:, fresh] = straight_line_columns(
-                costs.origin_xy, xy[fresh], kmh=costs.speeds.base_kmh(mode), detour=costs.detour.of(mode)
-            )
-        time_min[mode], dist_m[mode] = t, d
+            return t, d, None
+        graph = costs.graphs[mode]
+        new_snap = snap_points(graph, xy[fresh])
+        old_snap = costs.team_snap[mode]
+        nodes = np.zeros(len(ids), dtype=np.int64)
+        leg_m = np.zeros(len(ids))
+        leg_enc = np.zeros(len(ids))
+        nodes[kept], leg_m[kept], leg_enc[kept] = old_snap.nodes[reuse[kept]], old_snap.leg_m[reuse[kept]], old_snap.leg_enc[reuse[kept]]
+        nodes[fresh], leg_m[fresh], leg_enc[fresh] = new_snap.nodes, new_snap.leg_m, new_snap.leg_enc
+        if len(fresh):
+            t[:, fresh], d[:, fresh] = network_columns(graph, origin=costs.origin_snap[mode], team=new_snap, limit_min=limit_for(mode))
+        return t, d, Snap(nodes, leg_m, leg_enc)
+
+    modes = list(costs.modes)
+    if costs.graphs is not None and len(fresh) and len(modes) > 1:
+        with ThreadPoolExecutor(max_workers=min(len(modes), os.cpu_count() or 1)) as pool:
+            done = list(pool.map(one_mode, modes))
+    else:
+        done = [one_mode(m) for m in modes]
+    time_min = {m: r[0] for m, r in zip(modes, done, strict=True)}
+    dist_m = {m: r[1] for m, r in zip(modes, done, strict=True)}
+    team_snap = {m: r[2] for m, r in zip(modes, done, strict=True) if r[2] is not None} if costs.graphs is not None else None
     return replace(costs, team_ids=ids, team_xy=xy, time_min=time_min, dist_m=dist_m, team_snap=team_snap)
 
 

@@ -30,10 +30,19 @@ import pandas as pd
 from pyproj import Transformer
 from shapely.geometry import Point
 
+from etl.access import parse_decay
 from etl.atlas import ATLAS_FILE, read_manifest
 from etl.coverage import coverage_column
-from etl.reach import SOORT_BUURTTEAM, SOORT_SPECIALIST, TravelResult, check_teams, team_xy, travel_metrics
-from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, with_teams
+from etl.reach import (
+    SOORT_BUURTTEAM,
+    SOORT_SPECIALIST,
+    TravelResult,
+    check_teams,
+    provider_of_origins,
+    team_xy,
+    travel_metrics,
+)
+from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, reused_columns, with_teams
 from geodata.crs import RD_BOUNDS, RD_NEW, WGS84
 from geodata.errors import InputError, Problem
 from geodata.io import read_layer
@@ -353,8 +362,8 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Element-wise 'changed' for ids and flags; a value appearing or vanishing counts as a change."""
     av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
     a_na, b_na = pd.isna(av), pd.isna(bv)
-    same = np.array([x == y for x, y in zip(av, bv, strict=True)], dtype=bool) if len(av) else np.zeros(0, dtype=bool)
-    return np.where(a_na | b_na, a_na != b_na, ~same)
+    same = np.array([bool(x == y) if not (p or q) else p and q for x, y, p, q in zip(av, bv, a_na, b_na, strict=True)], dtype=bool)
+    return ~same
 
 
 def _change(before: pd.DataFrame, after: pd.DataFrame, *, key: str) -> pd.DataFrame:
@@ -377,10 +386,11 @@ def _mean(values: np.ndarray, youth: np.ndarray) -> float:
     return float((v[ok] * youth[ok]).sum() / youth[ok].sum()) if ok.any() else math.nan
 
 
-def _gemeente_share(coverage: pd.DataFrame, *, mode: str, threshold: float) -> float:
-    sel = coverage[(coverage["niveau"] == "gemeente") & (coverage["target"] == "buurtteam") & (coverage["mode"] == mode) & (coverage["threshold_min"] == threshold)]
-    total = float(sel["youth_total"].sum())
-    return float(sel["youth_within"].sum()) / total if total > 0 else math.nan
+def _gemeente_shares(coverage: pd.DataFrame, *, mode: str) -> dict[float, float]:
+    """Share of all youth (every gemeente together) within each threshold of a buurtteam."""
+    sel = coverage[(coverage["niveau"].to_numpy() == "gemeente") & (coverage["target"].to_numpy() == "buurtteam") & (coverage["mode"].to_numpy() == mode)]
+    sums = sel.groupby("threshold_min")[["youth_within", "youth_total"]].sum()
+    return {float(t): (float(r.youth_within) / float(r.youth_total) if r.youth_total > 0 else math.nan) for t, r in sums.iterrows()}
 
 
 def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scenario: Scenario, seconds: float) -> dict[str, Any]:
@@ -403,12 +413,10 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
             "mean_tt_spec_contract_min": {"before": _mean(col(before, f"tt_spec_contract_{m}_min"), youth), "after": _mean(col(after, f"tt_spec_contract_{m}_min"), youth)},
             "seam_buurten": {"before": int(before[f"seam_{m}"].fillna(False).to_numpy(dtype=bool).sum()), "after": int(after[f"seam_{m}"].fillna(False).to_numpy(dtype=bool).sum())},
         }
+    shares_before = _gemeente_shares(base.baseline.coverage, mode=mode)
+    shares_after = _gemeente_shares(new.coverage, mode=mode)
     cov = [
-        {
-            "threshold_min": t,
-            "share_before": _gemeente_share(base.baseline.coverage, mode=mode, threshold=t),
-            "share_after": _gemeente_share(new.coverage, mode=mode, threshold=t),
-        }
+        {"threshold_min": t, "share_before": shares_before.get(float(t), math.nan), "share_after": shares_after.get(float(t), math.nan)}
         for t in opts.thresholds_min
     ]
     name = f"tt_buurtteam_{mode}_min"
@@ -450,6 +458,55 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
     }
 
 
+# Float32 minutes read back may fall a hair under the time they stand for: search a little further.
+_BOUND_SLACK_MIN = 1e-3
+
+
+def search_limits(base: WhatIfBase, teams: gpd.GeoDataFrame) -> dict[str, float | None]:
+    """Per mode, how far the search from a new or moved team must go for the metrics to come out exact.
+
+    A new team changes a buurt's nearest team only where it is at least as fast as the nearest unchanged
+    team of the same set (buurtteams; specialists of any provider; of the buurt's own provider), and
+    E2SFCA (its mode only) ignores times beyond the decay's ``max_cost``. Beyond the largest of these
+    times over all origins nothing can change, so the search stops there. None: search everything (a set
+    with no unchanged team left somewhere).
+    """
+    costs = base.costs
+    reuse = reused_columns(costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams))
+    fresh = reuse < 0
+    if not fresh.any():
+        return dict.fromkeys(costs.modes)
+    soort = teams["soort"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+    org = teams["organisatie"].astype(str).str.strip().to_numpy(dtype=object)
+    kept_cols, kept_soort, kept_org = reuse[~fresh], soort[~fresh], org[~fresh]
+    provider = provider_of_origins(base.origins, base.gdf_buurten)
+    wanted = sorted({(str(s), str(o)) for s, o in zip(soort[fresh], org[fresh], strict=True)})
+    max_cost = parse_decay(base.options.decay).max_cost
+    limits: dict[str, float | None] = {}
+    for mode in costs.modes:
+        times = costs.time_min[mode][:, kept_cols]
+
+        def kept_min(mask: np.ndarray, times: np.ndarray = times) -> np.ndarray:
+            if not mask.any():
+                return np.full(len(times), np.inf)
+            return np.asarray(times[:, mask].min(axis=1), dtype="float64")
+
+        needs: list[float] = []
+        for s, o in wanted:
+            if s == SOORT_BUURTTEAM:
+                needs.append(float(kept_min(kept_soort == SOORT_BUURTTEAM).max(initial=0.0)))
+                continue
+            needs.append(float(kept_min(kept_soort == SOORT_SPECIALIST).max(initial=0.0)))
+            rows = provider == o
+            if rows.any():
+                needs.append(float(kept_min((kept_soort == SOORT_SPECIALIST) & (kept_org == o))[rows].max(initial=0.0)))
+        bound = max(needs, default=0.0)
+        if mode == base.options.access_mode:
+            bound = max(bound, max_cost)
+        limits[mode] = bound + _BOUND_SLACK_MIN if math.isfinite(bound) else None
+    return limits
+
+
 def apply_scenario(base: WhatIfBase, scenario: Scenario) -> WhatIfResult:
     """Apply a scenario to the base: new team list, new metrics (as a rebuild would give), change and summary."""
     started = time.perf_counter()
@@ -457,7 +514,9 @@ def apply_scenario(base: WhatIfBase, scenario: Scenario) -> WhatIfResult:
     problems = check_teams(teams, supply=base.options.access_supply, source="scenario")
     if problems:
         raise InputError(problems)
-    costs = with_teams(base.costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams))
+    costs = with_teams(
+        base.costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams), search_limit_min=search_limits(base, teams)
+    )
     result = travel_metrics(gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options)
     buurten_change = _change(base.baseline.buurten, result.buurten, key="buurtcode")
     wijken_change = _change(base.baseline.wijken, result.wijken, key="wijkcode")

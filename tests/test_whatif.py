@@ -41,7 +41,7 @@ from etl.whatif import (
     whatif_base,
 )
 from geodata.errors import InputError
-from geodata.network import Speeds
+from geodata.network import Speeds, read_edges
 
 OPTIONS = TravelOptions(thresholds_min=(0.4, 0.8), decay="step:0.8=1")
 SCENARIO = Scenario(
@@ -262,3 +262,66 @@ def test_whatif_command_prints_the_summary(tmp_path: Path, capsys: pytest.Captur
 
     summary = json.loads(printed.out)
     assert summary["teams"]["moved"] == ["SP-K"]
+
+
+# ---------------------------------------------------------------- the bounded searches of a what-if
+
+
+def test_search_limits_by_hand(tmp_path: Path) -> None:
+    from etl.whatif import search_limits
+
+    base = _base(build_mode_graphs(grid_network(tmp_path), speeds=Speeds()))
+    teams = scenario_teams(base.gdf_teams, Scenario(move=(Move("BT-B", *centre(1, 1)),)))  # type: ignore[attr-defined]
+    limits = search_limits(base, teams)  # type: ignore[arg-type]
+    # the unchanged buurtteam BT-A is at most 4 blocks from any buurt; E2SFCA (bike) looks 0.8 min far
+    assert limits["bike"] == pytest.approx(4 * BIKE_MIN_PER_BLOCK + 1e-3)
+    assert limits["walk"] == pytest.approx(4 * 1.2 + 1e-3)
+    assert limits["car"] == pytest.approx(4 * 0.2 + 1e-3)
+    # with both buurtteams moved no unchanged buurtteam is left: search everything
+    both = scenario_teams(base.gdf_teams, Scenario(move=(Move("BT-A", *centre(1, 1)), Move("BT-B", *centre(1, 2)))))  # type: ignore[attr-defined]
+    assert search_limits(base, both) == {"walk": None, "bike": None, "car": None}  # type: ignore[arg-type]
+
+
+def _random_network(tmp_path: Path, seed: int) -> object:
+    """A 7×7 street grid with random lengths, one-way streets and cycleways (no cars)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    rng = np.random.default_rng(seed)
+    x0, y0 = 136000.0, 455000.0
+    pts = {(i, j): (x0 + 50 * j + rng.uniform(-15, 15), y0 + 50 * i + rng.uniform(-15, 15)) for i in range(7) for j in range(7)}
+    lines, tags = [], []
+    for (i, j), p in pts.items():
+        for q in ((i, j + 1), (i + 1, j)):
+            if q in pts and rng.random() > 0.1:
+                lines.append(LineString([p, pts[q]]))
+                r = rng.random()
+                tags.append(("cycleway", "no") if r < 0.2 else ("residential", "yes") if r < 0.35 else ("residential", "no"))
+    gdf = gpd.GeoDataFrame({"highway": [t[0] for t in tags], "oneway": [t[1] for t in tags]}, geometry=lines, crs="EPSG:28992")
+    path = tmp_path / f"random_{seed}.gpkg"
+    gdf.to_file(path)
+    return build_mode_graphs(read_edges(path), speeds=Speeds())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_scenarios_equal_a_rebuild(tmp_path: Path, seed: int) -> None:
+    graphs = _random_network(tmp_path, seed)
+    base = _base(graphs)
+    rng = np.random.default_rng(seed)
+    ids = base.gdf_teams["team_id"].tolist()  # type: ignore[attr-defined]
+
+    def spot() -> tuple[float, float]:
+        return (136000.0 + rng.uniform(-20, 320), 455000.0 + rng.uniform(-20, 320))
+
+    removed = tuple(rng.choice(ids, rng.integers(0, 2), replace=False).tolist())
+    movable = [t for t in ids if t not in removed]
+    moved = tuple(Move(str(t), *spot()) for t in rng.choice(movable, rng.integers(0, 3), replace=False))
+    kinds = [("Lokalis", "buurtteam"), ("KOOS", "specialistisch"), ("Spoor030", "specialistisch")]
+    added = tuple(NewTeam(f"n{k}", *spot(), *kinds[rng.integers(0, 3)], float(rng.uniform(0.5, 3))) for k in range(rng.integers(0, 3)))
+    scenario = Scenario(add=added, move=moved, remove=removed)
+    result = apply_scenario(base, scenario)  # type: ignore[arg-type]
+    rebuilt = _rebuild(result.teams, graphs)
+    pd.testing.assert_frame_equal(result.buurten, rebuilt.buurten)  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(result.wijken, rebuilt.wijken)  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(result.coverage, rebuilt.coverage)  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(result.result.team_load, rebuilt.team_load)  # type: ignore[attr-defined]
