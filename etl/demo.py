@@ -47,21 +47,24 @@ def _split_along_axis(points: np.ndarray, weights: np.ndarray, k: int) -> list[n
     centred = points - points.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     order = np.argsort(centred @ vt[0], kind="stable")
-    cum = np.cumsum(weights[order] + 1e-9)
-    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, k) / k)
-    return [g for g in np.split(order, cuts) if len(g)]
+    w = weights[order] + 1e-9
+    mid = (np.cumsum(w) - w / 2) / w.sum()  # each buurt's place along the axis, by youth
+    group = np.minimum((mid * k).astype(int), k - 1)
+    return [order[group == g] for g in range(k) if (group == g).any()]
 
 
 def _allocate(shares: np.ndarray, total: int) -> np.ndarray:
-    """Largest-remainder allocation of ``total`` seats, at least one each."""
+    """Largest-remainder allocation of ``total`` seats by ``shares``, at least one seat each."""
     n = len(shares)
-    seats = np.ones(n, dtype=int)
-    rest = total - n
-    quota = shares / shares.sum() * rest if shares.sum() > 0 else np.full(n, rest / n)
-    seats += np.floor(quota).astype(int)
+    quota = shares / shares.sum() * total if shares.sum() > 0 else np.full(n, total / n)
+    seats: np.ndarray = np.maximum(np.floor(quota).astype(int), 1)
     remainder = quota - np.floor(quota)
-    for i in np.argsort(-remainder, kind="stable")[: total - seats.sum()]:
+    while seats.sum() < total:
+        i = int(np.argmax(np.where(seats < quota + 1, remainder, -np.inf)))
         seats[i] += 1
+        remainder[i] = -np.inf
+    while seats.sum() > total:  # the minimum of one pushed us over: take from the largest
+        seats[int(np.argmax(np.where(seats > 1, quota - seats, -np.inf) + seats * 1e-9))] -= 1
     return seats
 
 

@@ -70,13 +70,21 @@ def validate(
     for stage in ("header", "rows", "table"):
         problems = problems_for(rules_for(kind, stage), ctx)
         if problems:
-            raise InputError(problems)
+            # In file order, as the user will fix them; problems of the whole file first.
+            raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.code)))
     notes = _notes(ctx, unknown)
     return Validated(kind, _ASSEMBLE[kind](ctx), notes)
 
 
 def _notes(ctx: Context, unknown: list[str]) -> list[str]:
     notes = []
+    if ctx.kind == "teams":
+        capacity, _ = ctx.numbers("capaciteit_fte")
+        if capacity.isna().any():
+            notes.append(
+                f"{ctx.name}: {int(capacity.isna().sum())} team(s) zonder capaciteit_fte; de toegankelijkheid (E2SFCA) in de "
+                f"build heeft die nodig / {int(capacity.isna().sum())} team(s) without capaciteit_fte; access (E2SFCA) in the build needs it"
+            )
     if unknown:
         notes.append(f"{ctx.name}: kolommen genegeerd / columns ignored: {', '.join(unknown)}")
     for column, level in _common.code_columns(ctx):

@@ -105,7 +105,10 @@ def check_file(
     info = reference_info or {"year": reference.year}
     try:
         df = read_input(kind, Path(path))
-        checked: Validated = validate(kind, df, name=name, reference=reference, known_providers=known_providers)
     except InputError as exc:
         return Report(kind, name, exc.problems, reference=info)
+    try:
+        checked: Validated = validate(kind, df, name=name, reference=reference, known_providers=known_providers)
+    except InputError as exc:
+        return Report(kind, name, exc.problems, rows=len(df), reference=info)
     return Report(kind, name, (), tuple(checked.notes), rows=len(df), reference=info)

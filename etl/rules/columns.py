@@ -29,6 +29,9 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "wijkcode": _WIJK,
     "buurtcode": _BUURT,
     "aanbieder": ("provider", "zorgaanbieder", "consortium", "organisatie", "organisation", "organization"),
+    # Names are welcome for the reader; the codes are what counts.
+    "wijknaam": ("wijk_naam", "district_name"),
+    "buurtnaam": ("buurt_naam", "neighbourhood_name", "neighborhood_name"),
 }
 CASELOADS: dict[str, tuple[str, ...]] = {
     "buurtcode": _BUURT,
@@ -41,6 +44,8 @@ CASELOADS: dict[str, tuple[str, ...]] = {
     "verblijf": ("jeugdhulp_met_verblijf", "residential", "verblijfszorg"),
     "jeugdbescherming": ("jb", "child_protection", "kinderbescherming"),
     "totaal": ("total", "totaal_jeugdigen", "jeugdigen_met_jeugdhulp", "all", "alle_zorg"),
+    "wijknaam": ("wijk_naam", "district_name"),
+    "buurtnaam": ("buurt_naam", "neighbourhood_name", "neighborhood_name"),
 }
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {"teams": TEAMS, "providers": PROVIDERS, "caseloads": CASELOADS}
 

@@ -22,11 +22,18 @@ def code_columns(ctx: Context) -> list[tuple[str, Level]]:
 
 @rule("FILE_NOT_TABLE", "teams", "providers", "caseloads", stage="header")
 def file_not_table(ctx: Context) -> Iterator[Hit]:
-    """Het bestand is geen tabel: er is maar één kolom ('{header}') en die herken ik niet. Sla het op als CSV (met ; of ,) of XLSX, met kolomnamen in de eerste rij.
-    The file is not a table: it has a single column ('{header}') that I do not recognise. Save it as CSV (with ; or ,) or XLSX, with column names in the first row.
+    """Dit is geen {kind}-tabel: geen enkele kolomnaam is bekend (gevonden: {found}). Zet de kolomnamen in de eerste rij, bijvoorbeeld {expected}; sla op als CSV (; of ,) of XLSX.
+    This is not a {kind} table: not one column name is known (found: {found}). Put the column names in the first row, for example {expected}; save as CSV (; or ,) or XLSX.
     """
-    if len(ctx.raw.columns) == 1 and not ctx.columns:
-        yield Hit(fields={"header": str(ctx.raw.columns[0])[:60]})
+    if not ctx.columns:
+        yield Hit(fields={"kind": ctx.kind, "found": _found(ctx)[:200], "expected": _EXPECTED[ctx.kind]})
+
+
+_EXPECTED = {
+    "teams": "team_id, naam, organisatie, soort, buurtcode",
+    "providers": "wijkcode, aanbieder",
+    "caseloads": "buurtcode, periode, buurtteam, specialistisch, verblijf, jeugdbescherming, totaal",
+}
 
 
 @rule("FILE_NO_ROWS", "teams", "providers", "caseloads", stage="header")
@@ -34,7 +41,7 @@ def file_no_rows(ctx: Context) -> Iterator[Hit]:
     """Het bestand heeft kolomnamen maar geen enkele rij met gegevens.
     The file has column names but not a single row of data.
     """
-    if ctx.n == 0 and (ctx.columns or len(ctx.raw.columns) > 1):
+    if ctx.n == 0 and ctx.columns:
         yield Hit()
 
 
@@ -56,7 +63,7 @@ def column_missing(ctx: Context) -> Iterator[Hit]:
     """Verplichte kolom '{column}' ontbreekt. Gevonden kolommen: {found}.
     Required column '{column}' is missing. Columns found: {found}.
     """
-    if len(ctx.raw.columns) == 1 and not ctx.columns:
+    if not ctx.columns:
         return  # FILE_NOT_TABLE says it better
     for column in _REQUIRED[ctx.kind]:
         if not ctx.has(column):
@@ -88,7 +95,8 @@ def code_invalid(ctx: Context) -> Iterator[Hit]:
             if res is None or res.how != "invalid":
                 continue
             other: Level = "wijk" if level == "buurt" else "buurt"
-            if normalise_code(text.iat[i], other) is not None:
+            other_code = normalise_code(text.iat[i], other)
+            if other_code is not None and other_code in ctx.reference.names(other):
                 hint_nl = f" Dit is een {other}code: zet hem in kolom '{other}code'."
                 hint_en = f" This is a {other} code: put it in column '{other}code'."
             else:
