@@ -144,7 +144,7 @@ def layout(**query: str) -> html.Div:
             html.Fieldset(
                 [html.Legend(lbl("kind", lang), className="field-label"),
                  dcc.RadioItems(id=KIND, options=[{"label": lbl(k, lang), "value": k} for k in ("teams", "providers", "caseloads")],
-                                value="caseloads", className="radio-list")],
+                                value="caseloads", className="radio radio-list")],
                 className="field",
             ),
             dcc.Upload(
