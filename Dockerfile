@@ -18,9 +18,11 @@ RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r req
 # ---------------------------------------------------------------- tests (the image only builds when they pass)
 FROM deps AS test
 # Chromium for the browser tests and PNG export; make for the project's own targets; DejaVu for the test
-# that regenerates the committed map label glyphs (dashboard/glyphs.py) and compares them byte for byte.
+# that regenerates the committed map label glyphs (dashboard/glyphs.py) and compares them byte for byte;
+# GDAL's Python binding for PDOK's geopackage-validator, which checks the GeoPackage export (.venv-gpkg).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver make fonts-dejavu-core \
+    gdal-bin python3-gdal python3-venv \
  && rm -rf /var/lib/apt/lists/*
 COPY . /app
 COPY --from=data . /data
@@ -28,6 +30,7 @@ ENV BUURTDEKKING_DATA=/data
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -e . \
  && /opt/venv/bin/ruff check geodata etl dashboard tests bench \
  && /opt/venv/bin/mypy \
+ && make gpkg-validator \
  && /opt/venv/bin/pytest -q \
  && /opt/venv/bin/buurtdekking build --out /app/atlas --quiet \
  && touch /app/.tests-passed
