@@ -23,7 +23,6 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -357,7 +356,6 @@ def with_teams(
     A team is unchanged when its id and location are the same; the column order follows ``team_ids``.
     ``search_limit_min`` (per mode) bounds the searches for the new columns further — for a caller that
     knows no time beyond it can change its results (see `etl.whatif`); entries beyond it are inf.
-    The modes are searched in parallel threads (scipy's Dijkstra releases the GIL for much of its work).
     """
     ids = np.asarray(list(team_ids), dtype=object)
     xy = np.asarray(team_xy, dtype="float64").reshape(-1, 2)
@@ -396,11 +394,8 @@ def with_teams(
         return t, d, Snap(nodes, leg_m, leg_enc)
 
     modes = list(costs.modes)
-    if costs.graphs is not None and len(fresh) and len(modes) > 1:
-        with ThreadPoolExecutor(max_workers=min(len(modes), os.cpu_count() or 1)) as pool:
-            done = list(pool.map(one_mode, modes))
-    else:
-        done = [one_mode(m) for m in modes]
+    # serial on purpose: scipy's Dijkstra holds the GIL, threads only add contention (measured)
+    done = [one_mode(m) for m in modes]
     time_min = {m: r[0] for m, r in zip(modes, done, strict=True)}
     dist_m = {m: r[1] for m, r in zip(modes, done, strict=True)}
     team_snap = {m: r[2] for m, r in zip(modes, done, strict=True) if r[2] is not None} if costs.graphs is not None else None
@@ -431,18 +426,20 @@ def network_columns(
     if n_t == 0 or n_o == 0:
         return t_out, d_out
     limit_enc = np.inf if limit_min is None else (math.floor(limit_min * _MS_PER_MIN) + 1) * BASE
+    # one search per distinct team node; teams sharing a node share it
     sources, column_of = np.unique(team.nodes, return_inverse=True)
+    order = np.argsort(column_of, kind="stable")
+    first_col = np.searchsorted(column_of[order], np.arange(len(sources) + 1))
     batch = max(1, _BATCH_CELLS // max(graph.n_nodes, 1))
     for start in range(0, len(sources), batch):
         chunk = sources[start : start + batch]
         dist = dijkstra(graph.reverse, directed=True, indices=chunk, limit=limit_enc)
-        at_origins = dist[:, origin.nodes]  # (chunk, n_o) network part
-        for k in range(len(chunk)):
-            cols = np.flatnonzero(column_of == start + k)
-            enc = at_origins[k][:, None] + origin.leg_enc[:, None] + team.leg_enc[None, cols]
-            if limit_min is not None:
-                enc = np.where(enc < limit_enc, enc, np.inf)
-            t_out[:, cols], d_out[:, cols] = decode(enc)
+        at_origins = dist[:, origin.nodes]  # (chunk, n_o): the network part
+        cols = order[first_col[start] : first_col[start + len(chunk)]]
+        enc = at_origins[column_of[cols] - start].T + origin.leg_enc[:, None] + team.leg_enc[None, cols]
+        if limit_min is not None:
+            enc = np.where(enc < limit_enc, enc, np.inf)
+        t_out[:, cols], d_out[:, cols] = decode(enc)
     return t_out, d_out
 
 
