@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ SMALL = (1, 2, 3, 4)
 
 @pytest.fixture(scope="module")
 def upload_app(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    app = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))})
+    # gunicorn with two workers, as in production: a session's data must be found by whichever worker answers.
+    app = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, gunicorn=True)
     yield app
     app.stop()
 
@@ -99,6 +101,27 @@ def test_upload_is_seen_by_its_session_only(browser: Any, upload_app: ServedApp,
         assert resp_b.status == 400  # B's atlas has no period 2099: B cannot even ask for A's data
         assert FILE_NAME.encode() not in resp_b.body()
         assert "EXPORT_PERIOD" in resp_b.text()
+
+        # The export panel of A's map links to A's view; the download is A's protected data.
+        page_a.goto(upload_app.url + "/?indicator=caseload&periode=2099&soort=buurtteam")
+        page_a.locator("#export-panel summary").click()
+        link = page_a.locator("#export-panel a.export-link", has_text="CSV voor Nederlandse Excel")
+        expect(link).to_have_attribute("href", re.compile(r"formaat=csv&gebied=GM0344&pad=%2F&.*indicator=caseload"), timeout=30_000)
+        with page_a.expect_download() as info:
+            link.click()
+        download = info.value
+        assert re.fullmatch(r"buurtdekking_GM0344_caseload_2099_\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+        body = Path(download.path()).read_bytes().decode("utf-8-sig")
+        cells = [row.split(";")[4] for row in body.split("\r\n")[1:] if row]
+        assert "<5" in cells
+        assert not {c for c in cells if c.isdigit() and int(c) in SMALL}
+        page_a.screenshot(path=str(ARTIFACTS / "upload_session_a_map.png"), full_page=True)
+
+        # Removing it brings the shared atlas back for A.
+        page_a.goto(upload_app.url + "/eigen-gegevens")
+        page_a.get_by_role("button", name="Verwijderen").click()
+        expect(page_a.locator("#upload-applied")).to_contain_text("Nog niets", timeout=30_000)
+        assert ctx_a.request.get(upload_app.url + query).status == 400
         assert err_a.all() == []
         assert err_b.all() == []
     finally:
