@@ -23,6 +23,7 @@ from dashboard.i18n import Lang, aria
 from dashboard.session import current_sid, current_store
 from dashboard.state import ViewState, parse_state
 from etl.export.command import PUBLIC_URL_ENV
+from etl.export.png import keep_browser_running
 from etl.export.snapshot import snapshot_filename, write_snapshot
 from geodata.errors import InputError
 
@@ -151,6 +152,8 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
     if heavy and not _RENDER_SLOTS.acquire(timeout=RENDER_WAIT_S):
         return _error(503, ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."])
     try:
+        if heavy:
+            keep_browser_running()
         with tempfile.TemporaryDirectory(prefix="buurtdekking-export-") as tmp:
             name = snapshot_filename(snapshot, fmt)
             path = write_snapshot(snapshot, Path(tmp) / name, fmt=fmt, **options)
