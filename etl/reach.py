@@ -487,6 +487,12 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
         "network": network_summary,
         "snapping": _snap_summary(costs),
         "origins": origin_info,
+        "teams": {
+            "n": len(gdf_teams),
+            "per_soort": {str(k): int(v) for k, v in gdf_teams["soort"].astype(str).value_counts().items()},
+            # travel to fictitious demo teams is itself demo: the app labels it so
+            "is_demo": bool(gdf_teams["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in gdf_teams.columns else False,
+        },
         "thresholds_min": list(options.thresholds_min),
         "coverage_mode": options.coverage_mode,
         "seam_margin_min": options.seam_margin_min,

@@ -219,6 +219,7 @@ def test_build_stage_writes_columns_tables_cache_and_manifest(tmp_path: Path) ->
     assert travel["seam_margin_min"] == 2.0
     assert travel["access"]["decay"] == "step:0.8=1"
     assert travel["date"]
+    assert travel["teams"] == {"n": 4, "per_soort": {"buurtteam": 2, "specialistisch": 2}, "is_demo": True}
     assert manifest["files"][CACHE_FILE]["bytes"] == (out / CACHE_FILE).stat().st_size
     assert any(i["kind"] == "network" for i in manifest["inputs"])
     back = read_atlas(out)
