@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import mapclassify
@@ -40,7 +41,11 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Cla
         return Classes(scheme, 1, class_of, (float(distinct.max()),), float(distinct.min()))
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose from {sorted(SCHEMES)}")
-    clf = SCHEMES[scheme](v[ok], k=k_eff)
+    with warnings.catch_warnings():
+        # Heavy ties (e.g. many zeros) make mapclassify merge classes and say so; the bins below already
+        # handle fewer classes than asked, so the warning is expected, not a problem.
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
+        clf = SCHEMES[scheme](v[ok], k=k_eff)
     bins = np.unique(np.asarray(clf.bins, dtype="float64"))
     class_of[ok] = np.searchsorted(bins, v[ok], side="left").clip(0, len(bins) - 1)
     return Classes(scheme, len(bins), class_of, tuple(float(b) for b in bins), float(v[ok].min()))

@@ -51,9 +51,16 @@ def normalise_area(area: str, view: AtlasView) -> tuple[str, str]:
     return code, level
 
 
-def _bad_indicator(key: str, view: AtlasView) -> InputError:
+def _bad_indicator(key: str, view: AtlasView, level: str = "buurt") -> InputError:
     from dashboard.values import available
 
+    if level != "buurt" and key in {ind.key for ind in available(view)}:
+        keys = ", ".join(ind.key for ind in available(view, level=level))
+        return InputError.single(
+            "EXPORT_LEVEL", f"Indicator '{key}' bestaat alleen per buurt; kies --level buurt, of op wijkniveau: {keys}.",
+            f"Indicator '{key}' exists per buurt only; choose --level buurt, or at wijk level: {keys}.",
+            file="--level", column="level",
+        )
     keys = ", ".join(ind.key for ind in available(view))
     return InputError.single(
         "EXPORT_INDICATOR", f"Indicator '{key}' bestaat niet in deze atlas; kies uit: {keys}.",
@@ -185,7 +192,7 @@ def build_snapshot(
     problems: list[Problem] = []
     ind = BY_KEY.get(state.indicator)
     if ind is None or not is_available(view, ind, level=state.level):
-        problems += _bad_indicator(state.indicator, view).problems
+        problems += _bad_indicator(state.indicator, view, state.level).problems
     try:
         code, area_level = normalise_area(area, view)
     except InputError as exc:

@@ -74,6 +74,7 @@ def test_pdf_of_a_buurt(default_atlas: Path, tmp_path: Path, capsys: pytest.Capt
         (["--area", "WK9", "--indicator", "youth_population", "--format", "csv"], "EXPORT_AREA", "geef een gemeente-, wijk- of buurtcode"),
         (["--area", "WK999999", "--indicator", "youth_population", "--format", "csv"], "EXPORT_AREA", "bestaat niet in deze atlas"),
         (["--area", "GM0344", "--indicator", "nope", "--format", "csv"], "EXPORT_INDICATOR", "kies uit: youth_population"),
+        (["--area", "GM0344", "--indicator", "gi_class", "--level", "wijk", "--format", "csv"], "EXPORT_LEVEL", "bestaat alleen per buurt"),
         (["--area", "GM0344", "--indicator", "youth_population", "--format", "csv", "--out", "x.pdf"], "EXPORT_SUFFIX", "gebruik de extensie .csv"),
     ],
 )
