@@ -442,3 +442,31 @@ def test_property_caseloads_never_reveal_a_small_count(per_buurt: list[list[tupl
         assert out["rate_per_1000"].isna().equals(out["aantal"].isna())
     check_protected(out_g, count_columns=["aantal"])
     assert audit_caseloads(df_b, df_w, out_b, out_w, out_g) == [], per_buurt
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    wijken=wijken_strategy,
+    hide=st.lists(st.booleans(), min_size=30, max_size=30),
+)
+def test_property_tree_ranges_equal_integer_programming(wijken: list[list[int]], hide: list[bool]) -> None:
+    """The one-pass-up, one-pass-down interval propagation is exact: it equals the MILP ranges on any tree."""
+    from etl.protect import _PRIMARY, _SECONDARY, _VISIBLE, _Tree, feasible_ranges
+
+    df = tree_frame(wijken)
+    values = df["n"].astype(float).to_numpy()
+    # Hide a random subset, each with the domain its value allows (<5 for 1..4, • for ≥ 5; zeros stay).
+    state = np.array([
+        (_PRIMARY if 1 <= v < T else _SECONDARY) if h and v > 0 else _VISIBLE
+        for v, h in zip(values, hide, strict=False)
+    ])
+    codes = df["code"].tolist()
+    parent = np.array([codes.index(p) if isinstance(p, str) else -1 for p in df["parent"]])
+    tree = _Tree(value=values, parent=parent, state=state, suppressible=np.ones(len(values), dtype=bool), key=codes)
+    lo, hi = feasible_ranges(tree, T)
+    reasons = [PRIMARY if s == _PRIMARY else SECONDARY if s == _SECONDARY else "" for s in state]
+    eq = [(i, [k for k in range(len(codes)) if parent[k] == i]) for i in range(len(codes)) if (parent == i).any()]
+    for i, (mlo, mhi) in milp_ranges(values.tolist(), reasons, eq).items():
+        assert lo[i] == mlo, (codes[i], wijken)
+        # The MILP caps '•' cells at 10 × (total + 10); unbounded there means far above any true value.
+        assert hi[i] == mhi or (np.isinf(hi[i]) and mhi > 5 * (values.sum() + 10)), (codes[i], hi[i], mhi, wijken)
