@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from dashboard import ids
 from dashboard.data import get_view
 from dashboard.i18n import Lang, aria, t
 from dashboard.security import harden
-from dashboard.security import harden
 from dashboard.state import parse_state
 from etl import config
 from geodata.errors import InputError, Problem
@@ -24,6 +24,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = Path(os.environ.get("BUURTDEKKING_ASSETS", config.REPO_ROOT / "assets"))
 ATLAS_CONFIG_KEY = "BUURTDEKKING_ATLAS"
 GEO_ROUTE = "/geo/<token>/<level>.json"
+MAP_STYLE_ROUTE = "/geo/map-style.json"
 # Fingerprinted URLs (atlas hash in the path) never change content: let browsers keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 NAV_PAGES = ("kaart", "tabel", "watals", "eigen_gegevens", "bronnen")
@@ -184,8 +185,22 @@ def _query_dict(search: str | None) -> dict[str, str]:
     return dict(parse_qsl((search or "").lstrip("?")))
 
 
+def map_style_url() -> str:
+    """The MapLibre style as a URL: plotly.js compares a style *string* to decide whether to reload the style,
+    whereas a style dict that Dash re-sends with every figure Patch makes it rebuild the map (and fail)."""
+    return str(dash.get_relative_path(MAP_STYLE_ROUTE))
+
+
 def _register_geo_route(app: Dash) -> None:
     server: flask.Flask = app.server
+
+    @server.route(MAP_STYLE_ROUTE)
+    def style() -> flask.Response:
+        from dashboard.figures import tile_style
+
+        resp = flask.Response(json.dumps(tile_style()), mimetype="application/json")
+        resp.headers["Cache-Control"] = "no-cache"  # tiny; the operator may change the tile configuration
+        return resp
 
     @server.route(GEO_ROUTE)
     def geo(token: str, level: str) -> flask.Response:
@@ -236,7 +251,10 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         "text/html", "text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml",
     ]
     Compress(app.server)
-    app.index_string = app.index_string.replace("<html>", '<html lang="nl">')
+    # Dash's template wraps its scripts in a <footer>: a second "contentinfo" landmark beside ours.
+    app.index_string = (
+        app.index_string.replace("<html>", '<html lang="nl">').replace("<footer>", "<div>").replace("</footer>", "</div>")
+    )
     app.layout = _layout
     _register_routing(app)
     _register_geo_route(app)

@@ -73,9 +73,20 @@ def fieldset(legend: str, control: Any, *, hidden: bool = False, class_name: str
     return html.Fieldset([html.Legend(legend, className="field-label"), control], className=f"field {class_name}".strip(), hidden=hidden)
 
 
-def dropdown(control_id: str, options: list[dict[str, Any]], value: Any, *, searchable: bool = False, **kw: Any) -> dcc.Dropdown:
+def dropdown_labels(lang: Lang) -> Any:
+    """The texts inside dcc.Dropdown (search box, clear buttons) in the page's language."""
+    keys = ("search", "clear_search", "clear_selection", "select_all", "deselect_all")
+    labels = {k: t(f"dd_{k}", lang) for k in keys}
+    labels["no_options_found"] = t("dd_no_options", lang)
+    return labels
+
+
+def dropdown(
+    control_id: str, options: list[dict[str, Any]], value: Any, *, lang: Lang, searchable: bool = False, **kw: Any
+) -> dcc.Dropdown:
     return dcc.Dropdown(
-        id=control_id, options=options, value=value, clearable=False, searchable=searchable, className="dropdown", **kw
+        id=control_id, options=options, value=value, clearable=False, searchable=searchable, className="dropdown",
+        labels=dropdown_labels(lang), **kw,
     )
 
 
@@ -86,9 +97,9 @@ def indicator_pickers(
     ind = current_indicator(view, state.indicator)
     dims = dimensions(view, ind, state, lang)
     return [
-        field(t("indicator", lang), dropdown(ind_id, indicator_options(view, lang), ind.key, searchable=True), control_id=ind_id),
+        field(t("indicator", lang), dropdown(ind_id, indicator_options(view, lang), ind.key, lang=lang, searchable=True), control_id=ind_id),
         html.Div(
-            field(t("period", lang), dropdown(period_id, dims.periods, dims.period or None), control_id=period_id),
+            field(t("period", lang), dropdown(period_id, dims.periods, dims.period or None, lang=lang), control_id=period_id),
             id=f"{period_id}-wrap", hidden=not dims.periods,
         ),
         html.Div(
@@ -96,7 +107,7 @@ def indicator_pickers(
             id=f"{mode_id}-wrap", hidden=not dims.modes,
         ),
         html.Div(
-            field(t("soort", lang), dropdown(soort_id, dims.soorten, dims.soort or None), control_id=soort_id),
+            field(t("soort", lang), dropdown(soort_id, dims.soorten, dims.soort or None, lang=lang), control_id=soort_id),
             id=f"{soort_id}-wrap", hidden=not dims.soorten,
         ),
         fieldset(
@@ -122,7 +133,7 @@ def scheme_pickers(state: ViewState, lang: Lang, *, scheme_id: str, classes_id: 
         ),
         field(
             t("classes", lang),
-            dropdown(classes_id, [{"label": str(k), "value": k} for k in range(MIN_CLASSES, MAX_CLASSES + 1)], state.k),
+            dropdown(classes_id, [{"label": str(k), "value": k} for k in range(MIN_CLASSES, MAX_CLASSES + 1)], state.k, lang=lang),
             control_id=classes_id,
         ),
     ]

@@ -134,13 +134,13 @@ def customdata(frame: pd.DataFrame) -> list[list[str]]:
     return [[n, p, d] for n, p, d in zip(frame["name"], parent, frame["display"], strict=True)]
 
 
-def base_layout(*, center: dict[str, float], zoom: float) -> dict[str, Any]:
+def base_layout(*, center: dict[str, float], zoom: float, style: Any = None) -> dict[str, Any]:
     """The map: white, or the operator's raster tiles; labels use our own glyphs (no font CDN).
 
     No layout layers: plotly.js cannot update a layer's source later, so outlines and selection are traces.
     """
     return {
-        "map": {"style": tile_style(), "center": center, "zoom": zoom},
+        "map": {"style": style if style is not None else tile_style(), "center": center, "zoom": zoom},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": False,
         "uirevision": "keep-view",

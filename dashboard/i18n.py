@@ -62,6 +62,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "layers": ("Kaartlagen", "Map layers"),
     "layer_wijk_outline": ("wijkgrenzen en -namen", "district boundaries and names"),
     "not_applicable": ("niet van toepassing", "not applicable"),
+    "dd_search": ("Zoeken", "Search"),
+    "dd_clear_search": ("Zoekterm wissen", "Clear search"),
+    "dd_clear_selection": ("Keuze wissen", "Clear selection"),
+    "dd_no_options": ("Niets gevonden", "Nothing found"),
+    "dd_select_all": ("Alles kiezen", "Select all"),
+    "dd_deselect_all": ("Niets kiezen", "Deselect all"),
     "buurt_search": ("Zoek een buurt", "Find a neighbourhood"),
     "buurt_search_placeholder": ("Typ een buurtnaam of -code", "Type a neighbourhood name or code"),
     "lod_note": (

@@ -21,10 +21,11 @@ from dash import (
 )
 
 from dashboard import ids
-from dashboard.app import atlas_dir, geo_url
+from dashboard.app import atlas_dir, geo_url, map_style_url
 from dashboard.components import (
     current_indicator,
     dimensions,
+    dropdown_labels,
     fieldset,
     indicator_pickers,
     legend,
@@ -152,7 +153,7 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     sel_shown = Selection(shown, sel.period, sel.mode, sel.soort)
     frame = _frame(view, ind, sel_shown, codes, lang)
     coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang)
-    layout = base_layout(center=view.center, zoom=view.zoom)
+    layout = base_layout(center=view.center, zoom=view.zoom, style=map_style_url())
     wijken = view.layers["wijk"]
     keys = set(team_key_list(view.teams))
     extra = [
@@ -241,6 +242,7 @@ def layout(**query: str) -> html.Div:
                             dcc.Dropdown(
                                 id=ids.MAP_BUURT, options=_buurt_options(view), value=state.buurt or None, searchable=True,
                                 clearable=True, placeholder=t("buurt_search_placeholder", lang), className="dropdown",
+                                labels=dropdown_labels(lang),
                             ),
                             html.Div(
                                 detail_panel(view, state, lang), id=ids.MAP_DETAIL, className="detail", **aria(live="polite")
