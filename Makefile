@@ -13,7 +13,7 @@ LOCK_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
+.PHONY: setup browser axe gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,20 @@ browser:
 	  echo "Chromium installeren / installing Chromium (Debian packages chromium, chromium-driver, fonts-dejavu-core)"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; \
 	fi
+
+# axe-core for the accessibility checks in the browser tests: pinned, from the npm registry, checked against
+# its sha256; the tests inject this local file (never a CDN). npm comes from Debian when missing.
+AXE_VERSION := 4.10.3
+AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
+AXE_JS := .cache/npm/axe.min.js
+axe: $(AXE_JS)
+
+$(AXE_JS):
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+	@mkdir -p $(@D)/axe-$(AXE_VERSION)
+	cd $(@D)/axe-$(AXE_VERSION) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js
+	echo "$(AXE_SHA256)  $(@D)/axe-$(AXE_VERSION)/package/axe.min.js" | sha256sum -c --quiet
+	mv $(@D)/axe-$(AXE_VERSION)/package/axe.min.js $@ && rm -rf $(@D)/axe-$(AXE_VERSION)
 
 # PDOK's geopackage-validator for the export tests, in its own environment: its GDAL binding must match the
 # system libgdal, so it is Debian's python3-gdal (seen through --system-site-packages) and everything else is
@@ -71,7 +85,7 @@ lint: setup
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"
 
-test: setup browser gpkg-validator lint
+test: setup browser axe gpkg-validator lint
 	$(VENV)/bin/pytest
 
 bench: setup browser
