@@ -156,7 +156,7 @@ def _peak_mb() -> float:
 
 
 def phase_fast(data_path: Path, out_path: Path) -> dict[str, Any]:
-    from etl.travel import Snap, build_mode_graphs, decode, nearest_on_network, network_columns, snap_points
+    from etl.travel import build_mode_graphs, decode, nearest_sets_on_network, network_columns, snap_points
 
     network, data = _load(data_path)
     base_mb = _rss_mb()
@@ -167,11 +167,8 @@ def phase_fast(data_path: Path, out_path: Path) -> dict[str, Any]:
     t1 = time.perf_counter()
     time_min, dist_m = network_columns(graph, origin=o_snap, team=t_snap, limit_min=data["limit"])
     t2 = time.perf_counter()
-    nearest = {}
-    for name, mask in _set_masks(data["soort"], data["org"]).items():
-        cols = np.flatnonzero(mask)
-        enc, which = nearest_on_network(graph, origin=o_snap, team=Snap(t_snap.nodes[cols], t_snap.leg_m[cols], t_snap.leg_enc[cols]))
-        nearest[name] = (decode(enc)[0], np.where(which >= 0, cols[np.maximum(which, 0)], -1))
+    found = nearest_sets_on_network(graph, origin=o_snap, team=t_snap, sets=_set_masks(data["soort"], data["org"]))
+    nearest = {name: (decode(enc)[0], which) for name, (enc, which) in found.items()}
     t3 = time.perf_counter()
     np.savez(out_path, time_min=time_min, dist_m=dist_m, **{f"near_t_{k}": v[0] for k, v in nearest.items()}, **{f"near_j_{k}": v[1] for k, v in nearest.items()})
     return {

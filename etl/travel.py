@@ -24,6 +24,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,15 @@ class ModeGraph:
     @property
     def n_arcs(self) -> int:
         return int(self.reverse.nnz)
+
+    @cached_property
+    def reach_m_per_ms(self) -> float:
+        """The most straight-line metres any arc spans per ms of its time: a route of T ms stays within T × this."""
+        coo = self.reverse.tocoo()
+        if coo.nnz == 0:
+            return 0.0
+        chord = np.hypot(*(self.node_xy[coo.row] - self.node_xy[coo.col]).T)
+        return float(np.max(chord / np.floor(coo.data / BASE)))
 
 
 def mode_graph(
@@ -418,29 +428,63 @@ def network_columns(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fastest-route time (min) and its length (m) from every origin to each team: one reverse search per team node.
 
-    With ``limit_min`` each search stops at that time; pairs beyond it are inf.
+    With ``limit_min`` each search stops at that time; pairs beyond it are inf. Such a route cannot leave
+    the disc of radius limit × ``graph.reach_m_per_ms`` around its team, so teams are grouped in tiles and
+    each tile searches only the part of the graph within that radius of its teams — the same routes, on a
+    graph a fraction of the size (scipy initialises a full-length row per search).
     """
     n_o, n_t = len(origin.nodes), len(team.nodes)
     t_out = np.full((n_o, n_t), np.inf, dtype="float32")
     d_out = np.full((n_o, n_t), np.inf, dtype="float32")
     if n_t == 0 or n_o == 0:
         return t_out, d_out
-    limit_enc = np.inf if limit_min is None else (math.floor(limit_min * _MS_PER_MIN) + 1) * BASE
+    limit_ms = None if limit_min is None else math.floor(limit_min * _MS_PER_MIN)
+    limit_enc = np.inf if limit_ms is None else (limit_ms + 1) * BASE
     # one search per distinct team node; teams sharing a node share it
     sources, column_of = np.unique(team.nodes, return_inverse=True)
-    order = np.argsort(column_of, kind="stable")
-    first_col = np.searchsorted(column_of[order], np.arange(len(sources) + 1))
-    batch = max(1, _BATCH_CELLS // max(graph.n_nodes, 1))
-    for start in range(0, len(sources), batch):
-        chunk = sources[start : start + batch]
-        dist = dijkstra(graph.reverse, directed=True, indices=chunk, limit=limit_enc)
-        at_origins = dist[:, origin.nodes]  # (chunk, n_o): the network part
-        cols = order[first_col[start] : first_col[start + len(chunk)]]
-        enc = at_origins[column_of[cols] - start].T + origin.leg_enc[:, None] + team.leg_enc[None, cols]
-        if limit_min is not None:
-            enc = np.where(enc < limit_enc, enc, np.inf)
-        t_out[:, cols], d_out[:, cols] = decode(enc)
+    cols_of_source = np.split(np.argsort(column_of, kind="stable"), np.cumsum(np.bincount(column_of, minlength=len(sources)))[:-1])
+    for nodes, region in _regions(graph, sources, limit_ms):
+        if region is None:
+            sub, at_node, origin_pos = graph.reverse, sources[nodes], origin.nodes
+        else:
+            pos = np.full(graph.n_nodes, -1, dtype=np.int64)
+            pos[region] = np.arange(len(region))
+            sub, at_node, origin_pos = graph.reverse[region][:, region], pos[sources[nodes]], pos[origin.nodes]
+        inside = origin_pos >= 0
+        batch = max(1, _BATCH_CELLS // max(sub.shape[0], 1))
+        for start in range(0, len(nodes), batch):
+            chunk = nodes[start : start + batch]
+            dist = dijkstra(sub, directed=True, indices=at_node[start : start + batch], limit=limit_enc)
+            at_origins = np.full((len(chunk), n_o), np.inf)
+            at_origins[:, inside] = dist[:, origin_pos[inside]]  # the network part
+            cols = np.concatenate([cols_of_source[k] for k in chunk])
+            which = np.repeat(np.arange(len(chunk)), [len(cols_of_source[k]) for k in chunk])
+            enc = at_origins[which].T + origin.leg_enc[:, None] + team.leg_enc[None, cols]
+            if limit_ms is not None:
+                enc = np.where(enc < limit_enc, enc, np.inf)
+            t_out[:, cols], d_out[:, cols] = decode(enc)
     return t_out, d_out
+
+
+def _regions(graph: ModeGraph, sources: np.ndarray, limit_ms: int | None) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Groups of source positions with the graph nodes their bounded searches can reach (None: all nodes)."""
+    everything: list[tuple[np.ndarray, np.ndarray | None]] = [(np.arange(len(sources)), None)]
+    radius = None if limit_ms is None else limit_ms * graph.reach_m_per_ms + 1.0
+    if radius is None or not math.isfinite(radius):
+        return everything
+    xy = graph.node_xy[sources]
+    tiles = np.floor((xy - xy.min(axis=0)) / max(2.0 * radius, 1.0)).astype(np.int64)
+    _, tile_of = np.unique(tiles, axis=0, return_inverse=True)
+    out: list[tuple[np.ndarray, np.ndarray | None]] = []
+    for t in range(int(tile_of.max()) + 1):
+        members = np.flatnonzero(tile_of.ravel() == t)
+        lo = xy[members].min(axis=0) - radius
+        hi = xy[members].max(axis=0) + radius
+        inside = np.all((graph.node_xy >= lo) & (graph.node_xy <= hi), axis=1)
+        if inside.sum() > 0.5 * graph.n_nodes:
+            return everything  # regions this large save nothing
+        out.append((members, np.flatnonzero(inside)))
+    return out
 
 
 # ---------------------------------------------------------------- nearest of a set
@@ -502,19 +546,37 @@ def nearest_on_network(graph: ModeGraph, *, origin: Snap, team: Snap) -> tuple[n
     multi-source search from all virtual nodes with ``min_only=True`` then says, per node, how far the
     nearest team is and (``sources``) which one it is.
     """
+    return nearest_sets_on_network(graph, origin=origin, team=team, sets={"all": np.ones(len(team.nodes), dtype=bool)})["all"]
+
+
+def nearest_sets_on_network(
+    graph: ModeGraph, *, origin: Snap, team: Snap, sets: Mapping[str, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`nearest_on_network` for several team sets (boolean masks over ``team``) on one augmented graph.
+
+    Virtual nodes only have arcs out, so those of teams outside a set are simply never reached.
+    """
     n, k = graph.n_nodes, len(team.nodes)
+    none = (np.full(len(origin.nodes), np.inf), np.full(len(origin.nodes), -1, dtype=np.int64))
     if k == 0:
-        return np.full(len(origin.nodes), np.inf), np.full(len(origin.nodes), -1, dtype=np.int64)
+        return dict.fromkeys(sets, none)
     rev = graph.reverse.tocoo()
     virtual = np.arange(n, n + k)
     rows = np.r_[rev.row, virtual]
     cols = np.r_[rev.col, team.nodes]
     # explicit zeros stay arcs in scipy's sparse graphs, so a team standing on its node costs nothing extra
     augmented = csr_matrix((np.r_[rev.data, team.leg_enc], (rows, cols)), shape=(n + k, n + k))
-    dist, _, sources = dijkstra(augmented, directed=True, indices=virtual, min_only=True, return_predecessors=True)
-    src = sources[origin.nodes]
-    which = np.where(src >= n, src - n, -1)
-    return dist[origin.nodes] + origin.leg_enc, which.astype(np.int64)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, mask in sets.items():
+        members = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(members) == 0:
+            out[name] = none
+            continue
+        dist, _, sources = dijkstra(augmented, directed=True, indices=virtual[members], min_only=True, return_predecessors=True)
+        src = sources[origin.nodes]
+        which = np.where(src >= n, src - n, -1)
+        out[name] = (dist[origin.nodes] + origin.leg_enc, which.astype(np.int64))
+    return out
 
 
 # ---------------------------------------------------------------- origins

@@ -326,3 +326,32 @@ def test_origins_on_junctions_have_no_snap_leg(tmp_path: Path) -> None:
     snap = costs.origin_snap["walk"]  # type: ignore[index]
     assert isinstance(snap, Snap)
     assert snap.leg_m.tolist() == [0.0] * 9
+
+
+@pytest.mark.parametrize("limit", [0.7, 2.5, 6.0])
+def test_bounded_searches_on_graph_regions_equal_the_whole_graph(limit: float) -> None:
+    from etl.travel import _regions, network_columns, snap_points
+
+    rng = np.random.default_rng(42)
+    n = 60
+    gx, gy = np.meshgrid(np.arange(n), np.arange(n))
+    xy = np.column_stack([gx.ravel() * 80.0 + rng.uniform(-20, 20, n * n), gy.ravel() * 80.0 + rng.uniform(-20, 20, n * n)])
+    idx = np.arange(n * n).reshape(n, n)
+    a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    one_way = rng.random(len(a)) < 0.2
+    tail, head = np.r_[a, b[~one_way]], np.r_[b, a[~one_way]]
+    length = np.hypot(*(xy[tail] - xy[head]).T) * rng.uniform(1.0, 1.4, len(tail))  # curvy streets
+    kmh = rng.choice([15.0, 30.0, 50.0], len(tail))  # mixed speeds, as for cars
+    graph = mode_graph(mode="car", node_xy=xy, tail=tail, head=head, weight=encode(length, kmh), connector_kmh=30.0)
+    origin = snap_points(graph, rng.uniform(0, 4700, (200, 2)))
+    team = snap_points(graph, rng.uniform(0, 4700, (25, 2)))
+    sources = np.unique(team.nodes)
+    regions = _regions(graph, sources, math.floor(limit * 60000))
+    if limit < 1:  # small enough for the regions to be a fraction of the graph
+        assert all(region is not None and len(region) < graph.n_nodes / 2 for _, region in regions)
+    t, d = network_columns(graph, origin=origin, team=team, limit_min=limit)
+    full_t, full_d = network_columns(graph, origin=origin, team=team)
+    beyond = full_t > np.float32(limit) + 1e-6
+    np.testing.assert_array_equal(t, np.where(beyond, np.inf, full_t))
+    np.testing.assert_array_equal(d, np.where(beyond, np.inf, full_d))
