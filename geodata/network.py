@@ -349,23 +349,32 @@ def read_network(
 
 @dataclass
 class _Ways:
-    """Way pieces collected from a file: node refs, RD coordinates and the way each position belongs to."""
+    """Way pieces collected from a file, flat: node refs and coordinates, piece sizes, and each piece's rules."""
 
-    refs: list[np.ndarray] = field(default_factory=list)
-    xy: list[np.ndarray] = field(default_factory=list)
-    highway: list[str] = field(default_factory=list)
-    maxspeed: list[float] = field(default_factory=list)
-    flags: list[tuple[bool, ...]] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+    lon: list[float] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    rule: list[int] = field(default_factory=list)
+    rules: list[tuple[str, float, tuple[bool, ...]]] = field(default_factory=list)
+
+
+# OSM stores coordinates as integers; this one marks a node whose location is unknown (not in the extract).
+_UNDEFINED_COORDINATE = 2147483647
+_TAG_SET = frozenset(TAG_KEYS)
 
 
 def read_osm(path: str | os.PathLike[str], *, bbox: tuple[float, float, float, float] | None = None) -> StreetNetwork:
-    """Read the routable ways of an OpenStreetMap file with pyosmium and split them at junctions."""
+    """Read the routable ways of an OpenStreetMap file with pyosmium and split them at junctions.
+
+    Ways are cut where a node has no location (it lies outside the extract). Tag combinations repeat a
+    lot, so their rules are worked out once each.
+    """
     import osmium
 
     p = Path(path)
-    to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
-    lonlat_box = _lonlat_box(bbox) if bbox is not None else None
     ways = _Ways()
+    rule_of: dict[tuple[tuple[str, str], ...], int] = {}
     try:
         processor = (
             osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
@@ -375,19 +384,26 @@ def read_osm(path: str | os.PathLike[str], *, bbox: tuple[float, float, float, f
         for obj in processor:
             if not isinstance(obj, osmium.osm.Way):
                 continue
-            tags = {k: str(obj.tags[k]) for k in TAG_KEYS if k in obj.tags}
-            rules = way_rules(tags)
-            if rules is None:
+            key = tuple(sorted((t.k, t.v) for t in obj.tags if t.k in _TAG_SET))
+            index = rule_of.get(key)
+            if index is None:
+                rules = way_rules(dict(key))
+                index = rule_of[key] = len(ways.rules) if rules is not None else -1
+                if rules is not None:
+                    ways.rules.append(rules)
+            if index < 0:
                 continue
-            for refs, lon, lat in _valid_runs(obj.nodes):
-                if lonlat_box is not None and not _touches(lon, lat, lonlat_box):
+            run = 0
+            for node in obj.nodes:
+                x = node.x
+                if x == _UNDEFINED_COORDINATE:
+                    run = _close_run(ways, run, index)
                     continue
-                x, y = to_rd.transform(lon, lat)
-                ways.refs.append(refs)
-                ways.xy.append(np.column_stack([x, y]))
-                ways.highway.append(rules[0])
-                ways.maxspeed.append(rules[1])
-                ways.flags.append(rules[2])
+                ways.refs.append(node.ref)
+                ways.lon.append(x)
+                ways.lat.append(node.y)
+                run += 1
+            _close_run(ways, run, index)
     except RuntimeError as exc:  # osmium reports unreadable files as RuntimeError
         raise InputError.single(
             "NETWORK_UNREADABLE",
@@ -395,28 +411,34 @@ def read_osm(path: str | os.PathLike[str], *, bbox: tuple[float, float, float, f
             f"OpenStreetMap file '{p.name}' cannot be read: {exc}",
             file=p,
         ) from exc
-    return _split_at_junctions(ways, source=p.name, kind="osm")
+    refs = np.array(ways.refs, dtype=np.int64)
+    lon = np.array(ways.lon, dtype="float64") / 1e7
+    lat = np.array(ways.lat, dtype="float64") / 1e7
+    sizes = np.array(ways.sizes, dtype=np.int64)
+    piece_rule = np.array(ways.rule, dtype=np.int64)
+    if bbox is not None and len(sizes):
+        box = _lonlat_box(bbox)
+        inside = (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        keep_piece = np.add.reduceat(inside, starts) > 0
+        keep = np.repeat(keep_piece, sizes)
+        refs, lon, lat = refs[keep], lon[keep], lat[keep]
+        sizes, piece_rule = sizes[keep_piece], piece_rule[keep_piece]
+    x, y = Transformer.from_crs(WGS84, RD_NEW, always_xy=True).transform(lon, lat)
+    xy = np.column_stack([np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")])
+    return _split_at_junctions(refs, xy, sizes, piece_rule, ways.rules, source=p.name, kind="osm")
 
 
-def _valid_runs(nodes: Iterable[object]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Split a way's node list at nodes without a location (outside the extract): runs of ≥ 2 nodes."""
-    runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    refs: list[int] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    for node in nodes:
-        loc = node.location  # type: ignore[attr-defined]
-        if loc.valid():
-            refs.append(node.ref)  # type: ignore[attr-defined]
-            lon.append(loc.lon)
-            lat.append(loc.lat)
-            continue
-        if len(refs) >= 2:
-            runs.append((np.array(refs, dtype=np.int64), np.array(lon), np.array(lat)))
-        refs, lon, lat = [], [], []
-    if len(refs) >= 2:
-        runs.append((np.array(refs, dtype=np.int64), np.array(lon), np.array(lat)))
-    return runs
+def _close_run(ways: _Ways, run: int, rule: int) -> int:
+    """End a run of located nodes: keep it as a way piece when it has ≥ 2 nodes, else drop its node."""
+    if run >= 2:
+        ways.sizes.append(run)
+        ways.rule.append(rule)
+    elif run == 1:
+        ways.refs.pop()
+        ways.lon.pop()
+        ways.lat.pop()
+    return 0
 
 
 def _lonlat_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -427,23 +449,25 @@ def _lonlat_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, 
     return min(lon), min(lat), max(lon), max(lat)
 
 
-def _touches(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> bool:
-    return bool(np.any((x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])))
-
-
-def _split_at_junctions(ways: _Ways, *, source: str, kind: str) -> StreetNetwork:
+def _split_at_junctions(
+    refs: np.ndarray,
+    xy: np.ndarray,
+    sizes: np.ndarray,
+    piece_rule: np.ndarray,
+    rules: list[tuple[str, float, tuple[bool, ...]]],
+    *,
+    source: str,
+    kind: str,
+) -> StreetNetwork:
     """Edges run between junctions: nodes shared by ways (or repeated in one), and way ends."""
     flag_cols = [f"{m}_{d}" for m in MODES for d in ("fw", "bw")]
-    if not ways.refs:
+    if len(sizes) == 0:
         return StreetNetwork(
             pd.DataFrame({"x": [], "y": [], "osm_id": pd.Series([], dtype="int64")}),
             pd.DataFrame(columns=["u", "v", "length_m", "highway", "maxspeed_kmh", *flag_cols]),
             source,
             kind,
         )
-    sizes = np.array([len(r) for r in ways.refs])
-    refs = np.concatenate(ways.refs)
-    xy = np.concatenate(ways.xy)
     way_of = np.repeat(np.arange(len(sizes)), sizes)
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
     ends = starts + sizes - 1
@@ -474,15 +498,15 @@ def _split_at_junctions(ways: _Ways, *, source: str, kind: str) -> StreetNetwork
     node_refs, first_pos = np.unique(refs[junction], return_index=True)
     junction_pos = np.flatnonzero(junction)[first_pos]
     nodes = pd.DataFrame({"x": xy[junction_pos, 0], "y": xy[junction_pos, 1], "osm_id": node_refs})
-    way_idx = way_of[open_pos]
-    flags = np.array(ways.flags, dtype=bool)[way_idx]
+    rule_idx = piece_rule[way_of[open_pos]]
+    flags = np.array([r[2] for r in rules], dtype=bool).reshape(-1, len(flag_cols))[rule_idx]
     edges = pd.DataFrame(
         {
             "u": np.searchsorted(node_refs, u_ref),
             "v": np.searchsorted(node_refs, v_ref),
             "length_m": length,
-            "highway": np.array(ways.highway, dtype=object)[way_idx],
-            "maxspeed_kmh": np.array(ways.maxspeed, dtype="float64")[way_idx],
+            "highway": np.array([r[0] for r in rules], dtype=object)[rule_idx],
+            "maxspeed_kmh": np.array([r[1] for r in rules], dtype="float64")[rule_idx],
         }
     )
     for i, col in enumerate(flag_cols):
