@@ -26,7 +26,8 @@ from dashboard.values import MISSING, SUPPRESSED
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
-ORG_COLOURS = {"Lokalis": "#0072b2", "KOOS": "#e69f00", "Spoor030": "#009e73"}
+# Okabe–Ito; KOOS and Spoor030 match their provider-area colours, Lokalis stands apart (vermillion).
+ORG_COLOURS = {"Lokalis": "#d55e00", "KOOS": "#0072b2", "Spoor030": "#e69f00"}
 OTHER_ORG_COLOUR = "#cc79a7"
 # z codes below the classes: -2 protected, -1 no data
 Z_SUPPRESSED, Z_MISSING = -2, -1
@@ -192,8 +193,9 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
         kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
         hover = [f"<b>{n}</b><br>{org} · {kind_label}<extra></extra>" for n in grp["naam"].astype(str)]
         common = {"lon": grp["lon"].tolist(), "lat": grp["lat"].tolist(), "mode": "markers", "meta": key, "visible": key in visible}
-        if spec:
-            traces.append(go.Scattermap(**common, marker={"size": 17, "color": "#1a1a1a"}, hoverinfo="skip", name=f"{key}|ring"))
+        # A ring under each marker keeps it visible on any fill: white for buurtteams, black for specialists.
+        ring = {"size": 18, "color": "#1a1a1a"} if spec else {"size": 13, "color": "#ffffff"}
+        traces.append(go.Scattermap(**common, marker=ring, hoverinfo="skip", name=f"{key}|ring"))
         traces.append(
             go.Scattermap(
                 **common,

@@ -148,6 +148,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "This atlas has no travel times or teams yet, so a what-if is not possible.",
     ),
     "whatif_action": ("Wat wilt u doen?", "What do you want to do?"),
+    "whatif_target": ("Reistijd naar", "Travel time to"),
+    "whatif_default_name": ("Nieuw team", "New team"),
+    "whatif_alt": (
+        "Kaart van de verandering in reistijd per buurt; de tabel ernaast noemt de grootste winnaars en verliezers.",
+        "Map of the change in travel time per neighbourhood; the table beside it lists the largest gainers and losers.",
+    ),
     "whatif_add": ("team toevoegen", "add a team"),
     "whatif_move": ("team verplaatsen", "move a team"),
     "whatif_remove": ("team weghalen", "remove a team"),

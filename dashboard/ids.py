@@ -47,6 +47,7 @@ TABLE_DOWNLOAD_BUTTON = "tabel-download-button"
 # wat-als (what-if page)
 WHATIF_GRAPH = "watals-graph"
 WHATIF_MODE = "watals-mode"
+WHATIF_TARGET = "watals-target"
 WHATIF_ACTION = "watals-action"
 WHATIF_TEAM = "watals-team"
 WHATIF_BUURT = "watals-buurt"
