@@ -35,7 +35,7 @@ def write_care_atlas(source_atlas: Path, out: Path) -> Path:
     """The source atlas plus synthetic caseloads, written like a real build (no manifest demo flag)."""
     atlas = read_atlas(source_atlas)
     if "caseloads_buurt" in atlas.layers:
-        return Path(write_atlas(atlas, out)).parent
+        return source_atlas  # the build has (demo) caseloads itself, and its travel cache for the what-if
     df_b, df_w = synthetic_caseloads(atlas["buurten"])
     write_atlas(atlas.with_layers(caseloads_buurt=df_b, caseloads_wijk=df_w), out)
     return out

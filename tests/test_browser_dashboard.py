@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ARTIFACTS, REPO, PageErrors, ServedApp
@@ -27,7 +29,7 @@ from dashboard.data import AtlasView, build_view
 pytestmark = pytest.mark.browser
 
 AXE_JS = Path(os.environ.get("BUURTDEKKING_AXE_JS", REPO / ".cache" / "npm" / "axe.min.js"))
-PAGES = ("/", "/tabel", "/bronnen")
+PAGES = ("/", "/tabel", "/wat-als", "/bronnen")
 
 MAP_JS = """
 () => {
@@ -109,6 +111,8 @@ def test_page_loads_without_console_errors(page: Any, path: str) -> None:
     page.wait_for_selector(".site-main h1, .site-main .kaart-page")
     if path == "/":
         wait_for_map(page)
+    if path == "/wat-als":
+        page.wait_for_selector("#watals-graph .js-plotly-plot")
     page.wait_for_load_state("networkidle")
     assert page.locator(".site-footer").inner_text().startswith("Bron: CBS / Kadaster")
     assert page.evaluate("() => document.documentElement.lang") == "nl"
@@ -147,12 +151,25 @@ def test_switching_indicator_changes_colours_and_legend(page: Any) -> None:
     assert page.locator("#kaart-legend .legend-items li").count() >= 4
 
 
+def _inner_point(view: AtlasView, code: str) -> tuple[float, float]:
+    """A point well inside the buurt and away from its representative point (where a demo team may stand)."""
+    from shapely.geometry import Point
+
+    geom = view.buurten.loc[view.buurten["buurtcode"] == code].geometry.iloc[0]
+    core = geom.buffer(-60)
+    rep = geom.representative_point()
+    minx, miny, maxx, maxy = core.bounds
+    grid = [Point(x, y) for x in np.linspace(minx, maxx, 25) for y in np.linspace(miny, maxy, 25)]
+    inside = [p for p in grid if core.contains(p)]
+    best = max(inside, key=lambda p: p.distance(rep))
+    wgs = gpd.GeoSeries([best], crs=view.buurten.crs).to_crs("EPSG:4326").iloc[0]
+    return float(wgs.x), float(wgs.y)
+
+
 def test_clicking_a_buurt_opens_its_panel(page: Any, view: AtlasView) -> None:
     page.goto(page.base_url + "/")
     wait_for_map(page)
-    layer = view.layers["buurt"]
-    i = layer.codes.index("BU03440112")  # Oog in Al
-    lon, lat = (float(v) for v in layer.label_points[i])
+    lon, lat = _inner_point(view, "BU03440112")  # Oog in Al
     point = page.evaluate(
         "([lon, lat]) => { const gd = document.querySelector('#kaart-graph .js-plotly-plot');"
         " const map = gd._fullLayout.map._subplot.map; const p = map.project([lon, lat]);"
@@ -260,7 +277,7 @@ def test_language_toggle_switches_labels_and_numbers(page: Any) -> None:
     assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", n) for n in numbers), numbers
 
 
-@pytest.mark.parametrize("path", ["/", "/tabel", "/bronnen", "/?indicator=caseload&buurt=BU03440112"])
+@pytest.mark.parametrize("path", ["/", "/tabel", "/wat-als", "/bronnen", "/?indicator=caseload&buurt=BU03440112"])
 def test_axe_finds_no_serious_or_critical_violations(browser: Any, served_app: ServedApp, path: str) -> None:
     if not AXE_JS.is_file():
         pytest.fail(f"axe-core not found at {AXE_JS}; `make axe` installs it from the npm registry")
@@ -288,6 +305,32 @@ def test_axe_finds_no_serious_or_critical_violations(browser: Any, served_app: S
     bad = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert bad == []
     assert errors.console == []
+
+
+def test_whatif_adds_a_team_per_user_and_shows_gainers(page: Any) -> None:
+    page.goto(page.base_url + "/wat-als")
+    page.wait_for_selector("#watals-graph .js-plotly-plot")
+    assert "Nog geen wijzigingen" in page.locator("#watals-steps").inner_text()
+    choose(page, "watals-buurt", "Rijnenburg")
+    page.locator("#watals-apply").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('scenario') !== null")
+    scenario = query(page)["scenario"][0]
+    assert scenario.startswith("add:Nieuw team,")
+    assert scenario.endswith(",Lokalis,buurtteam")
+    page.wait_for_function("() => document.querySelectorAll('#watals-steps li').length === 1")
+    result = page.locator("#watals-result").inner_text()
+    assert "Rijnenburg" in result  # the new team's own buurt gains most
+    assert "sneller" in result
+    # the scenario lives in this user's URL: a fresh page without it shows the shared atlas unchanged
+    shared = page.context.new_page()
+    shared.goto(page.base_url + "/wat-als")
+    shared.wait_for_selector("#watals-graph .js-plotly-plot")
+    assert "Nog geen wijzigingen" in shared.locator("#watals-steps").inner_text()
+    shared.close()
+    # an unknown team in a link is refused with a message, in Dutch and naming the team
+    page.goto(page.base_url + "/wat-als?scenario=remove:GEEN-TEAM")
+    page.wait_for_selector("#watals-message [role=alert], #watals-message.notice, .notice[role=alert]")
+    assert "GEEN-TEAM" in page.locator(".site-main").inner_text()
 
 
 # ---------------------------------------------------------------- small-count protection

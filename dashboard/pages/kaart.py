@@ -49,6 +49,7 @@ from dashboard.figures import (
     team_key_list,
     team_traces,
 )
+from dashboard.geometry import PolygonLayer
 from dashboard.i18n import Lang, aria, t
 from dashboard.indicators import Indicator
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
@@ -59,6 +60,8 @@ from geodata.errors import InputError
 dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekking", order=0)
 
 COARSER = {"buurt": "wijk", "wijk": "gemeente"}
+MAX_OUTLINES = 400  # more wijk outlines and names than this are unreadable (and heavy): outline gemeenten then
+MAX_BUURT_OPTIONS = 2000
 WIJK_LAYER_KEY = "wijkgrenzen"
 # The controls whose values make up the URL, in the order of the writer callback's inputs.
 URL_CONTROLS = (
@@ -154,7 +157,7 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     frame = _frame(view, ind, sel_shown, codes, lang)
     coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang)
     layout = base_layout(center=view.center, zoom=view.zoom, style=map_style_url())
-    wijken = view.layers["wijk"]
+    wijken = outline_layer(view)
     keys = set(team_key_list(view.teams))
     extra = [
         outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
@@ -170,10 +173,24 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     return fig, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), lod, _lod_note(sel.level, shown, len(frame), lang)
 
 
-def _buurt_options(view: AtlasView) -> list[dict[str, str]]:
+def outline_layer(view: AtlasView) -> PolygonLayer:
+    """Outlines and names drawn over the map: the wijken, or the gemeenten when wijken are too many to read."""
+    wijken = view.layers["wijk"]
+    if len(wijken.codes) > MAX_OUTLINES and "gemeente" in view.layers:
+        return view.layers["gemeente"]
+    return wijken
+
+
+def _buurt_options(view: AtlasView, *, search: str = "", selected: str = "") -> list[dict[str, str]]:
+    """The buurt list; a national atlas sends only the matches of what the user typed (and the chosen one)."""
     b = view.buurten[["buurtcode", "buurtnaam", "wijknaam"]].fillna("")
     rows = sorted(zip(b["buurtnaam"].astype(str), b["buurtcode"].astype(str), b["wijknaam"].astype(str), strict=True))
-    return [{"label": f"{name} ({wijk}, {code})", "value": code} for name, code, wijk in rows]
+    options = [{"label": f"{name} ({wijk}, {code})", "value": code} for name, code, wijk in rows]
+    if len(options) <= MAX_BUURT_OPTIONS:
+        return options
+    needle = search.strip().lower()
+    hits = [o for o in options if o["value"] == selected or (len(needle) >= 2 and needle in o["label"].lower())]
+    return hits[:MAX_BUURT_OPTIONS // 10]
 
 
 def _url_spec() -> dict[str, Any]:
@@ -240,7 +257,7 @@ def layout(**query: str) -> html.Div:
                         children=[
                             html.Label(t("buurt_search", lang), htmlFor=ids.MAP_BUURT, className="field-label"),
                             dcc.Dropdown(
-                                id=ids.MAP_BUURT, options=_buurt_options(view), value=state.buurt or None, searchable=True,
+                                id=ids.MAP_BUURT, options=_buurt_options(view, selected=state.buurt), value=state.buurt or None, searchable=True,
                                 clearable=True, placeholder=t("buurt_search_placeholder", lang), className="dropdown",
                                 labels=dropdown_labels(lang),
                             ),
@@ -380,6 +397,20 @@ def toggle_layers(visible: list[str]) -> Patch:
         key = str(trace.meta)
         patch["data"][i]["visible"] = key in shown
     return patch
+
+
+@callback(
+    Output(ids.MAP_BUURT, "options"),
+    Input(ids.MAP_BUURT, "search_value"),
+    State(ids.MAP_BUURT, "value"),
+    prevent_initial_call=True,
+)
+def search_buurten(search: str | None, selected: str | None) -> Any:
+    """Only for an atlas with more buurten than a list can hold: the options matching what was typed."""
+    view = _view()
+    if len(view.buurten) <= MAX_BUURT_OPTIONS:
+        return no_update
+    return _buurt_options(view, search=search or "", selected=selected or "")
 
 
 clientside_callback(
