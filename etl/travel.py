@@ -450,19 +450,19 @@ def network_columns(
             pos = np.full(graph.n_nodes, -1, dtype=np.int64)
             pos[region] = np.arange(len(region))
             sub, at_node, origin_pos = graph.reverse[region][:, region], pos[sources[nodes]], pos[origin.nodes]
-        inside = origin_pos >= 0
+        # only origins whose node lies in the region can be reached; the rest stay inf
+        rows = np.flatnonzero(origin_pos >= 0)
         batch = max(1, _BATCH_CELLS // max(sub.shape[0], 1))
         for start in range(0, len(nodes), batch):
             chunk = nodes[start : start + batch]
             dist = dijkstra(sub, directed=True, indices=at_node[start : start + batch], limit=limit_enc)
-            at_origins = np.full((len(chunk), n_o), np.inf)
-            at_origins[:, inside] = dist[:, origin_pos[inside]]  # the network part
+            at_origins = dist[:, origin_pos[rows]]  # (chunk, rows): the network part
             cols = np.concatenate([cols_of_source[k] for k in chunk])
             which = np.repeat(np.arange(len(chunk)), [len(cols_of_source[k]) for k in chunk])
-            enc = at_origins[which].T + origin.leg_enc[:, None] + team.leg_enc[None, cols]
+            enc = at_origins[which].T + origin.leg_enc[rows, None] + team.leg_enc[None, cols]
             if limit_ms is not None:
                 enc = np.where(enc < limit_enc, enc, np.inf)
-            t_out[:, cols], d_out[:, cols] = decode(enc)
+            t_out[np.ix_(rows, cols)], d_out[np.ix_(rows, cols)] = decode(enc)
     return t_out, d_out
 
 
