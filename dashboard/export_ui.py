@@ -52,6 +52,7 @@ EXPORT_PARAMS = ("formaat", "gebied", "pad")
 # Rendering a map starts a headless browser: one at a time per worker keeps a burst of clicks from exhausting memory.
 _RENDER_SLOTS = threading.BoundedSemaphore(1)
 RENDER_WAIT_S = 90
+MAX_AREA_OPTIONS = 1000  # more wijken or buurten than this (a national atlas) and only the selection is listed
 
 
 def link_id(choice: str) -> dict[str, str]:
@@ -59,11 +60,15 @@ def link_id(choice: str) -> dict[str, str]:
 
 
 def area_options(view: AtlasView, state: ViewState) -> list[dict[str, str]]:
+    """Gemeenten, wijken and buurten to export; at national scale only the selected buurt, to keep the page small."""
     gemeenten = view.buurten[["gemeentecode", "gemeentenaam"]].drop_duplicates().sort_values("gemeentenaam")
     options = [{"label": f"{r.gemeentenaam} (hele gemeente)", "value": r.gemeentecode} for r in gemeenten.itertuples()]
     wijken = view.wijken.sort_values("wijknaam")
-    options += [{"label": f"Wijk {r.wijknaam}", "value": str(r.wijkcode)} for r in wijken.itertuples()]
+    if len(wijken) <= MAX_AREA_OPTIONS:
+        options += [{"label": f"Wijk {r.wijknaam}", "value": str(r.wijkcode)} for r in wijken.itertuples()]
     buurten = view.buurten.sort_values("buurtnaam")
+    if len(buurten) > MAX_AREA_OPTIONS:
+        buurten = buurten[buurten["buurtcode"].astype(str) == state.buurt]
     options += [{"label": f"Buurt {r.buurtnaam}", "value": str(r.buurtcode)} for r in buurten.itertuples()]
     return options
 

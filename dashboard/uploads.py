@@ -35,13 +35,21 @@ def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
     """``BUURTDEKKING_UPLOAD_MAX_MB`` (10), ``…_MAX_ROWS`` (50 000), ``…_MAX_COLUMNS`` (60)."""
     import os
 
+    from dashboard.security import ConfigError
+
     env = dict(os.environ) if env is None else env
     base = UploadLimits()
-    return UploadLimits(
-        max_bytes=int(float(env.get("BUURTDEKKING_UPLOAD_MAX_MB", base.max_bytes / 1024 / 1024)) * 1024 * 1024),
-        max_rows=int(env.get("BUURTDEKKING_UPLOAD_MAX_ROWS", base.max_rows)),
-        max_columns=int(env.get("BUURTDEKKING_UPLOAD_MAX_COLUMNS", base.max_columns)),
-    )
+    try:
+        limits = UploadLimits(
+            max_bytes=int(float(env.get("BUURTDEKKING_UPLOAD_MAX_MB", base.max_bytes / 1024 / 1024)) * 1024 * 1024),
+            max_rows=int(env.get("BUURTDEKKING_UPLOAD_MAX_ROWS", base.max_rows)),
+            max_columns=int(env.get("BUURTDEKKING_UPLOAD_MAX_COLUMNS", base.max_columns)),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"BUURTDEKKING_UPLOAD_MAX_*: geen getal / not a number ({exc})") from exc
+    if min(limits.max_bytes, limits.max_rows, limits.max_columns) <= 0:
+        raise ConfigError("BUURTDEKKING_UPLOAD_MAX_*: moet groter dan 0 zijn / must be greater than 0")
+    return limits
 
 
 def validator_for(kind: str, view: AtlasView) -> Validator | None:

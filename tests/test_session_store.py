@@ -105,3 +105,16 @@ def test_only_a_valid_upload_is_staged_and_applied(store: SessionStore) -> None:
     assert applied(store, "s")["teams"]["sha256"] == good.sha256
     remove(store, "s", "teams")
     assert applied(store, "s") == {}
+
+
+def test_upload_limits_from_env() -> None:
+    from dashboard.security import ConfigError
+    from dashboard.uploads import limits_from_env
+
+    assert limits_from_env({}).max_bytes == 10 * 1024 * 1024
+    limits = limits_from_env({"BUURTDEKKING_UPLOAD_MAX_MB": "2.5", "BUURTDEKKING_UPLOAD_MAX_ROWS": "100", "BUURTDEKKING_UPLOAD_MAX_COLUMNS": "8"})
+    assert (limits.max_bytes, limits.max_rows, limits.max_columns) == (int(2.5 * 1024 * 1024), 100, 8)
+    with pytest.raises(ConfigError, match="geen getal"):
+        limits_from_env({"BUURTDEKKING_UPLOAD_MAX_MB": "veel"})
+    with pytest.raises(ConfigError, match="groter dan 0"):
+        limits_from_env({"BUURTDEKKING_UPLOAD_MAX_ROWS": "0"})
