@@ -147,6 +147,7 @@ def base_layout(*, center: dict[str, float], zoom: float, style: Any = None) -> 
         "uirevision": "keep-view",
         "paper_bgcolor": "#ffffff",
         "dragmode": "pan",
+        "hoverdistance": 8,  # a team marker should not take the hover (and click) of the buurt around it
     }
 
 
