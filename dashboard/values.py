@@ -102,6 +102,10 @@ def _slice(df: pd.DataFrame, ind: Indicator, sel: Selection) -> pd.DataFrame:
 def _weights(view: AtlasView, level: str) -> pd.Series:
     code, _ = LEVEL_KEYS[level]
     frame = view.frame(level)
+    if level == "gemeente":
+        youth = pd.to_numeric(view.buurten["youth_population"], errors="coerce") if "youth_population" in view.buurten else None
+        if youth is not None:
+            return youth.groupby(view.buurten["gemeentecode"].astype(str)).sum()
     if "youth_population" not in frame:
         return pd.Series(1.0, index=frame[code])
     return pd.Series(pd.to_numeric(frame["youth_population"], errors="coerce").fillna(0).to_numpy(), index=frame[code])
@@ -132,6 +136,12 @@ def level_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.DataFram
     column = ind.column_for(sel.mode)
     empty = pd.DataFrame({"value": np.nan, "suppressed": False, "secondary": False}, index=codes)
     df = _table(view, ind, sel.level)
+    if df is not None and ind.count_column in df.columns and code in df.columns and not _column_present(df, column):
+        # A published table without the rate (e.g. the gemeente total): the rate of a shown count and the
+        # public youth population, so it can reveal nothing the count does not already show.
+        youth = _weights(view, sel.level)
+        df = df.assign(**{column: df[ind.count_column] / df[code].astype(str).map(youth).where(lambda y: y > 0) * 1000})
+        df = df.assign(**{column + "__onderdrukt": df.get(ind.count_column + "__onderdrukt", False)})
     if df is not None and column in df.columns and code in df.columns:
         part = _slice(df, ind, sel)
         marked, secondary = suppression(part, column, ind.count_column or None)
