@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from dashboard.app import create_app
+from dashboard.data import get_view
 from etl import config
+from geodata.errors import InputError
 
 app = create_app(config.atlas_dir())
 server = app.server
+
+# Each worker reads the atlas (and simplifies its geometry) while it boots, not on a user's first request.
+# Without an atlas the pages say how to build one.
+with contextlib.suppress(InputError):
+    get_view(config.atlas_dir())
