@@ -685,7 +685,17 @@ def add_hotspots(atlas: Atlas, opts: BuildOptions) -> Atlas:
         notes.append("hotspots: geen caseloads, overgeslagen / no caseloads, skipped")
         return atlas.with_manifest(methods=methods, notes=notes)
     df_caseloads = atlas[CASELOADS]
-    marks = suppression_marks(df_caseloads, atlas.layers.get("caseloads_wijk"), threshold=_threshold(opts))
+    from etl.protect import ProtectionError
+
+    try:
+        marks = suppression_marks(df_caseloads, atlas.layers.get("caseloads_wijk"), threshold=_threshold(opts))
+    except ProtectionError as exc:
+        # Fail closed: when the counts cannot be protected, no smoothed rate of them is published either.
+        marks = pd.DataFrame({"suppressed": True, "suppression": PRIMARY}, index=df_caseloads.index)
+        notes.append(
+            f"hotspots: kleine aantallen niet te beschermen ({exc}); geen gladgestreken cijfers gepubliceerd / "
+            "small counts cannot be protected; no smoothed rates published"
+        )
     result = compute_hotspots(
         atlas["buurten"], df_caseloads, options=options,
         suppressed=marks["suppressed"], suppression=marks["suppression"],

@@ -123,3 +123,17 @@ def test_cli_refuses_bad_hotspot_flags_before_building(
     err = capsys.readouterr().err
     assert text in err
     assert not (tmp_path / "atlas").exists()
+
+
+def test_stage_fails_closed_when_protection_is_impossible(monkeypatch: pytest.MonkeyPatch) -> None:
+    import etl.hotspots
+    from etl.protect import ProtectionError
+
+    def impossible(*_args: object, **_kwargs: object) -> None:
+        raise ProtectionError("cannot protect the caseload of BU99990101 (totaal, 2024)")
+
+    monkeypatch.setattr(etl.hotspots, "suppression_marks", impossible)
+    out = add_hotspots(demo_like_atlas(4), BuildOptions(hotspots=HotspotOptions(permutations=99)))
+    assert out["hotspots_buurt"]["suppressed"].all()
+    assert etl.hotspots.protected_hotspots(out["hotspots_buurt"])[["rate_raw", "rate_eb", "rate_seb"]].isna().all().all()
+    assert any("cannot be protected" in n for n in out.manifest["notes"])
