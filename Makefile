@@ -69,10 +69,11 @@ $(GPKG_STAMP): $(GPKG_LOCK)
 atlas: setup
 	$(VENV)/bin/buurtdekking build --out $(ATLAS)
 
-# Production serving (gunicorn, compressed responses) of the freshly built atlas.
+# Production serving (gunicorn, compressed responses) of the freshly built atlas; --timeout leaves room for a
+# first PDF/PNG export, which starts a headless Chromium.
 run: atlas
 	@echo "buurtdekking: http://$(HOST):$(PORT)"
-	BUURTDEKKING_ATLAS=$(ATLAS) $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	BUURTDEKKING_ATLAS=$(ATLAS) $(VENV)/bin/gunicorn --workers $(WORKERS) --timeout 120 --bind $(HOST):$(PORT) \
 	  --access-logfile - dashboard.wsgi:server
 
 serve: setup

@@ -117,20 +117,20 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 class ServedApp:
     """A `buurtdekking serve` subprocess on a free port; stopped when the fixture ends."""
 
-    def __init__(self, atlas: Path, *, env: dict[str, str] | None = None, gunicorn: bool = False) -> None:
+    def __init__(self, atlas: Path, *, env: dict[str, str] | None = None, gunicorn: bool = False, timeout: float = 60.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = ARTIFACTS / f"server-{self.port}.log"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **(env or {}), "BUURTDEKKING_ATLAS": str(atlas)}
         if gunicorn:
-            cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "dashboard.wsgi:server"]
+            cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--timeout", "120", "--bind", f"127.0.0.1:{self.port}", "dashboard.wsgi:server"]
         else:
             cmd = [sys.executable, "-m", "etl.cli", "serve", "--atlas", str(atlas), "--port", str(self.port)]
         self._fh = self.log.open("w")
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=self._fh, stderr=subprocess.STDOUT)
         try:
-            wait_for(self.url + "/")
+            wait_for(self.url + "/", timeout=timeout)
         except RuntimeError:
             self.stop()
             raise RuntimeError(f"app did not start; log:\n{self.log.read_text()}") from None

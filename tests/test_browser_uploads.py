@@ -21,7 +21,8 @@ SMALL = (1, 2, 3, 4)
 @pytest.fixture(scope="module")
 def upload_app(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     # gunicorn with two workers, as in production: a session's data must be found by whichever worker answers.
-    app = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, gunicorn=True)
+    app = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, gunicorn=True,
+                     timeout=240)
     yield app
     app.stop()
 
