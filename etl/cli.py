@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -180,6 +181,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     atlas = config.atlas_dir(args.atlas)
     app = create_app(atlas)
+    # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
+    from dashboard.data import get_view
+
+    with contextlib.suppress(InputError):
+        get_view(atlas)
     print(f"buurtdekking: http://{args.host}:{args.port}  (atlas: {atlas})", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK

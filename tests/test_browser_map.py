@@ -24,7 +24,7 @@ RENDERED_BUURTEN_JS = """
 
 
 def wait_for_map(page: Any) -> dict[str, Any]:
-    page.wait_for_function(RENDERED_BUURTEN_JS, timeout=30_000)
+    page.wait_for_function(RENDERED_BUURTEN_JS, timeout=60_000)
     return page.evaluate(RENDERED_BUURTEN_JS)  # type: ignore[no-any-return]
 
 
