@@ -155,6 +155,14 @@ def _prepare_caseloads(
             file=CASELOADS,
             column=missing[0],
         )
+    if "verwijzer" in df_caseloads.columns:
+        # Rows per referral route (issue 8) split a count; the hotspots use the area's count itself.
+        route = df_caseloads["verwijzer"].astype("object").fillna("").astype(str).str.strip()
+        df_caseloads = df_caseloads[route.eq("")]
+        if suppressed is not None:
+            suppressed = suppressed.reindex(df_caseloads.index)
+        if suppression is not None:
+            suppression = suppression.reindex(df_caseloads.index)
     df = pd.DataFrame(
         {
             "buurtcode": df_caseloads["buurtcode"].astype("string"),

@@ -325,3 +325,11 @@ def test_results_are_the_same_in_a_fresh_process(gdf_grid10: pd.DataFrame) -> No
     here = compute_hotspots(gdf_grid10, caseloads({"2023": planted()}), options=HotspotOptions(permutations=199))
     assert here.buurt["gi_p"].tolist() == gi_p
     assert here.buurt["lisa_p"].tolist() == lisa_p
+
+
+def test_referral_route_rows_do_not_count_twice(gdf_grid10: pd.DataFrame) -> None:
+    plain = caseloads({"2023": planted()}).assign(verwijzer="")
+    routes = plain.assign(verwijzer="huisarts", aantal=plain["aantal"] // 2)
+    with_routes = compute_hotspots(gdf_grid10, pd.concat([plain, routes], ignore_index=True))
+    without = compute_hotspots(gdf_grid10, caseloads({"2023": planted()}))
+    pd.testing.assert_frame_equal(with_routes.buurt, without.buurt)
