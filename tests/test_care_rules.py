@@ -237,6 +237,11 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("caseloads", f"{H_CASE}\nBU03440101;2024;1;1;0;0;1\n3440101;2024;1;1;0;0;1", "ROW_DUPLICATE", 3, "buurtteam"),
     ("caseloads", "buurtcode;wijkcode;periode;totaal\nBU03440101;;2024;3\n;WK034402;2024;9", "LEVEL_MIXED", None, None),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;5;1;0;0;4", "TOTAL_INCONSISTENT", 2, "totaal"),
+    # referral routes (issue 8); more in test_referrals_rules.py
+    ("caseloads", "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;huisart;3", "REFERRAL_INVALID", 2, "verwijzer"),
+    ("caseloads", "buurtcode;periode;verwijzer;buurtteam;specialistisch\nBU03440101;2024;GP;2;3", "REFERRAL_TYPE_INVALID", 2, "buurtteam"),
+    ("caseloads", "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;;8\nBU03440101;2024;wijkteam;5\nBU03440101;2024;GP;2",
+     "REFERRAL_SUM_MISMATCH", 2, "specialistisch"),
 ]
 
 

@@ -46,6 +46,9 @@ CASELOADS: dict[str, tuple[str, ...]] = {
     "totaal": ("total", "totaal_jeugdigen", "jeugdigen_met_jeugdhulp", "all", "alle_zorg"),
     "wijknaam": ("wijk_naam", "district_name"),
     "buurtnaam": ("buurt_naam", "neighbourhood_name", "neighborhood_name"),
+    # Optional: who brought the specialist care in (see REFERRAL_VALUES); rows without it are totals.
+    "verwijzer": ("verwijzing", "verwijsroute", "verwijzende_partij", "verwezen_door", "route", "toegang",
+                  "referral", "referral_source", "referred_by", "referrer", "referral_route", "pathway"),
 }
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {"teams": TEAMS, "providers": PROVIDERS, "caseloads": CASELOADS}
 
@@ -66,3 +69,32 @@ CASELOAD_SOORT_VALUES: dict[str, tuple[str, ...]] = {
 SUPPRESSED_MARKERS = ("x", "geheim", "secret", "*", "•")
 UNKNOWN_MARKERS = (".", "?", "onbekend", "unknown", "na", "n/a")
 ZERO_MARKERS = ("-", "–", "—")  # CBS: nihil
+
+# Referral routes (issue 8): who brought a child into specialist care. Utrecht's model: the buurtteam,
+# the huisarts or jeugdarts, or SAVE (jeugdbescherming) brings in a specialist from the neighbourhood.
+REFERRALS = ("buurtteam", "huisarts", "jeugdarts", "save", "medisch_specialist", "overig")
+# The care types a referral route applies to (children enter them through a referral); the buurtteam is
+# itself the open door, jeugdbescherming is a court measure and totaal counts children, not routes.
+REFERRAL_TYPES = ("specialistisch", "verblijf")
+REFERRAL_VALUES: dict[str, tuple[str, ...]] = {
+    "buurtteam": ("buurtteam", "buurtteams", "buurtteam jeugd en gezin", "buurtteam jeugd", "bt", "wijkteam",
+                  "sociaal wijkteam", "jeugdteam", "lokalis", "gemeente", "gemeentelijke toegang", "toegang",
+                  "neighbourhood team", "neighborhood team", "community team", "district team", "local team",
+                  "municipality", "municipal access"),
+    "huisarts": ("huisarts", "huisartsen", "huisartsenpraktijk", "ha", "poh", "poh ggz", "poh jggz",
+                 "praktijkondersteuner", "gp", "general practitioner", "family doctor", "family physician"),
+    "jeugdarts": ("jeugdarts", "jeugdartsen", "jgz", "jeugdgezondheidszorg", "jeugdverpleegkundige",
+                  "consultatiebureau", "ggd", "schoolarts", "youth doctor", "youth physician", "youth health care",
+                  "school doctor", "child health clinic"),
+    "save": ("save", "samen veilig", "samen veilig midden nederland", "svmn", "jeugdbescherming",
+             "jeugdbescherming/save", "save jeugdbescherming", "gecertificeerde instelling",
+             "gi", "jeugdreclassering", "kinderbescherming", "child protection", "youth protection",
+             "certified institution"),
+    "medisch_specialist": ("medisch specialist", "medisch specialisten", "medische specialist", "kinderarts",
+                           "psychiater", "kinderpsychiater", "ziekenhuis", "medical specialist", "medical specialists",
+                           "paediatrician", "pediatrician", "psychiatrist", "hospital"),
+    "overig": ("overig", "overige", "anders", "andere", "onbekend", "geen", "geen verwijzer", "zelf", "zelfverwijzing",
+               "eigen initiatief", "ouders", "school", "rechter", "officier van justitie", "overig/onbekend",
+               "other", "others", "unknown", "none", "no referral", "self", "self referral", "parents", "court",
+               "judge", "other/unknown"),
+}
