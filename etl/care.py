@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from etl import demo as demodata
+from etl import referrals
 from etl.atlas import Atlas, input_record
 from etl.protect import DEFAULT_THRESHOLD
 from etl.rules import CareReference, Validated, validate
@@ -173,6 +174,8 @@ def caseload_tables(
     any inhabited buurt is unknown). Wijk input: the wijk table only. ``aantal`` is the raw count (server
     only); ``youth_population`` is the 0–17 estimate of the atlas; ``rate_per_1000`` = aantal / youth × 1000.
     """
+    if "verwijzer" in df_caseloads.columns:  # route rows are etl.referrals' business; here only the counts
+        df_caseloads = df_caseloads[df_caseloads["verwijzer"].isna()]
     periods = sorted(df_caseloads["periode"].dropna().unique())
     soorten = [s for s in SOORTEN_CASELOAD if s in set(df_caseloads["soort"])]
     youth_b = gdf_buurten.set_index("buurtcode")["youth_population"] if "youth_population" in gdf_buurten else None
@@ -340,6 +343,11 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
         df_b, df_w = caseload_tables(caseloads, gdf_buurten, gdf_wijken)
         layers["caseloads_buurt"], layers["caseloads_wijk"] = df_b, df_w
         record["caseloads"].update(_caseload_summary(df_b, df_w))
+        if referrals.has_routes(caseloads):  # issue 8: who brought the specialist care in
+            routes = referrals.referral_tables(caseloads, gdf_buurten, gdf_wijken)
+            layers.update({f"referrals_{lv}": getattr(routes, lv) for lv in ("buurt", "wijk", "provider")
+                           if len(getattr(routes, lv))})
+            record["caseloads"]["referrals"] = referrals.referral_summary(routes)
 
     is_demo = any(bool(v and v.get("is_demo")) for v in (record["teams"], record["caseloads"]))
     if is_demo:

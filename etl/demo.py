@@ -6,6 +6,9 @@ Team locations are the representative point of a buurt (``locatie_bron = buurtco
 Caseloads: per buurt and period the number of children with any youth care is Binomial(youth, p), where p
 varies smoothly between wijken and buurten around 12% of youth (CBS, Utrecht 2022: pct_jeugdzorg = 12.0);
 each child then has one or more care types with the probabilities in ``TYPE_PROBABILITIES``.
+Referral routes (issue 8): the specialist children of each buurt are split over the routes by a mix per wijk,
+drawn around a KOOS or Spoor030 base mix (``REFERRAL_MIX``), a few wijken tilted towards the huisarts, and
+the buurtteam's share growing a little per period — invented to show the dashboard, not measured anywhere.
 """
 
 from __future__ import annotations
@@ -23,6 +26,18 @@ SHARE_WITH_CARE = 0.12  # CBS Kerncijfers 2022, gemeente Utrecht, percentage jon
 SHARE_SOURCE = "CBS, gemeente Utrecht 2022, pct_jeugdzorg = 12.0 (shared/data/cbs/nl_gemeenten_2022_geoinzicht.geojson)"
 # Of the children with any care, the share in each type (a child may have several; none → buurtteam).
 TYPE_PROBABILITIES = {"buurtteam": 0.62, "specialistisch": 0.36, "verblijf": 0.035, "jeugdbescherming": 0.045}
+# Of the specialist children, the route they came by (fictitious). The two consortia differ on purpose,
+# so the map has something to show: how far each half of the city works "via the buurtteam".
+REFERRAL_MIX = {
+    "KOOS": {"buurtteam": 0.56, "huisarts": 0.22, "jeugdarts": 0.05, "save": 0.08, "medisch_specialist": 0.04,
+             "overig": 0.05},
+    "Spoor030": {"buurtteam": 0.44, "huisarts": 0.32, "jeugdarts": 0.05, "save": 0.09, "medisch_specialist": 0.05,
+                 "overig": 0.05},
+}
+REFERRAL_CONCENTRATION = 80.0  # Dirichlet concentration of a wijk's mix around its consortium's (higher = closer)
+HUISARTS_HEAVY_WIJKEN = 3  # wijken where a further 12 points go from buurtteam to huisarts
+HUISARTS_TILT = 0.12
+BUURTTEAM_TREND = 0.03  # per period, points moving from huisarts to buurtteam (the model maturing)
 LOKALIS_TEAMS = 18
 TEAMS_NAME = "demo: teams (fictief/fictitious)"
 CASELOADS_NAME = "demo: caseloads (fictief/fictitious)"
@@ -124,8 +139,36 @@ def _risk(buurten: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     return multiplier
 
 
+def referral_mix(wijkcodes: list[str], *, seed: int = DEFAULT_SEED, periods: tuple[str, ...] = PERIODS) -> dict[tuple[str, str], np.ndarray]:
+    """Per (wijk, period) the share of each route in ``REFERRAL_MIX`` order (sums to 1), deterministic."""
+    rng = np.random.default_rng(seed + 2)  # its own stream: the caseload counts stay what they were
+    contract = utrecht_contract_2020().set_index("wijkcode")["aanbieder"]
+    routes = list(REFERRAL_MIX["KOOS"])
+    average = np.mean([list(m.values()) for m in REFERRAL_MIX.values()], axis=0)
+    codes = sorted(wijkcodes)
+    heavy = set(rng.choice(codes, size=min(HUISARTS_HEAVY_WIJKEN, len(codes)), replace=False).tolist()) if codes else set()
+    out: dict[tuple[str, str], np.ndarray] = {}
+    bt, ha = routes.index("buurtteam"), routes.index("huisarts")
+    for code in codes:
+        provider = contract.get(code)
+        base = np.array(list(REFERRAL_MIX[provider].values())) if provider in REFERRAL_MIX else average
+        mix = rng.dirichlet(base * REFERRAL_CONCENTRATION)
+        if code in heavy:
+            move = min(HUISARTS_TILT, mix[bt] - 0.05)
+            mix[bt] -= move
+            mix[ha] += move
+        for step, periode in enumerate(periods):
+            shifted = mix.copy()
+            move = min(BUURTTEAM_TREND * step, shifted[ha] - 0.02)
+            shifted[bt] += move
+            shifted[ha] -= move
+            out[(code, periode)] = shifted / shifted.sum()
+    return out
+
+
 def demo_caseloads(gdf_buurten: pd.DataFrame, *, seed: int = DEFAULT_SEED, periods: tuple[str, ...] = PERIODS) -> pd.DataFrame:
-    """Wide caseload *text* table per buurt and period: totaal (children with any care) and the four care types."""
+    """Wide caseload *text* table per buurt and period: totaal (children with any care) and the four care types,
+    then one row per buurt, period and referral route with its specialist children (they add up to specialistisch)."""
     rng = np.random.default_rng(seed + 1)
     buurten = gdf_buurten.reset_index(drop=True)
     youth = np.round(_youth(buurten).to_numpy()).astype(int)
@@ -141,8 +184,19 @@ def demo_caseloads(gdf_buurten: pd.DataFrame, *, seed: int = DEFAULT_SEED, perio
             draws = rng.random((int(n), len(probs))) < probs
             draws[~draws.any(axis=1), 0] = True  # every child in care has at least one type
             per_type = draws.sum(axis=0)
-            rows.append({"buurtcode": str(buurten.at[i, "buurtcode"]), "periode": periode, "totaal": str(int(n)),
-                         **{t: str(int(c)) for t, c in zip(TYPE_PROBABILITIES, per_type, strict=True)}})
+            rows.append({"buurtcode": str(buurten.at[i, "buurtcode"]), "periode": periode, "verwijzer": "",
+                         "totaal": str(int(n)), **{t: str(int(c)) for t, c in zip(TYPE_PROBABILITIES, per_type, strict=True)}})
+    mix = referral_mix(buurten["wijkcode"].astype(str).unique().tolist(), seed=seed, periods=periods)
+    route_rng = np.random.default_rng(seed + 3)
+    routes = list(REFERRAL_MIX["KOOS"])
+    blank = dict.fromkeys(("totaal", *TYPE_PROBABILITIES), "")
+    for row, wijk in zip(list(rows), [str(w) for p in periods for w in buurten["wijkcode"]], strict=True):
+        n_spec = int(row["specialistisch"])
+        split = route_rng.multinomial(n_spec, mix[(wijk, row["periode"])])
+        for route, k in zip(routes, split, strict=True):
+            if k:  # a route a buurt does not name counts 0 (see etl.referrals)
+                rows.append({"buurtcode": row["buurtcode"], "periode": row["periode"], "verwijzer": route,
+                             **blank, "specialistisch": str(int(k))})
     return pd.DataFrame(rows)
 
 
@@ -156,4 +210,11 @@ def caseload_method() -> dict[str, Any]:
         "periods": list(PERIODS),
         "method": "per buurt: totaal ~ Binomial(youth, p), p = 12% × smooth wijk/buurt multiplier (mean 1 over "
                   "youth); per child one or more care types (none drawn → buurtteam)",
+        "referral_mix": {
+            "base": REFERRAL_MIX, "concentration": REFERRAL_CONCENTRATION,
+            "huisarts_heavy_wijken": HUISARTS_HEAVY_WIJKEN, "huisarts_tilt": HUISARTS_TILT,
+            "buurtteam_trend_per_period": BUURTTEAM_TREND,
+            "method": "per wijk a mix ~ Dirichlet(consortium mix × concentration); a few wijken tilted to the "
+                      "huisarts; per period the buurtteam gains; per buurt the specialist children ~ Multinomial",
+        },
     }
