@@ -48,6 +48,7 @@ import pandas as pd
 
 from etl.protect_audit import PRIMARY as PRIMARY_A
 from etl.protect_audit import SECONDARY as SECONDARY_A
+from etl.protect_audit import UNKNOWN as UNKNOWN_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
 
@@ -333,6 +334,8 @@ def protect_counts(
         if forced is not None and col in forced.columns:
             force = forced[col].reindex(out.index).fillna(False).to_numpy(dtype=bool)
             state = np.where(force & (state == _VISIBLE) & (values >= threshold).to_numpy(), _SECONDARY, state)
+            # A forced zero is the last resort of another dimension: it becomes a '<t' that may be 0.
+            state = np.where(force & (state == _VISIBLE) & (values == 0).to_numpy(), _PRIMARY, state)
         states[col] = _suppress_column(
             out, values, state, area_column=area_column, parent_column=parent_column,
             group_columns=group_columns, parent_totals=parent_totals, column=col, threshold=threshold,
@@ -381,6 +384,7 @@ def _suppress_column(
             df, rows, codes, values, result, parent_column=parent_column,
             group_key=tuple(key) if isinstance(key, tuple) else (key,), totals=totals,
         )
+        tree.zeros_hidden = bool(((tree.value == 0) & (tree.state == _PRIMARY)).any())
         _protect_tree(tree, threshold)
         result[rows] = tree.state[: len(rows)]
     return result
@@ -532,7 +536,7 @@ def protect_caseloads(
     g = (
         top.assign(_gm=top["_area"].map(gemeentecode_from_code))
         .groupby(["_gm", "periode", "soort"], as_index=False, dropna=False)["aantal"]
-        .sum(min_count=1)
+        .agg(lambda s: np.nan if s.isna().any() else float(s.sum()))  # one unknown wijk: unknown total
         .rename(columns={"_gm": "_area"})
         .assign(_level="gemeente", _parent=pd.NA)
     )
@@ -568,11 +572,18 @@ def protect_caseloads(
 def _caseload_system(raw: pd.DataFrame, protected: pd.DataFrame) -> System:
     """The caseload cells and every relation between them: sums per soort, type ≤ totaal ≤ Σ types."""
     reason = protected["aantal" + REASON_SUFFIX].to_numpy()
-    values = pd.to_numeric(raw["aantal"], errors="coerce").fillna(0).to_numpy(dtype="float64")
-    status = [PRIMARY_A if r == PRIMARY else SECONDARY_A if r == SECONDARY else VISIBLE_A for r in reason]
-    zero_hidden = pd.Series((values == 0) & (reason == PRIMARY)).groupby(
-        [raw["periode"].to_numpy(), raw["soort"].to_numpy()]
-    ).transform("any")
+    numbers = pd.to_numeric(raw["aantal"], errors="coerce")
+    values = numbers.fillna(0).to_numpy(dtype="float64")
+    status = [
+        PRIMARY_A if r == PRIMARY else SECONDARY_A if r == SECONDARY else UNKNOWN_A if unknown else VISIBLE_A
+        for r, unknown in zip(reason, numbers.isna(), strict=True)
+    ]
+    # '<t' may be 0 in a table (period × care type) whose zeros were hidden, or that shows no count at all
+    # (everything hidden: then the tree fell back to hiding zeros, there just were none).
+    keys = [raw["periode"].to_numpy(), raw["soort"].to_numpy()]
+    hidden_zero = pd.Series((values == 0) & (reason == PRIMARY)).groupby(keys).transform("any")
+    none_shown = ~pd.Series(reason == "").groupby(keys).transform("any")
+    zero_hidden = hidden_zero | none_shown
     system = System(values=values, status=status, may_be_zero=zero_hidden.to_numpy(dtype=bool))
     pos = {key: i for i, key in enumerate(zip(raw["_area"], raw["periode"], raw["soort"], strict=True))}
     children: dict[tuple[object, object, object], list[int]] = {}
@@ -581,8 +592,12 @@ def _caseload_system(raw: pd.DataFrame, protected: pd.DataFrame) -> System:
             children.setdefault((parent, periode, soort), []).append(i)
     for key, kids in children.items():
         if key in pos:
-            rest = values[pos[key]] - values[kids].sum()
             system.add_sum(pos[key], kids)
+            if numbers.iloc[[pos[key], *kids]].isna().any():
+                # An unknown cell: only parent ≥ Σ known children is certain.
+                system.relations[-1] = Relation(system.relations[-1].coefs, 0.0, math.inf)
+                continue
+            rest = values[pos[key]] - values[kids].sum()
             if rest:
                 system.relations[-1] = Relation(system.relations[-1].coefs, rest, rest)
     for rows in raw.groupby(["_area", "periode"], sort=False).indices.values():
@@ -612,7 +627,7 @@ def _linked_fixes(raw: pd.DataFrame, protected: pd.DataFrame, *, auditor: Audito
     areas, periods, soorts = (raw[c].astype(str).to_numpy() for c in ("_area", "periode", "soort"))
     parents = raw["_parent"].fillna("").astype(str).to_numpy()
     for cell in exposed:
-        if hide and any(not _exposed_after(system, auditor, cell, h) for h in hide):
+        if hide and any(values[h] >= threshold and not _exposed_after(system, auditor, cell, h) for h in hide):
             continue
         same = (periods == periods[cell])
         ring = same & (
@@ -631,6 +646,11 @@ def _linked_fixes(raw: pd.DataFrame, protected: pd.DataFrame, *, auditor: Audito
             ]
         options.sort(key=lambda i: (values[i], str(areas[i]), str(soorts[i])))
         if not options:
+            # Nothing ≥ threshold is left to hide: hide the zeros of this period (then '<t' may be 0 there).
+            zeros = [int(i) for i in np.flatnonzero(same) if system.status[i] == VISIBLE_A and values[i] == 0]
+            if zeros:
+                hide.extend(zeros)
+                continue
             raise ProtectionError(f"cannot protect the caseload of {areas[cell]} ({soorts[cell]}, {periods[cell]})")
         chosen = next((o for o in options if not _exposed_after(system, auditor, cell, o)), options[0])
         hide.append(chosen)

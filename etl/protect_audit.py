@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-VISIBLE, PRIMARY, SECONDARY = "visible", "primary", "secondary"
+VISIBLE, PRIMARY, SECONDARY, UNKNOWN = "visible", "primary", "secondary", "unknown"
 RANDOM_PUSHES = 6  # extra witness solves per large component before cells are checked one by one
 
 
@@ -64,6 +64,8 @@ def _bounds(system: System, threshold: int, cells: Sequence[int]) -> tuple[np.nd
             lo[j], hi[j] = (0.0 if system.may_be_zero[i] else 1.0), threshold - 1.0
         elif s == SECONDARY:
             lo[j], hi[j] = float(threshold), math.inf
+        elif s == UNKNOWN:  # not known to anyone, us included
+            lo[j], hi[j] = 0.0, math.inf
         else:
             lo[j] = hi[j] = system.values[i]
     return lo, hi

@@ -470,3 +470,27 @@ def test_property_tree_ranges_equal_integer_programming(wijken: list[list[int]],
         assert lo[i] == mlo, (codes[i], wijken)
         # The MILP caps '•' cells at 10 × (total + 10); unbounded there means far above any true value.
         assert hi[i] == mhi or (np.isinf(hi[i]) and mhi > 5 * (values.sum() + 10)), (codes[i], hi[i], mhi, wijken)
+
+
+def test_caseloads_where_everything_is_small_are_protected_not_refused() -> None:
+    # Every buurt 1 child (jeugdbescherming only): wijk 2, gemeente 4 — with '<5' read as 1…4 the split
+    # 1+1+1+1 would be forced. All counts are hidden and '<5' may then be 0, so nothing is pinned.
+    df_b, df_w = caseload_tables([[(1, 0, 0, 0, 1), (1, 0, 0, 0, 1)], [(1, 0, 0, 0, 1), (1, 0, 0, 0, 1)]])
+    out_b, out_w, out_g = protect_caseloads(df_b, df_w)
+    for out in (out_b, out_w, out_g):
+        check_protected(out, count_columns=["aantal"])
+    assert out_b.loc[out_b["soort"] == "totaal", "aantal__onderdrukt"].all()
+    assert audit_caseloads(df_b, df_w, out_b, out_w, out_g) == []
+
+
+def test_caseloads_with_unknown_buurten() -> None:
+    # A buurt nobody reported (NaN) and a wijk total that is therefore unknown: no error, nothing pinned.
+    df_b, df_w = caseload_tables([[(12, 8, 6, 0, 0), (3, 3, 0, 0, 0), (40, 30, 20, 1, 0)], [(20, 15, 9, 0, 0)]])
+    df_b.loc[(df_b["buurtcode"] == "BU99990103"), "aantal"] = np.nan
+    df_w.loc[df_w["wijkcode"] == "WK999901", "aantal"] = np.nan
+    out_b, out_w, _ = protect_caseloads(df_b, df_w)
+    check_protected(out_b, count_columns=["aantal"])
+    assert out_w.loc[out_w["wijkcode"] == "WK999901", "aantal"].isna().all()
+    unknown = out_b[out_b["buurtcode"] == "BU99990103"]
+    assert unknown["aantal"].isna().all()
+    assert not unknown["aantal__onderdrukt"].any()
