@@ -11,6 +11,7 @@ from dashboard.components import current_indicator
 from dashboard.data import AtlasView
 from dashboard.i18n import Lang, format_number, t
 from dashboard.indicators import BY_KEY, MODES
+from dashboard.routes import route_section
 from dashboard.state import ViewState
 from dashboard.values import Selection, indicator_frame, is_available, periods_for, resolve, summary_value
 
@@ -92,6 +93,7 @@ def detail_panel(view: AtlasView, state: ViewState, lang: Lang) -> list[Any]:
     travel = _travel_table(view, row, lang)
     if travel is not None:
         parts.append(travel)
+    parts += route_section(view, state, row, lang)  # referral routes (issue 8), when the atlas has them
 
     # Comparison of the picked indicator: this buurt, its wijk, the city (each protected on its own level).
     parts.append(html.H3(f"{t('comparison', lang)}: {ind.label(lang)}"))

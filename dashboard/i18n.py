@@ -121,6 +121,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "this_buurt": ("Deze buurt", "This neighbourhood"),
     "city": ("Stad", "City"),
     "close": ("Sluiten", "Close"),
+    # referral routes in the detail panel (issue 8)
+    "routes_title": ("Wie brengt specialistische zorg in? ({period})", "Who brings specialist care in? ({period})"),
+    "routes_caption": (
+        "Verwijzers van specialistische jeugdhulp in {buurt}, de wijk {wijk} en de stad, als aandeel. "
+        "Via het buurtteam: {b_bt} (wijk {w_bt}, stad {g_bt}).",
+        "Referral sources of specialist youth care in {buurt}, the district {wijk} and the city, as a share. "
+        "Via the buurtteam: {b_bt} (district {w_bt}, city {g_bt}).",
+    ),
+    "routes_protected": (
+        "Een balk zonder lengte met <5 of • is beschermd (kleine aantallen).",
+        "A bar without length marked <5 or • is protected (small counts).",
+    ),
+    "routes_provider": ("Via het buurtteam bij aanbieder {provider}", "Via the buurtteam at provider {provider}"),
+    "routes_route": ("Verwijzer", "Referral source"),
+    "route_buurtteam": ("buurtteam", "buurtteam"),
+    "route_huisarts": ("huisarts", "GP"),
+    "route_jeugdarts": ("jeugdarts", "youth doctor"),
+    "route_save": ("SAVE (jeugdbescherming)", "SAVE (child protection)"),
+    "route_medisch_specialist": ("medisch specialist", "medical specialist"),
+    "route_overig": ("overig/onbekend", "other/unknown"),
+    # short route names for the chart's axis in the narrow side column
+    "route_short_buurtteam": ("buurtteam", "buurtteam"),
+    "route_short_huisarts": ("huisarts", "GP"),
+    "route_short_jeugdarts": ("jeugdarts", "youth doctor"),
+    "route_short_save": ("SAVE", "SAVE"),
+    "route_short_medisch_specialist": ("med. specialist", "med. specialist"),
+    "route_short_overig": ("overig", "other"),
     # table page
     "table_title": ("Tabel", "Table"),
     "table_intro": (

@@ -29,6 +29,7 @@ MAP_BUURT = "kaart-buurt"
 MAP_DETAIL = "kaart-detail"
 MAP_URL_SINK = "kaart-url-sink"
 MAP_WIJK_NAMES = "kaart-wijk-names"
+MAP_ROUTES = "kaart-routes"  # the referral-route chart in the detail panel
 
 # tabel (table page)
 TABLE_INDICATOR = "tabel-indicator"

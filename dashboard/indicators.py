@@ -112,6 +112,16 @@ _SEAM = (
     Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),
     Category("False", "geen naad", "no seam", "#f0f0f0"),
 )
+# Referral routes (issue 8): Okabe–Ito, the buurtteam green as in Utrecht's model, a tie in yellow.
+ROUTE_CATEGORIES = (
+    Category("buurtteam", "via het buurtteam", "via the buurtteam", "#009e73"),
+    Category("huisarts", "via de huisarts", "via the GP", "#0072b2"),
+    Category("jeugdarts", "via de jeugdarts", "via the youth doctor", "#56b4e9"),
+    Category("save", "via SAVE (jeugdbescherming)", "via SAVE (child protection)", "#d55e00"),
+    Category("medisch_specialist", "via een medisch specialist", "via a medical specialist", "#cc79a7"),
+    Category("overig", "overig of onbekend", "other or unknown", "#e69f00"),
+    Category("gelijk", "gelijk: twee routes even groot", "tie: two routes equally large", "#f0e442"),
+)
 _TRAVEL_NOTE = (
     "Reistijd vanaf het representatieve punt van de buurt; methode staat in de bronnenpagina.",
     "Travel time from the buurt's representative point; the method is on the sources page.",
@@ -161,6 +171,28 @@ REGISTRY: tuple[Indicator, ...] = (
         group="care", source="caseloads", decimals=1, protection="rate", count_column="aantal", aggregate="mean_youth",
         filters={"soort": "totaal"},
         note_nl="Geen cijfer waar het aantal beschermd is.", note_en="No figure where the count is protected.",
+    ),
+    # referral routes (issue 8)
+    Indicator(
+        "referral_share_buurtteam", "Specialistische zorg via het buurtteam", "Specialist care via the buurtteam",
+        "share_buurtteam", group="routes", source="referral_summary", decimals=0, scale=100.0, unit_nl="%",
+        unit_en="%", protection="rate", aggregate="mean_youth", filters={"soort": "specialistisch"},
+        note_nl="Aandeel van de jeugdigen in specialistische zorg dat via het buurtteam kwam; beschermd als de aantallen.",
+        note_en="Share of the youth in specialist care who came via the buurtteam; protected like the counts.",
+    ),
+    Indicator(
+        "referral_dominant", "Meest gebruikte verwijsroute", "Most used referral route", "dominant", group="routes",
+        source="referral_summary", kind="category", palette="categorical", categories=ROUTE_CATEGORIES,
+        protection="count", aggregate="none", filters={"soort": "specialistisch"},
+        note_nl="Alleen waar de gepubliceerde aantallen het beslissen; anders beschermd.",
+        note_en="Only where the published counts decide it; otherwise protected.",
+    ),
+    Indicator(
+        "referral_change", "Verandering aandeel via het buurtteam", "Change in share via the buurtteam", "change",
+        group="routes", source="referral_change", palette="diverging", decimals=1, scale=100.0,
+        unit_nl="%-punt", unit_en="pp", protection="rate", aggregate="none", filters={"soort": "specialistisch"},
+        note_nl="Tussen twee perioden, in procentpunten; paars = meer via het buurtteam.",
+        note_en="Between two periods, in percentage points; purple = more via the buurtteam.",
     ),
     # hotspots (issue 5)
     Indicator(
@@ -226,6 +258,7 @@ DEFAULT_INDICATOR = "youth_population"
 GROUP_LABELS = {
     "population": ("Bevolking", "Population"),
     "care": ("Zorg", "Care"),
+    "routes": ("Verwijzing", "Referral routes"),
     "hotspots": ("Hotspots", "Hot spots"),
     "travel": ("Reistijd en toegang", "Travel and access"),
 }

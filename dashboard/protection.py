@@ -1,9 +1,11 @@
 """Small-count protection at the app's door: sensitive atlas tables are replaced by their published form on load.
 
 The app never holds raw counts: when a worker loads the atlas, ``caseloads_*`` go through
-``etl.protect.protect_caseloads`` (the one protection function) and ``hotspots_*`` through the hotspot stage's
-published view. Fail closed: a sensitive table whose protection function is not available is dropped,
-so its indicators are hidden instead of shown unprotected.
+``etl.protect.protect_caseloads`` (the one protection function), ``referrals_*`` through
+``etl.protect.protect_referrals`` (together with the caseloads they break down; the summary and change views
+are derived from that published form) and ``hotspots_*`` through the hotspot stage's published view. Fail
+closed: a sensitive table whose protection function is not available is dropped, so its indicators are
+hidden instead of shown unprotected.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 CASELOAD_TABLES = ("caseloads_buurt", "caseloads_wijk")
 HOTSPOT_TABLES = ("hotspots_buurt", "hotspots_change_buurt")
-SENSITIVE_PREFIXES = ("caseloads_", "hotspots_")
+SENSITIVE_PREFIXES = ("caseloads_", "hotspots_", "referrals_", "referral_")
 # Per published table: the column that marks a suppressed row, per value column ("" = the row mark).
 MARK_SUFFIX = "__onderdrukt"
 REASON_SUFFIX = "__reden"
@@ -48,6 +50,7 @@ def publish_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
             frame = getattr(result, level)
             if frame is not None and len(frame):
                 out[f"caseloads_{level}"] = frame
+        out.update(_publish_referrals(tables, result))
     views = {
         "hotspots_buurt": _function("etl.hotspots", "protected_hotspots"),
         "hotspots_change_buurt": _function("etl.hotspots", "protected_change"),
@@ -60,6 +63,25 @@ def publish_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     return out
 
 
+def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object) -> dict[str, pd.DataFrame]:
+    """Referral routes (issue 8), protected with the caseloads they break down, plus their summary and change views."""
+    protect_referrals = _function("etl.protect", "protect_referrals")
+    views = _function("etl.referrals", "referral_views")
+    if protect_referrals is None or views is None or not any(k.startswith("referrals_") for k in tables):
+        return {}
+    empty = pd.DataFrame()
+    result = protect_referrals(
+        tables.get("referrals_buurt", empty), tables.get("referrals_wijk", empty), tables.get("referrals_provider"),
+        caseloads_buurt=tables["caseloads_buurt"], caseloads_wijk=tables.get("caseloads_wijk"), published_caseloads=caseloads,
+    )
+    published = {f"referrals_{level}": getattr(result, level) for level in ("buurt", "wijk", "gemeente", "provider")}
+    published = {k: v for k, v in published.items() if len(v)}
+    derived = views(published, threshold=DEFAULT_THRESHOLD)
+    assert isinstance(derived, dict)
+    return {**published, **derived}
+
+
+DEFAULT_THRESHOLD = 5  # as etl.protect's default: the published tables use the default rule
 CACHE_ENV = "BUURTDEKKING_CACHE"
 
 

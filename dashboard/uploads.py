@@ -137,13 +137,22 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     from dashboard.protection import publish_tables
 
     level = frame["niveau"].astype(str)
+    # Referral-route rows (issue 8) have a verwijzer; the atlas's own route tables never mix with an upload.
+    route = frame["verwijzer"].notna() if "verwijzer" in frame else pd.Series(False, index=frame.index)
+    route_columns = ["verwijzer", "provider", "totaal", "aandeel"]
     raw = {
-        "caseloads_buurt": frame[level == "buurt"].drop(columns=["niveau", "wijkcode"], errors="ignore").reset_index(drop=True),
-        "caseloads_wijk": frame[level == "wijk"].drop(columns=["niveau", "buurtcode"], errors="ignore").reset_index(drop=True),
+        "caseloads_buurt": frame[~route & (level == "buurt")].drop(columns=["niveau", "wijkcode", *route_columns], errors="ignore").reset_index(drop=True),
+        "caseloads_wijk": frame[~route & (level == "wijk")].drop(columns=["niveau", "buurtcode", *route_columns], errors="ignore").reset_index(drop=True),
     }
+    keys = {"buurt": ["buurtcode", "provider"], "wijk": ["wijkcode", "provider"], "provider": ["provider"]}
+    for lv, key in keys.items():
+        rows = frame[route & (level == lv)]
+        if len(rows):
+            raw[f"referrals_{lv}"] = rows[[*key, "periode", "soort", "verwijzer", "aantal", "totaal", "aandeel"]].reset_index(drop=True)
     published = publish_tables(raw)
-    tables = {k: v for k, v in view.tables.items() if not k.startswith("caseloads_")}
-    tables.update({k: v for k, v in published.items() if k.startswith("caseloads_")})
+    sensitive = ("caseloads_", "referrals_", "referral_")
+    tables = {k: v for k, v in view.tables.items() if not k.startswith(sensitive)}
+    tables.update({k: v for k, v in published.items() if k.startswith(sensitive)})
     return dataclasses.replace(view, tables=tables)
 
 

@@ -248,15 +248,24 @@ def validate_caseloads_frame(
     df: pd.DataFrame, *, name: str, gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A caseload text frame checked and tabulated: both levels in one long frame (``niveau`` buurt | wijk;
-    buurtcode empty on wijk rows) with aantal, youth_population and rate_per_1000 — raw, protect before showing."""
+    buurtcode empty on wijk rows) with aantal, youth_population and rate_per_1000 — raw, protect before showing.
+
+    With referral routes (issue 8) the route tables follow as rows with ``verwijzer`` filled (``niveau`` buurt |
+    wijk | provider; columns provider, totaal, aandeel as in ``etl.referrals``)."""
     reference = _reference(gdf_buurten, gdf_wijken)
     checked = validate("caseloads", df, name=name, reference=reference)
-    df_b, df_w = caseload_tables(checked.frame, gdf_buurten, reference.wijken if gdf_wijken is None else gdf_wijken)
+    wijken = reference.wijken if gdf_wijken is None else gdf_wijken
+    df_b, df_w = caseload_tables(checked.frame, gdf_buurten, wijken)
     wijk_of = reference.wijk_of
     b = df_b.assign(niveau="buurt", wijkcode=df_b["buurtcode"].map(wijk_of).astype("string"))
     w = df_w.assign(niveau="wijk", buurtcode=pd.Series(pd.NA, index=df_w.index, dtype="string"))
     cols = ["niveau", "buurtcode", "wijkcode", *CASELOAD_COLUMNS]
-    return pd.concat([b[cols], w[cols]], ignore_index=True)
+    parts = [b[cols], w[cols]]
+    if referrals.has_routes(checked.frame):
+        routes = referrals.referral_tables(checked.frame, gdf_buurten, wijken)
+        parts += [table.assign(niveau=level) for level, table in zip(("buurt", "wijk", "provider"), routes, strict=True)
+                  if len(table)]
+    return pd.concat(parts, ignore_index=True)
 
 
 # ---------------------------------------------------------------- the build stage

@@ -360,3 +360,43 @@ def test_summary_and_change_views_read_only_published_values() -> None:
     assert summary.loc[("BU03440302", "2024"), "dominant"] == "buurtteam"  # 5 of 5
     assert summary.loc[("BU03440302", "2024"), "share_buurtteam"] == 1.0
     assert change.loc["BU03440102", "change__onderdrukt"]
+
+
+# ---------------------------------------------------------------- uploads: a user's own caseloads with routes
+
+
+def _view_with(tables: dict[str, pd.DataFrame]) -> object:
+    from dashboard.data import AtlasView
+
+    buurten, wijken = grid()
+    return AtlasView(atlas_dir="", token="t", buurten=buurten, wijken=wijken, gemeenten=wijken.iloc[:0], tables=tables,
+                     teams=pd.DataFrame(), manifest={}, layers={}, center={}, zoom=0.0)
+
+
+def test_an_upload_with_routes_replaces_the_atlas_routes_for_that_session_only() -> None:
+    from dashboard.uploads import _caseloads_on
+    from etl.care import validate_caseloads_frame
+
+    buurten, wijken = grid()
+    atlas_tables = {"referrals_buurt": pd.DataFrame({"buurtcode": ["BU03440101"], "aantal": [99.0]}),
+                    "referral_summary_buurt": pd.DataFrame({"buurtcode": ["BU03440101"]}), "coverage": pd.DataFrame()}
+    view = _view_with(atlas_tables)
+    frame = validate_caseloads_frame(text_frame(routes_text(HAND)), name="mine.csv", gdf_buurten=buurten, gdf_wijken=wijken)
+    assert set(frame.loc[frame["verwijzer"].notna(), "niveau"]) == {"buurt", "wijk", "provider"}
+    mine = _caseloads_on(view, frame)  # type: ignore[arg-type]
+    assert "coverage" in mine.tables
+    for level in ("buurt", "wijk", "gemeente", "provider"):
+        published = mine.tables[f"referrals_{level}"]
+        assert "aantal__onderdrukt" in published.columns  # published, not raw
+        shown = published["aantal"].dropna()
+        assert not ((shown >= 1) & (shown < T)).any()
+    assert 99.0 not in set(mine.tables["referrals_buurt"]["aantal"].dropna())
+    assert {"referral_summary_buurt", "referral_change_buurt"} & set(mine.tables) == {"referral_summary_buurt"}
+    caseloads = mine.tables["caseloads_buurt"]
+    assert set(caseloads["soort"]) == {"specialistisch"}
+    assert "verwijzer" not in caseloads.columns
+    assert view.tables is atlas_tables and "aantal__onderdrukt" not in atlas_tables["referrals_buurt"]  # shared view unchanged
+    # An upload without routes: the atlas's routes do not belong to it, so none are shown.
+    plain = validate_caseloads_frame(text_frame("buurtcode;periode;specialistisch\n" + "\n".join(f"{c};2024;7" for c in INHABITED)),
+                                     name="plain.csv", gdf_buurten=buurten, gdf_wijken=wijken)
+    assert not any(k.startswith("referral") for k in _caseloads_on(view, plain).tables)  # type: ignore[arg-type]
