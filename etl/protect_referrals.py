@@ -40,6 +40,7 @@ from etl.protect_audit import PRIMARY as PRIMARY_A
 from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
+from etl.rules.columns import REFERRALS
 
 CARE_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
 TOTAL = "totaal"
@@ -533,6 +534,8 @@ def protect_referral_tables(
         return _published(table, key, level, cells, state, published_totals)
 
     g_rows = cells[(cells["_level"] == "gemeente")].rename(columns={"_area": "gemeentecode"})
+    order = {r: i for i, r in enumerate(REFERRALS)}
+    g_rows = g_rows.assign(_o=g_rows["verwijzer"].map(order)).sort_values(["gemeentecode", "periode", "soort", "_o"], kind="stable")
     return ProtectedReferrals(
         buurt=level_table("buurt", df_buurt),
         wijk=level_table("wijk", df_wijk),

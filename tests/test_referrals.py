@@ -400,3 +400,20 @@ def test_an_upload_with_routes_replaces_the_atlas_routes_for_that_session_only()
     plain = validate_caseloads_frame(text_frame("buurtcode;periode;specialistisch\n" + "\n".join(f"{c};2024;7" for c in INHABITED)),
                                      name="plain.csv", gdf_buurten=buurten, gdf_wijken=wijken)
     assert not any(k.startswith("referral") for k in _caseloads_on(view, plain).tables)  # type: ignore[arg-type]
+
+
+def test_wijk_level_input_gives_wijk_city_and_provider_routes() -> None:
+    text = ("wijkcode;periode;verwijzer;specialistisch\nWK034401;2024;buurtteam;30\nWK034401;2024;huisarts;3\n"
+            "WK034402;2024;buurtteam;20\nWK034402;2024;GP;12\nWK034403;2024;overig;2\nWK034403;2024;buurtteam;8")
+    tables, df_b, df_w = build(text)
+    assert tables.buurt.empty
+    assert tables.wijk.set_index(["wijkcode", "verwijzer"]).loc[("WK034401", "huisarts"), "aandeel"] == pytest.approx(3 / 33)
+    _, routes = protect(tables, df_b, df_w)
+    assert routes.buurt.empty
+    no_small_count_published(routes)
+    w = routes.wijk.set_index(["wijkcode", "verwijzer"])
+    assert w.loc[("WK034401", "huisarts"), "aantal__reden"] == PRIMARY
+    assert w.loc[("WK034401", "buurtteam"), "aantal__reden"] == SECONDARY  # 33 − 30 would give the 3 away
+    assert routes.gemeente["verwijzer"].tolist() == list(REFERRALS)
+    views = referral_views({f"referrals_{lv}": getattr(routes, lv) for lv in ("wijk", "gemeente", "provider")}, threshold=T)
+    assert {"referral_summary_wijk", "referral_summary_gemeente", "referral_summary_provider"} <= set(views)
