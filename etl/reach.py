@@ -97,8 +97,12 @@ def check_teams(gdf_teams: pd.DataFrame, *, supply: str, source: str = "teams") 
                 "soort",
             )
         )
-    capacity = pd.to_numeric(gdf_teams[supply], errors="coerce")
-    for row in np.flatnonzero((capacity.isna() | (capacity < 0)).to_numpy())[:10]:
+    # A missing capacity is allowed (the teams contract says so): such a team still counts for the
+    # nearest-team times and adds no supply to E2SFCA (see capacity_notes). Text or a negative is wrong.
+    raw = gdf_teams[supply]
+    capacity = pd.to_numeric(raw, errors="coerce")
+    unreadable = capacity.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    for row in np.flatnonzero((unreadable | (capacity < 0)).to_numpy())[:10]:
         problems.append(
             Problem(
                 "TEAM_CAPACITY",
@@ -117,6 +121,18 @@ def check_teams(gdf_teams: pd.DataFrame, *, supply: str, source: str = "teams") 
                 Problem("TEAM_LOCATION", "Team zonder puntlocatie.", "Team without a point location.", source, int(row) + 2, "geometry")
             )
     return problems
+
+
+def capacity_notes(gdf_teams: pd.DataFrame, *, supply: str) -> list[str]:
+    """Name the teams without a capacity: they count for travel times but add nothing to access."""
+    missing = gdf_teams.loc[pd.to_numeric(gdf_teams[supply], errors="coerce").isna(), "team_id"].astype(str).tolist()
+    if not missing:
+        return []
+    listed = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+    return [
+        f"{len(missing)} team(s) zonder {supply}: telt mee voor reistijden, niet voor toegang (E2SFCA): {listed} / "
+        f"{len(missing)} team(s) without {supply}: counted for travel times, not for access (E2SFCA): {listed}"
+    ]
 
 
 def team_xy(gdf_teams: gpd.GeoDataFrame) -> np.ndarray:
@@ -466,6 +482,7 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
     problems = check_teams(gdf_teams, supply=options.access_supply)
     if problems:
         raise InputError(problems)
+    notes += capacity_notes(gdf_teams, supply=options.access_supply)
     origins, origin_info, o_notes = _origins_for(gdf_buurten, options)
     costs, network_summary = compute_costs(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, options=options)
     result = travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)

@@ -24,7 +24,7 @@ from travel_grid import (
 )
 
 from etl.atlas import Atlas, read_atlas, read_manifest, write_atlas
-from etl.reach import TravelResult, add_travel, buurt_columns, check_teams, travel_metrics
+from etl.reach import TravelResult, add_travel, buurt_columns, capacity_notes, check_teams, travel_metrics
 from etl.travel import (
     CACHE_FILE,
     DetourFactors,
@@ -190,6 +190,17 @@ def test_team_checks_name_row_and_column() -> None:
         ("TEAM_SOORT", 3, "soort"), ("TEAM_CAPACITY", 4, "capaciteit_fte"), ("TEAM_ID_DUPLICATE", 5, "team_id")
     }
     assert check_teams(teams.drop(columns="soort"), supply="capaciteit_fte")[0].code == "TEAMS_COLUMNS"
+
+
+def test_team_without_capacity_counts_for_travel_not_for_access() -> None:
+    teams = grid_teams()
+    teams.loc[1, "capaciteit_fte"] = np.nan
+    assert check_teams(teams, supply="capaciteit_fte") == []
+    notes = capacity_notes(teams, supply="capaciteit_fte")
+    assert len(notes) == 1
+    assert str(teams.loc[1, "team_id"]) in notes[0]
+    assert "E2SFCA" in notes[0]
+    assert capacity_notes(grid_teams(), supply="capaciteit_fte") == []
 
 
 # ---------------------------------------------------------------- the build stage

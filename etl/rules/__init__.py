@@ -82,8 +82,9 @@ def _notes(ctx: Context, unknown: list[str]) -> list[str]:
         capacity, _ = ctx.numbers("capaciteit_fte")
         if capacity.isna().any():
             notes.append(
-                f"{ctx.name}: {int(capacity.isna().sum())} team(s) zonder capaciteit_fte; de toegankelijkheid (E2SFCA) in de "
-                f"build heeft die nodig / {int(capacity.isna().sum())} team(s) without capaciteit_fte; access (E2SFCA) in the build needs it"
+                f"{ctx.name}: {int(capacity.isna().sum())} team(s) zonder capaciteit_fte; ze tellen mee voor reistijden, "
+                f"niet voor de toegankelijkheid (E2SFCA) / {int(capacity.isna().sum())} team(s) without capaciteit_fte; they count "
+                "for travel times, not for access (E2SFCA)"
             )
     if unknown:
         notes.append(f"{ctx.name}: kolommen genegeerd / columns ignored: {', '.join(unknown)}")
