@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.geometry import BUDGET_GZIP_BYTES, PolygonLayer, build_layer, view_extent
-from dashboard.protection import publish_tables_cached
+from dashboard.protection import manifest_threshold, publish_tables_cached
 from etl.atlas import read_atlas
 from geodata.crs import RD_NEW, to_wgs84
 
@@ -110,7 +110,10 @@ def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BY
     center, zoom = view_extent(np.vstack([layers[lv].bounds for lv in layers]))
     manifest = dict(atlas.manifest)
     raw_tables = {k: v for k, v in atlas.layers.items() if k not in {"buurten", "wijken", "teams"}}
-    tables = _with_period_pairs(publish_tables_cached(raw_tables, atlas_sha256=str(manifest.get("atlas_sha256", ""))))
+    threshold = manifest_threshold(manifest)
+    tables = _with_period_pairs(
+        publish_tables_cached(raw_tables, atlas_sha256=str(manifest.get("atlas_sha256", "")), threshold=threshold)
+    )
     return AtlasView(
         atlas_dir=str(atlas_dir),
         token=str(manifest.get("atlas_sha256", "0"))[:12],

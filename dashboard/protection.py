@@ -40,17 +40,22 @@ def protection_available() -> bool:
     return _function("etl.protect", "protect_caseloads") is not None
 
 
-def publish_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The non-spatial atlas tables as they may be shown: sensitive ones protected, or dropped if that is impossible."""
+def publish_tables(tables: Mapping[str, pd.DataFrame], *, threshold: int | None = None) -> dict[str, pd.DataFrame]:
+    """The non-spatial atlas tables as they may be shown: sensitive ones protected, or dropped if that is impossible.
+
+    ``threshold`` is the build's (manifest ``care.threshold``), so the app hides exactly what the build's
+    hotspot stage hid; None means etl.protect's default.
+    """
+    threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
     out = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
     protect_caseloads = _function("etl.protect", "protect_caseloads")
     if "caseloads_buurt" in tables and protect_caseloads is not None:
-        result = protect_caseloads(tables["caseloads_buurt"], tables.get("caseloads_wijk"))
+        result = protect_caseloads(tables["caseloads_buurt"], tables.get("caseloads_wijk"), threshold=threshold)
         for level in ("buurt", "wijk", "gemeente"):
             frame = getattr(result, level)
             if frame is not None and len(frame):
                 out[f"caseloads_{level}"] = frame
-        out.update(_publish_referrals(tables, result))
+        out.update(_publish_referrals(tables, result, threshold=threshold))
     views = {
         "hotspots_buurt": _function("etl.hotspots", "protected_hotspots"),
         "hotspots_change_buurt": _function("etl.hotspots", "protected_change"),
@@ -63,7 +68,7 @@ def publish_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     return out
 
 
-def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object) -> dict[str, pd.DataFrame]:
+def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object, *, threshold: int) -> dict[str, pd.DataFrame]:
     """Referral routes (issue 8), protected with the caseloads they break down, plus their summary and change views."""
     protect_referrals = _function("etl.protect", "protect_referrals")
     views = _function("etl.referrals", "referral_views")
@@ -73,16 +78,24 @@ def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object) ->
     result = protect_referrals(
         tables.get("referrals_buurt", empty), tables.get("referrals_wijk", empty), tables.get("referrals_provider"),
         caseloads_buurt=tables["caseloads_buurt"], caseloads_wijk=tables.get("caseloads_wijk"), published_caseloads=caseloads,
+        threshold=threshold,
     )
     published = {f"referrals_{level}": getattr(result, level) for level in ("buurt", "wijk", "gemeente", "provider")}
     published = {k: v for k, v in published.items() if len(v)}
-    derived = views(published, threshold=DEFAULT_THRESHOLD)
+    derived = views(published, threshold=threshold)
     assert isinstance(derived, dict)
     return {**published, **derived}
 
 
-DEFAULT_THRESHOLD = 5  # as etl.protect's default: the published tables use the default rule
+DEFAULT_THRESHOLD = 5  # as etl.protect's default, for atlases whose manifest names no threshold
 CACHE_ENV = "BUURTDEKKING_CACHE"
+
+
+def manifest_threshold(manifest: Mapping[str, object]) -> int | None:
+    """The protection threshold the atlas was built with (manifest care.threshold), if it says."""
+    care = manifest.get("care")
+    value = care.get("threshold") if isinstance(care, Mapping) else None
+    return int(value) if isinstance(value, int | float) else None
 
 
 def cache_dir() -> Path:
@@ -91,7 +104,9 @@ def cache_dir() -> Path:
     return Path(explicit) if explicit else Path(tempfile.gettempdir()) / f"buurtdekking-cache-{os.getuid()}"
 
 
-def publish_tables_cached(tables: Mapping[str, pd.DataFrame], *, atlas_sha256: str) -> dict[str, pd.DataFrame]:
+def publish_tables_cached(
+    tables: Mapping[str, pd.DataFrame], *, atlas_sha256: str, threshold: int | None = None
+) -> dict[str, pd.DataFrame]:
     """publish_tables, computed once per atlas content (its sha256) and kept as Parquet outside the atlas.
 
     Protecting linked caseload tables can take minutes; a restarted or second worker reads the result instead.
@@ -99,8 +114,8 @@ def publish_tables_cached(tables: Mapping[str, pd.DataFrame], *, atlas_sha256: s
     """
     sensitive = sorted(k for k in tables if k.startswith(SENSITIVE_PREFIXES))
     if not sensitive or not atlas_sha256:
-        return publish_tables(tables)
-    folder = cache_dir() / atlas_sha256[:32]
+        return publish_tables(tables, threshold=threshold)
+    folder = cache_dir() / f"{atlas_sha256[:32]}-t{DEFAULT_THRESHOLD if threshold is None else int(threshold)}"
     index = folder / "tables.txt"
     public = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
     if index.is_file():
@@ -109,7 +124,7 @@ def publish_tables_cached(tables: Mapping[str, pd.DataFrame], *, atlas_sha256: s
             return {**public, **{n: pd.read_parquet(folder / f"{n}.parquet") for n in names}}
         except (OSError, ValueError):
             pass  # a damaged cache is rebuilt below
-    published = publish_tables(tables)
+    published = publish_tables(tables, threshold=threshold)
     done = {k: v for k, v in published.items() if k.startswith(SENSITIVE_PREFIXES)}
     try:
         folder.mkdir(parents=True, exist_ok=True)

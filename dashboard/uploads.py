@@ -134,7 +134,7 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     ``frame`` is ``etl.care.validate_caseloads_frame``'s long frame (``niveau`` buurt | wijk); the raw counts
     never leave this function unprotected: ``publish_tables`` runs ``etl.protect.protect_caseloads``.
     """
-    from dashboard.protection import publish_tables
+    from dashboard.protection import manifest_threshold, publish_tables
 
     level = frame["niveau"].astype(str)
     # Referral-route rows (issue 8) have a verwijzer; the atlas's own route tables never mix with an upload.
@@ -149,7 +149,7 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
         rows = frame[route & (level == lv)]
         if len(rows):
             raw[f"referrals_{lv}"] = rows[[*key, "periode", "soort", "verwijzer", "aantal", "totaal", "aandeel"]].reset_index(drop=True)
-    published = publish_tables(raw)
+    published = publish_tables(raw, threshold=manifest_threshold(view.manifest))
     sensitive = ("caseloads_", "referrals_", "referral_")
     tables = {k: v for k, v in view.tables.items() if not k.startswith(sensitive)}
     tables.update({k: v for k, v in published.items() if k.startswith(sensitive)})
