@@ -117,7 +117,9 @@ def test_a_buurt_without_route_rows_has_unknown_routes_and_so_has_its_wijk() -> 
 
 def test_no_routes_no_tables() -> None:
     tables, _, _ = build("buurtcode;periode;specialistisch\nBU03440101;2024;3")
-    assert tables.buurt.empty and tables.wijk.empty and tables.provider.empty
+    assert tables.buurt.empty
+    assert tables.wijk.empty
+    assert tables.provider.empty
 
 
 # ---------------------------------------------------------------- the naive audit of everything published
@@ -144,8 +146,8 @@ def audit(tables: ReferralTables, df_b: pd.DataFrame, df_w: pd.DataFrame,
         table_of.append(table)
 
     gm_rows = df_w.groupby(["periode", "soort"], as_index=False)["aantal"].sum()
-    for frame, published, level, key in ((df_b, caseloads.buurt, "buurt", "buurtcode"), (df_w, caseloads.wijk, "wijk", "wijkcode"),
-                                         (gm_rows.assign(gemeentecode="GM0344"), caseloads.gemeente, "gemeente", "gemeentecode")):
+    for frame, published, key in ((df_b, caseloads.buurt, "buurtcode"), (df_w, caseloads.wijk, "wijkcode"),
+                                  (gm_rows.assign(gemeentecode="GM0344"), caseloads.gemeente, "gemeentecode")):
         reason = published.set_index([key, "periode", "soort"])["aantal__reden"]
         for code, periode, soort, n in zip(frame[key], frame["periode"], frame["soort"], frame["aantal"], strict=True):
             add(("cl", code, periode, soort), n, reason[(code, periode, soort)], f"cl/{periode}/{soort}")
@@ -175,7 +177,7 @@ def audit(tables: ReferralTables, df_b: pd.DataFrame, df_w: pd.DataFrame,
             eq.append((i, [where[(kind, w, *tail)] for w in ("WK034401", "WK034402", "WK034403")]))
         if kind == "rt" and code in ("KOOS", "Spoor030"):
             eq.append((i, [where[(kind, b, *tail)] for b, p in provider_of.items() if p == code]))
-        if kind in ("cl", "pt") and soort == "specialistisch":
+        if kind in ("cl", "pt") and ("rt", code, periode, soort, REFERRALS[0]) in where:
             eq.append((i, [where[("rt", code, periode, soort, r)] for r in REFERRALS]))
         if kind == "cl" and soort == "totaal":
             types = [where[("cl", code, periode, s)] for s in CARE if ("cl", code, periode, s) in where]
@@ -271,9 +273,8 @@ def test_the_caseload_publication_is_not_changed() -> None:
         key = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}[level]
         spec = getattr(alone, level)
         spec = spec[spec["soort"] == "specialistisch"].set_index([key, "periode"])
-        for row in published.itertuples():
-            mark = spec.loc[(getattr(row, key), row.periode), "aantal__onderdrukt"]
-            assert bool(getattr(row, "totaal__onderdrukt")) == bool(mark)
+        for code, periode, hidden in zip(published[key], published["periode"], published["totaal__onderdrukt"], strict=True):
+            assert bool(hidden) == bool(spec.loc[(code, periode), "aantal__onderdrukt"])
     assert audit(tables, df_b, df_w, caseloads, routes) == []
     no_small_count_published(routes)
 
@@ -341,7 +342,8 @@ def test_summary_and_change_views_read_only_published_values() -> None:
         assert (math.isnan(row["share_buurtteam"]) and math.isnan(b.loc[key, "aandeel"])) or row["share_buurtteam"] == b.loc[key, "aandeel"]
         assert bool(row["share_buurtteam__onderdrukt"]) == bool(b.loc[key, "aandeel__onderdrukt"])
     change = views["referral_change_buurt"].set_index("buurtcode")
-    assert (change["periode_van"] == "2023").all() and (change["periode_tot"] == "2024").all()
+    assert (change["periode_van"] == "2023").all()
+    assert (change["periode_tot"] == "2024").all()
     for code, row in change.iterrows():
         van, tot = summary.loc[(code, "2023"), "share_buurtteam"], summary.loc[(code, "2024"), "share_buurtteam"]
         if row["change__onderdrukt"]:
@@ -395,7 +397,8 @@ def test_an_upload_with_routes_replaces_the_atlas_routes_for_that_session_only()
     caseloads = mine.tables["caseloads_buurt"]
     assert set(caseloads["soort"]) == {"specialistisch"}
     assert "verwijzer" not in caseloads.columns
-    assert view.tables is atlas_tables and "aantal__onderdrukt" not in atlas_tables["referrals_buurt"]  # shared view unchanged
+    assert view.tables is atlas_tables  # the shared view is unchanged
+    assert "aantal__onderdrukt" not in atlas_tables["referrals_buurt"]
     # An upload without routes: the atlas's routes do not belong to it, so none are shown.
     plain = validate_caseloads_frame(text_frame("buurtcode;periode;specialistisch\n" + "\n".join(f"{c};2024;7" for c in INHABITED)),
                                      name="plain.csv", gdf_buurten=buurten, gdf_wijken=wijken)
