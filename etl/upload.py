@@ -197,7 +197,7 @@ def check_shape(df: pd.DataFrame, name: str, limits: UploadLimits) -> list[Probl
         if not text or text.startswith("Unnamed:"):
             problems.append(_p("UPLOAD_HEADER_EMPTY", f"Kolom {pos} heeft geen naam in de kopregel.",
                                f"Column {pos} has no name in the header row.", name, row=1, column=str(pos)))
-        elif base.lower() in seen and base != text:
+        elif base.lower() in seen:
             problems.append(_p("UPLOAD_HEADER_DUPLICATE", f"Kolomnaam '{base}' komt twee keer voor.",
                                f"Column name '{base}' occurs twice.", name, row=1, column=base))
         seen.setdefault(text.lower(), pos)
@@ -207,9 +207,9 @@ def check_shape(df: pd.DataFrame, name: str, limits: UploadLimits) -> list[Probl
 def check_cells(df: pd.DataFrame, name: str, limits: UploadLimits, *, max_problems: int = 20) -> list[Problem]:
     """No cell longer than ``max_cell_chars``, no control characters, nothing that looks like a spreadsheet formula."""
     problems: list[Problem] = []
-    frame = pd.DataFrame([list(df.columns)], columns=df.columns)
-    for column in df.columns:
-        values = pd.concat([frame[column], df[column]], ignore_index=True).astype(str)
+    # by position: a header that only differs in whitespace may still give two equal column names
+    for pos, column in enumerate(df.columns):
+        values = pd.concat([pd.Series([column]), df.iloc[:, pos]], ignore_index=True).astype(str)
         for idx in values.index[values.str.len() > limits.max_cell_chars]:
             problems.append(_p("UPLOAD_CELL_TOO_LONG",
                                f"De cel heeft {len(values[idx])} tekens; maximaal {limits.max_cell_chars}.",

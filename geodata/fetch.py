@@ -71,6 +71,7 @@ def _get_json(url: str, *, timeout: float) -> dict[str, Any]:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             body = resp.read()
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error holds the open response; an unclosed socket otherwise lingers until GC
         raise _network_error(url, f"HTTP {exc.code}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import settings
 from shapely.geometry import box
 
 from etl import config
@@ -31,6 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
+# CI must give the same verdict on the same commit: property tests run a fixed example sequence there.
+# `HYPOTHESIS_PROFILE=explore make unit` searches fresh random examples (and more of them) while developing.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # ---------------------------------------------------------------- synthetic data
 
