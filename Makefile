@@ -13,7 +13,7 @@ LOCK_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser axe gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
+.PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,17 @@ $(AXE_JS):
 	cd $(@D)/axe-$(AXE_VERSION) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js
 	echo "$(AXE_SHA256)  $(@D)/axe-$(AXE_VERSION)/package/axe.min.js" | sha256sum -c --quiet
 	mv $(@D)/axe-$(AXE_VERSION)/package/axe.min.js $@ && rm -rf $(@D)/axe-$(AXE_VERSION)
+
+# plotly.js with only the trace types the app draws (assets/vendor/plotly-buurtdekking.min.js, committed, so a
+# fresh clone needs no npm): a quarter of the full bundle's start-up time. Rebuild after upgrading plotly
+# (tests/test_first_load.py says when) from the npm packages pinned in dashboard/plotlyjs/package-lock.json.
+PLOTLY_BUILD := .cache/plotlyjs
+plotly-bundle:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+	@rm -rf $(PLOTLY_BUILD) && mkdir -p $(PLOTLY_BUILD)
+	cp dashboard/plotlyjs/package.json dashboard/plotlyjs/package-lock.json dashboard/plotlyjs/entry.js dashboard/plotlyjs/build.mjs $(PLOTLY_BUILD)/
+	cd $(PLOTLY_BUILD) && npm ci --ignore-scripts --no-audit --no-fund --silent
+	cd $(PLOTLY_BUILD) && node build.mjs $(CURDIR)/assets/vendor/plotly-buurtdekking.min.js
 
 # PDOK's geopackage-validator for the export tests, in its own environment: its GDAL binding must match the
 # system libgdal, so it is Debian's python3-gdal (seen through --system-site-packages) and everything else is

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dash
 import flask
@@ -28,6 +29,10 @@ MAP_STYLE_ROUTE = "/geo/map-style.json"
 # Fingerprinted URLs (atlas hash in the path) never change content: let browsers keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 NAV_PAGES = ("kaart", "tabel", "watals", "eigen_gegevens", "bronnen")
+# plotly.js with only the trace types the app draws (built by `make plotly-bundle` from dashboard/plotlyjs);
+# assets/plotly-loader.js loads it instead of Dash's full plotly.min.js. A test checks every figure's traces.
+PLOTLY_BUNDLE = "vendor/plotly-buurtdekking.min.js"
+PLOTLY_BUNDLE_TRACES = ("choroplethmap", "scattermap", "bar")
 
 
 def atlas_dir() -> str:
@@ -125,15 +130,42 @@ def render_shell(page: dict[str, Any] | None, query: dict[str, str], lang: Lang,
     ]
 
 
+def _initial_url() -> tuple[str, str] | None:
+    """Path and query of the page that asks for the layout, from the Referer the browser sends with it.
+
+    With it the first page is part of the layout response itself: no extra round trip to the router
+    callback before the map can start drawing. Without it (or from another host) the router renders it.
+    """
+    if not flask.has_request_context() or not flask.request.referrer:
+        return None
+    parts = urlsplit(flask.request.referrer)
+    if parts.netloc != flask.request.host:
+        return None
+    return parts.path or "/", f"?{parts.query}" if parts.query else ""
+
+
+def render_route(pathname: str | None, search: str | None) -> tuple[list[Any], dict[str, Any]]:
+    """The shell for a URL, and what the router remembers of it (path, language, document title)."""
+    state, problems = parse_state(search or "")
+    page = _page_for_path(pathname)
+    title = f"{t('page_' + page['module'].split('.')[-1], state.lang)} · {t('app_title', state.lang)}" if page else t("page_not_found", state.lang)
+    return render_shell(page, _query_dict(search), state.lang, problems), {"pathname": pathname or "/", "lang": state.lang, "title": title}
+
+
 def _layout() -> html.Div:
+    initial = _initial_url()
+    content, route = render_route(*initial) if initial else (None, None)
+    # Location given the page's own path and query: on mount it finds nothing changed, so no callback
+    # fires for it; without them it reports the URL and the router renders the page.
+    location = {"pathname": initial[0], "search": initial[1]} if initial else {}
     return html.Div(
         className="shell",
         children=[
-            dcc.Location(id=ids.URL, refresh=False),
-            dcc.Store(id=ids.ROUTE),
+            dcc.Location(id=ids.URL, refresh=False, **location),
+            dcc.Store(id=ids.ROUTE, data=route),
             dcc.Store(id=ids.META_SINK),
             dcc.Store(id=ids.LANG_SINK),
-            html.Div(id=ids.SHELL_CONTENT, className="shell-content"),
+            html.Div(content, id=ids.SHELL_CONTENT, className="shell-content"),
         ],
     )
 
@@ -142,23 +174,22 @@ def _register_routing(app: Dash) -> None:
     # Our own router instead of dash.page_container: Dash Pages' router re-renders the page on every
     # change of the query string, which would rebuild the map and lose keyboard focus on each pick.
     # Here the page is rebuilt only when the path or the language changes; within a page the view
-    # state flows URL ↔ controls through each page's own callbacks.
+    # state flows URL ↔ controls through each page's own callbacks. The first page comes with the layout
+    # (see _layout), so the router does not run on load.
     @app.callback(
         Output(ids.SHELL_CONTENT, "children"),
         Output(ids.ROUTE, "data"),
         Input(ids.URL, "pathname"),
         Input(ids.URL, "search"),
         State(ids.ROUTE, "data"),
+        prevent_initial_call=True,
     )
     def route(pathname: str | None, search: str | None, current: dict[str, Any] | None) -> tuple[Any, Any]:
-        state, problems = parse_state(search or "")
+        state, _ = parse_state(search or "")
         key = {"pathname": pathname or "/", "lang": state.lang}
         if current and {k: current.get(k) for k in key} == key:
             return no_update, no_update
-        page = _page_for_path(pathname)
-        query = _query_dict(search)
-        title = f"{t('page_' + page['module'].split('.')[-1], state.lang)} · {t('app_title', state.lang)}" if page else t("page_not_found", state.lang)
-        return render_shell(page, query, state.lang, problems), {**key, "title": title}
+        return render_route(pathname, search)
 
     app.clientside_callback(
         ClientsideFunction("buurtdekking", "pageMeta"),
@@ -231,6 +262,16 @@ def _cache_static(app: Dash) -> None:
         return resp
 
 
+def _preload_plotly(app: Dash) -> None:
+    """Have the page download our plotly.js bundle from the start (assets/plotly-loader.js runs it)."""
+    bundle = ASSETS_DIR / PLOTLY_BUNDLE
+    if not bundle.exists():
+        return  # Dash's own plotly.min.js then, just slower
+    href = f"{app.get_asset_url(PLOTLY_BUNDLE)}?m={bundle.stat().st_mtime}"
+    link = f'<link rel="preload" as="script" id="plotly-bundle" href="{href}">'
+    app.index_string = app.index_string.replace("{%css%}", link + "\n{%css%}")
+
+
 def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     """A fresh app serving the atlas in ``atlas_dir``; every asset comes from our own assets folder."""
     app = Dash(
@@ -238,6 +279,8 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
         assets_folder=str(ASSETS_DIR),
+        assets_path_ignore=["vendor"],  # served, not included as a <script>: plotly-loader.js loads it
+        hooks={"layout_pre": "window.buurtdekkingLoadPlotly"},
         serve_locally=True,
         title=t("app_title"),
         update_title="",
@@ -255,6 +298,7 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     app.index_string = (
         app.index_string.replace("<html>", '<html lang="nl">').replace("<footer>", "<div>").replace("</footer>", "</div>")
     )
+    _preload_plotly(app)
     app.layout = _layout
     _register_routing(app)
     _register_geo_route(app)

@@ -260,6 +260,8 @@ def test_keyboard_alone_reaches_the_buurt_list_and_opens_the_panel(page: Any) ->
         pytest.fail("the buurt list cannot be reached with Tab")
     page.keyboard.press("Enter")
     page.keyboard.type("Oog in Al")
+    # As a user looks before choosing: the list has filtered to the match (typing is not instant on a busy machine).
+    page.wait_for_function("() => { const o = document.querySelector('[role=option]'); return o && o.innerText.startsWith('Oog in Al'); }")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_function("() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Oog in Al'; }")

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -81,7 +82,8 @@ def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any,
     bodies: list[tuple[str, str]] = []
 
     def keep(response: Any) -> None:
-        if response.url.endswith((".js", ".css", ".png", ".svg", ".pbf", ".woff2")) or "/geo/" in response.url:
+        path = urlsplit(response.url).path  # assets carry ?m=<mtime>
+        if path.endswith((".js", ".css", ".png", ".svg", ".pbf", ".woff2")) or "/geo/" in path:
             return  # the app's code, styles, glyphs and geometry: no data of ours
         try:
             bodies.append((response.url, response.body().decode("utf-8", errors="replace")))

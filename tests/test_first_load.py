@@ -1,0 +1,105 @@
+"""The first load's critical path: the page comes with the layout (no router round trip) and plotly.js is our
+partial bundle, loaded once, never Dash's full plotly.min.js (timings live in bench/dashboard.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from plotly.offline import get_plotlyjs_version
+
+from dashboard import app as app_module
+from dashboard import ids
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLE = REPO / "assets" / app_module.PLOTLY_BUNDLE
+
+
+def _find(node: Any, component_id: str) -> dict[str, Any] | None:
+    """The props of the component with ``component_id`` in a serialised Dash layout."""
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and props.get("id") == component_id:
+            return props
+        children = list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _find(child, component_id)
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.fixture
+def client(default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
+    return app_module.create_app(default_atlas).server.test_client()
+
+
+@pytest.mark.integration
+def test_layout_carries_the_page_the_browser_asks_it_for(client: Any) -> None:
+    layout = json.loads(client.get("/_dash-layout", headers={"Referer": "http://localhost/tabel?taal=en&indicator=inhabitants"}).data)
+    location = _find(layout, ids.URL)
+    assert location is not None
+    assert (location["pathname"], location["search"]) == ("/tabel", "?taal=en&indicator=inhabitants")
+    route = _find(layout, ids.ROUTE)
+    assert route is not None
+    assert (route["data"]["pathname"], route["data"]["lang"]) == ("/tabel", "en")
+    content = _find(layout, ids.SHELL_CONTENT)
+    assert content is not None
+    assert _find(content["children"], "tabel-caption") is not None  # the table page itself, in the layout
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("headers", [{}, {"Referer": "http://elsewhere.example/tabel"}])
+def test_without_the_page_url_the_router_renders_it(client: Any, headers: dict[str, str]) -> None:
+    layout = json.loads(client.get("/_dash-layout", headers=headers).data)
+    location = _find(layout, ids.URL)
+    assert location is not None
+    assert "pathname" not in location  # dcc.Location reports the URL on mount, which runs the router
+    content = _find(layout, ids.SHELL_CONTENT)
+    assert content is not None
+    assert content.get("children") is None
+
+
+def test_bundle_is_the_plotly_js_of_the_installed_plotly_with_the_registered_traces() -> None:
+    head = BUNDLE.read_text(encoding="utf-8")[:300]
+    found = re.search(r"plotly\.js v(\S+) \(MIT\), traces: ([a-z, ]+);", head)
+    assert found, f"{BUNDLE} has no build banner; `make plotly-bundle` builds it"
+    assert found.group(1) == get_plotlyjs_version(), "plotly was upgraded: rebuild the bundle with `make plotly-bundle`"
+    assert tuple(found.group(2).split(", ")) == app_module.PLOTLY_BUNDLE_TRACES
+    entry = (REPO / "dashboard" / "plotlyjs" / "entry.js").read_text(encoding="utf-8")
+    assert re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry) == ["core", *app_module.PLOTLY_BUNDLE_TRACES]
+
+
+def test_every_trace_the_app_draws_is_in_the_bundle() -> None:
+    made = set()
+    for path in (REPO / "dashboard").rglob("*.py"):
+        made |= {name.lower() for name in re.findall(r"\bgo\.([A-Z][A-Za-z]+)\(", path.read_text(encoding="utf-8"))}
+    made -= {"figure"}
+    assert made, "no plotly trace constructors found: the scan is broken"
+    assert made <= set(app_module.PLOTLY_BUNDLE_TRACES), f"add {made - set(app_module.PLOTLY_BUNDLE_TRACES)} to dashboard/plotlyjs"
+
+
+@pytest.mark.browser
+def test_map_page_loads_our_bundle_once_and_no_callback_before_the_map(page: Any) -> None:
+    from test_browser_dashboard import wait_for_map
+
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page.base_url + "/?indicator=inhabitants&niveau=wijk")
+    info = wait_for_map(page)
+    assert info["rendered"] == 10
+    before_map = list(requests)
+    assert not [u for u in before_map if "_dash-update-component" in u], "a callback ran before the first map"
+    assert not [u for u in requests if "plotly.min.js" in u]
+    assert len([u for u in requests if app_module.PLOTLY_BUNDLE in u]) == 1
+    assert page.evaluate("() => typeof window.Plotly.react") == "function"
+    # The page is the one the URL names, in its state: the controls show it.
+    assert page.locator("#kaart-level input[value=wijk]").is_checked()
