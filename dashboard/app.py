@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash.fingerprint import check_fingerprint
 from flask_compress import Compress
 
 from dashboard import ids
@@ -250,14 +251,41 @@ def _register_geo_route(app: Dash) -> None:
         return resp
 
 
+def _fingerprinted(request: flask.Request) -> bool:
+    """Dash's component bundles with a version in the name, and our assets with ``?m=<mtime>``: never changing."""
+    path = request.path
+    if path.startswith("/_dash-component-suites/"):
+        return bool(check_fingerprint(path)[1])
+    return path.startswith("/assets/") and "m" in request.args
+
+
+class _CompressedStatic:
+    """flask-compress's cache: compressed fingerprinted files, per worker (plotly.js alone takes tens of
+    milliseconds to compress, for every visitor). Anything else has an empty key and is never kept."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._store.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";"):
+            self._store[key] = value
+
+
+def _compress_key(request: flask.Request) -> str:
+    return request.full_path if _fingerprinted(request) else ""
+
+
 def _cache_static(app: Dash) -> None:
     server: flask.Flask = app.server
 
     @server.after_request
     def cache_headers(resp: flask.Response) -> flask.Response:
-        path = flask.request.path
-        # Dash fingerprints its component bundles and our assets (?m=<mtime>): safe to cache.
-        if path.startswith(("/_dash-component-suites/",)) or (path.startswith("/assets/") and "m" in flask.request.args):
+        # Dash fingerprints its component bundles and our assets (?m=<mtime>): safe to cache. Its lazily
+        # loaded chunks (async-*.js) carry no fingerprint and keep Dash's own ETag revalidation.
+        if _fingerprinted(flask.request):
             resp.headers["Cache-Control"] = IMMUTABLE
         return resp
 
@@ -293,6 +321,8 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html", "text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml",
     ]
+    app.server.config["COMPRESS_CACHE_BACKEND"] = _CompressedStatic
+    app.server.config["COMPRESS_CACHE_KEY"] = _compress_key
     Compress(app.server)
     # Dash's template wraps its scripts in a <footer>: a second "contentinfo" landmark beside ours.
     app.index_string = (

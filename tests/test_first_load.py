@@ -103,3 +103,47 @@ def test_map_page_loads_our_bundle_once_and_no_callback_before_the_map(page: Any
     assert page.evaluate("() => typeof window.Plotly.react") == "function"
     # The page is the one the URL names, in its state: the controls show it.
     assert page.locator("#kaart-level input[value=wijk]").is_checked()
+
+
+@pytest.mark.integration
+def test_fingerprinted_files_are_cached_and_compressed_once_chunks_revalidate(client: Any) -> None:
+    import gzip
+
+    page = client.get("/").get_data(as_text=True)
+    bundle_url = re.search(r'id="plotly-bundle" href="([^"]+)"', page)
+    assert bundle_url, "the page does not preload the plotly bundle"
+    resp = client.get(bundle_url.group(1))
+    assert resp.headers["Cache-Control"] == app_module.IMMUTABLE
+    resp.close()
+    renderer = re.search(r'src="(/_dash-component-suites/dash/dash-renderer/[^"]+)"', page)
+    assert renderer
+    first = client.get(renderer.group(1), headers={"Accept-Encoding": "gzip"})
+    again = client.get(renderer.group(1), headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Cache-Control"] == app_module.IMMUTABLE
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert first.data == again.data
+    assert gzip.decompress(first.data) == client.get(renderer.group(1)).data
+    # Dash's lazily loaded chunks have no version in their name: revalidated, never kept for a year.
+    chunk = client.get("/_dash-component-suites/dash/dcc/async-graph.js")
+    assert chunk.status_code == 200
+    assert "immutable" not in chunk.headers.get("Cache-Control", "")
+    assert chunk.headers.get("ETag")
+
+
+def test_compression_cache_keeps_only_fingerprinted_files() -> None:
+    import flask
+
+    cache = app_module._CompressedStatic()
+    server = flask.Flask(__name__)
+    for url, kept in [
+        ("/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1795631376.js", True),
+        ("/assets/style.css?m=1795636504.9", True),
+        ("/_dash-component-suites/dash/dcc/async-graph.js", False),
+        ("/assets/style.css", False),
+        ("/_dash-layout", False),
+        ("/_dash-update-component", False),
+    ]:
+        with server.test_request_context(url):
+            key = f"zstd;{app_module._compress_key(flask.request)}"
+        cache.set(key, b"compressed")
+        assert (cache.get(key) == b"compressed") is kept, url
