@@ -149,6 +149,6 @@ def legend(ind: Indicator, coloured: Coloured, lang: Lang, *, level: str, extra:
         html.P(ind.label(lang), className="legend-indicator"),
         html.P(f"{t('level_' + level, lang)} · {coloured.scheme_text}", className="legend-scheme"),
         html.Ul(items, className="legend-items"),
-        html.P(ind.note(lang), className="legend-note") if ind.note(lang) else None,
+        html.P(ind.note(lang, threshold=coloured.threshold), className="legend-note") if ind.note(lang, threshold=coloured.threshold) else None,
         *(extra or []),
     ]

@@ -19,7 +19,8 @@ import flask
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard.data import AtlasView, get_view
-from dashboard.i18n import Lang, aria
+from dashboard.i18n import Lang, aria, t
+from dashboard.protection import served_threshold
 from dashboard.session import current_sid, current_store
 from dashboard.state import ViewState, parse_state
 from etl.export.command import PUBLIC_URL_ENV
@@ -91,11 +92,7 @@ def export_panel(view: AtlasView, state: ViewState, lang: Lang) -> html.Details:
                 className="export-links",
                 **aria(label="Exportformaten" if nl else "Export formats"),
             ),
-            html.P(
-                "Kleine aantallen zijn beschermd (<5); demodata is als fictief gemarkeerd." if nl
-                else "Small counts are protected (<5); demo data is marked fictitious.",
-                className="hint",
-            ),
+            html.P(t("export_protected_hint", lang, threshold=served_threshold(view.manifest)), className="hint"),
         ],
     )
 

@@ -51,6 +51,7 @@ class Coloured:
     zmax: int
     entries: tuple[LegendEntry, ...]
     scheme_text: str
+    threshold: int  # the protection threshold the labels name (<threshold)
 
 
 def class_colours(ind: Indicator, classes: Classes) -> list[str]:
@@ -92,8 +93,11 @@ def _discrete_colorscale(colours: list[str]) -> list[list[object]]:
     return scale
 
 
-def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, lang: Lang) -> Coloured:
-    """Colour the (already protected) values: classes for numbers, fixed colours for categories."""
+def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, lang: Lang, threshold: int) -> Coloured:
+    """Colour the (already protected) values: classes for numbers, fixed colours for categories.
+
+    ``threshold``: the served atlas's protection threshold (``protection.served_threshold``), named in the legend.
+    """
     status = frame["status"].to_numpy()
     if ind.kind == "category":
         known = {c.value: c for c in ind.categories}
@@ -116,10 +120,10 @@ def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, la
         scheme_text = t("classes_by", lang, scheme=t("scheme_" + scheme, lang), k=classes.k)
     z = [Z_SUPPRESSED if s == SUPPRESSED else zi for zi, s in zip(z, status, strict=True)]
     if (status == SUPPRESSED).any():
-        entries.append(LegendEntry(SUPPRESSED_COLOUR, t("suppressed_legend", lang)))
+        entries.append(LegendEntry(SUPPRESSED_COLOUR, t("suppressed_legend", lang, threshold=threshold)))
     if (status == MISSING).any() or not entries:
         entries.append(LegendEntry(NO_DATA_COLOUR, t("no_data", lang)))
-    return Coloured(z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text)
+    return Coloured(z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text, threshold)
 
 
 def hovertemplate(ind: Indicator, level: str, lang: Lang) -> str:

@@ -20,6 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_tabel": ("Tabel", "Table"),
     "page_watals": ("Wat als?", "What if?"),
     "page_bronnen": ("Bronnen en methode", "Sources and method"),
+    "page_eigen_gegevens": ("Eigen gegevens", "Your own data"),
     "page_not_found": ("Pagina niet gevonden", "Page not found"),
     "page_not_found_text": ("Deze pagina bestaat niet. Ga naar de kaart.", "This page does not exist. Go to the map."),
     "demo_banner": (
@@ -77,8 +78,11 @@ LABELS: dict[str, tuple[str, str]] = {
     # legend
     "legend": ("Legenda", "Legend"),
     "no_data": ("geen gegevens", "no data"),
-    "suppressed": ("<5", "<5"),
-    "suppressed_legend": ("beschermd: <5, of • om een <5 te beschermen", "protected: <5, or • to protect a <5"),
+    # {threshold}: the protection threshold of the atlas being served (manifest care.threshold), see protection.py
+    "suppressed": ("<{threshold}", "<{threshold}"),
+    "suppressed_legend": (
+        "beschermd: <{threshold}, of • om een <{threshold} te beschermen", "protected: <{threshold}, or • to protect a <{threshold}",
+    ),
     "suppressed_secondary": ("•", "•"),
     "classes_by": ("{scheme}, {k} klassen", "{scheme}, {k} classes"),
     "categories_legend": ("categorieën", "categories"),
@@ -130,8 +134,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "Via the buurtteam: {b_bt} (district {w_bt}, city {g_bt}).",
     ),
     "routes_protected": (
-        "Een balk zonder lengte met <5 of • is beschermd (kleine aantallen).",
-        "A bar without length marked <5 or • is protected (small counts).",
+        "Een balk zonder lengte met <{threshold} of • is beschermd (kleine aantallen).",
+        "A bar without length marked <{threshold} or • is protected (small counts).",
     ),
     "routes_provider": ("Via het buurtteam bij aanbieder {provider}", "Via the buurtteam at provider {provider}"),
     "routes_route": ("Verwijzer", "Referral source"),
@@ -161,8 +165,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sorted_desc": ("aflopend gesorteerd", "sorted descending"),
     "download_csv": ("Download CSV", "Download CSV"),
     "table_protected_note": (
-        "Beschermde waarden (<5) en ontbrekende waarden staan bij sorteren altijd onderaan.",
-        "Protected (<5) and missing values always sort last.",
+        "Beschermde waarden (<{threshold}) en ontbrekende waarden staan bij sorteren altijd onderaan.",
+        "Protected (<{threshold}) and missing values always sort last.",
     ),
     # what-if page
     "whatif_title": ("Wat als? Een team plaatsen, verplaatsen of weghalen", "What if? Place, move or remove a team"),
@@ -216,6 +220,64 @@ LABELS: dict[str, tuple[str, str]] = {
     "whatif_added": ("{name} toegevoegd in {where}", "{name} added in {where}"),
     "whatif_moved": ("{name} verplaatst naar {where}", "{name} moved to {where}"),
     "whatif_removed": ("{name} weggehaald", "{name} removed"),
+    # own-data page (dashboard/pages/eigen_gegevens.py)
+    "upload_title": ("Eigen gegevens toevoegen", "Add your own data"),
+    "upload_intro": (
+        "Bekijk een eigen tabel op de kaart: teams, aanbiedersgebieden of zorgaantallen (CSV of Excel). "
+        "U ziet eerst de controle; alleen een foutloos bestand kunt u toepassen. Toegepaste gegevens zijn alleen "
+        "voor u zichtbaar, in deze sessie, worden nooit in de gedeelde atlas opgeslagen en verdwijnen na {hours} uur.",
+        "See your own table on the map: teams, provider areas or caseloads (CSV or Excel). You see the check "
+        "first; only a file without errors can be applied. Applied data is visible to you only, in this session, "
+        "is never stored in the shared atlas and disappears after {hours} hours.",
+    ),
+    "upload_kind": ("Soort gegevens", "Kind of data"),
+    "upload_kind_teams": ("Teams (team_id, naam, organisatie, soort, locatie)", "Teams (team_id, naam, organisatie, soort, location)"),
+    "upload_kind_providers": ("Aanbiedersgebieden (wijkcode of buurtcode, aanbieder)", "Provider areas (wijkcode or buurtcode, aanbieder)"),
+    "upload_kind_caseloads": ("Zorgaantallen (buurtcode of wijkcode, periode, aantallen)", "Caseloads (buurtcode or wijkcode, periode, counts)"),
+    "upload_short_teams": ("teams", "teams"),
+    "upload_short_providers": ("aanbiedersgebieden", "provider areas"),
+    "upload_short_caseloads": ("zorgaantallen", "caseloads"),
+    "upload_drop": ("Sleep een bestand hierheen of ", "Drop a file here or "),
+    "upload_choose": ("kies een bestand", "choose a file"),
+    "upload_limits": (
+        "CSV (; , of tab, UTF-8 of Windows-1252) of XLSX; hoogstens {mb}, {rows} rijen, {cols} kolommen.",
+        "CSV (; , or tab, UTF-8 or Windows-1252) or XLSX; at most {mb}, {rows} rows, {cols} columns.",
+    ),
+    "upload_report": ("Controle van {name}", "Check of {name}"),
+    "upload_summary": ("{size} · {rows} rijen · {cols} kolommen · sha256 {sha}", "{size} · {rows} rows · {cols} columns · sha256 {sha}"),
+    "upload_ok": ("Geen fouten gevonden. U kunt het bestand toepassen.", "No errors found. You can apply the file."),
+    "upload_bad": (
+        "{n} probleem/problemen gevonden; het bestand kan niet worden toegepast. Pas het aan en probeer opnieuw.",
+        "{n} problem(s) found; the file cannot be applied. Fix it and try again.",
+    ),
+    "upload_row": ("Rij", "Row"),
+    "upload_column": ("Kolom", "Column"),
+    "upload_code": ("Code", "Code"),
+    "upload_message": ("Melding", "Message"),
+    "upload_preview": ("Voorbeeld (eerste {n} rijen)", "Preview (first {n} rows)"),
+    "upload_apply": ("Toepassen in mijn sessie", "Apply in my session"),
+    "upload_applied_title": ("Toegepast in deze sessie", "Applied in this session"),
+    "upload_applied_none": ("Nog niets: de kaart toont de gedeelde atlas.", "Nothing yet: the map shows the shared atlas."),
+    "upload_applied_item": ("{kind}: {name} ({rows} rijen, toegepast {at})", "{kind}: {name} ({rows} rows, applied {at})"),
+    "upload_remove": ("Verwijderen", "Remove"),
+    "upload_done": (
+        "Toegepast: de kaart, de tabel, de wat-als-pagina en exports gebruiken nu uw {kind}.",
+        "Applied: the map, the table, the what-if page and exports now use your {kind}.",
+    ),
+    "upload_removed": ("Verwijderd: de gedeelde atlas geldt weer voor {kind}.", "Removed: the shared atlas applies again for {kind}."),
+    "upload_nothing": ("Er is geen gecontroleerd bestand om toe te passen.", "There is no checked file to apply."),
+    "upload_decode": ("Het bestand kwam niet goed door; probeer het opnieuw.", "The file did not come through; try again."),
+    "upload_too_large": (
+        "{name} is {size}; het maximum is {limit}. Het bestand is niet geladen en er is niets veranderd. "
+        "Splits het of laat ongebruikte kolommen weg.",
+        "{name} is {size}; the maximum is {limit}. The file was not loaded and nothing has changed. "
+        "Split it or leave out unused columns.",
+    ),
+    # export panel (dashboard/export_ui.py)
+    "export_protected_hint": (
+        "Kleine aantallen zijn beschermd (<{threshold}); demodata is als fictief gemarkeerd.",
+        "Small counts are protected (<{threshold}); demo data is marked fictitious.",
+    ),
     # sources page
     "sources_title": ("Bronnen en methode", "Sources and method"),
     "sources_cbs": (
@@ -231,8 +293,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "(fixed seed) on the real boundaries. No real address or real client is used.",
     ),
     "sources_protection": (
-        "Kleine aantallen (1–4) verlaten de server nooit: ze staan overal als <5, ook tarieven die ervan afgeleid zijn.",
-        "Small counts (1–4) never leave the server: they show as <5 everywhere, including rates derived from them.",
+        "Kleine aantallen (1–{below}) verlaten de server nooit: ze staan overal als <{threshold}, ook tarieven die ervan "
+        "afgeleid zijn.",
+        "Small counts (1–{below}) never leave the server: they show as <{threshold} everywhere, including rates derived "
+        "from them.",
     ),
     "sources_methods": ("Methoden in deze atlas", "Methods in this atlas"),
     "sources_build": ("Atlas gebouwd op {created} in {seconds} s; CBS-jaar {year}.", "Atlas built on {created} in {seconds} s; CBS year {year}."),
@@ -255,6 +319,14 @@ def t(key: str, lang: Lang = DEFAULT_LANG, **fmt: object) -> str:
     nl, en = LABELS[key]
     text = nl if lang == "nl" else en
     return text.format(**fmt) if fmt else text
+
+
+def format_size(n_bytes: int, *, lang: Lang = DEFAULT_LANG) -> str:
+    """A file size as people read it: 2,3 MB / 840,0 kB in Dutch (1 MB = 1024 × 1024 bytes, as the upload limit)."""
+    if n_bytes >= 100 * 1024:
+        whole = n_bytes % (1024 * 1024) == 0
+        return f"{format_number(n_bytes / 1024 / 1024, decimals=0 if whole else 1, lang=lang)} MB"
+    return f"{format_number(max(n_bytes, 1) / 1024, decimals=1, lang=lang)} kB"
 
 
 def has_label(key: str) -> bool:

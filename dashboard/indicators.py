@@ -71,8 +71,10 @@ class Indicator:
     def unit(self, lang: str) -> str:
         return self.unit_nl if lang == "nl" else self.unit_en
 
-    def note(self, lang: str) -> str:
-        return self.note_nl if lang == "nl" else self.note_en
+    def note(self, lang: str, *, threshold: int) -> str:
+        """The note in ``lang``; ``{threshold}`` and ``{below}`` (threshold - 1) are the served atlas's protection."""
+        text = self.note_nl if lang == "nl" else self.note_en
+        return text.format(threshold=threshold, below=threshold - 1)
 
     @property
     def has_modes(self) -> bool:
@@ -163,8 +165,8 @@ REGISTRY: tuple[Indicator, ...] = (
     Indicator(
         "caseload", "Jeugdigen in zorg (aantal)", "Youth in care (count)", "aantal", group="care", source="caseloads",
         protection="count", filters={"soort": "totaal"},
-        note_nl="Aantallen 1–4 worden als <5 getoond (kleine-aantallenbescherming).",
-        note_en="Counts of 1–4 are shown as <5 (small-count protection).",
+        note_nl="Aantallen 1–{below} worden als <{threshold} getoond (kleine-aantallenbescherming).",
+        note_en="Counts of 1–{below} are shown as <{threshold} (small-count protection).",
     ),
     Indicator(
         "caseload_rate", "Jeugdigen in zorg per 1.000 jeugdigen", "Youth in care per 1,000 youth", "rate_per_1000",

@@ -98,6 +98,12 @@ def manifest_threshold(manifest: Mapping[str, object]) -> int | None:
     return int(value) if isinstance(value, int | float) else None
 
 
+def served_threshold(manifest: Mapping[str, object]) -> int:
+    """The threshold the app protects with and every ``<N`` label shows: the atlas's own, else the default."""
+    found = manifest_threshold(manifest)
+    return DEFAULT_THRESHOLD if found is None else found
+
+
 def cache_dir() -> Path:
     """Where published tables of an atlas are kept between worker starts ($BUURTDEKKING_CACHE, else the temp dir)."""
     explicit = os.environ.get(CACHE_ENV)

@@ -12,7 +12,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.data import AtlasView
 from dashboard.i18n import Lang, aria, format_number, t
-from dashboard.protection import suppression
+from dashboard.protection import served_threshold, suppression
 from dashboard.state import ViewState
 
 ROUTES = ("buurtteam", "huisarts", "jeugdarts", "save", "medisch_specialist", "overig")
@@ -53,9 +53,9 @@ def route_rows(view: AtlasView, *, level: str, code: str, period: str, soort: st
     return out.set_index("verwijzer").reindex(list(ROUTES)).fillna({"status": "missing"}).reset_index()
 
 
-def _text(row: pd.Series, lang: Lang) -> str:
+def _text(row: pd.Series, lang: Lang, threshold: int) -> str:
     if row["status"] == "suppressed":
-        return t("suppressed", lang)
+        return t("suppressed", lang, threshold=threshold)
     if row["status"] == "secondary":
         return t("suppressed_secondary", lang)
     if row["status"] == "missing":
@@ -63,7 +63,7 @@ def _text(row: pd.Series, lang: Lang) -> str:
     return f"{format_number(float(row['share']) * 100, decimals=0, lang=lang)}%"
 
 
-def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang) -> go.Figure:
+def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang, threshold: int) -> go.Figure:
     """Grouped horizontal bars: one group per route, one bar per area (label, level, rows); protected bars are empty."""
     labels = [t(f"route_short_{r}", lang) for r in ROUTES]
     fig = go.Figure()
@@ -73,7 +73,7 @@ def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang) -> 
         top = max([top, *[v for v in shares if v is not None]])
         fig.add_trace(go.Bar(
             y=labels, x=[0 if v is None else v for v in shares], orientation="h", name=name,
-            marker_color=LEVEL_COLOURS[level], text=[_text(r, lang) for _, r in rows.iterrows()],
+            marker_color=LEVEL_COLOURS[level], text=[_text(r, lang, threshold) for _, r in rows.iterrows()],
             textposition="outside", textfont={"size": 10}, cliponaxis=False, constraintext="none",
             hovertemplate="%{y}: %{text}<extra>" + name.replace("%", "%%") + "</extra>",
         ))
@@ -89,11 +89,11 @@ def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang) -> 
     return fig
 
 
-def _table(series: list[tuple[str, str, pd.DataFrame]], lang: Lang) -> html.Table:
+def _table(series: list[tuple[str, str, pd.DataFrame]], lang: Lang, threshold: int) -> html.Table:
     head = html.Tr([html.Th(t("routes_route", lang), scope="col"), *[html.Th(name, scope="col") for name, _, _ in series]])
     body = [
         html.Tr([html.Th(t(f"route_{route}", lang), scope="row"),
-                 *[html.Td(_text(rows.iloc[i], lang), className="num") for _, _, rows in series]])
+                 *[html.Td(_text(rows.iloc[i], lang, threshold), className="num") for _, _, rows in series]])
         for i, route in enumerate(ROUTES)
     ]
     return html.Table([html.Thead(head), html.Tbody(body)], className="visually-hidden")
@@ -110,7 +110,7 @@ def _provider_line(view: AtlasView, provider: object, period: str, lang: Lang) -
     marked, secondary = suppression(part, "share_buurtteam", None)
     value = part["share_buurtteam"].iloc[0]
     if bool(marked.iloc[0]):
-        shown = t("suppressed_secondary" if bool(secondary.iloc[0]) else "suppressed", lang)
+        shown = t("suppressed_secondary", lang) if bool(secondary.iloc[0]) else t("suppressed", lang, threshold=served_threshold(view.manifest))
     elif pd.isna(value):
         shown = t("no_data", lang)
     else:
@@ -132,7 +132,8 @@ def route_section(view: AtlasView, state: ViewState, row: pd.Series, lang: Lang)
     ]
     if all((rows["status"] == "missing").all() for _, _, rows in series):
         return []
-    via = [_text(rows.iloc[0], lang) for _, _, rows in series]
+    threshold = served_threshold(view.manifest)
+    via = [_text(rows.iloc[0], lang, threshold) for _, _, rows in series]
     caption = t("routes_caption", lang, buurt=str(row["buurtnaam"]), wijk=wijknaam, b_bt=via[0], w_bt=via[1], g_bt=via[2])
     parts: list[Any] = [
         html.H3(t("routes_title", lang, period=period)),
@@ -140,7 +141,7 @@ def route_section(view: AtlasView, state: ViewState, row: pd.Series, lang: Lang)
             [
                 # The chart is one image to a screen reader; the caption and the table below carry its values.
                 html.Div(
-                    dcc.Graph(id=ids.MAP_ROUTES, figure=route_figure(series, lang=lang), className="routes-graph",
+                    dcc.Graph(id=ids.MAP_ROUTES, figure=route_figure(series, lang=lang, threshold=threshold), className="routes-graph",
                               config={"displayModeBar": False, "responsive": True}),
                     role="img", **aria(label=caption),
                 ),
@@ -148,11 +149,11 @@ def route_section(view: AtlasView, state: ViewState, row: pd.Series, lang: Lang)
             ],
             className="routes-figure",
         ),
-        _table(series, lang),
+        _table(series, lang, threshold),
     ]
     hidden = any((rows["status"].isin(["suppressed", "secondary"])).any() for _, _, rows in series)
     if hidden:
-        parts.append(html.P(t("routes_protected", lang), className="hint"))
+        parts.append(html.P(t("routes_protected", lang, threshold=threshold), className="hint"))
     provider_line = _provider_line(view, row.get("provider"), period, lang)
     if provider_line is not None:
         parts.append(provider_line)

@@ -18,6 +18,7 @@ from dashboard.data import AtlasView
 from dashboard.figures import colour_frame
 from dashboard.i18n import Lang, t
 from dashboard.indicators import BY_KEY, MODES, Indicator
+from dashboard.protection import served_threshold
 from dashboard.state import ViewState
 from dashboard.values import MISSING, OK, SUPPRESSED, Selection, indicator_frame, resolve
 from etl.export import LegendEntry, Snapshot
@@ -122,7 +123,9 @@ def _area_value(view: AtlasView, ind: Indicator, sel: Selection, *, code: str, l
     return str(row["display"].iloc[0]) if len(row) else t("no_data", lang)
 
 
-def _key_figures(view: AtlasView, ind: Indicator, sel: Selection, units: gpd.GeoDataFrame, *, area: str, area_level: str, lang: Lang) -> tuple[tuple[str, str], ...]:
+def _key_figures(
+    view: AtlasView, ind: Indicator, sel: Selection, units: gpd.GeoDataFrame, *, area: str, area_level: str, lang: Lang, threshold: int
+) -> tuple[tuple[str, str], ...]:
     rows: list[tuple[str, str]] = []
     name = _area_name(view, area, area_level)
     rows.append((f"{ind.label(lang)}, {name}", _area_value(view, ind, sel, code=area, level=area_level, lang=lang)))
@@ -136,7 +139,7 @@ def _key_figures(view: AtlasView, ind: Indicator, sel: Selection, units: gpd.Geo
     # Numbers of areas carry their noun: a bare 1–4 in an export must only ever be a (forbidden) count of children.
     rows.append(("Eenheden in beeld", f"{len(units)} {noun}"))
     if (status == SUPPRESSED).any():
-        rows.append(("Waarvan beschermd (<5 of •)", f"{int((status == SUPPRESSED).sum())} {noun}"))
+        rows.append((f"Waarvan beschermd (<{threshold} of •)", f"{int((status == SUPPRESSED).sum())} {noun}"))
     if (status == MISSING).any():
         rows.append(("Waarvan zonder gegevens", f"{int((status == MISSING).sum())} {noun}"))
     in_area = view.buurten[view.buurten[{"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}[area_level]].astype(str) == area]
@@ -165,8 +168,9 @@ def _lineage(view: AtlasView, session_meta: dict[str, dict[str, Any]] | None) ->
     return tuple(rows)
 
 
-def _method(view: AtlasView, ind: Indicator, lang: Lang) -> str:
-    parts = [ind.note(lang)] if ind.note(lang) else []
+def _method(view: AtlasView, ind: Indicator, lang: Lang, threshold: int) -> str:
+    note = ind.note(lang, threshold=threshold)
+    parts = [note] if note else []
     methods = view.manifest.get("methods") or {}
     if ind.key in ("youth_population", "caseload_rate") and isinstance(methods.get("youth_population"), dict):
         desc = methods["youth_population"].get("description")
@@ -184,11 +188,16 @@ def build_snapshot(
     permalink: str = "",
     session_meta: dict[str, dict[str, Any]] | None = None,
     created: dt.datetime | None = None,
-    threshold: int = 5,
+    threshold: int | None = None,
 ) -> Snapshot:
-    """The Snapshot of ``state`` for ``area`` (GM…, WK… or BU…), protected exactly as the dashboard shows it."""
+    """The Snapshot of ``state`` for ``area`` (GM…, WK… or BU…), protected exactly as the dashboard shows it.
+
+    ``threshold`` defaults to the one the atlas was protected with (``protection.served_threshold``): the labels
+    say ``<threshold`` and the writers' last guard refuses any count below it.
+    """
     from dashboard.values import is_available
 
+    threshold = served_threshold(view.manifest) if threshold is None else int(threshold)
     problems: list[Problem] = []
     ind = BY_KEY.get(state.indicator)
     if ind is None or not is_available(view, ind, level=state.level):
@@ -209,7 +218,7 @@ def build_snapshot(
         raise InputError.single("EXPORT_PERIOD", f"Periode '{state.period}' bestaat niet voor deze indicator; kies uit: {periods}.",
                                 f"Period '{state.period}' does not exist for this indicator; choose from: {periods}.", file="--period", column="period")
     frame = indicator_frame(view, ind, sel, lang=lang)
-    coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang)
+    coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang, threshold=threshold)
     scale = coloured.colorscale
     frame = frame.assign(kleur=[str(scale[2 * (z + 2)][1]) for z in coloured.z])
     values = pd.to_numeric(frame["value"], errors="coerce") if ind.kind == "number" else frame["value"]
@@ -224,7 +233,7 @@ def build_snapshot(
     present = set(units["status"])
     legend = tuple(
         LegendEntry(e.label, e.colour) for e in coloured.entries
-        if not ((e.label == t("suppressed_legend", lang) and SUPPRESSED not in present) or (e.label == t("no_data", lang) and MISSING not in present))
+        if not ((e.label == t("suppressed_legend", lang, threshold=threshold) and SUPPRESSED not in present) or (e.label == t("no_data", lang) and MISSING not in present))
     )
     params: list[tuple[str, str]] = []
     if sel.period:
@@ -246,8 +255,8 @@ def build_snapshot(
         indicator_unit=ind.unit(lang), kind=ind.kind, decimals=ind.decimals, protection=ind.protection,
         units=units, legend=legend, legend_title=coloured.scheme_text, context=_context(view, units, level),
         teams=_teams(view, units), highlight=code if area_level == "buurt" and level == "buurt" else "",
-        key_figures=_key_figures(view, ind, sel, units, area=code, area_level=area_level, lang=lang),
-        method=_method(view, ind, lang), parameters=tuple(params),
+        key_figures=_key_figures(view, ind, sel, units, area=code, area_level=area_level, lang=lang, threshold=threshold),
+        method=_method(view, ind, lang, threshold), parameters=tuple(params),
         boundary_year=str(m.get("cbs_year", "")),
         data_date=f"atlas gebouwd {str(m.get('created', ''))[:10]}" + (f", periode {sel.period}" if sel.period else ""),
         protection_note=PROTECTION_NOTE.format(t=threshold, t1=threshold - 1) if ind.protected else "",

@@ -10,7 +10,7 @@ import pandas as pd
 from dashboard.data import LEVEL_KEYS, AtlasView
 from dashboard.i18n import Lang, format_number, t
 from dashboard.indicators import MODES, REGISTRY, Indicator
-from dashboard.protection import suppression
+from dashboard.protection import served_threshold, suppression
 
 PERIOD = "periode"
 SOORT = "soort"
@@ -202,9 +202,10 @@ def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: La
         missing = np.isnan(numeric)
     out["status"] = np.where(suppressed & ind.protected, SUPPRESSED, np.where(missing, MISSING, OK))
     texts = []
+    primary = t("suppressed", lang, threshold=served_threshold(view.manifest))
     for v, s, sec in zip(out["value"], out["status"], secondary, strict=True):
         if s == SUPPRESSED:
-            texts.append(t("suppressed_secondary" if sec else "suppressed", lang))
+            texts.append(t("suppressed_secondary", lang) if sec else primary)
         elif s == MISSING:
             texts.append(t("no_data", lang))
         else:

@@ -142,7 +142,7 @@ def test_registry_hides_indicators_the_atlas_lacks(tmp_path: Path) -> None:
 def test_colours_mark_suppressed_and_missing_apart_from_classes(tmp_path: Path) -> None:
     view = build_view(_grid_atlas(tmp_path))
     frame = indicator_frame(view, BY_KEY["caseload_rate"], Selection("buurt", "2024", "bike", "totaal"), lang="nl")
-    coloured = colour_frame(frame, BY_KEY["caseload_rate"], scheme="quantiles", k=3, lang="nl")
+    coloured = colour_frame(frame, BY_KEY["caseload_rate"], scheme="quantiles", k=3, lang="nl", threshold=5)
     z = dict(zip(frame["code"], coloured.z, strict=True))
     assert z["BU99990102"] == Z_SUPPRESSED
     assert z["BU99990103"] == Z_MISSING  # no youth: no rate
@@ -153,7 +153,7 @@ def test_colours_mark_suppressed_and_missing_apart_from_classes(tmp_path: Path) 
 def test_categories_get_their_fixed_colours(tmp_path: Path) -> None:
     view = build_view(_grid_atlas(tmp_path, with_caseloads=False))
     frame = indicator_frame(view, BY_KEY["provider"], Selection("buurt"), lang="nl")
-    coloured = colour_frame(frame, BY_KEY["provider"], scheme="quantiles", k=5, lang="nl")
+    coloured = colour_frame(frame, BY_KEY["provider"], scheme="quantiles", k=5, lang="nl", threshold=5)
     assert [e.label for e in coloured.entries] == ["KOOS", "Spoor030"]
     assert coloured.z == [0, 0, 0, 1, 1, 1, 1, 1, 1]
 

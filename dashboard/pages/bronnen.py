@@ -11,6 +11,7 @@ from dash import html
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
 from dashboard.i18n import Lang, t
+from dashboard.protection import served_threshold
 from dashboard.state import parse_state
 from dashboard.values import available
 from geodata.errors import InputError
@@ -46,9 +47,11 @@ def layout(**query: str) -> html.Div:
     except InputError:
         return html.Div(t("atlas_missing", lang), className="notice", role="alert")
     m = view.manifest
+    threshold = served_threshold(m)
     inputs = [html.Li(f"{i.get('kind')}: {i.get('name')} (sha256 {str(i.get('sha256', ''))[:12]}…)") for i in m.get("inputs", [])]
     indicators = [
-        html.Li([html.Strong(ind.label(lang)), f" — {ind.note(lang)}" if ind.note(lang) else ""]) for ind in available(view)
+        html.Li([html.Strong(ind.label(lang)), f" — {ind.note(lang, threshold=threshold)}" if ind.note(lang, threshold=threshold) else ""])
+        for ind in available(view)
     ]
     packages = ", ".join(f"{k} {v}" for k, v in sorted((m.get("packages") or {}).items()))
     return html.Div(
@@ -57,7 +60,7 @@ def layout(**query: str) -> html.Div:
             html.H1(t("sources_title", lang)),
             html.P(t("sources_cbs", lang, year=m.get("cbs_year", "?"))),
             html.P(t("sources_demo", lang), className="demo-banner"),
-            html.P(t("sources_protection", lang)),
+            html.P(t("sources_protection", lang, threshold=threshold, below=threshold - 1)),
             html.P(t("sources_build", lang, created=m.get("created", "?"), seconds=m.get("build_seconds", "?"), year=m.get("cbs_year", "?"))),
             html.H2(t("sources_inputs", lang)),
             html.Ul(inputs),

@@ -52,6 +52,7 @@ from dashboard.figures import (
 from dashboard.geometry import PolygonLayer
 from dashboard.i18n import Lang, aria, t
 from dashboard.indicators import Indicator
+from dashboard.protection import served_threshold
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
 from dashboard.values import Selection, indicator_frame, resolve
@@ -155,7 +156,7 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     shown, codes = choose_level(view, sel.level, None)
     sel_shown = Selection(shown, sel.period, sel.mode, sel.soort)
     frame = _frame(view, ind, sel_shown, codes, lang)
-    coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang)
+    coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang, threshold=served_threshold(view.manifest))
     layout = base_layout(center=view.center, zoom=view.zoom, style=map_style_url())
     wijken = outline_layer(view)
     keys = set(team_key_list(view.teams))
@@ -370,7 +371,7 @@ def update_map(
         return no_update, no_update, no_update, no_update, no_update
     frame = _frame(view, ind, Selection(shown, sel.period, sel.mode, sel.soort), codes, lang)
     new_lod["n"] = len(frame)
-    coloured = colour_frame(frame, ind, scheme=scheme, k=int(k), lang=lang)
+    coloured = colour_frame(frame, ind, scheme=scheme, k=int(k), lang=lang, threshold=served_threshold(view.manifest))
     patch = choropleth_patch(
         frame=frame, coloured=coloured, ind=ind, level=shown, lang=lang,
         geojson=_geojson_for(view, shown, codes) if geometry_changes else None,

@@ -15,6 +15,7 @@ from dashboard.components import current_indicator, dimensions, indicator_picker
 from dashboard.data import AtlasView
 from dashboard.export_ui import export_panel
 from dashboard.i18n import Lang, aria, t
+from dashboard.protection import served_threshold
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
 from dashboard.values import OK, Selection, indicator_frame, resolve
@@ -154,7 +155,7 @@ def layout(**query: str) -> html.Div:
                 ],
                 className="controls-row",
             ),
-            html.P(t("table_protected_note", lang), className="hint"),
+            html.P(t("table_protected_note", lang, threshold=served_threshold(view.manifest)), className="hint"),
             export_panel(view, state, lang),
             html.Div(render_table(view, state, query="", sort=sort), id=ids.TABLE_BODY, **aria(live="polite")),
             dcc.Store(id=ids.TABLE_SORT, data=sort),

@@ -18,6 +18,7 @@ from dashboard.data import AtlasView, get_view
 from dashboard.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
 from dashboard.i18n import Lang, aria, format_number, t
 from dashboard.indicators import MODES, Indicator
+from dashboard.protection import served_threshold
 from dashboard.scenario import Step, available, change_frame, decode, encode, whatif_result
 from dashboard.state import parse_state
 from dashboard.values import MISSING, OK
@@ -65,7 +66,7 @@ def render_result(view: AtlasView, scenario: str, target: str, mode: str, lang: 
     frame["display"] = [
         t("no_data", lang) if np.isnan(d) else f"{format_number(d, decimals=1, lang=lang)} min" for d in delta
     ]
-    coloured = colour_frame(frame, ind, scheme="equal_interval", k=5, lang=lang)
+    coloured = colour_frame(frame, ind, scheme="equal_interval", k=5, lang=lang, threshold=served_threshold(view.manifest))
     teams = result.teams
     teams_wgs = to_wgs84(teams if isinstance(teams, gpd.GeoDataFrame) else gpd.GeoDataFrame(teams))
     markers = pd.DataFrame(teams_wgs.drop(columns=teams_wgs.geometry.name))
