@@ -174,6 +174,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "Uw scenario geldt alleen voor u en verandert de gedeelde atlas niet. Het staat in de link, zodat u het kunt delen.",
         "Your scenario is yours only and never changes the shared atlas. It is in the link, so you can share it.",
     ),
+    "whatif_atlas_teams": (
+        "Het scenario gaat uit van de {n} teams in de gedeelde atlas.",
+        "The scenario starts from the {n} teams in the shared atlas.",
+    ),
+    "whatif_own_teams": (
+        "Het scenario gaat uit van uw eigen teams uit {name} ({n} teams), toegepast in deze sessie, niet van de "
+        "teams in de gedeelde atlas. Alleen u ziet ze; verwijder ze op de pagina Eigen gegevens om weer van de atlas "
+        "uit te gaan.",
+        "The scenario starts from your own teams from {name} ({n} teams), applied in this session, not from the "
+        "teams in the shared atlas. Only you see them; remove them on the page Your own data to start from the "
+        "atlas again.",
+    ),
     "whatif_unavailable": (
         "Deze atlas heeft nog geen reistijden of teams, dus een wat-als-berekening is niet mogelijk.",
         "This atlas has no travel times or teams yet, so a what-if is not possible.",

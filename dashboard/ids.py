@@ -65,3 +65,4 @@ WHATIF_RESULT = "watals-result"
 WHATIF_LEGEND = "watals-legend"
 WHATIF_MESSAGE = "watals-message"
 WHATIF_URL_SINK = "watals-url-sink"
+WHATIF_SOURCE = "watals-source"  # which teams the what-if starts from (the atlas's or the session's own)

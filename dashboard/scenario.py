@@ -1,20 +1,26 @@
-"""Per-user what-if scenarios: the URL text form, and results from etl.whatif cached per worker (never the atlas)."""
+"""Per-user what-if scenarios: the URL text form, the starting teams (the atlas's or the session's own), and results
+from etl.whatif cached per worker (never written to the atlas)."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
-from etl.whatif import WhatIfBase, WhatIfResult, apply_scenario, load_whatif_base, parse_scenario
+from dashboard.session import SessionStore
+from etl.whatif import WhatIfBase, WhatIfResult, apply_scenario, load_whatif_base, parse_scenario, rebase
+from geodata.crs import RD_NEW
 from geodata.errors import InputError, Problem
 
 # In the URL a scenario is its steps joined by ";": "add:naam,x,y,organisatie,soort", "move:team_id,x,y",
 # "remove:team_id" (x, y in RD New metres) — the same strings as `buurtdekking whatif --add/--move/--remove`.
 STEP_SEPARATOR = ";"
 KINDS = ("add", "move", "remove")
+TEAM_KEY_COLUMNS = ("team_id", "naam", "organisatie", "soort", "capaciteit_fte")
 
 
 @dataclass(frozen=True)
@@ -47,38 +53,86 @@ def encode(steps: list[Step]) -> str:
     return STEP_SEPARATOR.join(s.encode() for s in steps)
 
 
-@functools.lru_cache(maxsize=2)
-def _base(atlas_dir: str, manifest_mtime: float) -> WhatIfBase:
-    return load_whatif_base(atlas_dir)
+@dataclass(frozen=True, eq=False)
+class OwnTeams:
+    """A session's applied teams (RD New), equal and hashed by content so that cached what-ifs are keyed by it.
+
+    Only a request that carries the same teams finds a cached result, and a what-if is a pure function of
+    atlas, teams and scenario, so the per-worker cache never hands one user's teams to another.
+    """
+
+    frame: gpd.GeoDataFrame
+    name: str
+    digest: str
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OwnTeams) and other.digest == self.digest
 
 
-def whatif_base(atlas_dir: str) -> WhatIfBase:
-    """The what-if base of this atlas (cost structure, baseline), loaded once per worker and build."""
+def teams_digest(gdf_teams: gpd.GeoDataFrame) -> str:
+    """sha256 of what a what-if depends on: per team (in order) id, name, organisation, kind, capacity, x, y."""
+    rd = gdf_teams.to_crs(RD_NEW) if gdf_teams.crs is not None else gdf_teams
+    h = hashlib.sha256()
+    columns = [rd[c].astype("string").fillna("") if c in rd else pd.Series("", index=rd.index) for c in TEAM_KEY_COLUMNS]
+    for *fields, x, y in zip(*columns, rd.geometry.x.round(3), rd.geometry.y.round(3), strict=True):
+        h.update(("\x1f".join([*map(str, fields), f"{x:.3f}", f"{y:.3f}"]) + "\n").encode())
+    return h.hexdigest()
+
+
+def own_teams(store: SessionStore, sid: str) -> OwnTeams | None:
+    """The teams this session applied on the own-data page, or None (then the what-if starts from the atlas)."""
+    from dashboard.uploads import APPLIED
+
+    found = store.get(sid, APPLIED + "teams")
+    if found is None:
+        return None
+    frame, meta = found
+    gdf = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(frame)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(RD_NEW)
+    return OwnTeams(frame=gdf, name=str(meta.get("name") or "upload"), digest=teams_digest(gdf))
+
+
+def _mtime(atlas_dir: str) -> float:
     manifest = Path(atlas_dir) / "manifest.json"
-    return _base(str(Path(atlas_dir).resolve()), manifest.stat().st_mtime if manifest.exists() else 0.0)
+    return manifest.stat().st_mtime if manifest.exists() else 0.0
+
+
+@functools.lru_cache(maxsize=6)
+def _base(atlas_dir: str, manifest_mtime: float, teams: OwnTeams | None = None) -> WhatIfBase:
+    shared = load_whatif_base(atlas_dir) if teams is None else _base(atlas_dir, manifest_mtime, None)
+    # A user's own teams: the atlas's cost structure, with only their new or moved teams searched.
+    return shared if teams is None else rebase(shared, gdf_teams=teams.frame, source=teams.name)
+
+
+def whatif_base(atlas_dir: str, teams: OwnTeams | None = None) -> WhatIfBase:
+    """The what-if base of this atlas (cost structure, baseline) with the atlas's teams or ``teams``, once per worker."""
+    return _base(str(Path(atlas_dir).resolve()), _mtime(atlas_dir), teams)
 
 
 @functools.lru_cache(maxsize=64)
-def _result(atlas_dir: str, manifest_mtime: float, scenario: str) -> WhatIfResult:
+def _result(atlas_dir: str, manifest_mtime: float, scenario: str, teams: OwnTeams | None = None) -> WhatIfResult:
     steps = decode(scenario)
     parsed = parse_scenario(
         add=[s.text for s in steps if s.kind == "add"],
         move=[s.text for s in steps if s.kind == "move"],
         remove=[s.text for s in steps if s.kind == "remove"],
     )
-    return apply_scenario(_base(atlas_dir, manifest_mtime), parsed)
+    return apply_scenario(_base(atlas_dir, manifest_mtime, teams), parsed)
 
 
-def whatif_result(atlas_dir: str, scenario: str) -> WhatIfResult:
-    """The scenario's result: a pure function of atlas and scenario text, so cached results are shared safely."""
-    manifest = Path(atlas_dir) / "manifest.json"
-    return _result(str(Path(atlas_dir).resolve()), manifest.stat().st_mtime if manifest.exists() else 0.0, scenario)
+def whatif_result(atlas_dir: str, scenario: str, teams: OwnTeams | None = None) -> WhatIfResult:
+    """The scenario's result: a pure function of atlas, starting teams and scenario text, so cached results are safe."""
+    return _result(str(Path(atlas_dir).resolve()), _mtime(atlas_dir), scenario, teams)
 
 
-def available(atlas_dir: str) -> Problem | None:
-    """None when a what-if is possible for this atlas, else why not."""
+def available(atlas_dir: str, teams: OwnTeams | None = None) -> Problem | None:
+    """None when a what-if is possible for this atlas (and these teams), else why not."""
     try:
-        whatif_base(atlas_dir)
+        whatif_base(atlas_dir, teams)
     except InputError as exc:
         return exc.problems[0]
     return None

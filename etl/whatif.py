@@ -142,6 +142,24 @@ def whatif_base(
     return WhatIfBase(gdf_buurten, gdf_teams, origins, costs, options, baseline)
 
 
+def rebase(base: WhatIfBase, *, gdf_teams: gpd.GeoDataFrame, source: str = "teams") -> WhatIfBase:
+    """The same base with another team list as its starting point (a user's own teams), never changing ``base``.
+
+    Columns of teams with the same id and location are reused; the others are searched on the cached
+    network, so the new baseline equals a build with ``gdf_teams``. Bad teams are an InputError.
+    """
+    teams = gdf_teams.copy() if gdf_teams.crs is not None else gdf_teams.set_crs(RD_NEW)
+    teams = teams.to_crs(RD_NEW).reset_index(drop=True)
+    supply = base.options.access_supply
+    if supply not in teams.columns:
+        teams[supply] = np.nan  # optional in a teams file: such teams count for travel times, not for access
+    problems = check_teams(teams, supply=supply, source=source)
+    if problems:
+        raise InputError(problems)
+    costs = with_teams(base.costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams))
+    return whatif_base(gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options)
+
+
 def _stale(atlas_dir: Path, why_nl: str, why_en: str) -> InputError:
     return InputError.single(
         "WHATIF_CACHE",
@@ -582,6 +600,7 @@ __all__ = [
     "format_summary",
     "load_whatif_base",
     "parse_scenario",
+    "rebase",
     "scenario_teams",
     "whatif_base",
 ]

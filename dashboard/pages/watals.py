@@ -19,7 +19,8 @@ from dashboard.figures import base_layout, choropleth_figure, colour_frame, labe
 from dashboard.i18n import Lang, aria, format_number, t
 from dashboard.indicators import MODES, Indicator
 from dashboard.protection import served_threshold
-from dashboard.scenario import Step, available, change_frame, decode, encode, whatif_result
+from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
+from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
 from dashboard.values import MISSING, OK
 from geodata.crs import to_wgs84
@@ -34,6 +35,24 @@ TOP_N = 10
 
 def _view() -> AtlasView:
     return get_view(atlas_dir())
+
+
+def _own() -> OwnTeams | None:
+    # Teams this user applied on the own-data page (their session only); None: the atlas's teams.
+    return own_teams(current_store(), current_sid())
+
+
+def _team_names(view: AtlasView, teams: OwnTeams | None) -> dict[str, str]:
+    frame = view.teams if teams is None else teams.frame
+    return dict(zip(frame["team_id"].astype(str), frame["naam"].astype(str), strict=True))
+
+
+def source_notice(view: AtlasView, teams: OwnTeams | None, lang: Lang) -> html.P:
+    """Which teams the scenario starts from: the shared atlas's, or this session's own upload (and that it stays theirs)."""
+    if teams is None:
+        return html.P(t("whatif_atlas_teams", lang, n=len(view.teams)), id=ids.WHATIF_SOURCE, className="hint")
+    return html.P(t("whatif_own_teams", lang, name=teams.name, n=len(teams.frame)), id=ids.WHATIF_SOURCE,
+                  className="notice notice-ok", role="status")
 
 
 def _lang(route: dict[str, Any] | None) -> Lang:
@@ -52,9 +71,11 @@ def _problems(problems: tuple[Problem, ...] | list[Problem], lang: Lang) -> html
     return html.Div([html.P(p.nl if lang == "nl" else p.en) for p in problems], className="notice", role="alert")
 
 
-def render_result(view: AtlasView, scenario: str, target: str, mode: str, lang: Lang) -> tuple[Any, list[Any], list[Any]]:
-    """(figure, summary and gainers/losers, steps list) for a scenario; an empty scenario shows the current state."""
-    result = whatif_result(atlas_dir(), scenario)
+def render_result(
+    view: AtlasView, scenario: str, target: str, mode: str, lang: Lang, teams: OwnTeams | None = None
+) -> tuple[Any, list[Any], list[Any]]:
+    """(figure, summary and gainers/losers, steps list) for a scenario from the atlas's teams or ``teams``."""
+    result = whatif_result(atlas_dir(), scenario, teams)
     column = f"tt_{target}_{mode}_min"
     change = change_frame(result, column=column)
     ind = _change_indicator(target, mode, lang)
@@ -95,7 +116,7 @@ def render_result(view: AtlasView, scenario: str, target: str, mode: str, lang: 
         html.P(str(result.summary.get("method_label", "")), className="hint"),
         _gainers_table(view, change, lang),
     ]
-    return fig, summary, _steps_list(scenario, view, lang)
+    return fig, summary, _steps_list(scenario, _team_names(view, teams), lang)
 
 
 def _changed_teams(markers: pd.DataFrame, lang: Lang) -> go.Scattermap:
@@ -133,14 +154,13 @@ def _gainers_table(view: AtlasView, change: pd.DataFrame, lang: Lang) -> html.Ta
     )
 
 
-def _steps_list(scenario: str, view: AtlasView, lang: Lang) -> list[Any]:
+def _steps_list(scenario: str, names: dict[str, str], lang: Lang) -> list[Any]:
     try:
         steps = decode(scenario)
     except InputError as exc:
         return [_problems(exc.problems, lang)]
     if not steps:
         return [html.P(t("whatif_no_steps", lang), className="hint")]
-    names = dict(zip(view.teams["team_id"].astype(str), view.teams["naam"].astype(str), strict=True))
     items = []
     for s in steps:
         first = s.text.split(",")[0]
@@ -160,20 +180,21 @@ def layout(**query: str) -> html.Div:
         view = _view()
     except InputError:
         return html.Div(t("atlas_missing", lang), className="notice", role="alert")
-    why_not = available(atlas_dir())
+    own = _own()
+    why_not = available(atlas_dir(), own)
     if why_not is not None:
         return html.Div(
             [html.H1(t("whatif_title", lang)), html.P(t("whatif_unavailable", lang), className="notice", role="status"),
-             html.P(why_not.nl if lang == "nl" else why_not.en, className="hint")],
+             html.P(why_not.nl if lang == "nl" else why_not.en, className="hint"), source_notice(view, own, lang)],
             className="prose",
         )
     try:
-        fig, summary, steps = render_result(view, state.scenario, "buurtteam", state.mode, lang)
+        fig, summary, steps = render_result(view, state.scenario, "buurtteam", state.mode, lang, own)
         message: Any = None
     except InputError as exc:
-        fig, summary, steps = render_result(view, "", "buurtteam", state.mode, lang)
+        fig, summary, steps = render_result(view, "", "buurtteam", state.mode, lang, own)
         message = _problems(exc.problems, lang)
-    teams = view.teams.sort_values("naam")
+    teams = (view.teams if own is None else own.frame).sort_values("naam")
     team_options = [{"label": f"{n} ({o}, {k})", "value": str(i)} for i, n, o, k in zip(teams["team_id"], teams["naam"], teams["organisatie"], teams["soort"], strict=True)]
     b = view.buurten.sort_values("buurtnaam")
     buurt_options = [{"label": f"{n} ({c})", "value": c} for n, c in zip(b["buurtnaam"], b["buurtcode"], strict=True)]
@@ -216,7 +237,7 @@ def layout(**query: str) -> html.Div:
     return html.Div(
         className="watals-page",
         children=[
-            html.Div([html.H1(t("whatif_title", lang)), html.P(t("whatif_intro", lang))], className="page-intro"),
+            html.Div([html.H1(t("whatif_title", lang)), html.P(t("whatif_intro", lang)), source_notice(view, own, lang)], className="page-intro"),
             html.Section(controls, className="panel controls-panel", **aria(label=t("controls", lang))),
             html.Figure(
                 [dcc.Graph(id=ids.WHATIF_GRAPH, figure=fig, className="map-graph", config={"displaylogo": False, "scrollZoom": True}),
@@ -298,7 +319,7 @@ def change_scenario(
             steps.append(Step("add", f"{clean},{where[0]},{where[1]},{org},{kind}"))
     candidate = encode(steps)
     try:
-        whatif_result(atlas_dir(), candidate)
+        whatif_result(atlas_dir(), candidate, _own())
     except InputError as exc:
         return no_update, _problems(exc.problems, lang), no_update
     return candidate, None, no_update
@@ -319,7 +340,7 @@ def show_result(scenario: str, mode: str, target: str, route: Any) -> tuple[Any,
     lang = _lang(route)
     view = _view()
     try:
-        return render_result(view, scenario or "", target, mode, lang)
+        return render_result(view, scenario or "", target, mode, lang, _own())
     except InputError as exc:
         return no_update, _problems(exc.problems, lang), no_update
 
