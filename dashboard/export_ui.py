@@ -129,30 +129,27 @@ def _error(status: int, problems: list[str]) -> flask.Response:
     return flask.Response("\n".join(problems) + "\n", status=status, mimetype="text/plain; charset=utf-8")
 
 
-def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> flask.Response:
-    """Build and send one export; bad parameters give 400 with the message, never a stack trace."""
-    choice = args.get("formaat", "")
-    if choice not in CHOICES:
-        return _error(400, [f"Onbekend formaat '{choice}'; kies {', '.join(CHOICES)}. / Unknown format; choose {', '.join(CHOICES)}."])
-    fmt, options, _, _ = CHOICES[choice]
-    state, _problems = parse_state({k: v for k, v in args.items() if k not in EXPORT_PARAMS})
-    area = args.get("gebied") or state.buurt or str(view.buurten["gemeentecode"].iloc[0])
-    pages = {str(p["relative_path"]) for p in dash.page_registry.values()}
-    page = args.get("pad", "/") if args.get("pad", "/") in pages else "/"
-    store, sid = current_store(), current_sid()
-    from dashboard.snapshot import build_snapshot
-    from dashboard.uploads import session_view
+class ExportBusyError(RuntimeError):
+    """Another map is being rendered in this worker; the user may try again shortly."""
 
-    try:
-        snapshot = build_snapshot(
-            session_view(view, store, sid), state, area=area, permalink=base_url.rstrip("/") + page + state.to_query(),
-            session_meta=store.meta(sid),
-        )
-    except InputError as exc:
-        return _error(400, [p.format() for p in exc.problems])
+
+def export_file(
+    view: AtlasView, state: ViewState, *, choice: str, area: str, permalink: str,
+    session_meta: dict[str, dict[str, Any]] | None = None,
+) -> tuple[str, bytes, str]:
+    """(file name, bytes, MIME type) of one export of ``state`` for ``area``: the one path every download takes.
+
+    ``view`` is the user's own (the shared atlas with their applied uploads); values are protected as shown, the
+    writers check once more that no small count is in them, and CSV/XLSX cells are formula-injection safe.
+    InputError for a bad area, indicator or period; ExportBusyError when a map render is already running.
+    """
+    from dashboard.snapshot import build_snapshot
+
+    fmt, options, _, _ = CHOICES[choice]
+    snapshot = build_snapshot(view, state, area=area, permalink=permalink, session_meta=session_meta)
     heavy = fmt in ("pdf", "png")
     if heavy and not _RENDER_SLOTS.acquire(timeout=RENDER_WAIT_S):
-        return _error(503, ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."])
+        raise ExportBusyError
     try:
         if heavy:
             keep_browser_running()
@@ -163,7 +160,35 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
     finally:
         if heavy:
             _RENDER_SLOTS.release()
-    response = flask.Response(data, mimetype=MIMETYPES[fmt])
+    return name, data, MIMETYPES[fmt]
+
+
+def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> flask.Response:
+    """Build and send one export; bad parameters give 400 with the message, never a stack trace."""
+    choice = args.get("formaat", "")
+    if choice not in CHOICES:
+        return _error(400, [f"Onbekend formaat '{choice}'; kies {', '.join(CHOICES)}. / Unknown format; choose {', '.join(CHOICES)}."])
+    state, _problems = parse_state({k: v for k, v in args.items() if k not in EXPORT_PARAMS})
+    area = args.get("gebied") or state.buurt or str(view.buurten["gemeentecode"].iloc[0])
+    pages = {str(p["relative_path"]) for p in dash.page_registry.values()}
+    page = args.get("pad", "/") if args.get("pad", "/") in pages else "/"
+    store, sid = current_store(), current_sid()
+    from dashboard.uploads import session_view
+
+    try:
+        name, data, mimetype = export_file(
+            session_view(view, store, sid), state, choice=choice, area=area,
+            permalink=base_url.rstrip("/") + page + state.to_query(), session_meta=store.meta(sid),
+        )
+    except InputError as exc:
+        return _error(400, [p.format() for p in exc.problems])
+    except ExportBusyError:
+        return _error(503, ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."])
+    return download_response(name, data, mimetype)
+
+
+def download_response(name: str, data: bytes, mimetype: str) -> flask.Response:
+    response = flask.Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

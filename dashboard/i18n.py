@@ -164,6 +164,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "sorted_asc": ("oplopend gesorteerd", "sorted ascending"),
     "sorted_desc": ("aflopend gesorteerd", "sorted descending"),
     "download_csv": ("Download CSV", "Download CSV"),
+    "download_csv_title": (
+        "De hele tabel als CSV voor Nederlandse Excel (;), beschermd zoals getoond, met gebied, indicator en datum in de naam",
+        "The whole table as CSV for Dutch Excel (;), protected as shown, with area, indicator and date in the name",
+    ),
     "table_protected_note": (
         "Beschermde waarden (<{threshold}) en ontbrekende waarden staan bij sorteren altijd onderaan.",
         "Protected (<{threshold}) and missing values always sort last.",

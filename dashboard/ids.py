@@ -44,6 +44,7 @@ TABLE_CAPTION = "tabel-caption"
 TABLE_URL_SINK = "tabel-url-sink"
 TABLE_DOWNLOAD = "tabel-download"
 TABLE_DOWNLOAD_BUTTON = "tabel-download-button"
+TABLE_DOWNLOAD_MESSAGE = "tabel-download-message"
 
 # wat-als (what-if page)
 WHATIF_GRAPH = "watals-graph"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, grid_buurten
+from care_grid import care_grid_atlas
+from conftest import REPO
 
 from dashboard.components import legend
 from dashboard.data import AtlasView, build_view
@@ -19,37 +20,15 @@ from dashboard.routes import _text
 from dashboard.snapshot import build_snapshot
 from dashboard.state import ViewState
 from dashboard.values import Selection, indicator_frame
-from etl.atlas import Atlas, write_atlas
 from etl.export.tables import csv_bytes
 
-# Per buurt (row-major from the south-west); with threshold 10 every count from 1 to 9 is hidden.
-COUNTS = [12, 3, 0, 7, 9, 2, 15, 6, 8]
 SMALL_UNDER_10 = {"BU99990102", "BU99990201", "BU99990202", "BU99990203", "BU99990302", "BU99990303"}
-
-
-def threshold_atlas(out: Path, *, threshold: int | None) -> Path:
-    """The 3×3 grid with caseloads, built with ``threshold`` (None: a manifest that names none)."""
-    gdf = grid_buurten()
-    gdf["youth_population"] = [100.0, 40.0, 10.0, 80.0, 60.0, 20.0, 90.0, 70.0, 50.0]
-    gdf["aantal_inwoners"] = gdf["youth_population"] * 5
-    wijken = gdf.dissolve(by="wijkcode", as_index=False, aggfunc={"wijknaam": "first", "gemeentecode": "first", "gemeentenaam": "first",
-                                                                  "youth_population": "sum", "aantal_inwoners": "sum"})
-    df = pd.DataFrame({"buurtcode": gdf["buurtcode"], "periode": "2024", "soort": "totaal", "aantal": [float(c) for c in COUNTS],
-                       "youth_population": gdf["youth_population"]})
-    df["rate_per_1000"] = df["aantal"] / df["youth_population"] * 1000
-    w = df.assign(wijkcode=gdf["wijkcode"]).groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]].sum()
-    w["rate_per_1000"] = w["aantal"] / w["youth_population"] * 1000
-    manifest: dict[str, object] = {"test": True}
-    if threshold is not None:
-        manifest["care"] = {"threshold": threshold}
-    write_atlas(Atlas({"buurten": gdf, "wijken": wijken, "caseloads_buurt": df, "caseloads_wijk": w}, manifest), out)
-    return out
 
 
 @pytest.fixture
 def view10(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AtlasView:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
-    return build_view(threshold_atlas(tmp_path / "atlas", threshold=10))
+    return build_view(care_grid_atlas(tmp_path / "atlas", threshold=10))
 
 
 def _texts(component: object) -> list[str]:
@@ -124,7 +103,7 @@ def test_no_fixed_five_in_the_dashboards_texts() -> None:
 
 def test_a_manifest_without_threshold_shows_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
-    view = build_view(threshold_atlas(tmp_path / "atlas", threshold=None))
+    view = build_view(care_grid_atlas(tmp_path / "atlas", threshold=None))
     frame = indicator_frame(view, BY_KEY["caseload"], Selection("buurt", "2024", "bike", "totaal"), lang="nl").set_index("code")
     assert frame.loc["BU99990102", "display"] == "<5"  # count 3
     assert frame.loc["BU99990302", "display"] == "6"  # hidden under threshold 10, shown under 5

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import dash
+import flask
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
-from dash.dcc.express import send_data_frame
+from dash.dcc.express import send_bytes
 
 from dashboard import ids
 from dashboard.app import atlas_dir
 from dashboard.components import current_indicator, dimensions, indicator_pickers
 from dashboard.data import AtlasView
-from dashboard.export_ui import export_panel
+from dashboard.export_ui import AREA, export_file, export_panel
 from dashboard.i18n import Lang, aria, t
 from dashboard.protection import served_threshold
+from dashboard.session import current_sid, current_store
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
 from dashboard.values import OK, Selection, indicator_frame, resolve
+from etl.export.command import PUBLIC_URL_ENV
 from geodata.errors import InputError
 
 dash.register_page(__name__, path="/tabel", name="Tabel", title="Tabel · Buurtdekking", order=1)
@@ -151,10 +155,12 @@ def layout(**query: str) -> html.Div:
                         ],
                         className="field",
                     ),
-                    html.Button(t("download_csv", lang), id=ids.TABLE_DOWNLOAD_BUTTON, className="button secondary", n_clicks=0),
+                    html.Button(t("download_csv", lang), id=ids.TABLE_DOWNLOAD_BUTTON, className="button secondary", n_clicks=0,
+                                title=t("download_csv_title", lang)),
                 ],
                 className="controls-row",
             ),
+            html.Div(id=ids.TABLE_DOWNLOAD_MESSAGE, **aria(live="assertive")),
             html.P(t("table_protected_note", lang, threshold=served_threshold(view.manifest)), className="hint"),
             export_panel(view, state, lang),
             html.Div(render_table(view, state, query="", sort=sort), id=ids.TABLE_BODY, **aria(live="polite")),
@@ -248,27 +254,54 @@ def update_table(
     return render_table(_view(), state, query=query or "", sort=sort), sort
 
 
+def table_area(view: AtlasView, chosen: str | None) -> str:
+    """The area the table's CSV covers: the atlas's gemeente (the whole table), or with several the one chosen to export."""
+    gemeenten = sorted(set(view.buurten["gemeentecode"].astype(str)))
+    if len(gemeenten) == 1 or not chosen:
+        return str(gemeenten[0])
+    return chosen
+
+
+def table_csv(
+    view: AtlasView, state: ViewState, *, area: str, permalink: str = "", session_meta: dict[str, dict[str, Any]] | None = None
+) -> tuple[str, bytes]:
+    """(file name, bytes) of the table as CSV: the export path of ``buurtdekking export --format csv`` (Dutch Excel
+    dialect: ``;``, decimal comma, BOM), protected values only, formula-injection safe; the name carries area,
+    indicator, period and date."""
+    name, data, _ = export_file(view, state, choice="csv", area=area, permalink=permalink, session_meta=session_meta)
+    return name, data
+
+
 @callback(
     Output(ids.TABLE_DOWNLOAD, "data"),
+    Output(ids.TABLE_DOWNLOAD_MESSAGE, "children"),
     Input(ids.TABLE_DOWNLOAD_BUTTON, "n_clicks"),
     State(ids.TABLE_INDICATOR, "value"),
     State(ids.TABLE_PERIOD, "value"),
     State(ids.TABLE_MODE, "value"),
     State(ids.TABLE_SOORT, "value"),
     State(ids.TABLE_LEVEL, "value"),
+    State(AREA, "value"),
     State(ids.ROUTE, "data"),
     prevent_initial_call=True,
 )
-def download(n: int, indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, route: Any) -> Any:
-    """The protected table as a Dutch CSV (semicolons, decimal commas), as shown, never raw counts."""
+def download(
+    n: int, indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, chosen: str | None, route: Any
+) -> tuple[Any, Any]:
+    """The table as the export writes it (same bytes as `buurtdekking export --format csv`), never raw counts."""
     if not n:
-        return no_update
-    state = _state(indicator, period, mode, soort, level, _lang(route))
-    frame, label = table_frame(_view(), state, query="", sort={"column": "name", "direction": "ascending"})
-    out = frame[["code", "name", "wijknaam", "display"]].rename(
-        columns={"code": "code", "name": "naam", "wijknaam": "wijk", "display": label}
-    )
-    return send_data_frame(out.to_csv, f"buurtdekking-{state.indicator}.csv", sep=";", index=False)
+        return no_update, no_update
+    lang = _lang(route)
+    state = _state(indicator, period, mode, soort, level if level in ("buurt", "wijk") else "buurt", lang)
+    store, sid = current_store(), current_sid()
+    view = _view()
+    base = (os.environ.get(PUBLIC_URL_ENV) or flask.request.host_url).rstrip("/")
+    try:
+        name, data = table_csv(view, state, area=table_area(view, chosen), permalink=base + "/tabel" + state.to_query(),
+                               session_meta=store.meta(sid))
+    except InputError as exc:
+        return no_update, html.Div([html.P(p.nl if lang == "nl" else p.en) for p in exc.problems], className="notice", role="alert")
+    return send_bytes(data, name, type="text/csv"), None
 
 
 clientside_callback(
