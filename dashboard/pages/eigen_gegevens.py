@@ -11,19 +11,18 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
-from dashboard.i18n import LABELS, Lang, aria
+from dashboard.i18n import Lang, aria, format_number, format_size, has_label, t
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
 from dashboard.uploads import applied, apply, check, limits_from_env, remove, stage
-from etl.upload import UploadReport
+from etl.upload import UploadReport, safe_name
 from geodata.errors import InputError, Problem
 
-# The navigation takes page names from the one translation table; this page brings its own entry.
-LABELS.setdefault("page_eigen_gegevens", ("Eigen gegevens", "Your own data"))
 dash.register_page(__name__, path="/eigen-gegevens", name="Eigen gegevens", title="Eigen gegevens · Buurtdekking", order=4)
 
 KIND = "upload-kind"
 DROP = "upload-drop"
+PICKED = "upload-picked"  # name and size of every file the user picked (assets/upload-size.js), before any upload
 REPORT = "upload-report"
 APPLY = "upload-apply"
 STATUS = "upload-status"
@@ -31,53 +30,16 @@ APPLIED = "upload-applied"
 REMOVE = "upload-remove"
 LANG = "upload-lang"
 PREVIEW_ROWS = 20
-
-# Labels of this page (Dutch, English).
-L: dict[str, tuple[str, str]] = {
-    "title": ("Eigen gegevens toevoegen", "Add your own data"),
-    "intro": (
-        "Bekijk een eigen tabel op de kaart: teams, aanbiedersgebieden of zorgaantallen (CSV of Excel). "
-        "U ziet eerst de controle; alleen een foutloos bestand kunt u toepassen. Toegepaste gegevens zijn alleen "
-        "voor u zichtbaar, in deze sessie, worden nooit in de gedeelde atlas opgeslagen en verdwijnen na {hours} uur.",
-        "See your own table on the map: teams, provider areas or caseloads (CSV or Excel). You see the check "
-        "first; only a file without errors can be applied. Applied data is visible to you only, in this session, "
-        "is never stored in the shared atlas and disappears after {hours} hours.",
-    ),
-    "kind": ("Soort gegevens", "Kind of data"),
-    "teams": ("Teams (team_id, naam, organisatie, soort, locatie)", "Teams (team_id, naam, organisatie, soort, location)"),
-    "providers": ("Aanbiedersgebieden (wijkcode of buurtcode, aanbieder)", "Provider areas (wijkcode or buurtcode, aanbieder)"),
-    "caseloads": ("Zorgaantallen (buurtcode of wijkcode, periode, aantallen)", "Caseloads (buurtcode or wijkcode, periode, counts)"),
-    "drop": ("Sleep een bestand hierheen of ", "Drop a file here or "),
-    "choose": ("kies een bestand", "choose a file"),
-    "limits": ("CSV (; , of tab, UTF-8 of Windows-1252) of XLSX; hoogstens {mb} MB, {rows} rijen, {cols} kolommen.",
-               "CSV (; , or tab, UTF-8 or Windows-1252) or XLSX; at most {mb} MB, {rows} rows, {cols} columns."),
-    "report": ("Controle van {name}", "Check of {name}"),
-    "summary": ("{size} · {rows} rijen · {cols} kolommen · sha256 {sha}", "{size} · {rows} rows · {cols} columns · sha256 {sha}"),
-    "ok": ("Geen fouten gevonden. U kunt het bestand toepassen.", "No errors found. You can apply the file."),
-    "bad": ("{n} probleem/problemen gevonden; het bestand kan niet worden toegepast. Pas het aan en probeer opnieuw.",
-            "{n} problem(s) found; the file cannot be applied. Fix it and try again."),
-    "row": ("Rij", "Row"), "column": ("Kolom", "Column"), "code": ("Code", "Code"), "message": ("Melding", "Message"),
-    "preview": ("Voorbeeld (eerste {n} rijen)", "Preview (first {n} rows)"),
-    "apply": ("Toepassen in mijn sessie", "Apply in my session"),
-    "applied_title": ("Toegepast in deze sessie", "Applied in this session"),
-    "applied_none": ("Nog niets: de kaart toont de gedeelde atlas.", "Nothing yet: the map shows the shared atlas."),
-    "applied_item": ("{kind}: {name} ({rows} rijen, toegepast {at})", "{kind}: {name} ({rows} rows, applied {at})"),
-    "remove": ("Verwijderen", "Remove"),
-    "done": ("Toegepast: de kaart, de tabel en exports gebruiken nu uw {kind}.", "Applied: the map, table and exports now use your {kind}."),
-    "removed": ("Verwijderd: de gedeelde atlas geldt weer voor {kind}.", "Removed: the shared atlas applies again for {kind}."),
-    "nothing": ("Er is geen gecontroleerd bestand om toe te passen.", "There is no checked file to apply."),
-    "decode": ("Het bestand kwam niet goed door; probeer het opnieuw.", "The file did not come through; try again."),
-}
-KIND_SHORT = {"teams": ("teams", "teams"), "providers": ("aanbiedersgebieden", "provider areas"), "caseloads": ("zorgaantallen", "caseloads")}
+KINDS = ("teams", "providers", "caseloads")
 
 
 def lbl(key: str, lang: Lang, **fmt: object) -> str:
-    nl, en = L[key]
-    return (nl if lang == "nl" else en).format(**fmt)
+    """This page's label ``upload_<key>`` from the one translation table (dashboard/i18n.py)."""
+    return t(f"upload_{key}", lang, **fmt)
 
 
-def _size(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{max(n, 1) / 1000:.1f} kB"
+def kind_short(kind: str, lang: Lang) -> str:
+    return lbl(f"short_{kind}", lang) if has_label(f"upload_short_{kind}") else kind
 
 
 def problems_table(problems: tuple[Problem, ...], lang: Lang) -> html.Table:
@@ -104,7 +66,7 @@ def preview_table(report: UploadReport, lang: Lang) -> html.Div | None:
 
 def report_view(report: UploadReport, lang: Lang) -> html.Section:
     """The check report first (row, column, message), then the preview."""
-    summary = lbl("summary", lang, size=_size(report.size), rows=report.rows, cols=len(report.columns), sha=report.sha256[:12])
+    summary = lbl("summary", lang, size=format_size(report.size, lang=lang), rows=format_number(report.rows, lang=lang), cols=len(report.columns), sha=report.sha256[:12])
     verdict = (
         html.P(lbl("ok", lang), className="notice notice-ok", role="status")
         if report.ok else html.P(lbl("bad", lang, n=len(report.problems)), className="notice", role="alert")
@@ -122,8 +84,7 @@ def applied_view(items: dict[str, dict[str, Any]], lang: Lang) -> html.Div:
         return html.Div(html.P(lbl("applied_none", lang), className="hint"))
     rows = []
     for kind, meta in sorted(items.items()):
-        short = KIND_SHORT.get(kind, (kind, kind))[0 if lang == "nl" else 1]
-        text = lbl("applied_item", lang, kind=short, name=meta.get("name", ""), rows=meta.get("rows", "?"),
+        text = lbl("applied_item", lang, kind=kind_short(kind, lang), name=meta.get("name", ""), rows=meta.get("rows", "?"),
                    at=str(meta.get("applied_at", ""))[:16].replace("T", " "))
         rows.append(html.Li([html.Span(text), " ", html.Button(lbl("remove", lang), id={"type": REMOVE, "kind": kind},
                                                                className="button secondary", n_clicks=0)]))
@@ -143,7 +104,7 @@ def layout(**query: str) -> html.Div:
             html.P(lbl("intro", lang, hours=round(store.ttl_s / 3600))),
             html.Fieldset(
                 [html.Legend(lbl("kind", lang), className="field-label"),
-                 dcc.RadioItems(id=KIND, options=[{"label": lbl(k, lang), "value": k} for k in ("teams", "providers", "caseloads")],
+                 dcc.RadioItems(id=KIND, options=[{"label": lbl(f"kind_{k}", lang), "value": k} for k in KINDS],
                                 value="caseloads", className="radio radio-list")],
                 className="field",
             ),
@@ -151,12 +112,14 @@ def layout(**query: str) -> html.Div:
                 id=DROP,
                 children=html.Div([lbl("drop", lang), html.Span(lbl("choose", lang), className="link-like")]),
                 accept=".csv,.txt,.tsv,.xlsx",
-                max_size=3 * limits.max_bytes,
+                # The browser refuses a larger file without a word; assets/upload-size.js reports it (see on_picked).
+                max_size=limits.max_bytes,
                 multiple=False,
                 className="upload-drop",
                 className_active="upload-drop active",
             ),
-            html.P(lbl("limits", lang, mb=round(limits.max_bytes / 1024 / 1024), rows=f"{limits.max_rows:,}".replace(",", "."),
+            dcc.Store(id=PICKED),
+            html.P(lbl("limits", lang, mb=format_size(limits.max_bytes, lang=lang), rows=format_number(limits.max_rows, lang=lang),
                        cols=limits.max_columns), className="hint"),
             dcc.Loading(html.Div(id=REPORT)),
             html.Button(lbl("apply", lang), id=APPLY, className="button", disabled=True, n_clicks=0),
@@ -199,6 +162,43 @@ def on_upload(contents: str | None, filename: str | None, kind: str, lang: Lang)
     return report_view(report, lang), not report.ok, ""
 
 
+def too_large(files: list[dict[str, Any]], *, max_bytes: int, lang: Lang) -> html.Div | None:
+    """The message for picked files over the size limit (the browser drops them unread), or None if all fit."""
+    over = []
+    for f in files:
+        try:
+            size = int(f.get("size", 0))
+        except (TypeError, ValueError):
+            continue
+        if size > max_bytes:
+            over.append((safe_name(str(f.get("name") or "upload")), size))
+    if not over:
+        return None
+    limit = format_size(max_bytes, lang=lang)
+    return html.Div(
+        [html.P(lbl("too_large", lang, name=name, size=format_size(size, lang=lang), limit=limit)) for name, size in over],
+        className="notice upload-too-large",
+        role="alert",
+    )
+
+
+@callback(
+    Output(REPORT, "children", allow_duplicate=True),
+    Output(APPLY, "disabled", allow_duplicate=True),
+    Output(STATUS, "children", allow_duplicate=True),
+    Input(PICKED, "data"),
+    State(LANG, "data"),
+    prevent_initial_call=True,
+)
+def on_picked(picked: dict[str, Any] | None, lang: Lang) -> tuple[Any, Any, Any]:
+    """A file over the limit never reaches the server: say so, naming it, its size and the limit; nothing changes."""
+    files = (picked or {}).get("files") or []
+    message = too_large(files if isinstance(files, list) else [], max_bytes=limits_from_env().max_bytes, lang=lang)
+    if message is None:
+        return no_update, no_update, no_update  # a file within the limit: dcc.Upload sends it, on_upload reports
+    return message, True, ""
+
+
 @callback(
     Output(APPLIED, "children"),
     Output(STATUS, "children"),
@@ -217,11 +217,11 @@ def on_apply_or_remove(_apply: int, _removes: list[int], kind: str, lang: Lang) 
             return no_update, no_update, no_update  # the list was redrawn, nothing was clicked
         gone = str(trigger.get("kind"))
         remove(store, sid, gone)
-        message = lbl("removed", lang, kind=KIND_SHORT.get(gone, (gone, gone))[0 if lang == "nl" else 1])
+        message = lbl("removed", lang, kind=kind_short(gone, lang))
         return applied_view(applied(store, sid), lang), message, no_update
     if not _apply:
         return no_update, no_update, no_update
     if not apply(store, sid, kind):
         return no_update, lbl("nothing", lang), True
-    message = lbl("done", lang, kind=KIND_SHORT.get(kind, (kind, kind))[0 if lang == "nl" else 1])
+    message = lbl("done", lang, kind=kind_short(kind, lang))
     return applied_view(applied(store, sid), lang), message, True
