@@ -88,8 +88,8 @@ def render_result(
         t("no_data", lang) if np.isnan(d) else f"{format_number(d, decimals=1, lang=lang)} min" for d in delta
     ]
     coloured = colour_frame(frame, ind, scheme="equal_interval", k=5, lang=lang, threshold=served_threshold(view.manifest))
-    teams = result.teams
-    teams_wgs = to_wgs84(teams if isinstance(teams, gpd.GeoDataFrame) else gpd.GeoDataFrame(teams))
+    gdf_after = result.teams
+    teams_wgs = to_wgs84(gdf_after if isinstance(gdf_after, gpd.GeoDataFrame) else gpd.GeoDataFrame(gdf_after))
     markers = pd.DataFrame(teams_wgs.drop(columns=teams_wgs.geometry.name))
     markers["lon"] = teams_wgs.geometry.x.round(5)
     markers["lat"] = teams_wgs.geometry.y.round(5)
