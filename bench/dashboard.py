@@ -147,9 +147,10 @@ def serve(app: str, atlas: Path, log: Path) -> Iterator[str]:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"{app} did not start; see {log}") from None
                     time.sleep(0.5)
-            # Warm both workers (atlas load, geometry) so that we measure serving, not start-up.
+            # Warm both workers (atlas load, geometry, the first page) so that we measure serving, not start-up.
+            warm = urllib.request.Request(url + "/_dash-layout", headers={"Referer": url + "/"})
             for _ in range(4):
-                urllib.request.urlopen(url + "/_dash-layout", timeout=300).read()
+                urllib.request.urlopen(warm, timeout=300).read()
             yield url
         finally:
             proc.terminate()
@@ -230,7 +231,9 @@ def switch_times(browser: Any, url: str, *, control: str, values: list[str], n: 
 
 def geojson_size(url: str, level: str = "buurt") -> dict[str, Any]:
     """Our map data for one level as served (gzip) and unpacked."""
-    with urllib.request.urlopen(url + "/_dash-layout") as r:
+    # The layout carries the map page (and its GeoJSON URL) when it knows the page, as a browser tells it.
+    req = urllib.request.Request(url + "/_dash-layout", headers={"Referer": url + "/"})
+    with urllib.request.urlopen(req) as r:
         layout = r.read().decode()
     token = layout.split("/geo/")[1].split("/")[0] if "/geo/" in layout else None
     if token is None:

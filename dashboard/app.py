@@ -155,7 +155,15 @@ def render_route(pathname: str | None, search: str | None) -> tuple[list[Any], d
 
 def _layout() -> html.Div:
     initial = _initial_url()
-    content, route = render_route(*initial) if initial else (None, None)
+    content, route = None, None
+    if initial:
+        try:
+            content, route = render_route(*initial)
+        except Exception:
+            # A page that fails to render must not take the shell down with it: leave it to the router,
+            # whose callback error Dash reports in the page as before.
+            flask.current_app.logger.exception("first page %s failed to render in the layout", initial[0])
+            initial = None
     # Location given the page's own path and query: on mount it finds nothing changed, so no callback
     # fires for it; without them it reports the URL and the router renders the page.
     location = {"pathname": initial[0], "search": initial[1]} if initial else {}

@@ -68,6 +68,20 @@ def test_without_the_page_url_the_router_renders_it(client: Any, headers: dict[s
     assert content.get("children") is None
 
 
+@pytest.mark.integration
+def test_a_page_that_fails_in_the_layout_leaves_the_shell_to_the_router(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(pathname: str | None, search: str | None) -> Any:
+        raise RuntimeError("page bug")
+
+    monkeypatch.setattr(app_module, "render_route", broken)
+    resp = client.get("/_dash-layout", headers={"Referer": "http://localhost/wat-als"})
+    assert resp.status_code == 200
+    layout = json.loads(resp.data)
+    location = _find(layout, ids.URL)
+    assert location is not None
+    assert "pathname" not in location
+
+
 def test_bundle_is_the_plotly_js_of_the_installed_plotly_with_the_registered_traces() -> None:
     head = BUNDLE.read_text(encoding="utf-8")[:300]
     found = re.search(r"plotly\.js v(\S+) \(MIT\), traces: ([a-z, ]+);", head)

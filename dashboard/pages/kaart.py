@@ -184,14 +184,16 @@ def outline_layer(view: AtlasView) -> PolygonLayer:
 
 def _buurt_options(view: AtlasView, *, search: str = "", selected: str = "") -> list[dict[str, str]]:
     """The buurt list; a national atlas sends only the matches of what the user typed (and the chosen one)."""
-    b = view.buurten[["buurtcode", "buurtnaam", "wijknaam"]].fillna("")
-    rows = sorted(zip(b["buurtnaam"].astype(str), b["buurtcode"].astype(str), b["wijknaam"].astype(str), strict=True))
-    options = [{"label": f"{name} ({wijk}, {code})", "value": code} for name, code, wijk in rows]
-    if len(options) <= MAX_BUURT_OPTIONS:
-        return options
-    needle = search.strip().lower()
-    hits = [o for o in options if o["value"] == selected or (len(needle) >= 2 and needle in o["label"].lower())]
-    return hits[:MAX_BUURT_OPTIONS // 10]
+    b = view.buurten[["buurtcode", "buurtnaam", "wijknaam"]].fillna("").astype(str).sort_values(["buurtnaam", "buurtcode", "wijknaam"])
+    labels = b["buurtnaam"] + " (" + b["wijknaam"] + ", " + b["buurtcode"] + ")"
+    if len(b) > MAX_BUURT_OPTIONS:
+        # Filtered before the option dicts are made: building all of a national atlas's costs a tenth of a second.
+        needle = search.strip().lower()
+        hit = b["buurtcode"] == selected
+        if len(needle) >= 2:
+            hit |= labels.str.lower().str.contains(needle, regex=False)
+        b, labels = b[hit].head(MAX_BUURT_OPTIONS // 10), labels[hit].head(MAX_BUURT_OPTIONS // 10)
+    return [{"label": label, "value": code} for label, code in zip(labels.tolist(), b["buurtcode"].tolist(), strict=True)]
 
 
 def _url_spec() -> dict[str, Any]:
