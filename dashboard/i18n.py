@@ -277,8 +277,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_applied_item": ("{kind}: {name} ({rows} rijen, toegepast {at})", "{kind}: {name} ({rows} rows, applied {at})"),
     "upload_remove": ("Verwijderen", "Remove"),
     "upload_done": (
-        "Toegepast: de kaart, de tabel, de wat-als-pagina en exports gebruiken nu uw {kind}.",
-        "Applied: the map, the table, the what-if page and exports now use your {kind}.",
+        "Toegepast: de kaart, de tabel en exports gebruiken nu uw {kind}.",
+        "Applied: the map, the table and exports now use your {kind}.",
+    ),
+    "upload_done_teams": (
+        "Toegepast: de kaart, de tabel, exports en de wat-als-pagina gebruiken nu uw teams.",
+        "Applied: the map, the table, exports and the what-if page now use your teams.",
     ),
     "upload_removed": ("Verwijderd: de gedeelde atlas geldt weer voor {kind}.", "Removed: the shared atlas applies again for {kind}."),
     "upload_nothing": ("Er is geen gecontroleerd bestand om toe te passen.", "There is no checked file to apply."),

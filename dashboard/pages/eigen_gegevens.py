@@ -223,5 +223,5 @@ def on_apply_or_remove(_apply: int, _removes: list[int], kind: str, lang: Lang) 
         return no_update, no_update, no_update
     if not apply(store, sid, kind):
         return no_update, lbl("nothing", lang), True
-    message = lbl("done", lang, kind=kind_short(kind, lang))
+    message = lbl("done_teams", lang) if kind == "teams" else lbl("done", lang, kind=kind_short(kind, lang))
     return applied_view(applied(store, sid), lang), message, True
