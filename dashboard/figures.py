@@ -155,25 +155,17 @@ def base_layout(*, center: dict[str, float], zoom: float, style: Any = None) -> 
     }
 
 
-_RING_GAP = np.array([[np.nan, np.nan]])
-
-
-def ring_coords(geometries: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """All rings of GeoJSON polygons as one line, NaN (null in JSON) between rings: one trace, not one per polygon.
-
-    Arrays, not lists: plotly checks a list item by item, which took most of the page's render time for the
-    gemeente outlines of a national atlas.
-    """
-    parts: list[np.ndarray] = []
+def ring_coords(geometries: list[dict[str, Any]]) -> tuple[list[float | None], list[float | None]]:
+    """All rings of GeoJSON polygons as one line (None between rings): one trace instead of one per polygon."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
     for geom in geometries:
         polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
         for poly in polys:
             for ring in poly:
-                parts += [np.asarray(ring, dtype="float64")[:, :2], _RING_GAP]
-    if not parts:
-        return np.empty(0), np.empty(0)
-    xy = np.concatenate(parts)
-    return xy[:, 0], xy[:, 1]
+                lons += [p[0] for p in ring] + [None]
+                lats += [p[1] for p in ring] + [None]
+    return lons, lats
 
 
 def outline_trace(geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True) -> go.Scattermap:
