@@ -22,12 +22,14 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,7 +166,7 @@ def first_map(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
     """Median time to a drawn map and the bytes it took, each run in a fresh context (cold cache)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    times, totals, maps, headers = [], [], [], {}
+    times, totals, maps, headers, levels = [], [], [], {}, set()
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1366, "height": 860})
         page = context.new_page()
@@ -177,6 +179,7 @@ def first_map(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
             context.close()
             return {"drawn_s": None, "timeout_s": TIMEOUT_S, "note": f"map not drawn within {TIMEOUT_S} s"}
         times.append(float(handle.json_value()) / 1000)
+        levels.add(str(page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].name || ''")))
         total = map_bytes = 0
         for req in responses:
             sizes = req.sizes()
@@ -195,6 +198,7 @@ def first_map(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
     return {
         "drawn_s": round(statistics.median(times), 3), "drawn_s_runs": [round(t, 3) for t in times],
         "bytes_total": int(statistics.median(totals)), "bytes_map_data": int(statistics.median(maps)), "headers": headers,
+        "level": "/".join(sorted(levels)),
     }
 
 
@@ -234,13 +238,19 @@ def geojson_size(url: str, level: str = "buurt") -> dict[str, Any]:
     # The layout carries the map page (and its GeoJSON URL) when it knows the page, as a browser tells it.
     req = urllib.request.Request(url + "/_dash-layout", headers={"Referer": url + "/"})
     with urllib.request.urlopen(req) as r:
-        layout = r.read().decode()
-    token = layout.split("/geo/")[1].split("/")[0] if "/geo/" in layout else None
-    if token is None:
+        layout = json.dumps(json.loads(r.read()))  # Dash escapes "/" in its JSON
+    found = re.search(r"/geo/([0-9a-f]+)/", layout)
+    if found is None:
         return {}
+    token = found.group(1)
     req = urllib.request.Request(f"{url}/geo/{token}/{level}.json", headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(req) as r:
-        packed = r.read()
+    try:
+        with urllib.request.urlopen(req) as r:
+            packed = r.read()
+    except urllib.error.HTTPError as err:
+        if err.code == 404:  # an atlas of one gemeente has no gemeente level
+            return {}
+        raise
     import gzip
 
     return {"gzip_bytes": len(packed), "json_bytes": len(gzip.decompress(packed))}
@@ -307,8 +317,9 @@ def markdown(report: dict[str, Any]) -> str:
                 continue
             sw = r.get("switch", {})
             switch = f"{sw['p50_ms']} / {sw['p95_ms']}" if "p50_ms" in sw else "–"
-            geo = r.get("geojson", {}).get("buurt", {})
-            data = f"{geo['gzip_bytes'] / 1000:.1f} KB gzip (GeoJSON)" if geo else f"{r['bytes_map_data'] / 1000:.0f} KB"
+            # Ours: the GeoJSON of the level the first map shows (a national atlas starts with its gemeenten).
+            geo = r.get("geojson", {}).get(r.get("level", ""), {})
+            data = f"{geo['gzip_bytes'] / 1000:.1f} KB gzip ({r['level']} GeoJSON)" if geo else f"{r['bytes_map_data'] / 1000:.0f} KB"
             lines.append(
                 f"| {name} | {case['buurten']} | {app} | {r['drawn_s']} | {r['bytes_total'] / 1e6:.2f} MB | {data} | {switch} |"
             )
