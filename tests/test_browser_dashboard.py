@@ -382,7 +382,7 @@ def test_no_protected_count_reaches_the_browser(page: Any, care_atlas: Path, vie
             drain()
     with page.expect_download() as download:
         page.locator("#tabel-download-button").click()
-    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8-sig")  # the export's Dutch Excel CSV, with BOM
     bodies.append(("download.csv", csv_text))
     drain()
     assert any("_dash-update-component" in url for url, _ in bodies)
@@ -418,7 +418,7 @@ def test_no_protected_count_reaches_the_browser(page: Any, care_atlas: Path, vie
     rows = list(csv.reader(io.StringIO(csv_text), delimiter=";"))
     small_2024 = set(small_total[small_total["periode"] == "2024"]["buurtcode"])
     assert len(rows) == 112
-    for code, _name, _wijk, value in rows[1:]:
+    for code, _name, _wijkcode, _wijk, value, _note in rows[1:]:
         assert value not in ("1", "2", "3", "4")
         if code in small_2024:
             assert value in ("<5", "•"), (code, value)
