@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from conftest import ARTIFACTS, REPO, PageErrors, ServedApp
 from dashboard_atlas import write_care_atlas
+from playwright.sync_api import expect
 
 from dashboard.data import AtlasView, build_view
 
@@ -239,7 +240,8 @@ def test_url_round_trip_restores_the_view(page: Any) -> None:
     page.wait_for_function("() => new URLSearchParams(location.search).get('schema') === null")
     page.go_back()
     page.wait_for_function("() => document.querySelector('#kaart-legend').innerText.includes('gelijke intervallen')")
-    assert page.get_by_label("gelijke intervallen").is_checked()
+    # the legend and the radio are restored by separate callbacks; wait for the control too
+    expect(page.get_by_label("gelijke intervallen")).to_be_checked()
     assert query(page)["schema"] == ["equal_interval"]
     page.go_forward()
     page.wait_for_function("() => document.querySelector('#kaart-legend').innerText.includes('kwantielen')")
