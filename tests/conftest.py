@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -185,6 +186,15 @@ class PageErrors:
     def all(self) -> list[str]:
         return self.console + self.exceptions + self.failed + self.offsite
 
+    def watch(self, page: Any) -> None:
+        """Record the page's console errors, uncaught exceptions and requests that leave 127.0.0.1."""
+        page.on("console", lambda m: self.console.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.exceptions.append(str(e)))
+        page.on(
+            "request",
+            lambda r: self.offsite.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
+        )
+
 
 @pytest.fixture
 def page(browser: object, served_app: ServedApp, request: pytest.FixtureRequest) -> Iterator[object]:
@@ -192,15 +202,8 @@ def page(browser: object, served_app: ServedApp, request: pytest.FixtureRequest)
     context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="nl-NL")  # type: ignore[attr-defined]
     pg = context.new_page()
     errors = PageErrors(served_app.url)
-    pg.on("console", lambda m: errors.console.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.exceptions.append(str(e)))
+    errors.watch(pg)
     pg.on("requestfailed", lambda r: errors.failed.append(f"{r.url} {r.failure}"))
-    pg.on(
-        "request",
-        lambda r: errors.offsite.append(r.url)
-        if not r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-        else None,
-    )
     pg.errors = errors  # type: ignore[attr-defined]
     pg.base_url = served_app.url  # type: ignore[attr-defined]
     yield pg

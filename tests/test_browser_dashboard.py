@@ -167,11 +167,8 @@ def _inner_point(view: AtlasView, code: str) -> tuple[float, float]:
     return float(wgs.x), float(wgs.y)
 
 
-def test_clicking_a_buurt_opens_its_panel(page: Any, view: AtlasView) -> None:
-    page.goto(page.base_url + "/")
-    wait_for_map(page)
-    largest = view.buurten.loc[view.buurten.area.idxmax()]  # room to click away from any team marker
-    code, name = str(largest["buurtcode"]), str(largest["buurtnaam"])
+def click_buurt(page: Any, view: AtlasView, code: str) -> None:
+    """Click the map where a person would: a point well inside the buurt, projected by MapLibre itself."""
     lon, lat = _inner_point(view, code)
     point = page.evaluate(
         "([lon, lat]) => { const gd = document.querySelector('#kaart-graph .js-plotly-plot');"
@@ -180,6 +177,13 @@ def test_clicking_a_buurt_opens_its_panel(page: Any, view: AtlasView) -> None:
         [lon, lat],
     )
     page.mouse.click(point[0], point[1])
+
+def test_clicking_a_buurt_opens_its_panel(page: Any, view: AtlasView) -> None:
+    page.goto(page.base_url + "/")
+    wait_for_map(page)
+    largest = view.buurten.loc[view.buurten.area.idxmax()]  # room to click away from any team marker
+    code, name = str(largest["buurtcode"]), str(largest["buurtnaam"])
+    click_buurt(page, view, code)
     page.wait_for_function("(name) => { const h = document.querySelector('#detail-title'); return h && h.innerText === name; }", arg=name)
     detail = page.locator("#kaart-detail").inner_text()
     assert code in detail

@@ -31,9 +31,7 @@ def open_page(browser: Any, app: ServedApp) -> tuple[Any, Any, PageErrors]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL", accept_downloads=True)
     page = context.new_page()
     errors = PageErrors(app.url)
-    page.on("console", lambda m: errors.console.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.exceptions.append(str(e)))
-    page.on("request", lambda r: errors.offsite.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    errors.watch(page)
     return context, page, errors
 
 

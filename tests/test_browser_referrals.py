@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 from conftest import ARTIFACTS
-from test_browser_dashboard import _inner_point, wait_for_map
+from test_browser_dashboard import click_buurt, wait_for_map
 
 from dashboard.data import AtlasView, build_view
 from etl.atlas import read_atlas
@@ -33,17 +33,6 @@ CHART_JS = """
 @pytest.fixture(scope="module")
 def view(default_atlas: Path) -> AtlasView:
     return build_view(default_atlas)
-
-
-def _click(page: Any, view: AtlasView, code: str) -> None:
-    lon, lat = _inner_point(view, code)
-    point = page.evaluate(
-        "([lon, lat]) => { const gd = document.querySelector('#kaart-graph .js-plotly-plot');"
-        " const map = gd._fullLayout.map._subplot.map; const p = map.project([lon, lat]);"
-        " const r = map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }",
-        [lon, lat],
-    )
-    page.mouse.click(point[0], point[1])
 
 
 def _without_colour_stops(body: str) -> str:
@@ -95,7 +84,7 @@ def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any,
     info = wait_for_map(page)
     assert info["rendered"] == 111
     assert "Specialistische zorg via het buurtteam" in page.locator("#kaart-legend").inner_text()
-    _click(page, view, BUURT)
+    click_buurt(page, view, BUURT)
     page.wait_for_function(f"() => {{ const h = document.querySelector('#detail-title'); return h && h.innerText === '{NAME}'; }}")
     chart = page.wait_for_function(CHART_JS, timeout=15_000).json_value()
     panel = page.locator("#kaart-detail")
