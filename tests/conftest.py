@@ -42,7 +42,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # ---------------------------------------------------------------- synthetic data
 
 
-def grid_buurten(n: int = 3, size: float = 100.0, *, origin: tuple[float, float] = (136000.0, 455000.0)) -> gpd.GeoDataFrame:
+def grid_buurten(
+    n: int = 3, size: float = 100.0, *, origin: tuple[float, float] = (136000.0, 455000.0)
+) -> gpd.GeoDataFrame:
     """An n×n grid of square buurten of ``size`` metres in RD New, canonical schema, one gemeente GM9999.
 
     Row-major from the south-west: buurt i (0-based) is column i % n, row i // n; codes BU99990{w}{b}
@@ -124,14 +126,25 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 class ServedApp:
     """A `buurtdekking serve` subprocess on a free port; stopped when the fixture ends."""
 
-    def __init__(self, atlas: Path, *, env: dict[str, str] | None = None, gunicorn: bool = False, timeout: float = 60.0) -> None:
+    def __init__(
+        self, atlas: Path, *, env: dict[str, str] | None = None, gunicorn: bool = False, timeout: float = 60.0
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = ARTIFACTS / f"server-{self.port}.log"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **(env or {}), "BUURTDEKKING_ATLAS": str(atlas)}
         if gunicorn:
-            cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--timeout", "120", "--bind", f"127.0.0.1:{self.port}", "dashboard.wsgi:server"]
+            cmd = [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "--workers",
+                "2",
+                "--timeout",
+                "120",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "dashboard.wsgi:server",
+            ]
         else:
             cmd = [sys.executable, "-m", "etl.cli", "serve", "--atlas", str(atlas), "--port", str(self.port)]
         self._fh = self.log.open("w")
@@ -174,7 +187,7 @@ def browser() -> Iterator[object]:
 
 
 class PageErrors:
-    """Console errors, uncaught exceptions and failed or off-site requests seen by one page."""
+    """Console errors, uncaught exceptions, failed or off-site requests and server errors seen by one page."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -182,18 +195,45 @@ class PageErrors:
         self.exceptions: list[str] = []
         self.failed: list[str] = []
         self.offsite: list[str] = []
+        self.closing = False
+        self._navigations = 0  # main-frame document loads requested so far
+        self._leaving = False  # a document load is requested and the new document has not loaded yet
+        self._started: dict[int, tuple[int, bool]] = {}
+        self._aborted: list[tuple[str, int, bool]] = []
 
     def all(self) -> list[str]:
-        return self.console + self.exceptions + self.failed + self.offsite
+        return self.console + self.exceptions + self.failed + self.unexplained_aborts() + self.offsite
+
+    def unexplained_aborts(self) -> list[str]:
+        """Aborted requests that neither leaving the page (a later document load) nor closing it explains."""
+        return [url for url, nav, leaving in self._aborted if not (leaving or self._navigations > nav)]
 
     def watch(self, page: Any) -> None:
-        """Record the page's console errors, uncaught exceptions and requests that leave 127.0.0.1."""
-        page.on("console", lambda m: self.console.append(m.text) if m.type == "error" else None)
+        """Record the page's console errors, uncaught exceptions, failed requests, 5xx answers and requests that leave 127.0.0.1."""
+        page.on("console", lambda m: self.console.append(m.text) if m.type == "error" and not self.closing else None)
         page.on("pageerror", lambda e: self.exceptions.append(str(e)))
-        page.on(
-            "request",
-            lambda r: self.offsite.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
-        )
+        page.on("request", self._on_request)
+        page.on("requestfailed", self._on_failed)
+        page.on("response", lambda r: self.failed.append(f"{r.url} HTTP {r.status}") if r.status >= 500 else None)
+        page.on("domcontentloaded", lambda _: setattr(self, "_leaving", False))
+
+    def _on_request(self, request: Any) -> None:
+        if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            self.offsite.append(request.url)
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self._navigations += 1
+            self._leaving = True
+        self._started[id(request)] = (self._navigations, self._leaving)
+
+    def _on_failed(self, request: Any) -> None:
+        nav, leaving = self._started.pop(id(request), (self._navigations, self._leaving))
+        if (request.failure or "").endswith("ERR_ABORTED"):
+            # The browser cancels what is still in flight when the page loads another document or closes:
+            # that is the test (or a person) leaving, not the app failing. Whether a later load explains the
+            # abort is decided in all(), because Chromium may report the abort before the load's request.
+            self._aborted.append((f"{request.url} {request.failure}", nav, leaving or self.closing))
+            return
+        self.failed.append(f"{request.url} {request.failure}")
 
 
 @pytest.fixture
@@ -203,7 +243,6 @@ def page(browser: object, served_app: ServedApp, request: pytest.FixtureRequest)
     pg = context.new_page()
     errors = PageErrors(served_app.url)
     errors.watch(pg)
-    pg.on("requestfailed", lambda r: errors.failed.append(f"{r.url} {r.failure}"))
     pg.errors = errors  # type: ignore[attr-defined]
     pg.base_url = served_app.url  # type: ignore[attr-defined]
     yield pg
@@ -211,6 +250,7 @@ def page(browser: object, served_app: ServedApp, request: pytest.FixtureRequest)
     try:
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     finally:
+        errors.closing = True
         context.close()
     if not getattr(request.node, "allow_console_errors", False):
         assert errors.all() == [], f"browser errors: {errors.all()}"
