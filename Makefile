@@ -54,9 +54,9 @@ PLOTLY_BUILD := .cache/plotlyjs
 plotly-bundle:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
 	@rm -rf $(PLOTLY_BUILD) && mkdir -p $(PLOTLY_BUILD)
-	cp dashboard/plotlyjs/package.json dashboard/plotlyjs/package-lock.json dashboard/plotlyjs/entry.js dashboard/plotlyjs/build.mjs $(PLOTLY_BUILD)/
+	cp dashboard/plotlyjs/package.json dashboard/plotlyjs/package-lock.json dashboard/plotlyjs/entry.js dashboard/plotlyjs/regenerator.js dashboard/plotlyjs/build.mjs $(PLOTLY_BUILD)/
 	cd $(PLOTLY_BUILD) && npm ci --ignore-scripts --no-audit --no-fund --silent
-	cd $(PLOTLY_BUILD) && node build.mjs $(CURDIR)/assets/vendor/plotly-buurtdekking.min.js
+	cd $(PLOTLY_BUILD) && node build.mjs $(CURDIR)/assets/vendor
 
 # PDOK's geopackage-validator for the export tests, in its own environment: its GDAL binding must match the
 # system libgdal, so it is Debian's python3-gdal (seen through --system-site-packages) and everything else is

@@ -92,6 +92,24 @@ def test_bundle_is_the_plotly_js_of_the_installed_plotly_with_the_registered_tra
     assert re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry) == ["core", *app_module.PLOTLY_BUNDLE_TRACES]
 
 
+def test_regenerator_runtime_is_built_from_the_pinned_package() -> None:
+    runtime = REPO / "assets" / app_module.REGENERATOR
+    head = runtime.read_text(encoding="utf-8")[:200]
+    lock = json.loads((REPO / "dashboard" / "plotlyjs" / "package-lock.json").read_text(encoding="utf-8"))
+    pinned = lock["packages"]["node_modules/regenerator-runtime"]["version"]
+    assert f"regenerator-runtime v{pinned} (MIT)" in head, f"{runtime} is not the pinned build; `make plotly-bundle` rebuilds it"
+
+
+@pytest.mark.integration
+def test_index_serves_the_regenerator_runtime_instead_of_dash_polyfill(client: Any) -> None:
+    html = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
+    assert not [s for s in scripts if "polyfill@" in s]
+    assert scripts[0].startswith("/assets/" + app_module.REGENERATOR), scripts[:2]  # before React and Dash, like the polyfill
+    with client.get(scripts[0]) as resp:
+        assert resp.headers["Cache-Control"] == app_module.IMMUTABLE
+
+
 def test_every_trace_the_app_draws_is_in_the_bundle() -> None:
     made = set()
     for path in (REPO / "dashboard").rglob("*.py"):
@@ -115,6 +133,10 @@ def test_map_page_loads_our_bundle_once_and_no_callback_before_the_map(page: Any
     assert not [u for u in requests if "plotly.min.js" in u]
     assert len([u for u in requests if app_module.PLOTLY_BUNDLE in u]) == 1
     assert page.evaluate("() => typeof window.Plotly.react") == "function"
+    # Dash's @babel/polyfill is replaced by the regenerator runtime alone; the lazily loaded Graph and Dropdown work.
+    assert not [u for u in requests if "polyfill@" in u]
+    assert len([u for u in requests if app_module.REGENERATOR in u]) == 1
+    assert page.evaluate("() => [typeof regeneratorRuntime.mark, typeof window._babelPolyfill]") == ["function", "undefined"]
     # The page is the one the URL names, in its state: the controls show it.
     assert page.locator("#kaart-level input[value=wijk]").is_checked()
 

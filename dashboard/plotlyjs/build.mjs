@@ -1,12 +1,15 @@
-// Bundle entry.js the way plotly.js builds its own dist files (its esbuild-config.js), minified.
+// Bundle entry.js the way plotly.js builds its own dist files (its esbuild-config.js), minified, and the
+// regenerator runtime that replaces Dash's @babel/polyfill (dashboard/app.py), into the folder given.
 import { build } from 'esbuild';
 import InlineCSSPlugin from 'esbuild-plugin-inline-css';
+import { readFileSync } from 'node:fs';
 
-const outfile = process.argv[2];
-const { version } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('node_modules/plotly.js/package.json', 'utf8')));
+const outdir = process.argv[2];
+const packageVersion = (name) => JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version;
+const version = packageVersion('plotly.js');
 await build({
     entryPoints: ['entry.js'],
-    outfile,
+    outfile: `${outdir}/plotly-buurtdekking.min.js`,
     format: 'iife',
     globalName: 'Plotly',
     bundle: true,
@@ -16,6 +19,17 @@ await build({
     plugins: [InlineCSSPlugin()],
     alias: { stream: 'stream-browserify' },
     define: { global: 'window', 'define.amd': 'false', 'process.env.NODE_DEBUG': 'false' },
+    target: 'es2016',
+    logLevel: 'warning',
+});
+await build({
+    entryPoints: ['regenerator.js'],
+    outfile: `${outdir}/regenerator-runtime.min.js`,
+    format: 'iife',
+    bundle: true,
+    minify: true,
+    legalComments: 'eof',
+    banner: { js: `/** regenerator-runtime v${packageVersion('regenerator-runtime')} (MIT), built by dashboard/plotlyjs */` },
     target: 'es2016',
     logLevel: 'warning',
 });
