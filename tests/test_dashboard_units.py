@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import grid_buurten
+from dash import no_update
 
 from dashboard.data import build_view
 from dashboard.figures import Z_MISSING, Z_SUPPRESSED, colour_frame
@@ -99,6 +100,25 @@ def test_simplification_keeps_neighbours_sharing_their_edges() -> None:
     assert abs(union.area - gdf.area.sum()) / union.area < 0.02  # no gaps opened
 
 
+def test_map_names_are_those_in_view_the_largest_first_at_most_the_limit() -> None:
+    # Four separate squares of 100, 400, 200 and 300 m side, 1 km apart along the x axis.
+    sides = [100.0, 400.0, 200.0, 300.0]
+    squares = [shapely.box(136000 + 1000 * i, 455000, 136000 + 1000 * i + s, 455000 + s) for i, s in enumerate(sides)]
+    gdf = gpd.GeoDataFrame({"code": ["A", "B", "C", "D"], "naam": ["a", "b", "c", "d"]}, geometry=squares, crs="EPSG:28992")
+    layer = build_layer(gdf, level="gemeente", code_column="code", name_column="naam")
+    assert layer.labels(None, 10)[0] == ["a", "b", "c", "d"]
+    names, points = layer.labels(None, 2)
+    assert names == ["b", "d"]  # the two largest, in the layer's order
+    assert points.tolist() == layer.label_points[[1, 3]].tolist()
+    # In view: the first two squares only (the view's east edge lies between the second and third square).
+    west = layer.bounds[0, 0] - 0.001
+    east = (layer.bounds[1, 2] + layer.bounds[2, 0]) / 2
+    bbox = (west, layer.bounds[:, 1].min() - 0.001, east, layer.bounds[:, 3].max() + 0.001)
+    assert layer.labels(bbox, 10)[0] == ["a", "b"]
+    assert layer.labels(bbox, 1)[0] == ["b"]
+    assert layer.labels((0.0, 0.0, 1.0, 1.0), 10)[0] == []
+
+
 # ---------------------------------------------------------------- values and protection
 
 
@@ -170,3 +190,51 @@ def test_a_bad_scenario_step_names_itself() -> None:
     with pytest.raises(InputError) as err:
         decode("add:x,1,2,Lokalis,buurtteam;teleport:LOK-01")
     assert "teleport:LOK-01" in err.value.problems[0].nl
+
+
+# ---------------------------------------------------------------- map names on zoom
+
+
+def _call_update_map(app: object, relayout: dict[str, object] | None, triggered: str) -> tuple[object, ...]:
+    from contextvars import copy_context
+
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from dashboard.pages import kaart
+
+    def run() -> tuple[object, ...]:
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": triggered, "value": relayout}]))
+        with app.server.test_request_context("/"):  # type: ignore[attr-defined]
+            lod = {"level": "buurt", "codes": False, "n": 9}
+            return tuple(kaart.update_map("youth_population", None, None, None, "quantiles", 5, "buurt", relayout, lod, None))
+
+    return copy_context().run(run)
+
+
+def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.app import create_app
+
+    atlas = _grid_atlas(tmp_path)
+    monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
+    monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
+    app = create_app(atlas)
+    from dashboard.pages import kaart  # the page registers itself with Dash Pages: only once an app exists
+
+    monkeypatch.setattr(kaart, "MAX_LABELS", 2)
+    view = build_view(atlas)
+    wijken = view.layers["wijk"]
+    with app.server.test_request_context("/"):
+        fig = kaart.build_figure(view, ViewState(), "nl")[0]
+    # Three wijken, two names at most: the first map writes the two largest.
+    assert len(fig.data[2].text) == 2
+    # Zoomed in on the first wijk only: its name is written, whatever its size.
+    b = wijken.bounds[0]
+    first = [[b[0], b[3]], [b[2], b[3]], [b[2], b[1]], [b[0], b[1]]]
+    patch = _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-graph.relayoutData")[0]
+    ops = {tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]}
+    assert ops[("data", 2, "text")] == [wijken.names[0]]
+    assert ops[("data", 2, "lon")] == [wijken.label_points[0, 0]]
+    # Without more names than the map holds, a pan or zoom changes nothing.
+    monkeypatch.setattr(kaart, "MAX_LABELS", 60)
+    assert _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-graph.relayoutData")[0] is no_update

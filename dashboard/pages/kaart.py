@@ -62,6 +62,7 @@ dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekkin
 
 COARSER = {"buurt": "wijk", "wijk": "gemeente"}
 MAX_OUTLINES = 400  # more wijk outlines and names than this are unreadable (and heavy): outline gemeenten then
+MAX_LABELS = 60  # names written on the map at once; zooming in writes those of the smaller areas in view
 MAX_BUURT_OPTIONS = 2000
 WIJK_LAYER_KEY = "wijkgrenzen"
 # The controls whose values make up the URL, in the order of the writer callback's inputs.
@@ -162,7 +163,7 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     keys = set(team_key_list(view.teams))
     extra = [
         outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
-        label_trace(list(wijken.names), wijken.label_points),
+        label_trace(*wijken.labels(None, MAX_LABELS)),
         outline_trace(_selected_geometries(view, state.buurt), name="selected", colour="#cc0000", width=4),
         *team_traces(view.teams, lang=lang, visible=keys),
     ]
@@ -172,6 +173,15 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     )
     lod = {"level": shown, "codes": codes is not None, "n": len(frame)}
     return fig, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), lod, _lod_note(sel.level, shown, len(frame), lang)
+
+
+def _label_patch(patch: Patch, outlines: PolygonLayer, bbox: tuple[float, float, float, float] | None) -> Patch:
+    """The names of the areas now in view (the largest first), when there are more names than a map can hold."""
+    names, points = outlines.labels(bbox, MAX_LABELS)
+    patch["data"][LABEL_TRACE]["text"] = names
+    patch["data"][LABEL_TRACE]["lon"] = points[:, 0].tolist()
+    patch["data"][LABEL_TRACE]["lat"] = points[:, 1].tolist()
+    return patch
 
 
 def outline_layer(view: AtlasView) -> PolygonLayer:
@@ -369,8 +379,10 @@ def update_map(
     shown, codes = choose_level(view, sel.level, bbox)
     new_lod = {"level": shown, "codes": codes is not None, "n": 0}
     geometry_changes = lod is None or lod.get("level") != shown or codes is not None or lod.get("codes")
+    outlines = outline_layer(view)
+    relabel = len(outlines.codes) > MAX_LABELS and ctx.triggered_id == ids.MAP_GRAPH
     if ctx.triggered_id == ids.MAP_GRAPH and not geometry_changes:
-        return no_update, no_update, no_update, no_update, no_update
+        return (_label_patch(Patch(), outlines, bbox) if relabel else no_update), no_update, no_update, no_update, no_update
     frame = _frame(view, ind, Selection(shown, sel.period, sel.mode, sel.soort), codes, lang)
     new_lod["n"] = len(frame)
     coloured = colour_frame(frame, ind, scheme=scheme, k=int(k), lang=lang, threshold=served_threshold(view.manifest))
@@ -378,6 +390,8 @@ def update_map(
         frame=frame, coloured=coloured, ind=ind, level=shown, lang=lang,
         geojson=_geojson_for(view, shown, codes) if geometry_changes else None,
     )
+    if relabel:
+        _label_patch(patch, outlines, bbox)
     return (
         patch, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), new_lod,
         _lod_note(sel.level, shown, len(frame), lang),
