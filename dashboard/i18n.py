@@ -321,6 +321,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "sources_methods": ("Methoden in deze atlas", "Methods in this atlas"),
     "sources_build": ("Atlas gebouwd op {created} in {seconds} s; CBS-jaar {year}.", "Atlas built on {created} in {seconds} s; CBS year {year}."),
     "sources_inputs": ("Invoerbestanden", "Input files"),
+    "sources_unknown": ("(jaar onbekend)", "(year unknown)"),
+    "sources_build_unknown": (
+        "Bouwdatum en -duur van deze atlas staan niet in zijn manifest.",
+        "The build date and duration of this atlas are not in its manifest.",
+    ),
     "sources_indicators": ("Indicatoren", "Indicators"),
     "sources_classes": (
         "Klassen: kwantielen, natuurlijke grenzen (Fisher-Jenks) of gelijke intervallen, berekend met mapclassify op de "

@@ -238,3 +238,31 @@ def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(tmp_p
     # Without more names than the map holds, a pan or zoom changes nothing.
     monkeypatch.setattr(kaart, "MAX_LABELS", 60)
     assert _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-graph.relayoutData")[0] is no_update
+
+
+# ---------------------------------------------------------------- sources page
+
+
+def _page_text(component: object) -> str:
+    if isinstance(component, str | int | float):
+        return str(component)
+    children = getattr(component, "children", None)
+    if isinstance(children, list | tuple):
+        return " ".join(_page_text(c) for c in children if c is not None)
+    return _page_text(children) if children is not None else ""
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_sources_page_says_what_the_manifest_lacks_instead_of_question_marks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    from dashboard.app import create_app
+
+    atlas = _grid_atlas(tmp_path)  # its manifest has no build date, duration or CBS year
+    monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
+    app = create_app(atlas)
+    from dashboard.pages import bronnen  # the page registers itself with Dash Pages: only once an app exists
+
+    with app.server.test_request_context("/bronnen"):
+        text = _page_text(bronnen.layout(taal=lang))
+    assert "?" not in text
+    assert ("niet in zijn manifest" if lang == "nl" else "not in its manifest") in text
+    assert ("(jaar onbekend)" if lang == "nl" else "(year unknown)") in text

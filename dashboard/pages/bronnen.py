@@ -53,15 +53,21 @@ def layout(**query: str) -> html.Div:
         html.Li([html.Strong(ind.label(lang)), f" — {ind.note(lang, threshold=threshold)}" if ind.note(lang, threshold=threshold) else ""])
         for ind in available(view)
     ]
+    cbs_year = m.get("cbs_year") or t("sources_unknown", lang)
+    built = (
+        t("sources_build", lang, created=m["created"], seconds=m["build_seconds"], year=cbs_year)
+        if m.get("created") and m.get("build_seconds") is not None
+        else t("sources_build_unknown", lang)
+    )
     packages = ", ".join(f"{k} {v}" for k, v in sorted((m.get("packages") or {}).items()))
     return html.Div(
         className="prose",
         children=[
             html.H1(t("sources_title", lang)),
-            html.P(t("sources_cbs", lang, year=m.get("cbs_year", "?"))),
+            html.P(t("sources_cbs", lang, year=cbs_year)),
             html.P(t("sources_demo", lang), className="demo-banner"),
             html.P(t("sources_protection", lang, threshold=threshold, below=threshold - 1)),
-            html.P(t("sources_build", lang, created=m.get("created", "?"), seconds=m.get("build_seconds", "?"), year=m.get("cbs_year", "?"))),
+            html.P(built),
             html.H2(t("sources_inputs", lang)),
             html.Ul(inputs),
             html.H2(t("sources_indicators", lang)),
