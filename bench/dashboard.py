@@ -9,7 +9,9 @@ Both apps run under gunicorn (2 workers) on the same atlas. Measured in one run:
   so compression counts), and the map data alone (our cached GeoJSON; the naive figure JSON);
 * time until the map is drawn: from navigation start until MapLibre reports the map loaded and every
   feature in view rendered (cold browser cache, median of 3 runs);
-* server time for an indicator switch: the map callback's request replayed 40 times (p50, p95).
+* server time for an indicator switch: the map callback's request replayed 40 times (p50, p95);
+* the floor: our app's first figure drawn by our plotly.js bundle on a bare page without Dash (same map
+  size, same GeoJSON URL), which is what MapLibre in software GL needs whatever the app around it.
 
 The naive app (bench/dashboard_naive.py) is plotly express ``choropleth_map`` on the unsimplified atlas
 geometry, the figure rebuilt on every switch, no compression. Results go to bench/results/dashboard-*.
@@ -202,6 +204,41 @@ def first_map(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
     }
 
 
+BARE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{bundle}"></script></head>
+<body style="margin:0"><div id="map" style="width:{width}px;height:{height}px"></div>
+<script>Plotly.newPlot("map", {data}, {layout}, {{displaylogo: false, scrollZoom: true}});</script></body></html>"""
+
+
+def plotly_alone(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
+    """The floor under our app: our first figure and plotly.js bundle on a page without Dash, same size, cold."""
+    context = browser.new_context(viewport={"width": 1366, "height": 860})
+    page = context.new_page()
+    page.goto(url + "/")
+    page.wait_for_function(DRAWN_JS, timeout=TIMEOUT_S * 1000)
+    fig = page.evaluate(
+        "() => { const gd = document.querySelector('.js-plotly-plot'); const r = gd.getBoundingClientRect();"
+        " return {data: gd.data, layout: gd.layout, width: Math.round(r.width), height: Math.round(r.height),"
+        " bundle: (document.getElementById('plotly-bundle') || {}).href}; }"
+    )
+    context.close()
+    if not fig.get("bundle"):
+        return {"note": "no partial plotly.js bundle (make plotly-bundle)"}
+    html = BARE_PAGE.format(
+        bundle=fig["bundle"], width=fig["width"], height=fig["height"], data=json.dumps(fig["data"]), layout=json.dumps(fig["layout"])
+    )
+    times = []
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1366, "height": 860})
+        page = context.new_page()
+        # Served from the app's origin, so the figure's GeoJSON URL and the glyphs resolve as in the app.
+        page.route(url + "/plotly-alone", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+        page.goto(url + "/plotly-alone", wait_until="commit")
+        handle = page.wait_for_function(DRAWN_JS, polling="raf", timeout=TIMEOUT_S * 1000)
+        times.append(float(handle.json_value()) / 1000)
+        context.close()
+    return {"drawn_s": round(statistics.median(times), 3), "drawn_s_runs": [round(t, 3) for t in times], "map_px": [fig["width"], fig["height"]]}
+
+
 def switch_times(browser: Any, url: str, *, control: str, values: list[str], n: int) -> dict[str, Any]:
     """Capture the map callback's request for one indicator switch, then replay it ``n`` times (round trip)."""
     context = browser.new_context()
@@ -282,6 +319,8 @@ def run(*, quick: bool, atlas: Path | None, work: Path) -> dict[str, Any]:
             print(f"[{name}] ours", file=sys.stderr, flush=True)
             with serve("dashboard.wsgi:server", path, work / f"{name}-ours.log") as url:
                 case["ours"] = first_map(browser, url, runs=runs)
+                if name != "utrecht_densified_1m":
+                    case["plotly_alone"] = plotly_alone(browser, url, runs=runs)
                 case["ours"]["geojson"] = {lv: geojson_size(url, lv) for lv in ("buurt", "wijk", "gemeente")}
                 if name == "utrecht":
                     case["ours"]["switch"] = switch_times(
@@ -308,6 +347,9 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---:|---|---:|---:|---:|---:|",
     ]
     for name, case in report["cases"].items():
+        alone = case.get("plotly_alone", {})
+        if alone.get("drawn_s") is not None:
+            lines.append(f"| {name} | {case['buurten']} | plotly.js alone, no Dash (the floor) | {alone['drawn_s']} | – | – | – |")
         for app in ("ours", "naive"):
             r = case.get(app)
             if not r:

@@ -100,22 +100,24 @@ def test_simplification_keeps_neighbours_sharing_their_edges() -> None:
     assert abs(union.area - gdf.area.sum()) / union.area < 0.02  # no gaps opened
 
 
-def test_map_names_are_those_in_view_the_largest_first_at_most_the_limit() -> None:
+def test_map_names_are_those_in_view_or_none_when_more_than_the_map_holds() -> None:
     # Four separate squares of 100, 400, 200 and 300 m side, 1 km apart along the x axis.
     sides = [100.0, 400.0, 200.0, 300.0]
     squares = [shapely.box(136000 + 1000 * i, 455000, 136000 + 1000 * i + s, 455000 + s) for i, s in enumerate(sides)]
     gdf = gpd.GeoDataFrame({"code": ["A", "B", "C", "D"], "naam": ["a", "b", "c", "d"]}, geometry=squares, crs="EPSG:28992")
     layer = build_layer(gdf, level="gemeente", code_column="code", name_column="naam")
-    assert layer.labels(None, 10)[0] == ["a", "b", "c", "d"]
-    names, points = layer.labels(None, 2)
-    assert names == ["b", "d"]  # the two largest, in the layer's order
-    assert points.tolist() == layer.label_points[[1, 3]].tolist()
+    names, points = layer.labels(None, 4)
+    assert names == ["a", "b", "c", "d"]
+    assert points.tolist() == layer.label_points.tolist()
+    assert layer.labels(None, 3)[0] == []  # four in view, room for three: none rather than an arbitrary few
     # In view: the first two squares only (the view's east edge lies between the second and third square).
     west = layer.bounds[0, 0] - 0.001
     east = (layer.bounds[1, 2] + layer.bounds[2, 0]) / 2
     bbox = (west, layer.bounds[:, 1].min() - 0.001, east, layer.bounds[:, 3].max() + 0.001)
-    assert layer.labels(bbox, 10)[0] == ["a", "b"]
-    assert layer.labels(bbox, 1)[0] == ["b"]
+    names, points = layer.labels(bbox, 3)
+    assert names == ["a", "b"]
+    assert points.tolist() == layer.label_points[[0, 1]].tolist()
+    assert layer.labels(bbox, 1)[0] == []
     assert layer.labels((0.0, 0.0, 1.0, 1.0), 10)[0] == []
 
 
@@ -226,8 +228,8 @@ def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(tmp_p
     wijken = view.layers["wijk"]
     with app.server.test_request_context("/"):
         fig = kaart.build_figure(view, ViewState(), "nl")[0]
-    # Three wijken, two names at most: the first map writes the two largest.
-    assert len(fig.data[2].text) == 2
+    # Three wijken in view, room for two names: the first map writes none.
+    assert list(fig.data[2].text) == []
     # Zoomed in on the first wijk only: its name is written, whatever its size.
     b = wijken.bounds[0]
     first = [[b[0], b[3]], [b[2], b[3]], [b[2], b[1]], [b[0], b[1]]]

@@ -62,7 +62,7 @@ dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekkin
 
 COARSER = {"buurt": "wijk", "wijk": "gemeente"}
 MAX_OUTLINES = 400  # more wijk outlines and names than this are unreadable (and heavy): outline gemeenten then
-MAX_LABELS = 60  # names written on the map at once; zooming in writes those of the smaller areas in view
+MAX_LABELS = 60  # names written on the map at once: with more areas in view, none (zoom in to read them)
 MAX_BUURT_OPTIONS = 2000
 WIJK_LAYER_KEY = "wijkgrenzen"
 # The controls whose values make up the URL, in the order of the writer callback's inputs.
@@ -176,7 +176,7 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
 
 
 def _label_patch(patch: Patch, outlines: PolygonLayer, bbox: tuple[float, float, float, float] | None) -> Patch:
-    """The names of the areas now in view (the largest first), when there are more names than a map can hold."""
+    """The names of the areas now in view, for an atlas with more of them than one map can hold."""
     names, points = outlines.labels(bbox, MAX_LABELS)
     patch["data"][LABEL_TRACE]["text"] = names
     patch["data"][LABEL_TRACE]["lon"] = points[:, 0].tolist()
