@@ -123,6 +123,19 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"server at {url} did not come up: {last}")
 
 
+def page_module(name: str) -> Any:
+    """A page module as Dash Pages imported it for the last app created (``pages.<name>``).
+
+    Importing ``dashboard.pages.<name>`` instead would register the page and its callbacks a second time,
+    and every later app would then refuse requests over the duplicate path."""
+    import dash
+
+    for module in dash.page_registry:
+        if module.rsplit(".", 1)[-1] == name:
+            return sys.modules[module]
+    raise LookupError(f"no page {name!r} registered: create an app first")
+
+
 class ServedApp:
     """A `buurtdekking serve` subprocess on a free port; stopped when the fixture ends."""
 

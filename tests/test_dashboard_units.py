@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import grid_buurten
+from conftest import grid_buurten, page_module
 from dash import no_update
 
 from dashboard.data import build_view
@@ -203,7 +203,7 @@ def _call_update_map(app: object, relayout: dict[str, object] | None, triggered:
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
 
-    from dashboard.pages import kaart
+    kaart = page_module("kaart")
 
     def run() -> tuple[object, ...]:
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": triggered, "value": relayout}]))
@@ -221,7 +221,7 @@ def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(tmp_p
     monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
     app = create_app(atlas)
-    from dashboard.pages import kaart  # the page registers itself with Dash Pages: only once an app exists
+    kaart = page_module("kaart")
 
     monkeypatch.setattr(kaart, "MAX_LABELS", 2)
     view = build_view(atlas)
@@ -261,7 +261,7 @@ def test_sources_page_says_what_the_manifest_lacks_instead_of_question_marks(tmp
     atlas = _grid_atlas(tmp_path)  # its manifest has no build date, duration or CBS year
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
     app = create_app(atlas)
-    from dashboard.pages import bronnen  # the page registers itself with Dash Pages: only once an app exists
+    bronnen = page_module("bronnen")
 
     with app.server.test_request_context("/bronnen"):
         text = _page_text(bronnen.layout(taal=lang))

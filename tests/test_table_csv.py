@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from care_grid import care_grid_atlas
+from conftest import page_module
 
 from dashboard.data import AtlasView, build_view
 from dashboard.state import ViewState
@@ -34,9 +35,8 @@ def _table_csv(view: AtlasView, state: ViewState) -> tuple[str, bytes]:
     from dashboard.app import create_app
 
     create_app(view.atlas_dir)
-    from dashboard.pages.tabel import table_area, table_csv
-
-    return table_csv(view, state, area=table_area(view, None))
+    tabel = page_module("tabel")
+    return tabel.table_csv(view, state, area=tabel.table_area(view, None))  # type: ignore[no-any-return]
 
 
 def test_download_equals_the_export_command(view: AtlasView, grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

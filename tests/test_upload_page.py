@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from care_grid import care_grid_atlas
+from conftest import page_module
 
 from dashboard.i18n import LABELS, Lang
 from etl.upload import UploadReport
@@ -28,10 +29,8 @@ def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType
     from dashboard.app import create_app
 
     app = create_app(care_grid_atlas(tmp_path / "atlas", threshold=None))
-    from dashboard.pages import eigen_gegevens
-
     with app.server.test_request_context("/eigen-gegevens"):
-        yield eigen_gegevens
+        yield page_module("eigen_gegevens")
 
 
 def visible(component: Any) -> list[str]:
