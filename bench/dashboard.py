@@ -41,9 +41,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
-from etl import config
 from etl.atlas import Atlas, read_atlas, write_atlas
 
 REPO = Path(__file__).resolve().parent.parent
@@ -307,10 +307,14 @@ def run(*, quick: bool, atlas: Path | None, work: Path) -> dict[str, Any]:
         atlas = work / "utrecht"
         run_build(BuildOptions(progress=False), atlas)
     cases: dict[str, Path] = {"utrecht": atlas}
+    layers = [name for name, *_ in pyogrio.list_layers(atlas / "atlas.gpkg")]
     if not quick:
         cases["utrecht_densified_1m"] = densified_atlas(atlas, work / "dense")
         cases["national_synthetic"] = national_atlas(work / "national")
-    report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": platform.platform(), "cpus": os.cpu_count(), "cases": {}}
+    report: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": platform.platform(), "cpus": os.cpu_count(),
+        "utrecht_atlas": {"path": str(atlas), "layers": layers}, "cases": {},
+    }
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
         for name, path in cases.items():
@@ -371,13 +375,15 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="Utrecht only, one run (a smoke test)")
-    parser.add_argument("--atlas", type=Path, help="an existing Utrecht atlas (default: build one)")
+    parser.add_argument("--atlas", type=Path, help="an existing Utrecht atlas (default: build the default atlas afresh)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}; `make browser` installs it", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-        report = run(quick=args.quick, atlas=args.atlas or (config.atlas_dir() if (config.atlas_dir() / "manifest.json").exists() else None), work=Path(tmp))
+        # Built afresh by default: an ./atlas left from an older build may lack layers (teams, care data) that
+        # today's default atlas, the one `make run` serves, draws on its first map.
+        report = run(quick=args.quick, atlas=args.atlas, work=Path(tmp))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     text = json.dumps(report, indent=2)
