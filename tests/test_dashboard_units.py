@@ -268,3 +268,28 @@ def test_sources_page_says_what_the_manifest_lacks_instead_of_question_marks(tmp
     assert "?" not in text
     assert ("niet in zijn manifest" if lang == "nl" else "not in its manifest") in text
     assert ("(jaar onbekend)" if lang == "nl" else "(year unknown)") in text
+
+
+# ---------------------------------------------------------------- coarser levels until you zoom in
+
+
+def test_too_many_features_in_view_show_the_next_coarser_level_until_zoomed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.app import create_app
+
+    atlas = _grid_atlas(tmp_path)
+    monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
+    monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
+    create_app(atlas)
+    kaart = page_module("kaart")
+    monkeypatch.setattr(kaart, "MAX_FEATURES_IN_VIEW", 4)  # the 3×3 grid's 9 buurten are "too many"
+    view = build_view(atlas)
+    buurten = view.layers["buurt"]
+    assert kaart.choose_level(view, "buurt", None) == ("wijk", None)  # 3 wijken
+    assert kaart.choose_level(view, "wijk", None) == ("wijk", None)
+    # Zoomed in on the first buurt: the buurten in view (it and its touching neighbours) and no more.
+    b = buurten.bounds[0]
+    shown, codes = kaart.choose_level(view, "buurt", (b[0] + 1e-5, b[1] + 1e-5, b[2] - 1e-5, b[3] - 1e-5))
+    assert (shown, codes) == ("buurt", [buurten.codes[0]])
+    # A view of everything again: back to the wijken.
+    whole = (buurten.bounds[:, 0].min(), buurten.bounds[:, 1].min(), buurten.bounds[:, 2].max(), buurten.bounds[:, 3].max())
+    assert kaart.choose_level(view, "buurt", whole) == ("wijk", None)
