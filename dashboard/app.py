@@ -303,22 +303,27 @@ def _cache_static(app: Dash) -> None:
         return resp
 
 
+def _vendor_url(app: Dash, name: str) -> str | None:
+    """The fingerprinted URL (``?m=<mtime>``, cached for a year) of a built file in assets/, None when not built."""
+    path = ASSETS_DIR / name
+    return f"{app.get_asset_url(name)}?m={path.stat().st_mtime}" if path.exists() else None
+
+
 def _preload_plotly(app: Dash) -> None:
     """Have the page download our plotly.js bundle from the start (assets/plotly-loader.js runs it)."""
-    bundle = ASSETS_DIR / PLOTLY_BUNDLE
-    if not bundle.exists():
+    href = _vendor_url(app, PLOTLY_BUNDLE)
+    if href is None:
         return  # Dash's own plotly.min.js then, just slower
-    href = f"{app.get_asset_url(PLOTLY_BUNDLE)}?m={bundle.stat().st_mtime}"
     link = f'<link rel="preload" as="script" id="plotly-bundle" href="{href}">'
     app.index_string = app.index_string.replace("{%css%}", link + "\n{%css%}")
 
 
 def _drop_polyfill(app: Dash) -> None:
     """Serve the regenerator runtime in place of Dash's @babel/polyfill (unchanged when it was not built)."""
-    runtime = ASSETS_DIR / REGENERATOR
-    if not runtime.exists():
+    src = _vendor_url(app, REGENERATOR)
+    if src is None:
         return
-    tag = f'<script src="{app.get_asset_url(REGENERATOR)}?m={runtime.stat().st_mtime}"></script>'
+    tag = f'<script src="{src}"></script>'
     interpolate = app.interpolate_index
 
     def interpolate_index(**kwargs: Any) -> str:
