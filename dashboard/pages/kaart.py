@@ -379,9 +379,10 @@ def update_map(
     shown, codes = choose_level(view, sel.level, bbox)
     new_lod = {"level": shown, "codes": codes is not None, "n": 0}
     geometry_changes = lod is None or lod.get("level") != shown or codes is not None or lod.get("codes")
+    moved = ctx.triggered_id == ids.MAP_GRAPH  # a pan or zoom
     outlines = outline_layer(view)
-    relabel = len(outlines.codes) > MAX_LABELS and ctx.triggered_id == ids.MAP_GRAPH
-    if ctx.triggered_id == ids.MAP_GRAPH and not geometry_changes:
+    relabel = moved and len(outlines.codes) > MAX_LABELS
+    if moved and not geometry_changes:
         return (_label_patch(Patch(), outlines, bbox) if relabel else no_update), no_update, no_update, no_update, no_update
     frame = _frame(view, ind, Selection(shown, sel.period, sel.mode, sel.soort), codes, lang)
     new_lod["n"] = len(frame)
