@@ -212,14 +212,14 @@ class PageErrors:
         self._navigations = 0  # main-frame document loads requested so far
         self._leaving = False  # a document load is requested and the new document has not loaded yet
         self._started: dict[int, tuple[int, bool]] = {}
-        self._aborted: list[tuple[str, int, bool]] = []
+        self.aborted: list[tuple[str, int, bool]] = []  # (request and failure, document loads before it, leaving)
 
     def all(self) -> list[str]:
         return self.console + self.exceptions + self.failed + self.unexplained_aborts() + self.offsite
 
     def unexplained_aborts(self) -> list[str]:
         """Aborted requests that neither leaving the page (a later document load) nor closing it explains."""
-        return [url for url, nav, leaving in self._aborted if not (leaving or self._navigations > nav)]
+        return [url for url, nav, leaving in self.aborted if not (leaving or self._navigations > nav)]
 
     def watch(self, page: Any) -> None:
         """Record the page's console errors, uncaught exceptions, failed requests, 5xx answers and requests that leave 127.0.0.1."""
@@ -244,7 +244,7 @@ class PageErrors:
             # The browser cancels what is still in flight when the page loads another document or closes:
             # that is the test (or a person) leaving, not the app failing. Whether a later load explains the
             # abort is decided in all(), because Chromium may report the abort before the load's request.
-            self._aborted.append((f"{request.url} {request.failure}", nav, leaving or self.closing))
+            self.aborted.append((f"{request.url} {request.failure}", nav, leaving or self.closing))
             return
         self.failed.append(f"{request.url} {request.failure}")
 

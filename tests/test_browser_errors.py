@@ -32,7 +32,7 @@ def test_an_abort_by_the_page_itself_is_an_error(watched: tuple[Any, PageErrors]
     assert [a for a in errors.unexplained_aborts() if "_dash-layout" in a], errors.all()
 
 
-def test_a_500_is_an_error(watched: tuple[Any, PageErrors], served_app: ServedApp) -> None:
+def test_a_500_is_an_error(watched: tuple[Any, PageErrors]) -> None:
     pg, errors = watched
     pg.route("**/boom", lambda route: route.fulfill(status=500, body="boom"))
     pg.evaluate("async () => { await fetch('/boom'); }")
@@ -50,6 +50,6 @@ def test_leaving_the_page_with_a_request_in_flight_is_not_an_error(
     pg.goto(served_app.url + "/bronnen")
     pg.wait_for_selector(".site-main h1")
     pg.wait_for_timeout(300)
-    assert any("/hangs" in url for url, _, _ in errors._aborted), "the request in flight was not aborted"
+    assert any("/hangs" in url for url, _, _ in errors.aborted), "the request in flight was not aborted"
     assert errors.unexplained_aborts() == []
     assert errors.all() == []
