@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import dash
 import flask
+import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard.data import AtlasView, get_view
@@ -60,17 +61,22 @@ def link_id(choice: str) -> dict[str, str]:
     return {"type": "export-link", "format": choice}
 
 
+def _options(df: pd.DataFrame, code: str, name: str, label: str) -> list[dict[str, str]]:
+    return [{"label": label.format(n), "value": str(c)} for c, n in zip(df[code].tolist(), df[name].tolist(), strict=True)]
+
+
 def area_options(view: AtlasView, state: ViewState) -> list[dict[str, str]]:
     """Gemeenten, wijken and buurten to export; at national scale only the selected buurt, to keep the page small."""
+    # Plain lists, not itertuples: that copies every row of a GeoDataFrame, geometry and all (70 ms for Utrecht).
     gemeenten = view.buurten[["gemeentecode", "gemeentenaam"]].drop_duplicates().sort_values("gemeentenaam")
-    options = [{"label": f"{r.gemeentenaam} (hele gemeente)", "value": r.gemeentecode} for r in gemeenten.itertuples()]
-    wijken = view.wijken.sort_values("wijknaam")
+    options = _options(gemeenten, "gemeentecode", "gemeentenaam", "{} (hele gemeente)")
+    wijken = view.wijken[["wijkcode", "wijknaam"]].sort_values("wijknaam")
     if len(wijken) <= MAX_AREA_OPTIONS:
-        options += [{"label": f"Wijk {r.wijknaam}", "value": str(r.wijkcode)} for r in wijken.itertuples()]
-    buurten = view.buurten.sort_values("buurtnaam")
+        options += _options(wijken, "wijkcode", "wijknaam", "Wijk {}")
+    buurten = view.buurten[["buurtcode", "buurtnaam"]].sort_values("buurtnaam")
     if len(buurten) > MAX_AREA_OPTIONS:
         buurten = buurten[buurten["buurtcode"].astype(str) == state.buurt]
-    options += [{"label": f"Buurt {r.buurtnaam}", "value": str(r.buurtcode)} for r in buurten.itertuples()]
+    options += _options(buurten, "buurtcode", "buurtnaam", "Buurt {}")
     return options
 
 
