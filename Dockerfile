@@ -60,4 +60,4 @@ USER buurtdekking
 EXPOSE 8050
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8050/', timeout=4)"
 # --timeout: a first PDF/PNG export starts a headless Chromium; gunicorn's default 30 s is too tight on a busy machine.
-CMD ["gunicorn", "--workers", "2", "--timeout", "120", "--bind", "0.0.0.0:8050", "--access-logfile", "-", "dashboard.wsgi:server"]
+CMD ["gunicorn", "--workers", "2", "--threads", "4", "--timeout", "120", "--bind", "0.0.0.0:8050", "--access-logfile", "-", "dashboard.wsgi:server"]

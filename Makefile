@@ -81,10 +81,11 @@ atlas: setup
 	$(VENV)/bin/buurtdekking build --out $(ATLAS)
 
 # Production serving (gunicorn, compressed responses) of the freshly built atlas; --timeout leaves room for a
-# first PDF/PNG export, which starts a headless Chromium.
+# first PDF/PNG export, which starts a headless Chromium. Threads: while a worker renders a page (the map page
+# is streamed as it renders) or an export, its other threads keep serving the static files.
 run: atlas
 	@echo "buurtdekking: http://$(HOST):$(PORT)"
-	BUURTDEKKING_ATLAS=$(ATLAS) $(VENV)/bin/gunicorn --workers $(WORKERS) --timeout 120 --bind $(HOST):$(PORT) \
+	BUURTDEKKING_ATLAS=$(ATLAS) $(VENV)/bin/gunicorn --workers $(WORKERS) --threads 4 --timeout 120 --bind $(HOST):$(PORT) \
 	  --access-logfile - dashboard.wsgi:server
 
 serve: setup

@@ -300,6 +300,11 @@ def _cache_static(app: Dash) -> None:
         # loaded chunks (async-*.js) carry no fingerprint and keep Dash's own ETag revalidation.
         if _fingerprinted(flask.request):
             resp.headers["Cache-Control"] = IMMUTABLE
+            if resp.is_streamed and resp.status_code == 200:
+                # A file is sent as a stream, which flask-compress compresses afresh for every request
+                # (70 ms of brotli for plotly.js, holding the GIL); read whole, it takes the cached copy.
+                resp.direct_passthrough = False
+                resp.get_data()
         return resp
 
 
