@@ -183,3 +183,34 @@ def test_compression_cache_keeps_only_fingerprinted_files() -> None:
             key = f"zstd;{app_module._compress_key(flask.request)}"
         cache.set(key, b"compressed")
         assert (cache.get(key) == b"compressed") is kept, url
+
+
+@pytest.mark.integration
+def test_fingerprinted_files_are_compressed_once_per_worker(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flask_compress.flask_compress as fc
+
+    calls: list[int] = []
+    real_data, real_chunks = fc._compress_data, fc._compress_chunks
+
+    def counted_data(*args: Any) -> Any:
+        calls.append(1)
+        return real_data(*args)
+
+    def counted_chunks(*args: Any) -> Any:
+        calls.append(1)
+        return real_chunks(*args)
+
+    monkeypatch.setattr(fc, "_compress_data", counted_data)
+    monkeypatch.setattr(fc, "_compress_chunks", counted_chunks)
+    html = client.get("/tabel").get_data(as_text=True)
+    bundle = re.search(r'href="([^"]*plotly-buurtdekking\.min\.js[^"]*)"', html)
+    assert bundle is not None
+    bodies = []
+    for _ in range(3):
+        with client.get(bundle.group(1), headers={"Accept-Encoding": "gzip"}) as resp:
+            assert resp.headers["Content-Encoding"] == "gzip"
+            assert resp.headers["Cache-Control"] == app_module.IMMUTABLE
+            bodies.append(resp.get_data())
+    assert len(calls) == 1  # the 3 MB file was compressed for the first request only
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert len(bodies[0]) < (REPO / "assets" / app_module.PLOTLY_BUNDLE).stat().st_size / 2
