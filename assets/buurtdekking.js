@@ -16,8 +16,9 @@
     }
   }
 
+  var existing = (window.dash_clientside || {}).buurtdekking;  // assets/map.js adds the map's own
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    buurtdekking: {
+    buurtdekking: Object.assign({}, existing, {
       /* Controls → URL. ``spec`` = {params: [...], defaults: {...}} from the page's sink store;
          the remaining arguments are the control values in the order of spec.params. */
       writeUrl: function () {
@@ -93,6 +94,6 @@
         var loc = clickData.points[0].location;
         return loc ? String(loc) : window.dash_clientside.no_update;
       }
-    }
+    })
   });
 })();

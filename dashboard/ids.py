@@ -12,7 +12,12 @@ LANG_SINK = "app-lang-sink"
 NOTICES = "app-notices"
 
 # kaart (map page)
-MAP_GRAPH = "kaart-graph"
+MAP_GRAPH = "kaart-graph"  # the map's host element; the map itself is drawn by assets/map.js
+MAP_FIGURE = "kaart-figure"  # the map's figure, which assets/map.js draws
+MAP_CLICK = "kaart-click"  # the map's last click (what dcc.Graph calls clickData)
+MAP_VIEW = "kaart-view"  # the map's last pan or zoom (what dcc.Graph calls relayoutData)
+MAP_DRAWN = "kaart-drawn"
+FIRST_MAP_HOST = "first-map-host"  # where the first paint of the map page draws its map (dashboard/prerender.py)
 MAP_INDICATOR = "kaart-indicator"
 MAP_PERIOD = "kaart-period"
 MAP_MODE = "kaart-mode"

@@ -233,13 +233,13 @@ def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(tmp_p
     # Zoomed in on the first wijk only: its name is written, whatever its size.
     b = wijken.bounds[0]
     first = [[b[0], b[3]], [b[2], b[3]], [b[2], b[1]], [b[0], b[1]]]
-    patch = _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-graph.relayoutData")[0]
+    patch = _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-view.data")[0]
     ops = {tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]}
     assert ops[("data", 2, "text")] == [wijken.names[0]]
     assert ops[("data", 2, "lon")] == [wijken.label_points[0, 0]]
     # Without more names than the map holds, a pan or zoom changes nothing.
     monkeypatch.setattr(kaart, "MAX_LABELS", 60)
-    assert _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-graph.relayoutData")[0] is no_update
+    assert _call_update_map(app, {"map._derived": {"coordinates": first}}, "kaart-view.data")[0] is no_update
 
 
 # ---------------------------------------------------------------- sources page

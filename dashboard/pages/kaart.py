@@ -64,6 +64,7 @@ COARSER = {"buurt": "wijk", "wijk": "gemeente"}
 MAX_OUTLINES = 400  # more wijk outlines and names than this are unreadable (and heavy): outline gemeenten then
 MAX_LABELS = 60  # names written on the map at once: with more areas in view, none (zoom in to read them)
 MAX_BUURT_OPTIONS = 2000
+MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 WIJK_LAYER_KEY = "wijkgrenzen"
 # The controls whose values make up the URL, in the order of the writer callback's inputs.
 URL_CONTROLS = (
@@ -212,6 +213,11 @@ def _url_spec() -> dict[str, Any]:
     return {"params": params, "defaults": {FIELD_TO_PARAM[f]: getattr(defaults, f) for _, f in URL_CONTROLS}}
 
 
+def map_spec(fig: Any) -> dict[str, Any]:
+    """What assets/map.js draws: the figure's data and layout, and the plotly config of the map."""
+    return {**fig.to_plotly_json(), "config": MAP_CONFIG}
+
+
 def layout(**query: str) -> html.Div:
     state, _problems = parse_state(query)
     lang = state.lang
@@ -250,10 +256,7 @@ def layout(**query: str) -> html.Div:
                     html.Figure(
                         className="map-figure",
                         children=[
-                            dcc.Graph(
-                                id=ids.MAP_GRAPH, figure=fig, className="map-graph",
-                                config={"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
-                            ),
+                            html.Div(id=ids.MAP_GRAPH, className="map-graph"),
                             html.Figcaption(alt, id=ids.MAP_ALT, className="visually-hidden"),
                         ],
                     ),
@@ -281,6 +284,10 @@ def layout(**query: str) -> html.Div:
                     ),
                 ],
             ),
+            dcc.Store(id=ids.MAP_FIGURE, data=map_spec(fig)),
+            dcc.Store(id=ids.MAP_CLICK),
+            dcc.Store(id=ids.MAP_VIEW),
+            dcc.Store(id=ids.MAP_DRAWN),
             dcc.Store(id=ids.MAP_LOD, data=lod),
             dcc.Store(id=ids.MAP_URL_SINK, data=_url_spec()),
         ],
@@ -349,7 +356,7 @@ def sync_controls(
 
 
 @callback(
-    Output(ids.MAP_GRAPH, "figure"),
+    Output(ids.MAP_FIGURE, "data"),
     Output(ids.MAP_LEGEND, "children"),
     Output(ids.MAP_ALT, "children"),
     Output(ids.MAP_LOD, "data"),
@@ -361,7 +368,7 @@ def sync_controls(
     Input(ids.MAP_SCHEME, "value"),
     Input(ids.MAP_CLASSES, "value"),
     Input(ids.MAP_LEVEL, "value"),
-    Input(ids.MAP_GRAPH, "relayoutData"),
+    Input(ids.MAP_VIEW, "data"),
     State(ids.MAP_LOD, "data"),
     State(ids.ROUTE, "data"),
     prevent_initial_call=True,
@@ -379,7 +386,7 @@ def update_map(
     shown, codes = choose_level(view, sel.level, bbox)
     new_lod = {"level": shown, "codes": codes is not None, "n": 0}
     geometry_changes = lod is None or lod.get("level") != shown or codes is not None or lod.get("codes")
-    moved = ctx.triggered_id == ids.MAP_GRAPH  # a pan or zoom
+    moved = ctx.triggered_id == ids.MAP_VIEW  # a pan or zoom
     outlines = outline_layer(view)
     relabel = moved and len(outlines.codes) > MAX_LABELS
     if moved and not geometry_changes:
@@ -400,7 +407,7 @@ def update_map(
 
 
 @callback(
-    Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),
+    Output(ids.MAP_FIGURE, "data", allow_duplicate=True),
     Input(ids.MAP_LAYERS, "value"),
     prevent_initial_call=True,
 )
@@ -432,16 +439,24 @@ def search_buurten(search: str | None, selected: str | None) -> Any:
 
 
 clientside_callback(
+    ClientsideFunction("buurtdekking", "drawMap"),
+    Output(ids.MAP_DRAWN, "data"),
+    Input(ids.MAP_FIGURE, "data"),
+    State(ids.MAP_GRAPH, "id"),
+)
+
+
+clientside_callback(
     ClientsideFunction("buurtdekking", "clickToBuurt"),
     Output(ids.MAP_BUURT, "value", allow_duplicate=True),
-    Input(ids.MAP_GRAPH, "clickData"),
+    Input(ids.MAP_CLICK, "data"),
     prevent_initial_call=True,
 )
 
 
 @callback(
     Output(ids.MAP_DETAIL, "children"),
-    Output(ids.MAP_GRAPH, "figure", allow_duplicate=True),
+    Output(ids.MAP_FIGURE, "data", allow_duplicate=True),
     Input(ids.MAP_BUURT, "value"),
     Input(ids.MAP_INDICATOR, "value"),
     Input(ids.MAP_PERIOD, "value"),
