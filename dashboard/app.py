@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,10 +14,12 @@ import dash
 import flask
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 from dash.fingerprint import check_fingerprint
+from flask import stream_with_context
 from flask_compress import Compress
 
 from dashboard import ids
 from dashboard.data import get_view
+from dashboard.first_paint import FIRST_PAINT_MARK, defer_scripts, early_script, gzip_chunks, map_spec, skeleton
 from dashboard.i18n import Lang, aria, t
 from dashboard.security import harden
 from dashboard.state import parse_state
@@ -38,6 +41,8 @@ PLOTLY_BUNDLE_TRACES = ("choroplethmap", "scattermap", "bar")
 # Dash loads @babel/polyfill (core-js 2, for browsers without ES2015) before React: about 0.17 s of script
 # evaluation on every first load. Current browsers need only its regenerator runtime (built beside plotly.js).
 REGENERATOR = "vendor/regenerator-runtime.min.js"
+FIRST_MAP_SCRIPT = "early/first-map.js"
+FIRST_PAINT_PAGES = ("kaart",)  # pages whose HTML carries their first paint (dashboard/first_paint.py)
 POLYFILL_TAG = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
 
 
@@ -338,6 +343,78 @@ def _drop_polyfill(app: Dash) -> None:
     app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
 
 
+def _first_paint_page() -> bool:
+    """The requested page is one whose HTML carries its first paint."""
+    if not flask.has_request_context():
+        return False
+    page = _page_for_path(flask.request.path)
+    return page is not None and page["module"].split(".")[-1] in FIRST_PAINT_PAGES
+
+
+def _first_paint(app: Dash) -> None:
+    """The map page's HTML carries the page and its map, drawn before Dash starts (dashboard/first_paint.py).
+
+    The HTML is sent in two parts: up to plotly.js at once, so that the browser loads and runs it while
+    the server renders the page; then the page, its figure and the scripts that follow.
+    """
+    plotly_src, first_map_src = _vendor_url(app, PLOTLY_BUNDLE), _vendor_url(app, FIRST_MAP_SCRIPT)
+    if plotly_src is None or first_map_src is None:
+        return  # without our plotly.js bundle the page is Dash's own
+    interpolate = app.interpolate_index
+
+    def interpolate_index(**kwargs: Any) -> str:
+        if _first_paint_page():
+            # Dash's scripts run after the map is drawn, and download only then: on two cores their
+            # download and compilation alongside held the map up by half a second.
+            kwargs["scripts"] = defer_scripts(kwargs["scripts"])
+            kwargs["renderer"] = defer_scripts(kwargs["renderer"])
+            kwargs["app_entry"] = (
+                early_script(plotly_src) + FIRST_PAINT_MARK + kwargs["app_entry"] + early_script(first_map_src)
+            )
+        return str(interpolate(**kwargs))
+
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
+    server: flask.Flask = app.server
+    for endpoint in ("/", "/<path:path>"):
+        server.view_functions[endpoint] = _streamed(server.view_functions[endpoint])
+
+
+def _streamed(index: Any) -> Any:
+    def view(*args: Any, **kwargs: Any) -> Any:
+        page = index(*args, **kwargs)
+        if not isinstance(page, str) or FIRST_PAINT_MARK not in page:
+            return page
+        head, tail = page.split(FIRST_PAINT_MARK, 1)
+
+        def parts() -> Iterator[str]:
+            yield head
+            yield _first_map_page()  # rendered while the browser already runs plotly.js
+            yield tail
+
+        chunks = stream_with_context(parts())
+        gzip = "gzip" in flask.request.headers.get("Accept-Encoding", "")
+        resp = flask.Response(gzip_chunks(chunks) if gzip else chunks, mimetype="text/html")
+        if gzip:
+            resp.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded response alone
+        resp.headers["Vary"] = "Accept-Encoding"
+        return resp
+
+    return view
+
+
+def _first_map_page() -> str:
+    """The static first paint of the requested page with its map ("" when it has none: Dash renders it)."""
+    try:
+        query = flask.request.query_string.decode()
+        content, _ = render_route(flask.request.path, f"?{query}" if query else "")
+    except Exception:
+        # The page itself then fails (and reports) in Dash's layout; the first paint only leaves it to Dash.
+        flask.current_app.logger.exception("no first paint for %s", flask.request.path)
+        return ""
+    spec = map_spec(content)
+    return skeleton(content, spec) if spec else ""
+
+
 def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     """A fresh app serving the atlas in ``atlas_dir``; every asset comes from our own assets folder."""
     app = Dash(
@@ -345,7 +422,8 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
         assets_folder=str(ASSETS_DIR),
-        assets_path_ignore=["vendor"],  # served, not included as a <script>: plotly-loader.js loads it
+        # Served, not included as a <script>: plotly-loader.js loads the bundle, the map page's HTML first-map.js.
+        assets_path_ignore=["vendor", "early"],
         hooks={"layout_pre": "window.buurtdekkingLoadPlotly"},
         serve_locally=True,
         title=t("app_title"),
@@ -367,6 +445,8 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         app.index_string.replace("<html>", '<html lang="nl">').replace("<footer>", "<div>").replace("</footer>", "</div>")
     )
     _preload_plotly(app)
+    # Wrapped in this order, the polyfill goes before the first paint makes Dash's scripts inert.
+    _first_paint(app)
     _drop_polyfill(app)
     app.layout = _layout
     _register_routing(app)

@@ -36,7 +36,13 @@ def view(default_atlas: Path) -> AtlasView:
 
 
 def _without_colour_stops(body: str) -> str:
-    """A response without plotly's theme templates and colour scales: their stops (1/3, 3/7 …) are not our data."""
+    """A response without plotly's theme templates and colour scales: their stops (1/3, 3/7 …) are not our data.
+
+    The map page's HTML carries its figure as a JSON data block (dashboard/first_paint.py): stripped the same way.
+    """
+    if body.lstrip().startswith("<"):
+        block = re.compile(r'(<script type="application/json" id="first-map-figure">)(.*?)(</script>)', re.S)
+        return block.sub(lambda m: m.group(1) + _without_colour_stops(m.group(2).replace("<\\/", "</")) + m.group(3), body)
     try:
         data = json.loads(body)
     except ValueError:

@@ -1,0 +1,68 @@
+"""The map page's first paint: the page as static HTML with its map, drawn before Dash's scripts run.
+
+Dash shows a page only after its scripts have run, the layout has come back and React has rendered it;
+on a modest machine that alone is most of a second before the map can start drawing, and the map's
+drawing then competes with Dash for the one main thread. So the HTML of the map page carries the page
+itself (dashboard/prerender.py) and its figure: assets/early/first-map.js draws the map at once, and
+only then runs Dash's scripts, which the page has been downloading meanwhile. When Dash has rendered
+the page, the drawn map moves into it and the static copy goes (assets/map.js).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from html import escape
+from typing import Any
+
+from plotly.io.json import to_json_plotly
+
+from dashboard import ids
+from dashboard.prerender import find, static_html
+
+DEFERRED_TYPE = "buurtdekking/deferred"
+SKELETON_ID = "first-paint"
+FIGURE_ID = "first-map-figure"
+FIRST_PAINT_MARK = "<!-- buurtdekking: first paint -->"
+_SCRIPT_TAG = re.compile(r"<script(?P<attrs>[^>]*)>")
+_TYPE = re.compile(r'\stype="[^"]*"')
+
+
+def map_spec(shell: Any) -> dict[str, Any] | None:
+    """The map's figure in a rendered page (the data of its figure store), None for a page without a map."""
+    store = find(shell, ids.MAP_FIGURE)
+    return getattr(store, "data", None) if store is not None else None
+
+
+def skeleton(shell: Any, spec: dict[str, Any]) -> str:
+    """The page as static HTML with an empty map host, and the map's figure as a JSON data block."""
+    body = static_html(shell, ids={ids.MAP_GRAPH: ids.FIRST_MAP_HOST})
+    # A JSON data block is not run (no CSP hash needed); "</" must not end the <script> element early.
+    figure = to_json_plotly(spec).replace("</", "<\\/")
+    return (
+        f'<div id="{SKELETON_ID}" class="shell first-paint"><div class="shell-content">{body}</div></div>\n'
+        f'<script type="application/json" id="{FIGURE_ID}">{figure}</script>\n'
+    )
+
+
+def defer_scripts(scripts: str) -> str:
+    """Dash's script tags made inert: assets/early/first-map.js runs them, in order, once the map is drawn."""
+
+    def inert(match: re.Match[str]) -> str:
+        return f'<script type="{DEFERRED_TYPE}"{_TYPE.sub("", match.group("attrs"))}>'
+
+    return _SCRIPT_TAG.sub(inert, scripts)
+
+
+def early_script(src: str) -> str:
+    """A script run as soon as the parser reaches it."""
+    return f'<script src="{escape(src)}"></script>\n'
+
+
+def gzip_chunks(chunks: Iterable[Any]) -> Iterator[bytes]:
+    """A gzip stream of ``chunks``, each flushed as it comes: flask-compress would hold the first back."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    for chunk in chunks:
+        yield compressor.compress(str(chunk).encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    yield compressor.flush()
