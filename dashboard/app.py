@@ -19,8 +19,17 @@ from flask_compress import Compress
 
 from dashboard import ids
 from dashboard.data import get_view
-from dashboard.first_paint import FIRST_PAINT_MARK, defer_scripts, early_script, gzip_chunks, map_spec, skeleton
+from dashboard.first_paint import (
+    FIRST_PAINT_MARK,
+    defer_scripts,
+    early_script,
+    gzip_chunks,
+    map_fetches,
+    map_spec,
+    skeleton,
+)
 from dashboard.i18n import Lang, aria, t
+from dashboard.mapstyle import glyphs_url
 from dashboard.security import harden
 from dashboard.state import parse_state
 from etl import config
@@ -412,7 +421,7 @@ def _first_map_page() -> str:
         flask.current_app.logger.exception("no first paint for %s", flask.request.path)
         return ""
     spec = map_spec(content)
-    return skeleton(content, spec) if spec else ""
+    return skeleton(content, spec, preload=map_fetches(spec, glyphs_url())) if spec else ""
 
 
 def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:

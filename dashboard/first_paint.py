@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from plotly.io.json import to_json_plotly
 
@@ -35,13 +36,38 @@ def map_spec(shell: Any) -> dict[str, Any] | None:
     return getattr(store, "data", None) if store is not None else None
 
 
-def skeleton(shell: Any, spec: dict[str, Any]) -> str:
-    """The page as static HTML with an empty map host, and the map's figure as a JSON data block."""
+def map_fetches(spec: dict[str, Any], glyphs: str) -> list[str]:
+    """What MapLibre will fetch for this figure: the style, the GeoJSON and the basic-Latin glyphs of its names.
+
+    ``glyphs`` is the style's glyph URL template ({fontstack}, {range}).
+    """
+    urls: list[str] = []
+    style = spec.get("layout", {}).get("map", {}).get("style")
+    if isinstance(style, str) and style.startswith("/"):
+        urls.append(style)
+    fonts: list[str] = []
+    for trace in spec.get("data", []):
+        if isinstance(trace.get("geojson"), str):
+            urls.append(trace["geojson"])
+        family = (trace.get("textfont") or {}).get("family")
+        if "text" in str(trace.get("mode", "")) and trace.get("visible", True) is not False and family and family not in fonts:
+            fonts.append(family)
+    urls += [glyphs.replace("{fontstack}", quote(f)).replace("{range}", "0-255") for f in fonts]
+    return urls
+
+
+def skeleton(shell: Any, spec: dict[str, Any], *, preload: list[str] | None = None) -> str:
+    """The page as static HTML with an empty map host, and the map's figure as a JSON data block.
+
+    ``preload``: URLs the map will fetch, fetched meanwhile (the parser waits on plotly.js; the
+    browser's preload scanner reads on).
+    """
     body = static_html(shell, ids={ids.MAP_GRAPH: ids.FIRST_MAP_HOST})
     # A JSON data block is not run (no CSP hash needed); "</" must not end the <script> element early.
     figure = to_json_plotly(spec).replace("</", "<\\/")
+    links = "".join(f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{escape(u)}">' for u in preload or [])
     return (
-        f'<div id="{SKELETON_ID}" class="shell first-paint"><div class="shell-content">{body}</div></div>\n'
+        f'{links}<div id="{SKELETON_ID}" class="shell first-paint"><div class="shell-content">{body}</div></div>\n'
         f'<script type="application/json" id="{FIGURE_ID}">{figure}</script>\n'
     )
 

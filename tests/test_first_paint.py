@@ -12,7 +12,16 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.first_paint import DEFERRED_TYPE, FIGURE_ID, SKELETON_ID, defer_scripts, gzip_chunks, map_spec, skeleton
+from dashboard.first_paint import (
+    DEFERRED_TYPE,
+    FIGURE_ID,
+    SKELETON_ID,
+    defer_scripts,
+    gzip_chunks,
+    map_fetches,
+    map_spec,
+    skeleton,
+)
 from dashboard.i18n import aria
 from dashboard.prerender import find, static_html
 
@@ -107,6 +116,9 @@ def test_the_map_page_is_streamed_with_its_first_paint(default_atlas: Path) -> N
     order = [body.index(s) for s in ("plotly-buurtdekking.min.js", f'id="{SKELETON_ID}"', f'id="{FIGURE_ID}"', 'id="react-entry-point"', "first-map.js")]
     assert order == sorted(order)
     assert f'id="{ids.FIRST_MAP_HOST}"' in body
+    preloads = re.findall(r'<link rel="preload" as="fetch" crossorigin="anonymous" href="([^"]+)">', body)
+    assert any(re.fullmatch(r"/geo/[0-9a-f]+/buurt\.json", u) for u in preloads), preloads
+    assert "/geo/map-style.json" in preloads
     # No script of Dash's runs before the map is drawn, and none is lost.
     runnable = [t for t in re.findall(r"<script[^>]*>", body) if DEFERRED_TYPE not in t and "application/json" not in t]
     assert len(runnable) == 2 + 1  # plotly.js, first-map.js and the IE warning
@@ -124,3 +136,30 @@ def test_other_pages_are_dash_pages_as_usual(default_atlas: Path) -> None:
     assert DEFERRED_TYPE not in page
     assert SKELETON_ID not in page
     assert "dash_renderer" in page
+
+
+def test_map_fetches_names_the_style_the_geojson_and_the_glyphs_of_visible_names() -> None:
+    spec = {
+        "data": [
+            {"type": "choroplethmap", "geojson": "/geo/abc/buurt.json"},
+            {"type": "scattermap", "mode": "text", "textfont": {"family": "DejaVu Sans Bold"}},
+            {"type": "scattermap", "mode": "markers+text", "textfont": {"family": "DejaVu Sans Bold"}},
+            {"type": "scattermap", "mode": "text", "textfont": {"family": "DejaVu Sans Book"}, "visible": False},
+            {"type": "scattermap", "mode": "markers", "textfont": {"family": "DejaVu Sans Book"}},
+            {"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": []}},
+        ],
+        "layout": {"map": {"style": "/geo/map-style.json"}},
+    }
+    assert map_fetches(spec, "/assets/glyphs/{fontstack}/{range}.pbf") == [
+        "/geo/map-style.json",
+        "/geo/abc/buurt.json",
+        "/assets/glyphs/DejaVu%20Sans%20Bold/0-255.pbf",
+    ]
+    # A style given inline (or from elsewhere) is not fetched from us.
+    assert map_fetches({"data": [], "layout": {"map": {"style": "white-bg"}}}, "/g/{fontstack}/{range}.pbf") == []
+
+
+def test_skeleton_preloads_what_the_map_fetches() -> None:
+    spec = {"data": [], "layout": {}, "config": {}}
+    out = skeleton(html.Div(id=ids.MAP_GRAPH), spec, preload=["/geo/abc/buurt.json"])
+    assert out.startswith('<link rel="preload" as="fetch" crossorigin="anonymous" href="/geo/abc/buurt.json">')
