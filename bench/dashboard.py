@@ -252,11 +252,15 @@ def switch_times(browser: Any, url: str, *, control: str, values: list[str], n: 
     page.on("request", lambda r: captured.append(r.post_data or "") if "_dash-update-component" in r.url else None)
     page.goto(url)
     page.wait_for_function(DRAWN_JS, timeout=120_000)
+    page.wait_for_function(READY_JS, arg=control, timeout=120_000)
+    page.wait_for_timeout(500)  # the page's own first callbacks
     captured.clear()
     page.evaluate("([id, v]) => window.dash_clientside.set_props(id, {value: v})", [control, values[1]])
     page.wait_for_timeout(3000)
     context.close()
-    body = next((b for b in captured if '"figure"' in b and f'"{control}"' in b), None)
+    # The map callback: ours outputs the figure store and the legend (its detail panel callback patches the
+    # figure store too, so the legend tells them apart); the naive app's outputs dcc.Graph's figure.
+    body = next((b for b in captured if f'"{control}"' in b and ("kaart-legend" in b or '"figure"' in b)), None)
     if body is None:
         return {"error": "no map callback captured"}
     payload = json.loads(body)
