@@ -416,12 +416,13 @@ def _first_map_page() -> str:
     try:
         query = flask.request.query_string.decode()
         content, _ = render_route(flask.request.path, f"?{query}" if query else "")
+        spec = map_spec(content)
+        return skeleton(content, spec, preload=map_fetches(spec, glyphs_url())) if spec else ""
     except Exception:
-        # The page itself then fails (and reports) in Dash's layout; the first paint only leaves it to Dash.
+        # The page's first part is already sent: leave the page to Dash, whose layout then renders it (or
+        # reports its error) as on any other page. first-map.js starts Dash at once when no map is there.
         flask.current_app.logger.exception("no first paint for %s", flask.request.path)
         return ""
-    spec = map_spec(content)
-    return skeleton(content, spec, preload=map_fetches(spec, glyphs_url())) if spec else ""
 
 
 def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:

@@ -81,3 +81,19 @@ def test_map_drawn_by_dash_when_arriving_from_another_page(page: Any) -> None:
     box = page.locator("#kaart-graph").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function("() => document.querySelector('#kaart-detail .detail-title')", timeout=30_000)
+
+
+def test_page_works_when_the_html_brings_no_first_paint(page: Any) -> None:
+    """As when the server could not render the first paint: first-map.js starts Dash, which draws the map."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(page.base_url + "/") as resp:
+        html = resp.read().decode()
+    bare = re.sub(r'<div id="first-paint".*?<script type="application/json" id="first-map-figure">.*?</script>', "", html, flags=re.S)
+    assert "first-paint" not in bare.split("<body>", 1)[1].split("react-entry-point")[0]
+    page.route(page.base_url + "/", lambda route: route.fulfill(status=200, content_type="text/html", body=bare))
+    page.goto(page.base_url + "/")
+    page.wait_for_function(HANDED_OVER_JS, timeout=60_000)
+    assert wait_for_map(page)["rendered"] == 111
+    assert page.evaluate("() => document.querySelector('#kaart-graph .js-plotly-plot').dataset.firstPaint") is None

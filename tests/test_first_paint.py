@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dash import dcc, html
 
 from dashboard import ids
@@ -163,3 +164,21 @@ def test_skeleton_preloads_what_the_map_fetches() -> None:
     spec = {"data": [], "layout": {}, "config": {}}
     out = skeleton(html.Div(id=ids.MAP_GRAPH), spec, preload=["/geo/abc/buurt.json"])
     assert out.startswith('<link rel="preload" as="fetch" crossorigin="anonymous" href="/geo/abc/buurt.json">')
+
+
+def test_a_first_paint_that_fails_leaves_the_page_to_dash(default_atlas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashboard.app as app_module
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("render failed")
+
+    client = _app(default_atlas).server.test_client()
+    monkeypatch.setattr(app_module, "map_spec", broken)
+    resp = client.get("/")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert SKELETON_ID not in page
+    assert FIGURE_ID not in page
+    # Dash's scripts are still there, for first-map.js to run at once (it finds no map to draw).
+    assert page.count(f'type="{DEFERRED_TYPE}"') >= 10
+    assert "early/first-map.js" in page

@@ -18,6 +18,11 @@
     if (started) {
       return;
     }
+    if (document.readyState === "loading") {
+      // Dash's scripts come after this one in the page: wait until the parser has reached them.
+      document.addEventListener("DOMContentLoaded", runDash);
+      return;
+    }
     started = true;
     stamps.dash = performance.now();
     var scripts = Array.prototype.slice.call(document.querySelectorAll('script[type="' + DEFERRED + '"]'));
