@@ -4,8 +4,8 @@ Dash shows a page only after its scripts have run, the layout has come back and 
 on a modest machine that alone is most of a second before the map can start drawing, and the map's
 drawing then competes with Dash for the one main thread. So the HTML of the map page carries the page
 itself (dashboard/prerender.py) and its figure: assets/early/first-map.js draws the map at once, and
-only then runs Dash's scripts, which the page has been downloading meanwhile. When Dash has rendered
-the page, the drawn map moves into it and the static copy goes (assets/map.js).
+only then loads and runs Dash's scripts. When Dash has rendered the page, first-map.js moves the drawn
+map into it and removes the static copy; assets/map.js draws the map from then on.
 """
 
 from __future__ import annotations
