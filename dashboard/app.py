@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +64,11 @@ def geo_url(token: str, level: str) -> str:
     return str(dash.get_relative_path(f"/geo/{token}/{level}.json"))
 
 
+def _page_name(page: dict[str, Any]) -> str:
+    """A registered page's module name without its package ("kaart"): how the app names its pages."""
+    return str(page["module"]).rsplit(".", 1)[-1]
+
+
 def _page(module_suffix: str) -> dict[str, Any] | None:
     for module, page in dash.page_registry.items():
         if module.split(".")[-1] == module_suffix:
@@ -108,7 +113,7 @@ def render_shell(page: dict[str, Any] | None, query: dict[str, str], lang: Lang,
         current = ""
     else:
         body = page["layout"](**query) if callable(page["layout"]) else page["layout"]
-        current = page["module"].split(".")[-1]
+        current = _page_name(page)
     nav = []
     for suffix in NAV_PAGES:
         p = _page(suffix)
@@ -168,7 +173,7 @@ def render_route(pathname: str | None, search: str | None) -> tuple[list[Any], d
     """The shell for a URL, and what the router remembers of it (path, language, document title)."""
     state, problems = parse_state(search or "")
     page = _page_for_path(pathname)
-    title = f"{t('page_' + page['module'].split('.')[-1], state.lang)} · {t('app_title', state.lang)}" if page else t("page_not_found", state.lang)
+    title = f"{t('page_' + _page_name(page), state.lang)} · {t('app_title', state.lang)}" if page else t("page_not_found", state.lang)
     return render_shell(page, _query_dict(search), state.lang, problems), {"pathname": pathname or "/", "lang": state.lang, "title": title}
 
 
@@ -337,19 +342,29 @@ def _preload_plotly(app: Dash) -> None:
     app.index_string = app.index_string.replace("{%css%}", link + "\n{%css%}")
 
 
+def _edit_index(app: Dash, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Have ``edit`` change the parts of every page's HTML (scripts, renderer, app_entry …) before Dash joins
+    them; edits run in the reverse order of the calls (the last one added sees the parts first)."""
+    interpolate = app.interpolate_index
+
+    def interpolate_index(**parts: Any) -> str:
+        edit(parts)
+        return str(interpolate(**parts))
+
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
+
+
 def _drop_polyfill(app: Dash) -> None:
     """Serve the regenerator runtime in place of Dash's @babel/polyfill (unchanged when it was not built)."""
     src = _vendor_url(app, REGENERATOR)
     if src is None:
         return
     tag = f'<script src="{src}"></script>'
-    interpolate = app.interpolate_index
 
-    def interpolate_index(**kwargs: Any) -> str:
-        kwargs["scripts"] = POLYFILL_TAG.sub(lambda _: tag, kwargs["scripts"], count=1)
-        return str(interpolate(**kwargs))
+    def swap(parts: dict[str, Any]) -> None:
+        parts["scripts"] = POLYFILL_TAG.sub(lambda _: tag, parts["scripts"], count=1)
 
-    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
+    _edit_index(app, swap)
 
 
 def _first_paint_page() -> bool:
@@ -357,7 +372,7 @@ def _first_paint_page() -> bool:
     if not flask.has_request_context():
         return False
     page = _page_for_path(flask.request.path)
-    return page is not None and page["module"].split(".")[-1] in FIRST_PAINT_PAGES
+    return page is not None and _page_name(page) in FIRST_PAINT_PAGES
 
 
 def _first_paint(app: Dash) -> None:
@@ -369,20 +384,17 @@ def _first_paint(app: Dash) -> None:
     plotly_src, first_map_src = _vendor_url(app, PLOTLY_BUNDLE), _vendor_url(app, FIRST_MAP_SCRIPT)
     if plotly_src is None or first_map_src is None:
         return  # without our plotly.js bundle the page is Dash's own
-    interpolate = app.interpolate_index
 
-    def interpolate_index(**kwargs: Any) -> str:
-        if _first_paint_page():
-            # Dash's scripts run after the map is drawn, and download only then: on two cores their
-            # download and compilation alongside held the map up by half a second.
-            kwargs["scripts"] = defer_scripts(kwargs["scripts"])
-            kwargs["renderer"] = defer_scripts(kwargs["renderer"])
-            kwargs["app_entry"] = (
-                early_script(plotly_src) + FIRST_PAINT_MARK + kwargs["app_entry"] + early_script(first_map_src)
-            )
-        return str(interpolate(**kwargs))
+    def mark(parts: dict[str, Any]) -> None:
+        if not _first_paint_page():
+            return
+        # Dash's scripts run after the map is drawn, and download only then: on two cores their
+        # download and compilation alongside held the map up by half a second.
+        parts["scripts"] = defer_scripts(parts["scripts"])
+        parts["renderer"] = defer_scripts(parts["renderer"])
+        parts["app_entry"] = early_script(plotly_src) + FIRST_PAINT_MARK + parts["app_entry"] + early_script(first_map_src)
 
-    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
+    _edit_index(app, mark)
     server: flask.Flask = app.server
     for endpoint in ("/", "/<path:path>"):
         server.view_functions[endpoint] = _streamed(server.view_functions[endpoint])
