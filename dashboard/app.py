@@ -25,7 +25,7 @@ from dashboard.first_paint import (
     early_script,
     gzip_chunks,
     map_fetches,
-    map_spec,
+    page_map_spec,
     skeleton,
 )
 from dashboard.i18n import Lang, aria, t
@@ -428,7 +428,7 @@ def _first_map_page() -> str:
     try:
         query = flask.request.query_string.decode()
         content, _ = render_route(flask.request.path, f"?{query}" if query else "")
-        spec = map_spec(content)
+        spec = page_map_spec(content)
         return skeleton(content, spec, preload=map_fetches(spec, glyphs_url())) if spec else ""
     except Exception:
         # The page's first part is already sent: leave the page to Dash, whose layout then renders it (or

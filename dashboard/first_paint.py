@@ -30,7 +30,7 @@ _SCRIPT_TAG = re.compile(r"<script(?P<attrs>[^>]*)>")
 _TYPE = re.compile(r'\stype="[^"]*"')
 
 
-def map_spec(shell: Any) -> dict[str, Any] | None:
+def page_map_spec(shell: Any) -> dict[str, Any] | None:
     """The map's figure in a rendered page (the data of its figure store), None for a page without a map."""
     store = find(shell, ids.MAP_FIGURE)
     return getattr(store, "data", None) if store is not None else None

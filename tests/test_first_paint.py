@@ -20,7 +20,7 @@ from dashboard.first_paint import (
     defer_scripts,
     gzip_chunks,
     map_fetches,
-    map_spec,
+    page_map_spec,
     skeleton,
 )
 from dashboard.i18n import aria
@@ -59,8 +59,8 @@ def test_find_and_map_spec() -> None:
     tree = html.Div([html.Main([dcc.Store(id=ids.MAP_FIGURE, data=spec)])])
     assert find(tree, ids.MAP_FIGURE) is not None
     assert find(tree, "nothing") is None
-    assert map_spec(tree) == spec
-    assert map_spec(html.Div("no map")) is None
+    assert page_map_spec(tree) == spec
+    assert page_map_spec(html.Div("no map")) is None
 
 
 def test_skeleton_holds_the_page_and_its_figure_as_inert_json() -> None:
@@ -173,7 +173,7 @@ def test_a_first_paint_that_fails_leaves_the_page_to_dash(default_atlas: Path, m
         raise RuntimeError("render failed")
 
     client = _app(default_atlas).server.test_client()
-    monkeypatch.setattr(app_module, "map_spec", broken)
+    monkeypatch.setattr(app_module, "page_map_spec", broken)
     resp = client.get("/")
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)

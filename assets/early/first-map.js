@@ -1,9 +1,9 @@
 /* buurtdekking: the map page's first map, drawn before Dash starts (see dashboard/first_paint.py).
  *
  * The page's HTML holds the page as static HTML (div#first-paint), the map's figure as JSON and Dash's
- * scripts made inert (type "buurtdekking/deferred", downloaded meanwhile through preload links). This
- * script draws the map into the static page, then runs Dash's scripts in their order: on one main thread,
- * Dash starting while MapLibre draws would hold up both. When Dash has rendered the page, the drawn map
+ * scripts made inert (type "buurtdekking/deferred"). This script draws the map into the static page, then
+ * loads and runs Dash's scripts in their order: on one main thread (and two cores), Dash starting or even
+ * downloading while MapLibre draws would hold up both. When Dash has rendered the page, the drawn map
  * moves into Dash's map host (#kaart-graph) and the static copy goes, in one step before the next paint.
  */
 (function () {
