@@ -23,6 +23,7 @@ from etl.reach import add_travel
 from etl.travel import TravelOptions
 from geodata.cbs import read_boundaries
 from geodata.errors import InputError
+from geodata.network import describe
 from geodata.statistics import read_statistics, statistics_year
 
 
@@ -163,4 +164,6 @@ def run_build(opts: BuildOptions, out_dir: Path) -> Path:
         # Repaired geometries, unmatched codes and the like: worth a look, not worth failing the build.
         for note in atlas.manifest.get("notes", []):
             print(f"  let op / note: {note}", file=sys.stderr)
+        for line in describe((atlas.manifest.get("methods", {}).get("travel") or {}).get("network")):
+            print(f"  {line}", file=sys.stderr)
     return path

@@ -401,6 +401,7 @@ def compute_costs(
             layer=options.network_layer,
             assume_crs=options.network_crs,
             bbox=_clip_box(gdf_buurten, gdf_teams, options.clip_buffer_m),
+            speeds_file=options.network_speeds,
         )
         if len(network.edges) == 0:
             raise InputError.single(
@@ -491,6 +492,8 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
     inputs = list(atlas.manifest.get("inputs", []))
     if options.network is not None:
         inputs.append(input_record("network", options.network))
+    if options.network_speeds is not None:
+        inputs.append(input_record("network_speeds", options.network_speeds))
     if options.origins is not None:
         inputs.append(input_record("origins", options.origins))
     decay = parse_decay(options.decay)

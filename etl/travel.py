@@ -91,6 +91,7 @@ class TravelOptions:
     network: Path | None = None
     network_layer: str | None = None
     network_crs: str | None = None
+    network_speeds: Path | None = None  # NDW maximum speeds by WVK_ID, for an NWB Wegen network
     origins: Path | None = None
     origins_layer: str | None = None
     origins_weight: str | None = None

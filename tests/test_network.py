@@ -271,14 +271,30 @@ def test_osmnx_style_edges_with_node_ids_and_list_tags(tmp_path: Path) -> None:
 
 def test_mode_override_columns(tmp_path: Path) -> None:
     gdf = _square_lines().drop(columns="highway")
+    gdf["walk"] = True
+    gdf["bike"] = "ja"
     gdf["car"] = [False, True, True, True, False]
     gdf["car_kmh"] = [np.nan, 50.0, np.nan, np.nan, np.nan]
     path = tmp_path / "plain.gpkg"
     gdf.to_file(path)
     net = read_network(path)
+    assert net.schema == "generic"
     assert net.edges["car_fw"].tolist() == [False, True, True, True, False]
     assert net.edges[["walk_fw", "walk_bw", "bike_fw", "bike_bw"]].all().all()
     assert net.edges["maxspeed_kmh"].iloc[1] == 50.0
+
+
+def test_per_mode_lines_must_say_every_mode(tmp_path: Path) -> None:
+    # a car column alone used to leave walk and bike allowed on every line; now the file is refused
+    gdf = _square_lines().drop(columns="highway")
+    gdf["car"] = [False, True, True, True, False]
+    path = tmp_path / "car_only.gpkg"
+    gdf.to_file(path)
+    with pytest.raises(InputError) as err:
+        read_network(path)
+    problem = err.value.problems[0]
+    assert problem.code == "NETWORK_MODE_COLUMNS"
+    assert "walk, bike is missing" in problem.en
 
 
 def test_edge_file_errors(tmp_path: Path) -> None:
@@ -296,7 +312,7 @@ def test_edge_file_errors(tmp_path: Path) -> None:
         read_network(polys)
     assert err.value.problems[0].code == "NETWORK_GEOMETRY"
     bad_ids = tmp_path / "bad_ids.gpkg"
-    gpd.GeoDataFrame({"u": ["1", "x"], "v": ["2", "3"]}, geometry=[LineString([(0, 0), (1, 0)])] * 2, crs="EPSG:28992").to_file(bad_ids)
+    gpd.GeoDataFrame({"u": ["1", "x"], "v": ["2", "3"], "highway": "residential"}, geometry=[LineString([(0, 0), (1, 0)])] * 2, crs="EPSG:28992").to_file(bad_ids)
     with pytest.raises(InputError) as err:
         read_network(bad_ids)
     problem = err.value.problems[0]
