@@ -31,7 +31,7 @@ from pyproj import CRS, Transformer
 from geodata.crs import RD_NEW, parse_crs
 from geodata.errors import InputError
 from geodata.roads.model import Rule, StreetNetwork, edge_frame
-from geodata.roads.osm_tags import file_tags, way_rules
+from geodata.roads.osm_tags import file_rules
 
 
 def _load(path: Path) -> Any:
@@ -86,10 +86,9 @@ def _edge_rule(data: dict[str, object]) -> tuple[Rule | None, bool]:
         # osmnx writes False where the way is not one-way by tag or roundabout: leave it unsaid, so that
         # OSM's implied one-way motorways stay one-way.
         raw.pop("oneway")
-    tags = file_tags(raw)
     # a list ("[False, True]": osmnx merged ways of both directions) leaves the edge's own direction as the way's
     reversed_edge = str(data.get("reversed", "")).strip() == "True"
-    return way_rules(tags), reversed_edge
+    return file_rules(raw), reversed_edge
 
 
 def _swap(flags: tuple[bool, ...]) -> tuple[bool, ...]:
@@ -190,7 +189,8 @@ def _merge_directions(
         a, b = (int(u[i]), int(v[i])) if u[i] <= v[i] else (int(v[i]), int(u[i]))
         line = np.round(coords[bounds[i] : bounds[i + 1]], 2)
         flags = list(rules[i][2])
-        if u[i] > v[i]:
+        # orient every line from its lower node; a loop (a == b) from whichever end reads first
+        if u[i] > v[i] or (a == b and line[::-1].tobytes() < line.tobytes()):
             line = line[::-1]
             flags = list(_swap(rules[i][2]))
         key = (a, b, line.tobytes())

@@ -19,7 +19,7 @@ from geodata.errors import InputError
 from geodata.roads.junctions import line_frames
 from geodata.roads.linefile import whole_number_problems
 from geodata.roads.model import MODES, Rule, StreetNetwork
-from geodata.roads.osm_tags import TAG_KEYS, as_bool, direction, file_tags, parse_maxspeed, rules_per_row, way_rules
+from geodata.roads.osm_tags import TAG_KEYS, as_bool, direction, file_rules, file_tags, parse_maxspeed, rules_per_row
 
 OVERRIDE_COLUMNS = ("walk", "bike", "car", "car_kmh")
 
@@ -27,7 +27,7 @@ OVERRIDE_COLUMNS = ("walk", "bike", "car", "car_kmh")
 def line_rule(row: Mapping[str, object]) -> Rule | None:
     """One line's rule: OSM tag rules, then the per-mode overrides and car_kmh where the file gives them."""
     tags = file_tags(row)
-    rules = way_rules(tags)
+    rules = file_rules(row)
     overrides = {m: as_bool(row.get(m)) for m in MODES}
     if any(v is not None for v in overrides.values()):
         highway, maxspeed, flags = rules if rules is not None else (tags.get("highway", "road"), math.nan, (False,) * 6)

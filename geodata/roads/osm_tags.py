@@ -18,6 +18,7 @@ A more specific tag beats a general one (``motorcar`` over ``motor_vehicle`` ove
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -233,19 +234,51 @@ def way_rules(tags: Mapping[str, str]) -> Rule | None:
     return highway, maxspeed, tuple(flags)
 
 
-def file_tags(row: Mapping[str, object]) -> dict[str, str]:
-    """OSM tags from one row of a line file or one GraphML edge, as osmnx and GIS tools write them.
+def tag_values(value: object) -> list[str]:
+    """Every value of a tag as a file holds it: one, a list, or a list written as text (osmnx)."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        with contextlib.suppress(ValueError, SyntaxError):
+            value = ast.literal_eval(value.strip())
+    if isinstance(value, list | tuple | np.ndarray):
+        return [p for v in value if (p := first_value(v)) is not None]
+    one = first_value(value)
+    return [] if one is None else [one]
 
-    Lists (``['residential', 'tertiary']``, from osmnx merging ways) give their first value, except
-    maxspeed, of which the lowest counts; osmnx's boolean ``oneway`` becomes yes/no.
-    """
-    tags = {k: v for k in TAG_KEYS if (v := first_value(row.get(k))) is not None}
-    if (speeds := all_values(row.get("maxspeed"))) is not None:
-        tags["maxspeed"] = speeds
-    if "oneway" in tags:
+
+def _normalise(tags: dict[str, str]) -> dict[str, str]:
+    if "oneway" in tags:  # osmnx writes oneway as a bool, OSM as yes/no/-1
         low = tags["oneway"].lower()
         tags["oneway"] = {"true": "yes", "false": "no"}.get(low, low)
     return tags
+
+
+def file_tags(row: Mapping[str, object]) -> dict[str, str]:
+    """OSM tags from one row of a line file or one GraphML edge (first value of a list; maxspeed: all of them)."""
+    tags = {k: v[0] for k in TAG_KEYS if (v := tag_values(row.get(k)))}
+    if (speeds := all_values(row.get("maxspeed"))) is not None:
+        tags["maxspeed"] = speeds  # the lowest of them counts
+    return _normalise(tags)
+
+
+def file_rules(row: Mapping[str, object]) -> Rule | None:
+    """The rule of a row whose tags may be lists — an osmnx edge that merged several ways.
+
+    A mode may use such an edge, in a direction, only where every merged way lets it (each listed value is
+    tried in turn); the maxspeed is the lowest listed; the class shown is the first.
+    """
+    base = file_tags(row)
+    variants = [base]
+    for key in TAG_KEYS:
+        if key == "maxspeed":
+            continue
+        for value in tag_values(row.get(key))[1:]:
+            variants.append(_normalise({**base, key: value}))
+    rules = [way_rules(t) for t in variants]
+    first = rules[0]
+    if first is None or any(r is None for r in rules):
+        return None
+    flags = tuple(all(r[2][i] for r in rules if r is not None) for i in range(len(first[2])))
+    return (first[0], first[1], flags) if any(flags) else None
 
 
 def _hashable(value: object) -> Hashable:
