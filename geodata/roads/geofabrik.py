@@ -41,7 +41,7 @@ import pandas as pd
 
 from geodata.roads.junctions import line_frames
 from geodata.roads.model import Rule, StreetNetwork
-from geodata.roads.osm_tags import TAG_KEYS, as_bool, file_tags, rules_per_row, way_rules
+from geodata.roads.osm_tags import TAG_KEYS, file_tags, rules_per_row, way_rules
 
 FCLASS_HIGHWAY: Mapping[str, str] = {
     "motorway": "motorway", "trunk": "trunk", "primary": "primary", "secondary": "secondary",
@@ -74,7 +74,9 @@ def _rule(row: Mapping[str, object]) -> Rule | None:
 
 
 def _flag(values: pd.Series) -> np.ndarray:
-    return np.asarray(values.map(lambda v: bool(as_bool(v))), dtype=bool)
+    """Geofabrik's T/F (and other yes/no spellings) as booleans; blank is F."""
+    text = values.astype(str).str.strip().str.lower()
+    return np.asarray(text.isin(["t", "true", "1", "yes", "y", "ja", "j"]), dtype=bool)
 
 
 def read_geofabrik(gdf: gpd.GeoDataFrame, path: Path) -> StreetNetwork:

@@ -17,14 +17,14 @@ from geodata.io import list_layers, read_vector
 EDGE_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".geojson", ".json", ".fgb", ".shp", ".zip")
 # Layers a multi-layer file is known to keep its streets in: Geofabrik's roads layer (its shapefile zip
 # holds some twenty layers), osmnx's save_graph_geopackage, PDOK's NWB Wegen GeoPackage.
-_STREET_LAYERS = ("gis_osm_roads_free_1", "gis_osm_roads_07_1", "edges", "wegvakken", "nwb_wegvakken")
+_STREET_LAYERS = ("gis_osm_roads_free_1", "gis_osm_roads_free", "gis_osm_roads_07_1", "edges", "wegvakken", "nwb_wegvakken")
 _LINES = frozenset({"LineString", "MultiLineString"})
 
 
 def pick_layer(path: Path, layer: str | None) -> str | None:
     """The layer to read: the one asked for, the only one, or the one known to hold streets."""
-    if layer is not None:
-        return layer
+    if layer is not None or path.suffix.lower() not in {".gpkg", ".zip"}:
+        return layer  # the other formats hold one layer
     layers = list_layers(path)
     if len(layers) <= 1:
         return None

@@ -21,7 +21,7 @@ import ast
 import contextlib
 import math
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -281,23 +281,13 @@ def file_rules(row: Mapping[str, object]) -> Rule | None:
     return (first[0], first[1], flags) if any(flags) else None
 
 
-def _hashable(value: object) -> Hashable:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, list | tuple | np.ndarray | dict):
-        return repr(value)
-    return value if isinstance(value, Hashable) else repr(value)
-
-
 def rules_per_row(frame: pd.DataFrame, rule_of: Callable[[dict[str, object]], Rule | None]) -> list[Rule | None]:
     """``rule_of`` applied to every row, worked out once per distinct combination of values (they repeat a lot)."""
-    cols = list(frame.columns)
-    done: dict[tuple[Hashable, ...], Rule | None] = {}
-    out: list[Rule | None] = []
-    rows: Iterable[tuple[object, ...]] = frame.itertuples(index=False, name=None) if cols else ((),) * len(frame)
-    for values in rows:
-        key = tuple(_hashable(v) for v in values)
-        if key not in done:
-            done[key] = rule_of(dict(zip(cols, values, strict=True)))
-        out.append(done[key])
-    return out
+    if frame.shape[1] == 0:
+        return [rule_of({})] * len(frame)
+    # rows with the same text in every column are the same combination (64-bit hashes of it, vectorised)
+    hashes = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    records = frame.iloc[first].to_dict("records")
+    distinct = [rule_of({str(k): v for k, v in r.items()}) for r in records]
+    return [distinct[i] for i in inverse.reshape(-1)]
