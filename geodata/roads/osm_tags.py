@@ -8,7 +8,7 @@
   unless ``oneway:bicycle=no`` or a contraflow ``cycleway=opposite*``.
 * walk: everything except motorways and trunk roads; cycleways too (RVV 1990 art. 4: pedestrians use
   the cycle path where there is no footway); ``foot=no`` closes a way; oneway does not apply on foot.
-* ``motorroad=yes`` (an *autoweg*, RVV 1990 art. 20) closes a road to bikes and pedestrians whatever else
+* ``motorroad=yes`` (an *autoweg*, where they are not allowed) closes a road to bikes and pedestrians whatever else
   is tagged.
 
 A more specific tag beats a general one (``motorcar`` over ``motor_vehicle`` over ``vehicle`` over
