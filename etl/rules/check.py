@@ -107,8 +107,9 @@ def check_file(
         df = read_input(kind, Path(path))
     except InputError as exc:
         return Report(kind, name, exc.problems, reference=info)
+    read_notes = [str(n) for n in df.attrs.get("notes", [])]
     try:
         checked: Validated = validate(kind, df, name=name, reference=reference, known_providers=known_providers)
     except InputError as exc:
-        return Report(kind, name, exc.problems, rows=len(df), reference=info)
-    return Report(kind, name, (), tuple(checked.notes), rows=len(df), reference=info)
+        return Report(kind, name, exc.problems, tuple(read_notes), rows=len(df), reference=info)
+    return Report(kind, name, (), (*read_notes, *checked.notes), rows=len(df), reference=info)
