@@ -44,7 +44,7 @@ class TableLimits:
     max_bytes: int = MAX_BYTES
     max_rows: int = 500_000  # data rows, not counting the header or blank rows
     max_columns: int = 500  # CBS's Kerncijfers have about 120
-    max_cell_chars: int = 1_000
+    max_cell_chars: int = 500  # as on the upload page: no name or code needs more
     max_unzipped_bytes: int = 200 * 1024 * 1024
 
 
@@ -123,8 +123,8 @@ def _number_text(value: object) -> str:
 
 def infer_decimal(values: Iterable[object]) -> str:
     """',' when any value is written with a decimal comma (Dutch Excel), else '.'."""
-    if isinstance(values, pd.Series) and pd.api.types.is_string_dtype(values.dtype) and not values.hasnans:
-        cleaned = values.astype("str").str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    if isinstance(values, pd.Series):
+        cleaned = _text_column(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
         return "," if bool(cleaned.str.fullmatch(_DUTCH_DECIMAL.pattern).any()) else "."
     for v in values:
         if _DUTCH_DECIMAL.fullmatch(_number_text(v)):
@@ -160,9 +160,7 @@ def parse_number(value: object, *, decimal: str = ".") -> float | None:
 
 def parse_numbers(values: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """parse_number on a whole column at once: floats (NaN for empty or bad) and a mask of the cells that are not numbers."""
-    text = pd.Series([_number_text(v) for v in values], index=values.index, dtype="str") if not (
-        pd.api.types.is_string_dtype(values.dtype) and not values.hasnans
-    ) else values.astype("str").str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    text = _text_column(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
     empty = text.isin(["", "."])
     thousands = "." if decimal == "," else ","
     grouped = text.str.contains(thousands, regex=False)

@@ -389,15 +389,22 @@ def run(files: list[Fuzzed], *, keep: Path | None = None, subprocess_sample: int
     cli: collections.Counter[str] = collections.Counter()
     upload: collections.Counter[str] = collections.Counter()
     by_mutation: collections.Counter[str] = collections.Counter()
+    accepted: collections.Counter[str] = collections.Counter()
+    differ: collections.Counter[str] = collections.Counter()
     failing: list[tuple[Fuzzed, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for f in files:
             path = Path(tmp) / f.name
             path.write_bytes(f.data)
-            c, _ = cli_outcome(path, f.kind)
-            u, _ = upload_outcome(view, f)
+            c, cli_problems = cli_outcome(path, f.kind)
+            u, upload_problems = upload_outcome(view, f)
             cli[c] += 1
             upload[u] += 1
+            if c == "exit 0":
+                accepted["+".join(f.mutations)] += 1
+            upload_only = {p for p in upload_problems if p[0].startswith("UPLOAD_")}
+            if c.startswith("exit") and u in ("ok", "problems") and not upload_only and cli_problems != upload_problems:
+                differ[f"cli {sorted(cli_problems - upload_problems)[:2]} / upload {sorted(upload_problems - cli_problems)[:2]}"] += 1
             if c.startswith("crash") or not u.startswith(("ok", "problems")):
                 failing.append((f, c, u))
                 for m in f.mutations:
@@ -417,7 +424,7 @@ def run(files: list[Fuzzed], *, keep: Path | None = None, subprocess_sample: int
             (keep / f"{f.kind}-{f.name}").write_bytes(f.data)
             (keep / f"{f.kind}-{f.name}.txt").write_text(f"cli: {c}\nupload: {u}\n")
     return {"files": len(files), "cli": cli, "upload": upload, "failing_by_mutation": by_mutation,
-            "failing": failing, "subprocess": sampled}
+            "failing": failing, "subprocess": sampled, "accepted": accepted, "differ": differ}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -442,6 +449,12 @@ def main(argv: list[str] | None = None) -> int:
         print("failing files per mutation:")
         for k, n in sorted(result["failing_by_mutation"].items(), key=lambda kv: -kv[1]):
             print(f"  {n:6d}  {k}")
+    print("accepted by the CLI (exit 0), per mutation:")
+    for k, n in sorted(result["accepted"].items(), key=lambda kv: -kv[1]):
+        print(f"  {n:6d}  {k}")
+    print(f"CLI and upload page disagree (upload-only checks aside): {sum(result['differ'].values())}")
+    for k, n in sorted(result["differ"].items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  {n:6d}  {k}")
     if result["subprocess"]:
         print("real CLI processes:")
         for k, n in sorted(result["subprocess"].items()):
