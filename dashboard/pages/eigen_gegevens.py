@@ -120,7 +120,7 @@ def layout(**query: str) -> html.Div:
             ),
             dcc.Store(id=PICKED),
             html.P(lbl("limits", lang, mb=format_size(limits.max_bytes, lang=lang), rows=format_number(limits.max_rows, lang=lang),
-                       cols=limits.max_columns), className="hint"),
+                       cols=limits.max_columns, cell=limits.max_cell_chars), className="hint"),
             dcc.Loading(html.Div(id=REPORT)),
             html.Button(lbl("apply", lang), id=APPLY, className="button", disabled=True, n_clicks=0),
             html.P(id=STATUS, role="status"),
