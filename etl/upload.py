@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import zipfile
@@ -21,6 +22,7 @@ import pandas as pd
 from geodata.errors import InputError, Problem
 from geodata.tables import XLSX_MAGIC, TableLimits, read_table_bytes, row_numbers
 
+LOG = logging.getLogger(__name__)
 UploadKind = Literal["teams", "providers", "caseloads"]
 KINDS: tuple[str, ...] = ("teams", "providers", "caseloads")
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
@@ -227,7 +229,8 @@ def check_upload(
         df = read_table_bytes(data, name=name, limits=limits.table())
     except InputError as exc:
         return report(list(exc.problems))
-    except Exception as exc:  # a crafted file must never take the app down; say what we can
+    except Exception as exc:  # a crafted file must never take the app down; say what we can (a bug: tests/fuzz_inputs.py)
+        LOG.error("upload %s: the reader failed unexpectedly (%s)", kind, type(exc).__name__)
         return report([_p("FILE_NOT_TABLE", f"Het bestand is geen leesbare tabel ({type(exc).__name__}).",
                           f"The file is not a readable table ({type(exc).__name__}).", name)])
     found = check_cells(df, name)
@@ -241,6 +244,7 @@ def check_upload(
     except InputError as exc:
         return report(list(exc.problems), df)
     except Exception as exc:
+        LOG.error("upload %s: the rules failed unexpectedly (%s)", kind, type(exc).__name__)
         return report([_p("UPLOAD_INVALID", f"Het bestand kon niet worden gecontroleerd ({type(exc).__name__}).",
                           f"The file could not be checked ({type(exc).__name__}).", name)], df)
     return report([], df, frame)

@@ -85,9 +85,8 @@ def cell_text(value: object) -> str:
 
 def text_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every cell and column name as stripped text; the index is kept."""
-    out = pd.DataFrame(
-        {i: _text_column(df.iloc[:, i]) for i in range(df.shape[1])}, index=df.index
-    )
+    # by position, as arrays: neither repeated column names nor a repeated index may align anything
+    out = pd.DataFrame({i: _text_column(df.iloc[:, i]).array for i in range(df.shape[1])}, index=df.index)
     out.columns = [cell_text(c) for c in df.columns]
     return out
 

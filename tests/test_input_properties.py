@@ -286,6 +286,8 @@ def any_frames(draw: st.DrawFn, kind: str) -> pd.DataFrame:
     values = {i: [draw(any_cell()) for _ in range(n)] for i in range(len(columns))}
     df = pd.DataFrame(values, dtype=object)
     df.columns = columns  # duplicates and empty names included
+    if draw(st.booleans()):
+        df.index = pd.Index([7] * n)  # a frame glued together elsewhere: one index label for every row
     return df
 
 
