@@ -5,8 +5,10 @@
     python -m bench.validate --no-baseline   # only today's code (no git needed)
 
 Three valid files are generated for the boundaries of the data directory (a synthetic 111-buurt grid without
-one): teams (a third each located by lat/lon, RD x/y and buurtcode), caseloads wide (buurt × month, five count
-columns) and caseloads long (buurt × month × care type). Each is checked by ``etl.rules.check.check_file`` —
+one), written as people write them (README, *Codes*): buurt codes in turn as BU03440111, bu03440111,
+0344 0111 and 3440111 (and, for teams, the buurt's name), decimal commas. Teams: a third each located by
+lat/lon, RD x/y and buurtcode; caseloads wide: buurt × month, five count columns; caseloads long: buurt ×
+month × care type. Each is checked by ``etl.rules.check.check_file`` —
 all of ``validate`` but the process start and reading the boundaries — in a fresh process, once with this
 tree and once with the baseline: the same function in the tree of ``--baseline-ref`` (default 98517f0, the
 commit before issue 14: pandas' python-engine CSV reader and per-cell loops in the rules), unpacked with
@@ -64,6 +66,16 @@ def write_files(directory: Path, *, rows: int) -> dict[str, Path]:
     ref, _ = reference()
     buurten = ref.buurten.sort_values("buurtcode")
     codes = buurten["buurtcode"].astype(str).tolist()
+    names = buurten["buurtnaam"].astype(str).tolist()
+    unique_names = {n for n in names if names.count(n) == 1}
+
+    def written(k: int, i: int, *, with_names: bool = False) -> str:
+        code = codes[k]
+        forms = [code, code.lower(), f"{code[2:6]} {code[6:]}", code[3:]]
+        if with_names and names[k] in unique_names:
+            forms.append(names[k])
+        return forms[i % len(forms)]
+
     points = buurten.geometry.representative_point()
     lon, lat = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True).transform(points.x.to_numpy(), points.y.to_numpy())
     paths = {name: directory / name for _, name in FILES}
@@ -76,20 +88,20 @@ def write_files(directory: Path, *, rows: int) -> dict[str, Path]:
             elif i % 3 == 1:
                 where = f";;{points.x.iat[k]:.0f};{points.y.iat[k]:.0f};"
             else:
-                where = f";;;;{codes[k]}"
+                where = f";;;;{written(k, i // 3, with_names=True)}"
             f.write(f"T{i};Team {i};{('Lokalis', 'KOOS', 'Spoor030')[i % 3]};{('buurtteam', 'specialistisch')[i % 2]};{where};12,5;150\n")
     cells = [(p, c) for p in PERIODS for c in codes]
     if rows > len(cells):
         raise SystemExit(f"at most {len(cells)} rows: {len(codes)} buurten × {len(PERIODS)} months")
     with paths["caseloads_wide.csv"].open("w", encoding="utf-8") as f:
         f.write("buurtcode;periode;" + ";".join(t for t, _ in TYPES) + "\n")
-        for p, c in cells[:rows]:
-            f.write(f"{c};{p};" + ";".join(str(n) for _, n in TYPES) + "\n")
+        for i, (p, c) in enumerate(cells[:rows]):
+            f.write(f"{written(codes.index(c), i)};{p};" + ";".join(str(n) for _, n in TYPES) + "\n")
     with paths["caseloads_long.tsv"].open("w", encoding="utf-8") as f:
         f.write("buurtcode\tperiode\tsoort\taantal\n")
         long_rows = ((c, p, t, n) for p, c in cells for t, n in TYPES)
-        for _, (c, p, t, n) in zip(range(rows), long_rows, strict=False):
-            f.write(f"{c}\t{p}\t{t}\t{n}\n")
+        for i, (c, p, t, n) in zip(range(rows), long_rows, strict=False):
+            f.write(f"{written(codes.index(c), i // len(TYPES))}\t{p}\t{t}\t{n}\n")
     return paths
 
 

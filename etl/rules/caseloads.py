@@ -128,12 +128,13 @@ class Count(NamedTuple):  # a tuple: a file of 100,000 rows makes half a million
     status: str  # ok | invalid | suppressed | too_large
 
 
-def counts(ctx: Context, column: str) -> list[Count]:
-    """Each count cell read the CBS way: '-' is 0, '.' or empty unknown, 'x' or '<5' already hidden.
+def count_arrays(ctx: Context, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each count cell read the CBS way, as arrays of value (NaN when unknown or unreadable) and status.
 
-    A number beyond MAX_COUNT is 'too_large' (COUNT_TOO_LARGE), so nothing later meets a count no integer type holds.
+    '-' is 0, '.' or empty unknown, 'x' or '<5' already hidden ('suppressed'); a number beyond MAX_COUNT is
+    'too_large' (COUNT_TOO_LARGE), so nothing later meets a count no integer type holds.
     """
-    key = f"counts:{column}"
+    key = f"count_arrays:{column}"
     if key not in ctx.cache:
         text = ctx.text(column)
         low = text.str.lower()
@@ -147,9 +148,30 @@ def counts(ctx: Context, column: str) -> list[Count]:
         large = number & ~invalid & (np.abs(np.nan_to_num(parsed)) > MAX_COUNT)
         status = np.select([suppressed, invalid, large], ["suppressed", "invalid", "too_large"], "ok")
         value = np.where(zero, 0.0, np.where(number & ~invalid & ~large, parsed, math.nan))
+        ctx.cache[key] = (value, status)
+    out: tuple[np.ndarray, np.ndarray] = ctx.cache[key]
+    return out
+
+
+def counts(ctx: Context, column: str) -> list[Count]:
+    """count_arrays as one Count per row."""
+    key = f"counts:{column}"
+    if key not in ctx.cache:
+        value, status = count_arrays(ctx, column)
         ctx.cache[key] = list(map(Count._make, zip(value.tolist(), status.tolist(), strict=True)))
     result: list[Count] = ctx.cache[key]
     return result
+
+
+def _count_hits(ctx: Context, which: str) -> Iterator[tuple[int, str]]:
+    """(row, column) of the count cells of one kind: invalid, suppressed, too_large, negative, fraction."""
+    for column in count_columns(ctx):
+        value, status = count_arrays(ctx, column)
+        ok = status == "ok"
+        with np.errstate(invalid="ignore"):
+            mask = {"negative": ok & (value < 0), "fraction": ok & (value >= 0) & (value != np.floor(value))}.get(which)
+        for i in np.flatnonzero(status == which if mask is None else mask).tolist():
+            yield i, column
 
 
 class Record(NamedTuple):
@@ -174,7 +196,9 @@ def records(ctx: Context) -> list[Record]:
     routes = referrals(ctx)
     long, types = is_long(ctx), type_columns(ctx)
     soorten = [_SOORT.get(k) for k in name_keys(ctx, "soort")] if long else []
-    column_counts = {c: counts(ctx, c) for c in count_columns(ctx)}
+    arrays = {c: count_arrays(ctx, c) for c in count_columns(ctx)}
+    values = {c: v.tolist() for c, (v, _) in arrays.items()}
+    usable = {c: ((st == "ok") & (np.isnan(v) | ((v >= 0) & (v == np.floor(v))))).tolist() for c, (v, st) in arrays.items()}
     out = []
     for i in range(ctx.n):
         b, w, p, route = buurten[i], wijken[i], periods[i], routes[i]
@@ -192,9 +216,8 @@ def records(ctx: Context) -> list[Record]:
             if route is not None:  # a route row gives only the care types routes apply to, where filled in
                 given = [(c, s) for c, s in given if s in REFERRAL_TYPES and cells(ctx, c)[i] != ""]
         for column, soort_ in given:
-            c = column_counts[column][i]
-            if c.status == "ok" and (math.isnan(c.value) or (c.value >= 0 and c.value.is_integer())):
-                out.append(Record(i, column, area[0], str(area[1]), p, soort_, c.value, route))
+            if usable[column][i]:  # ok, and unknown or a whole number ≥ 0
+                out.append(Record(i, column, area[0], str(area[1]), p, soort_, values[column][i], route))
     ctx.cache["records"] = out
     return out
 
@@ -295,10 +318,8 @@ def number_invalid(ctx: Context) -> Iterator[Hit]:
     """'{value}' in kolom {column} is geen aantal.
     '{value}' in column {column} is not a count.
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "invalid":
-                yield Hit(i, column, {"value": ctx.text(column).iat[i], "column": ctx.header_of(column)})
+    for i, column in _count_hits(ctx, "invalid"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i], "column": ctx.header_of(column)})
 
 
 @rule("COUNT_SUPPRESSED", "caseloads")
@@ -306,10 +327,8 @@ def count_suppressed(ctx: Context) -> Iterator[Hit]:
     """'{value}' is een al afgeschermd aantal; lever de echte aantallen aan (de afscherming doet buurtdekking zelf).
     '{value}' is an already suppressed count; supply the real counts (buurtdekking applies the protection itself).
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "suppressed":
-                yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+    for i, column in _count_hits(ctx, "suppressed"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i]})
 
 
 @rule("COUNT_NEGATIVE", "caseloads")
@@ -317,10 +336,8 @@ def count_negative(ctx: Context) -> Iterator[Hit]:
     """Aantal {value} is negatief.
     Count {value} is negative.
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "ok" and c.value < 0:
-                yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+    for i, column in _count_hits(ctx, "negative"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i]})
 
 
 @rule("COUNT_NOT_INTEGER", "caseloads")
@@ -328,10 +345,8 @@ def count_not_integer(ctx: Context) -> Iterator[Hit]:
     """Aantal {value} is geen geheel getal; tel kinderen, geen fracties.
     Count {value} is not a whole number; count children, not fractions.
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "ok" and c.value >= 0 and not c.value.is_integer():
-                yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+    for i, column in _count_hits(ctx, "fraction"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i]})
 
 
 @rule("COUNT_TOO_LARGE", "caseloads")
@@ -339,11 +354,9 @@ def count_too_large(ctx: Context) -> Iterator[Hit]:
     """Aantal {value} is groter dan {max_nl}: zoveel kinderen wonen in geen enkele buurt of wijk. Is het een typefout of een optelling?
     Count {value} is larger than {max_en}: no buurt or wijk has that many children. Is it a typo or a sum?
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "too_large":
-                yield Hit(i, column, {"value": ctx.text(column).iat[i][:40], "max_nl": f"{MAX_COUNT:,}".replace(",", "."),
-                                      "max_en": f"{MAX_COUNT:,}"})
+    for i, column in _count_hits(ctx, "too_large"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i][:40], "max_nl": f"{MAX_COUNT:,}".replace(",", "."),
+                              "max_en": f"{MAX_COUNT:,}"})
 
 
 @rule("ROW_DUPLICATE", "caseloads")
