@@ -20,7 +20,7 @@ from typing import Literal
 import pandas as pd
 
 from geodata.errors import InputError, Problem
-from geodata.tables import XLSX_MAGIC, TableLimits, read_table_bytes, row_numbers
+from geodata.tables import XLSX_MAGIC, TableLimits, read_notes, read_table_bytes, row_numbers
 
 LOG = logging.getLogger(__name__)
 UploadKind = Literal["teams", "providers", "caseloads"]
@@ -77,6 +77,7 @@ class UploadReport:
     columns: tuple[str, ...] = ()
     frame: pd.DataFrame | None = field(default=None, compare=False)
     preview: pd.DataFrame | None = field(default=None, compare=False)
+    notes: tuple[tuple[str, str], ...] = ()  # (Dutch, English): what the reader tolerated, as `validate` notes it
 
     @property
     def ok(self) -> bool:
@@ -213,6 +214,7 @@ def check_upload(
             kind=kind, name=name, size=len(data), sha256=digest, problems=tuple(problems),
             rows=0 if df is None else len(df), columns=() if df is None else tuple(map(str, df.columns)),
             frame=None if problems else frame, preview=None if df is None else df.head(preview_rows),
+            notes=() if df is None else tuple(read_notes(df)),
         )
 
     if kind not in KINDS:

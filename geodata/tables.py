@@ -28,7 +28,7 @@ from geodata.textfile import decode_text, sniff_delimiter
 
 __all__ = [
     "MAX_BYTES", "ROW_INDEX", "XLSX_MAGIC", "TableLimits", "cell_text", "decode_text", "infer_decimal", "parse_number",
-    "parse_numbers", "read_table", "read_table_bytes", "row_numbers", "sniff_delimiter", "text_frame",
+    "parse_numbers", "read_notes", "read_table", "read_table_bytes", "row_numbers", "sniff_delimiter", "text_frame",
 ]
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -97,6 +97,11 @@ def _text_column(values: pd.Series) -> pd.Series:
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         return values.astype("str").str.strip()
     return pd.Series([cell_text(v) for v in values], index=values.index, dtype="str")
+
+
+def read_notes(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """What the reader tolerated in the file of this frame, as (Dutch, English) pairs (none for other frames)."""
+    return [(str(nl), str(en)) for nl, en in df.attrs.get("notes", [])]
 
 
 def row_numbers(df: pd.DataFrame) -> list[int]:
@@ -189,7 +194,7 @@ class _Records:
     delimiter: str = ","
     counted: int = 0  # data rows, also those past the limit (which are not kept)
     exact: bool = True  # False when reading stopped at the row limit (a workbook)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (Dutch, English): tolerated, worth knowing
 
 
 def _csv_records(text: str, *, name: str, limits: TableLimits) -> _Records:
@@ -270,13 +275,20 @@ def _field_count_problems(records: _Records, *, name: str, ended_with_newline: b
             ))
         kept.append((row, fields))
     records.rows = kept
+    if data and not ended_with_newline and not problems:
+        records.notes.append((
+            f"Het bestand eindigt zonder regeleinde na rij {last}; controleer of die rij compleet is (een "
+            "afgebroken bestand kan daar midden in een getal ophouden)",
+            f"The file ends without a line break after row {last}; check that this row is complete (a file "
+            "cut off may end in the middle of a number there)",
+        ))
     if trimmed:
         d = _delimiter_name(records.delimiter)
-        records.notes.append(
-            f"{name}: {trimmed} rij(en) eindigen op lege extra velden (een {d} te veel achteraan, zoals Excel dat "
-            f"schrijft); die zijn genegeerd / {trimmed} row(s) end in empty extra fields (a trailing {d}, as Excel "
-            "writes them); they were ignored"
-        )
+        records.notes.append((
+            f"{trimmed} rij(en) eindigen op lege extra velden (een {d} te veel achteraan, zoals Excel dat "
+            "schrijft); die zijn genegeerd",
+            f"{trimmed} row(s) end in empty extra fields (a trailing {d}, as Excel writes them); they were ignored",
+        ))
     return problems
 
 
@@ -428,7 +440,7 @@ def _frame(records: _Records, *, name: str, limits: TableLimits) -> pd.DataFrame
         raise InputError(_err("FILE_EMPTY", "Het bestand bevat geen gegevens.", "The file contains no data.", name))
     index = pd.Index(rows, name=ROW_INDEX, dtype="int64")
     df = pd.DataFrame({header[i]: columns[i].set_axis(index) for i in keep}, index=index)
-    df.attrs["notes"] = list(records.notes)
+    df.attrs["notes"] = list(records.notes)  # (nl, en) pairs; see read_notes
     return df
 
 

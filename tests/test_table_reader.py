@@ -18,7 +18,7 @@ from etl.rules import CareReference
 from etl.rules.check import check_file
 from etl.upload import UploadLimits
 from geodata.errors import InputError, Problem
-from geodata.tables import ROW_INDEX, TableLimits, cell_text, parse_number, read_table_bytes
+from geodata.tables import ROW_INDEX, TableLimits, cell_text, parse_number, read_notes, read_table_bytes
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -55,6 +55,16 @@ def test_a_row_with_a_field_too_many_is_a_problem_on_that_row_never_a_shifted_co
     assert "Row 2 has 3 fields, the header 2" in found[0].en
 
 
+def test_a_file_without_a_final_line_break_is_read_with_a_note_on_its_last_row() -> None:
+    # 'verblijf 1' might have been '12' before the file was cut: nothing tells, so the note names row 3
+    df = read_table_bytes(b"a;b\n1;2\n3;1", name="f.csv")
+    assert df.to_dict("list") == {"a": ["1", "3"], "b": ["2", "1"]}
+    ((nl, en),) = read_notes(df)
+    assert "zonder regeleinde na rij 3" in nl
+    assert "without a line break after row 3" in en
+    assert read_notes(read_table_bytes(b"a;b\n1;2\n3;1\r\n", name="f.csv")) == []
+
+
 def test_a_short_last_row_without_line_end_says_the_file_seems_cut_off() -> None:
     # row 3 ('4', '5') has 2 of 3 fields and the file ends without a newline
     (p,) = problems(b"a;b;c\n1;2;3\n4;5")
@@ -77,9 +87,9 @@ def test_empty_trailing_fields_as_excel_writes_them_are_tolerated_and_noted() ->
     # `1;2;` under header `a;b`: the third field is empty on both data rows → dropped, one note for 2 rows
     df = read_table_bytes(b"a;b\n1;2;\n3;4;;\n", name="f.csv")
     assert df.to_dict("list") == {"a": ["1", "3"], "b": ["2", "4"]}
-    (note,) = df.attrs["notes"]
-    assert "2 rij(en)" in note
-    assert "2 row(s)" in note
+    (note,) = read_notes(df)  # the file ends in a line break: no note about that
+    assert note[0].startswith("2 rij(en) eindigen op lege extra velden")
+    assert note[1].startswith("2 row(s) end in empty extra fields")
     # with the `;` on the header too: a nameless, empty column, dropped without a word
     df = read_table_bytes(b"a;b;\n1;2;\n", name="f.csv")
     assert list(df.columns) == ["a", "b"]
@@ -274,3 +284,19 @@ def test_corpus_file_gets_the_same_answer_on_the_cli_and_the_upload_page(name: s
     assert sorted(located(list(report.problems)), key=str) == sorted(EXPECTED[name], key=str)
     assert sorted(located(list(page.problems)), key=str) == sorted(EXPECTED[name], key=str)
     assert report.valid == page.ok == (not EXPECTED[name])
+
+
+def test_what_the_reader_tolerated_reaches_the_cli_report_and_the_upload_page(tmp_path: Path) -> None:
+    # Excel's trailing ';' on both data rows of an otherwise valid caseload file
+    data = b"buurtcode;periode;buurtteam\r\nBU03440101;2024;3;\r\nBU03440102;2024;5;\r\n"
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    report = check_file("caseloads", path, reference=REFERENCE)
+    assert report.valid
+    assert report.notes[0] == (f"{path}: 2 rij(en) eindigen op lege extra velden (een ';' te veel achteraan, zoals Excel "
+                               "dat schrijft); die zijn genegeerd / 2 row(s) end in empty extra fields (a trailing ';', "
+                               "as Excel writes them); they were ignored")
+    page = upload_check(SimpleNamespace(buurten=GRID, wijken=WIJKEN), data, name="c.csv", kind="caseloads",  # type: ignore[arg-type]
+                        limits=UploadLimits())
+    assert page.ok
+    assert [en for _, en in page.notes] == ["2 row(s) end in empty extra fields (a trailing ';', as Excel writes them); they were ignored"]

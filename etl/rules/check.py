@@ -15,6 +15,7 @@ from etl.rules.columns import DEFAULT_PROVIDERS
 from etl.rules.reference import CareReference
 from geodata.errors import InputError, Problem
 from geodata.tables import TableLimits
+from geodata.tables import read_notes as notes_of
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def check_file(
         df = read_input(kind, Path(path), limits=limits)
     except InputError as exc:
         return Report(kind, name, exc.problems, reference=info)
-    read_notes = [str(n) for n in df.attrs.get("notes", [])]
+    read_notes = [f"{name}: {nl} / {en}" for nl, en in notes_of(df)]
     try:
         checked: Validated = validate(kind, df, name=name, reference=reference, known_providers=known_providers)
     except InputError as exc:
