@@ -260,6 +260,14 @@ def records_frame(ctx: Context) -> pd.DataFrame:
     return out
 
 
+def totals_frame(ctx: Context) -> pd.DataFrame:
+    """totals() as a frame, built once for the checks and the result."""
+    if "totals_frame" not in ctx.cache:
+        ctx.cache["totals_frame"] = pd.DataFrame(totals(ctx), columns=list(Record._fields))
+    out: pd.DataFrame = ctx.cache["totals_frame"]
+    return out
+
+
 @rule("COLUMN_COUNTS_MISSING", "caseloads", stage="header")
 def column_counts_missing(ctx: Context) -> Iterator[Hit]:
     """Er zijn geen aantallen: geef kolommen per soort ({types}, eventueel totaal) of de kolommen 'soort' en 'aantal'.
@@ -458,7 +466,7 @@ def total_inconsistent(ctx: Context) -> Iterator[Hit]:
     """Totaal {total} voor {code} in {periode} past niet bij de soorten ({types}): het totaal telt kinderen met minstens één soort, dus ligt tussen {low} en {high}.
     Total {total} for {code} in {periode} does not fit the care types ({types}): the total counts children with at least one type, so lies between {low} and {high}.
     """
-    tot = pd.DataFrame(totals(ctx), columns=list(Record._fields))
+    tot = totals_frame(ctx)
     if tot.empty or not (tot["soort"] == TOTAL).any() or not tot["soort"].isin(CARE_TYPES).any():
         return
     kinds = [*CARE_TYPES, TOTAL]
@@ -488,8 +496,8 @@ def assemble_caseloads(ctx: Context) -> pd.DataFrame:
     or the sum of its routes); rows with one are the routes of ``REFERRAL_TYPES``, as given.
     """
     columns = ["niveau", "code", "periode", "soort", "verwijzer", "aantal"]
-    parts = [*totals(ctx), *(r for r in records(ctx) if r.verwijzer is not None)]
-    df = pd.DataFrame(parts, columns=list(Record._fields))[columns]
+    recs = records_frame(ctx)
+    df = pd.concat([totals_frame(ctx), recs[recs["verwijzer"].notna()]], ignore_index=True)[columns]
     order = [_ROUTE_ORDER.get(v, 0) for v in df["verwijzer"]]
     df["aantal"] = df["aantal"].astype("float64").astype("Float64").astype("Int64")  # NaN → <NA>; counts ≤ MAX_COUNT
     for col in ("niveau", "code", "periode", "soort", "verwijzer"):
