@@ -4,11 +4,12 @@
     python -m bench.validate --rows 5000     # smaller files
     python -m bench.validate --no-baseline   # only today's code (no git needed)
 
-Three valid files are generated for the boundaries of the data directory (a synthetic 111-buurt grid without
+Valid files are generated for the boundaries of the data directory (a synthetic 111-buurt grid without
 one), written as people write them (README, *Codes*): buurt codes in turn as BU03440111, bu03440111,
 0344 0111 and 3440111 (and, for teams, the buurt's name), decimal commas. Teams: a third each located by
 lat/lon, RD x/y and buurtcode; caseloads wide: buurt × month, five count columns; caseloads long: buurt ×
-month × care type. Each is checked by ``etl.rules.check.check_file`` —
+month × care type. A fourth is the issue's own case: examples/teams.csv repeated (unique team ids) to the
+same number of rows. Each is checked by ``etl.rules.check.check_file`` —
 all of ``validate`` but the process start and reading the boundaries — in a fresh process, once with this
 tree and once with the baseline: the same function in the tree of ``--baseline-ref`` (default 98517f0, the
 commit before issue 14: pandas' python-engine CSV reader and per-cell loops in the rules), unpacked with
@@ -33,7 +34,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 BASELINE_REF = "98517f0"
-FILES = (("teams", "teams.csv"), ("caseloads", "caseloads_wide.csv"), ("caseloads", "caseloads_long.tsv"))
+FILES = (("teams", "teams.csv"), ("teams", "teams_example_repeated.csv"), ("caseloads", "caseloads_wide.csv"),
+         ("caseloads", "caseloads_long.tsv"))
 PERIODS = [f"{y}-{m:02d}" for y in range(1990, 2100) for m in range(1, 13)]
 TYPES = (("totaal", 40), ("buurtteam", 30), ("specialistisch", 12), ("verblijf", 1), ("jeugdbescherming", 2))
 
@@ -90,6 +92,11 @@ def write_files(directory: Path, *, rows: int) -> dict[str, Path]:
             else:
                 where = f";;;;{written(k, i // 3, with_names=True)}"
             f.write(f"T{i};Team {i};{('Lokalis', 'KOOS', 'Spoor030')[i % 3]};{('buurtteam', 'specialistisch')[i % 2]};{where};12,5;150\n")
+    example = (REPO / "examples" / "teams.csv").read_text(encoding="utf-8").splitlines()
+    with paths["teams_example_repeated.csv"].open("w", encoding="utf-8") as f:
+        f.write(example[0] + "\n")
+        for i in range(rows):
+            f.write(f"T{i};" + example[1 + i % (len(example) - 1)].split(";", 1)[1] + "\n")
     cells = [(p, c) for p in PERIODS for c in codes]
     if rows > len(cells):
         raise SystemExit(f"at most {len(cells)} rows: {len(codes)} buurten × {len(PERIODS)} months")
