@@ -20,7 +20,7 @@ from geodata.errors import InputError
 from geodata.io import list_layers, read_vector
 from geodata.reference import gemeente_names
 from geodata.schema import BUURT_COLUMNS, WIJK_COLUMNS
-from geodata.tables import cell_text
+from geodata.tables import text_column
 
 # Sentinels CBS writes instead of a number. "Secret" (geheim: too few to publish) must stay
 # distinguishable from "unknown", because a planner reads them differently.
@@ -130,7 +130,7 @@ def _level_of(gdf: pd.DataFrame, fam: SchemaFamily) -> str | None:
     """Whether a layer holds buurten or wijken (or gemeenten), judged from its codes."""
     cols = _lower_map(gdf.columns)
     if fam is GEBIEDSINDELINGEN:
-        values = gdf[cols["statcode"]].dropna().map(cell_text).astype("str").str.upper()
+        values = text_column(gdf[cols["statcode"]].dropna()).str.upper()
         for level, prefix in (("buurt", "BU"), ("wijk", "WK"), ("gemeente", "GM")):
             if len(values) and values.str.startswith(prefix).mean() > 0.5:
                 return level
@@ -162,7 +162,7 @@ def _classify_sentinels(series: pd.Series) -> tuple[pd.Series, pd.Series | None]
     numeric = pd.to_numeric(series, errors="coerce")
     if not pd.api.types.is_numeric_dtype(series):
         # Text columns only count as numeric when every filled value parses (shapefile DBFs do that).
-        filled = series.map(cell_text) != ""
+        filled = text_column(series) != ""
         if not filled.any() or numeric[filled].isna().any():
             return series, None
     secret = numeric.isin(SENTINEL_SECRET)
@@ -191,7 +191,7 @@ def _water_flag(df: pd.DataFrame) -> pd.Series:
     """Water-only buurten: CBS's WATER = JA, or no land area at all where areas are given."""
     flag = pd.Series(False, index=df.index)
     if "water" in df.columns:
-        flag |= df["water"].map(cell_text).astype("str").str.upper().isin({"JA", "J", "TRUE", "1", "YES"})
+        flag |= text_column(df["water"]).str.upper().isin({"JA", "J", "TRUE", "1", "YES"})
     if "opp_land_ha" in df.columns:
         land = pd.to_numeric(df["opp_land_ha"], errors="coerce")
         flag |= land.eq(0)
@@ -246,7 +246,7 @@ def _canonical_attributes(df: pd.DataFrame, key_cols: set[str]) -> pd.DataFrame:
 
 def _year_from(df: pd.DataFrame, source: str) -> int | None:
     if "jaarstatcode" in df.columns:
-        years = df["jaarstatcode"].dropna().map(cell_text).astype("str").str[:4]
+        years = text_column(df["jaarstatcode"].dropna()).str[:4]
         years = years[years.str.fullmatch(r"\d{4}")]
         if len(years):
             return int(years.mode().iloc[0])
@@ -263,7 +263,7 @@ def _normalise_layer(
     if fam is GEBIEDSINDELINGEN:
         code_col = "buurtcode" if level == "buurt" else "wijkcode"
         name_col = "buurtnaam" if level == "buurt" else "wijknaam"
-        out[code_col] = gdf[lower["statcode"]].map(cell_text).astype("str").str.upper()
+        out[code_col] = text_column(gdf[lower["statcode"]]).str.upper()
         out[name_col] = gdf[lower["statnaam"]] if "statnaam" in lower else pd.NA
         key_cols = {lower["statcode"]} | ({lower["statnaam"]} if "statnaam" in lower else set())
     else:
@@ -316,7 +316,7 @@ def _finish_names(df: pd.DataFrame, name_cols: Sequence[str]) -> pd.DataFrame:
     for col in name_cols:
         if col not in out.columns:
             out[col] = pd.NA
-        out[col] = out[col].map(cell_text).astype("string").replace("", pd.NA)
+        out[col] = text_column(out[col]).astype("string").replace("", pd.NA)
     if out["gemeentenaam"].isna().any():
         out["gemeentenaam"] = out["gemeentenaam"].fillna(out["gemeentecode"].map(gemeente_names()))
     return out

@@ -28,7 +28,7 @@ from geodata.textfile import decode_text, sniff_delimiter
 
 __all__ = [
     "MAX_BYTES", "ROW_INDEX", "XLSX_MAGIC", "TableLimits", "cell_text", "decode_text", "infer_decimal", "parse_number",
-    "parse_numbers", "read_notes", "read_table", "read_table_bytes", "row_numbers", "sniff_delimiter", "text_frame",
+    "parse_numbers", "read_notes", "read_table", "read_table_bytes", "row_numbers", "sniff_delimiter", "text_column", "text_frame",
 ]
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -86,17 +86,22 @@ def cell_text(value: object) -> str:
 def text_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every cell and column name as stripped text; the index is kept."""
     # by position, as arrays: neither repeated column names nor a repeated index may align anything
-    out = pd.DataFrame({i: _text_column(df.iloc[:, i]).array for i in range(df.shape[1])}, index=df.index)
+    out = pd.DataFrame({i: text_column(df.iloc[:, i]).array for i in range(df.shape[1])}, index=df.index)
     out.columns = [cell_text(c) for c in df.columns]
     return out
 
 
-def _text_column(values: pd.Series) -> pd.Series:
-    if values.dtype == "str" and not values.hasnans:
-        return values.str.strip()
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values.astype("str").str.strip()
-    return pd.Series([cell_text(v) for v in values], index=values.index, dtype="str")
+def text_column(values: pd.Series) -> pd.Series:
+    """A column of any cells as stripped text (string dtype, '' for missing); see cell_text."""
+    try:
+        if values.dtype == "str" and not values.hasnans:
+            return values.str.strip()
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+            return values.astype("str").str.strip()
+        return pd.Series([cell_text(v) for v in values], index=values.index, dtype="str")
+    except UnicodeError:  # a lone surrogate ('\ud800') has no UTF-8 form for the string dtype: replace it
+        texts = [cell_text(v).encode("utf-8", "replace").decode("utf-8") for v in values]
+        return pd.Series(texts, index=values.index, dtype="str")
 
 
 def read_notes(df: pd.DataFrame) -> list[tuple[str, str]]:
@@ -128,7 +133,7 @@ def _number_text(value: object) -> str:
 def infer_decimal(values: Iterable[object]) -> str:
     """',' when any value is written with a decimal comma (Dutch Excel), else '.'."""
     if isinstance(values, pd.Series):
-        cleaned = _text_column(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+        cleaned = text_column(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
         return "," if bool(cleaned.str.fullmatch(_DUTCH_DECIMAL.pattern).any()) else "."
     for v in values:
         if _DUTCH_DECIMAL.fullmatch(_number_text(v)):
@@ -164,7 +169,7 @@ def parse_number(value: object, *, decimal: str = ".") -> float | None:
 
 def parse_numbers(values: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """parse_number on a whole column at once: floats (NaN for empty or bad) and a mask of the cells that are not numbers."""
-    text = _text_column(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    text = text_column(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
     empty = text.isin(["", "."])
     thousands = "." if decimal == "," else ","
     grouped = text.str.contains(thousands, regex=False)

@@ -274,6 +274,7 @@ def any_cell() -> st.SearchStrategy[object]:
     return st.one_of(
         st.none(), st.just(np.nan), st.just(pd.NA), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
         st.floats(allow_nan=True, allow_infinity=True), st.binary(max_size=8), st.text(max_size=12),
+        st.text(alphabet=st.characters(categories=["Cs"]), min_size=1, max_size=2),  # lone surrogates
         st.sampled_from([*_CODES, *_VALUES["teams"], *_VALUES["caseloads"], *_VALUES["providers"], "9" * 400]),
         st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)),
     )
