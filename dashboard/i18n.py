@@ -256,8 +256,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_drop": ("Sleep een bestand hierheen of ", "Drop a file here or "),
     "upload_choose": ("kies een bestand", "choose a file"),
     "upload_limits": (
-        "CSV (; , of tab, UTF-8 of Windows-1252) of XLSX; hoogstens {mb}, {rows} rijen, {cols} kolommen.",
-        "CSV (; , or tab, UTF-8 or Windows-1252) or XLSX; at most {mb}, {rows} rows, {cols} columns.",
+        "CSV (; , of tab; UTF-8, Windows-1252 of Unicode-tekst) of XLSX; hoogstens {mb}, {rows} rijen, {cols} kolommen, "
+        "{cell} tekens per cel.",
+        "CSV (; , or tab; UTF-8, Windows-1252 or Unicode text) or XLSX; at most {mb}, {rows} rows, {cols} columns, "
+        "{cell} characters per cell.",
     ),
     "upload_report": ("Controle van {name}", "Check of {name}"),
     "upload_summary": ("{size} · {rows} rijen · {cols} kolommen · sha256 {sha}", "{size} · {rows} rows · {cols} columns · sha256 {sha}"),

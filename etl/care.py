@@ -6,6 +6,7 @@ dashboard uses to check an upload (``validate_*_frame``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from geodata.codes import describe
 from geodata.crs import RD_NEW
 from geodata.errors import InputError, Problem
 from geodata.reference import utrecht_contract_2020
+from geodata.tables import read_notes
 
 TEAM_COLUMNS = (
     "team_id", "naam", "organisatie", "soort", "capaciteit_fte", "max_caseload", "locatie_bron",
@@ -272,7 +274,10 @@ def validate_caseloads_frame(
 
 
 def _load(kind: str, path: Path, reference: CareReference, known: Sequence[str]) -> Validated:
-    return validate(kind, read_input(kind, path), name=str(path), reference=reference, known_providers=known)
+    df = read_input(kind, path)
+    checked = validate(kind, df, name=str(path), reference=reference, known_providers=known)
+    read = [f"{path}: {nl} / {en}" for nl, en in read_notes(df)]  # what the reader tolerated, first
+    return dataclasses.replace(checked, notes=[*read, *checked.notes])
 
 
 def add_care(atlas: Atlas, opts: Any) -> Atlas:

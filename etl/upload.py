@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,8 +20,9 @@ from typing import Literal
 import pandas as pd
 
 from geodata.errors import InputError, Problem
-from geodata.tables import XLSX_MAGIC, decode_text, read_table_bytes
+from geodata.tables import XLSX_MAGIC, TableLimits, read_notes, read_table_bytes, row_numbers
 
+LOG = logging.getLogger(__name__)
 UploadKind = Literal["teams", "providers", "caseloads"]
 KINDS: tuple[str, ...] = ("teams", "providers", "caseloads")
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
@@ -55,6 +58,11 @@ class UploadLimits:
     max_unzipped_bytes: int = 60 * 1024 * 1024
     max_zip_entries: int = 500
 
+    def table(self) -> TableLimits:
+        """The same limits for the table reader, which the command line runs with its own (larger) ones."""
+        return TableLimits(max_bytes=self.max_bytes, max_rows=self.max_rows, max_columns=self.max_columns,
+                           max_cell_chars=self.max_cell_chars, max_unzipped_bytes=self.max_unzipped_bytes)
+
 
 @dataclass(frozen=True)
 class UploadReport:
@@ -69,6 +77,7 @@ class UploadReport:
     columns: tuple[str, ...] = ()
     frame: pd.DataFrame | None = field(default=None, compare=False)
     preview: pd.DataFrame | None = field(default=None, compare=False)
+    notes: tuple[tuple[str, str], ...] = ()  # (Dutch, English): what the reader tolerated, as `validate` notes it
 
     @property
     def ok(self) -> bool:
@@ -156,77 +165,34 @@ def check_xlsx_formulas(data: bytes, name: str) -> list[Problem]:
                                f"Cel {col}{row} bevat een spreadsheetformule; kopieer de tabel en plak als waarden.",
                                f"Cell {col}{row} holds a spreadsheet formula; copy the table and paste it as values.",
                                name, row=row, column=col)]
-    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError):
-        return []  # a damaged workbook is reported by the reader
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, RuntimeError, NotImplementedError):
+        # A part that does not unpack (a damaged deflate stream, a wrong checksum): the reader would say the same.
+        return [_p("FILE_NOT_TABLE", "Het XLSX-bestand is beschadigd: een deel ervan is niet uit te pakken. "
+                   "Open het in Excel en sla het opnieuw op, of sla het op als CSV.",
+                   "The XLSX file is damaged: part of it cannot be unpacked. Open it in Excel and save it again, "
+                   "or save it as CSV.", name)]
     return []
 
 
-def check_line_length(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
-    """A CSV line longer than the widest allowed row is refused before parsing (a huge cell or a missing newline)."""
-    if data.startswith(XLSX_MAGIC):
-        return []
-    try:
-        text = decode_text(data, name=name)
-    except InputError as exc:
-        return list(exc.problems)
-    widest = limits.max_cell_chars * limits.max_columns
-    for i, line in enumerate(text.splitlines(), start=1):
-        if len(line) > widest:
-            return [_p("UPLOAD_CELL_TOO_LONG",
-                       f"Regel {i} is {len(line)} tekens lang (maximaal {widest}); staat er een enorme cel of ontbreekt een regeleinde?",
-                       f"Line {i} is {len(line)} characters long (at most {widest}); is there a huge cell or a missing line break?",
-                       name, row=i)]
-    return []
-
-
-def check_shape(df: pd.DataFrame, name: str, limits: UploadLimits) -> list[Problem]:
-    """At most ``max_columns`` columns and ``max_rows`` rows; every column has a name and names are unique."""
-    problems = []
-    if len(df.columns) > limits.max_columns:
-        problems.append(_p("UPLOAD_TOO_MANY_COLUMNS",
-                           f"Het bestand heeft {len(df.columns)} kolommen; het maximum is {limits.max_columns}.",
-                           f"The file has {len(df.columns)} columns; the maximum is {limits.max_columns}.", name))
-    if len(df) > limits.max_rows:
-        problems.append(_p("UPLOAD_TOO_MANY_ROWS",
-                           f"Het bestand heeft {len(df):,} rijen; het maximum is {limits.max_rows:,}.".replace(",", "."),
-                           f"The file has {len(df):,} rows; the maximum is {limits.max_rows:,}.", name))
-    seen: dict[str, int] = {}
-    for pos, col in enumerate(df.columns, start=1):
-        text = str(col)
-        base = re.sub(r"\.\d+$", "", text)
-        if not text or text.startswith("Unnamed:"):
-            problems.append(_p("UPLOAD_HEADER_EMPTY", f"Kolom {pos} heeft geen naam in de kopregel.",
-                               f"Column {pos} has no name in the header row.", name, row=1, column=str(pos)))
-        elif base.lower() in seen:
-            problems.append(_p("UPLOAD_HEADER_DUPLICATE", f"Kolomnaam '{base}' komt twee keer voor.",
-                               f"Column name '{base}' occurs twice.", name, row=1, column=base))
-        seen.setdefault(text.lower(), pos)
-    return problems
-
-
-def check_cells(df: pd.DataFrame, name: str, limits: UploadLimits, *, max_problems: int = 20) -> list[Problem]:
-    """No cell longer than ``max_cell_chars``, no control characters, nothing that looks like a spreadsheet formula."""
+def check_cells(df: pd.DataFrame, name: str, *, max_problems: int = 20) -> list[Problem]:
+    """No control characters, nothing that looks like a spreadsheet formula (sizes are the reader's business)."""
     problems: list[Problem] = []
+    rows = [1, *row_numbers(df)]
     # by position: a header that only differs in whitespace may still give two equal column names
     for pos, column in enumerate(df.columns):
         values = pd.concat([pd.Series([column]), df.iloc[:, pos]], ignore_index=True).astype(str)
-        for idx in values.index[values.str.len() > limits.max_cell_chars]:
-            problems.append(_p("UPLOAD_CELL_TOO_LONG",
-                               f"De cel heeft {len(values[idx])} tekens; maximaal {limits.max_cell_chars}.",
-                               f"The cell has {len(values[idx])} characters; at most {limits.max_cell_chars}.",
-                               name, row=int(idx) + 1, column=str(column)[:60]))
         for idx in values.index[values.str.contains(_CONTROL, regex=True)]:
             problems.append(_p("UPLOAD_CONTROL_CHAR", "De cel bevat onzichtbare stuurtekens; verwijder ze.",
                                "The cell contains invisible control characters; remove them.",
-                               name, row=int(idx) + 1, column=str(column)[:60]))
+                               name, row=rows[int(idx)], column=str(column)[:60]))
         for idx in values.index[values.str.match(_FORMULA)]:
             problems.append(_p("UPLOAD_FORMULA",
                                "De cel begint als een spreadsheetformule (=, +, -, @); vul een waarde in, geen formule.",
                                "The cell starts like a spreadsheet formula (=, +, -, @); enter a value, not a formula.",
-                               name, row=int(idx) + 1, column=str(column)[:60]))
+                               name, row=rows[int(idx)], column=str(column)[:60]))
         if len(problems) >= max_problems:
             break
-    return problems[:max_problems]
+    return sorted(problems[:max_problems], key=lambda p: (p.row or 0))
 
 
 def check_upload(
@@ -248,6 +214,7 @@ def check_upload(
             kind=kind, name=name, size=len(data), sha256=digest, problems=tuple(problems),
             rows=0 if df is None else len(df), columns=() if df is None else tuple(map(str, df.columns)),
             frame=None if problems else frame, preview=None if df is None else df.head(preview_rows),
+            notes=() if df is None else tuple(read_notes(df)),
         )
 
     if kind not in KINDS:
@@ -256,22 +223,19 @@ def check_upload(
     for check in (
         lambda: check_suffix(name), lambda: check_size(data, name, limits), lambda: check_binary(data, name),
         lambda: check_zip(data, name, limits), lambda: check_xlsx_formulas(data, name),
-        lambda: check_line_length(data, name, limits),
     ):
         found = check()
         if found:
             return report(found)
     try:
-        df = read_table_bytes(data, name=name, max_bytes=limits.max_bytes)
+        df = read_table_bytes(data, name=name, limits=limits.table())
     except InputError as exc:
         return report(list(exc.problems))
-    except Exception as exc:  # a crafted file must never take the app down; say what we can
+    except Exception as exc:  # a crafted file must never take the app down; say what we can (a bug: tests/fuzz_inputs.py)
+        LOG.error("upload %s: the reader failed unexpectedly (%s)", kind, type(exc).__name__)
         return report([_p("FILE_NOT_TABLE", f"Het bestand is geen leesbare tabel ({type(exc).__name__}).",
                           f"The file is not a readable table ({type(exc).__name__}).", name)])
-    found = check_shape(df, name, limits)
-    if found:
-        return report(found, df.iloc[:0])
-    found = check_cells(df, name, limits)
+    found = check_cells(df, name)
     if found:
         return report(found, df)
     if validate is None:
@@ -282,6 +246,7 @@ def check_upload(
     except InputError as exc:
         return report(list(exc.problems), df)
     except Exception as exc:
+        LOG.error("upload %s: the rules failed unexpectedly (%s)", kind, type(exc).__name__)
         return report([_p("UPLOAD_INVALID", f"Het bestand kon niet worden gecontroleerd ({type(exc).__name__}).",
                           f"The file could not be checked ({type(exc).__name__}).", name)], df)
     return report([], df, frame)

@@ -20,6 +20,7 @@ from geodata.errors import InputError
 from geodata.io import list_layers, read_vector
 from geodata.reference import gemeente_names
 from geodata.schema import BUURT_COLUMNS, WIJK_COLUMNS
+from geodata.tables import text_column
 
 # Sentinels CBS writes instead of a number. "Secret" (geheim: too few to publish) must stay
 # distinguishable from "unknown", because a planner reads them differently.
@@ -129,7 +130,7 @@ def _level_of(gdf: pd.DataFrame, fam: SchemaFamily) -> str | None:
     """Whether a layer holds buurten or wijken (or gemeenten), judged from its codes."""
     cols = _lower_map(gdf.columns)
     if fam is GEBIEDSINDELINGEN:
-        values = gdf[cols["statcode"]].dropna().astype(str).str.upper().str.strip()
+        values = text_column(gdf[cols["statcode"]].dropna()).str.upper()
         for level, prefix in (("buurt", "BU"), ("wijk", "WK"), ("gemeente", "GM")):
             if len(values) and values.str.startswith(prefix).mean() > 0.5:
                 return level
@@ -161,7 +162,7 @@ def _classify_sentinels(series: pd.Series) -> tuple[pd.Series, pd.Series | None]
     numeric = pd.to_numeric(series, errors="coerce")
     if not pd.api.types.is_numeric_dtype(series):
         # Text columns only count as numeric when every filled value parses (shapefile DBFs do that).
-        filled = series.notna() & (series.astype(str).str.strip() != "")
+        filled = text_column(series) != ""
         if not filled.any() or numeric[filled].isna().any():
             return series, None
     secret = numeric.isin(SENTINEL_SECRET)
@@ -190,7 +191,7 @@ def _water_flag(df: pd.DataFrame) -> pd.Series:
     """Water-only buurten: CBS's WATER = JA, or no land area at all where areas are given."""
     flag = pd.Series(False, index=df.index)
     if "water" in df.columns:
-        flag |= df["water"].astype(str).str.strip().str.upper().isin({"JA", "J", "TRUE", "1", "YES"})
+        flag |= text_column(df["water"]).str.upper().isin({"JA", "J", "TRUE", "1", "YES"})
     if "opp_land_ha" in df.columns:
         land = pd.to_numeric(df["opp_land_ha"], errors="coerce")
         flag |= land.eq(0)
@@ -245,7 +246,7 @@ def _canonical_attributes(df: pd.DataFrame, key_cols: set[str]) -> pd.DataFrame:
 
 def _year_from(df: pd.DataFrame, source: str) -> int | None:
     if "jaarstatcode" in df.columns:
-        years = df["jaarstatcode"].dropna().astype(str).str[:4]
+        years = text_column(df["jaarstatcode"].dropna()).str[:4]
         years = years[years.str.fullmatch(r"\d{4}")]
         if len(years):
             return int(years.mode().iloc[0])
@@ -262,7 +263,7 @@ def _normalise_layer(
     if fam is GEBIEDSINDELINGEN:
         code_col = "buurtcode" if level == "buurt" else "wijkcode"
         name_col = "buurtnaam" if level == "buurt" else "wijknaam"
-        out[code_col] = gdf[lower["statcode"]].astype(str).str.strip().str.upper()
+        out[code_col] = text_column(gdf[lower["statcode"]]).str.upper()
         out[name_col] = gdf[lower["statnaam"]] if "statnaam" in lower else pd.NA
         key_cols = {lower["statcode"]} | ({lower["statnaam"]} if "statnaam" in lower else set())
     else:
@@ -315,7 +316,7 @@ def _finish_names(df: pd.DataFrame, name_cols: Sequence[str]) -> pd.DataFrame:
     for col in name_cols:
         if col not in out.columns:
             out[col] = pd.NA
-        out[col] = out[col].astype("string").str.strip().replace("", pd.NA)
+        out[col] = text_column(out[col]).astype("string").replace("", pd.NA)
     if out["gemeentenaam"].isna().any():
         out["gemeentenaam"] = out["gemeentenaam"].fillna(out["gemeentecode"].map(gemeente_names()))
     return out
@@ -361,6 +362,20 @@ def dissolve_wijken(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return agg.rename(columns={"buurtcode": "n_buurten"})
 
 
+def _refuse_duplicate_columns(gdf: pd.DataFrame, source: str) -> None:
+    """Column names are matched case-insensitively, so 'BU_CODE' and 'bu_code' in one layer cannot both be read."""
+    seen: dict[str, str] = {}
+    for c in map(str, gdf.columns):
+        if c.lower() in seen:
+            raise InputError.single(
+                "HEADER_DUPLICATE",
+                f"De kolommen '{seen[c.lower()]}' en '{c}' hebben dezelfde naam (hoofdletters tellen niet); houd er één.",
+                f"The columns '{seen[c.lower()]}' and '{c}' have the same name (case does not count); keep one.",
+                file=source, column=c,
+            )
+        seen[c.lower()] = c
+
+
 def _choose_layers(path: Path, layer: str | None) -> tuple[dict[str, tuple[str | None, gpd.GeoDataFrame, SchemaFamily]], str]:
     """Find the buurt layer (and a wijk layer, if any) in a file; ``layer`` forces the buurt layer."""
     source = str(path)
@@ -402,8 +417,20 @@ def read_boundaries(
     Recognises the shapefile era (BU_CODE …), PDOK 2021+ (buurtcode …) and CBS gebiedsindelingen
     (statcode …). Without a wijk layer, wijken are the dissolved buurten.
     """
-    p = Path(path)
-    found, source = _choose_layers(p, layer)
+    found, source = _choose_layers(Path(path), layer)
+    return boundaries_from_layers(found, source=source, gemeenten=gemeenten, assume_crs=assume_crs, year=year)
+
+
+Layers = dict[str, tuple[str | None, gpd.GeoDataFrame, SchemaFamily]]
+
+
+def boundaries_from_layers(
+    found: Layers, *, source: str, gemeenten: Sequence[str] | None = ("GM0344",),
+    assume_crs: str | int | CRS | None = None, year: int | None = None,
+) -> Boundaries:
+    """The pure half of read_boundaries: the buurt (and wijk) layer as read, whatever their attribute tables hold."""
+    for _, gdf, _ in found.values():
+        _refuse_duplicate_columns(gdf, source)
     b_layer, b_raw, fam = found["buurt"]
     notes: list[str] = []
     buurten = _normalise_layer(b_raw, fam, "buurt", source=source, layer=b_layer)

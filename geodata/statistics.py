@@ -13,7 +13,7 @@ import pandas as pd
 from geodata import codes
 from geodata.cbs import ATTRIBUTE_ALIASES
 from geodata.errors import InputError
-from geodata.tables import read_table
+from geodata.tables import read_table, row_numbers, text_frame
 
 # Columns of a KWB file that are text, not numbers (codes keep their leading zeros).
 TEXT_COLUMNS = {"gwb_code_10", "gwb_code_8", "gwb_code", "regio", "gm_naam", "recs", "pst_mvp", "ind_wbi"}
@@ -53,11 +53,27 @@ def read_statistics(
     CBS's '.' (missing) and blank cells become NaN; values padded with spaces are stripped. Well-known
     columns get canonical names (a_inw → aantal_inwoners, a_00_14 → aantal_0_14, …); others keep CBS's.
     """
-    source = str(path)
-    raw = read_table(path, sheet=sheet)
-    raw.columns = [c.lower() for c in raw.columns]
-    code_col = _code_column(raw, source)
-    codes_ = raw[code_col].str.strip().str.upper()
+    return tidy_statistics(read_table(path, sheet=sheet), source=str(path), gemeenten=gemeenten)
+
+
+def tidy_statistics(raw: pd.DataFrame, *, source: str, gemeenten: Sequence[str] | None = ("GM0344",)) -> pd.DataFrame:
+    """The pure half of read_statistics: a KWB table as read (any cells) to the tidy frame, or InputError."""
+    text = text_frame(raw)
+    rows = row_numbers(raw)
+    text.columns = [c.lower() for c in text.columns]
+    duplicated = text.columns[text.columns.duplicated()]
+    if len(duplicated):
+        raise InputError.single(
+            "HEADER_DUPLICATE",
+            f"Kolom '{duplicated[0]}' komt twee keer voor (hoofdletters tellen niet); houd er één.",
+            f"Column '{duplicated[0]}' occurs twice (case does not count); keep one.",
+            file=source, row=1, column=str(duplicated[0]),
+        )
+    # These names are ours (the tidy frame's); a file's own column of that name would be overwritten or collide.
+    text = text.drop(columns=[c for c in ("code", "niveau", "naam", "gemeentecode") if c in text.columns])
+    text.index = pd.RangeIndex(len(text))
+    code_col = _code_column(text, source)
+    codes_ = text[code_col].str.strip().str.upper()
     levels = codes_.map(lambda c: _level(c) if c else None)
     unknown = levels.isna()
     if unknown.all():
@@ -68,13 +84,13 @@ def read_statistics(
             file=source,
             column=code_col,
         )
-    df = raw[~unknown].copy()
+    df = text[~unknown].copy()
     df.insert(0, "code", codes_[~unknown])
     df.insert(1, "niveau", levels[~unknown])
     bad = [
         (i, c)
-        for i, c in zip(df.index, df["code"], strict=True)
-        if codes.normalise_code(c, df.at[i, "niveau"]) != c
+        for i, c, level in zip(df.index, df["code"], df["niveau"], strict=True)
+        if codes.normalise_code(c, level) != c
     ]
     if bad:
         i, c = bad[0]
@@ -83,7 +99,7 @@ def read_statistics(
             f"Ongeldige CBS-code '{c}'.",
             f"Invalid CBS code '{c}'.",
             file=source,
-            row=int(i) + 2,
+            row=rows[int(i)] if int(i) < len(rows) else int(i) + 2,
             column=code_col,
         )
     df["gemeentecode"] = df["code"].map(codes.gemeentecode_from_code)
@@ -95,13 +111,14 @@ def read_statistics(
     numeric_cols = [c for c in df.columns if c not in TEXT_COLUMNS | {"code", "niveau", "naam", "gemeentecode"}]
     for col in numeric_cols:
         cleaned = df[col].replace({".": "", "x": "", "-": ""})
-        values = pd.to_numeric(cleaned.replace("", np.nan), errors="coerce")
-        df[col] = values.astype("float64")
+        values = pd.to_numeric(cleaned.replace("", np.nan), errors="coerce").astype("float64")
+        df[col] = values.where(np.isfinite(values))  # '1e309' is as unreadable as any other text
     renames = {}
     for canonical, aliases in ATTRIBUTE_ALIASES.items():
         for alias in aliases:
             if alias in df.columns and alias not in TEXT_COLUMNS:
-                renames[alias] = canonical
+                if canonical == alias or canonical not in df.columns:  # a file with both keeps its own column
+                    renames[alias] = canonical
                 break
     df = df.rename(columns=renames)
     drop = [c for c in (code_col, "gwb_code_8", "gwb_code", "recs") if c in df.columns and c != "code"]

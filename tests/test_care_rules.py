@@ -234,6 +234,8 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("caseloads", f"{H_CASE}\nBU03440101;2024;<5;1;0;0;1", "COUNT_SUPPRESSED", 2, "buurtteam"),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;-2;1;0;0;1", "COUNT_NEGATIVE", 2, "buurtteam"),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;2,5;1;0;0;3", "COUNT_NOT_INTEGER", 2, "buurtteam"),
+    # 30 digits: beyond MAX_COUNT (1,000,000), and beyond every integer type a table could hold it in
+    ("caseloads", f"{H_CASE}\nBU03440101;2024;123456789012345678901234567890;1;0;0;1", "COUNT_TOO_LARGE", 2, "buurtteam"),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;1;1;0;0;1\n3440101;2024;1;1;0;0;1", "ROW_DUPLICATE", 3, "buurtteam"),
     ("caseloads", "buurtcode;wijkcode;periode;totaal\nBU03440101;;2024;3\n;WK034402;2024;9", "LEVEL_MIXED", None, None),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;5;1;0;0;4", "TOTAL_INCONSISTENT", 2, "totaal"),

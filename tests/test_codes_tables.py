@@ -6,7 +6,7 @@ import pytest
 
 from geodata.codes import gemeentecode_from_code, normalise_code, wijkcode_from_buurtcode
 from geodata.errors import InputError
-from geodata.tables import infer_decimal, parse_number, read_table_bytes
+from geodata.tables import TableLimits, infer_decimal, parse_number, read_table_bytes
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_bad_tables(data: bytes, code: str) -> None:
 
 def test_too_large() -> None:
     with pytest.raises(InputError) as err:
-        read_table_bytes(b"a,b\n" * 100, name="big.csv", max_bytes=100)
+        read_table_bytes(b"a,b\n" * 100, name="big.csv", limits=TableLimits(max_bytes=100))
     assert err.value.problems[0].code == "FILE_TOO_LARGE"
 
 

@@ -117,3 +117,12 @@ def test_the_browser_limit_is_the_configured_limit(page: ModuleType) -> None:
 
     assert find(layout, page.DROP).max_size == 2 * MB  # BUURTDEKKING_UPLOAD_MAX_MB=2
     assert any("hoogstens 2 MB" in s for s in visible(layout))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_what_the_reader_tolerated_is_shown_in_the_page_language(page: ModuleType, lang: Lang) -> None:
+    note = ("2 rij(en) eindigen op lege extra velden", "2 row(s) end in empty extra fields")
+    report = UploadReport(kind="caseloads", name="c.csv", size=10, sha256="ab" * 32, rows=2, columns=("buurtcode",), notes=(note,))
+    texts = visible(page.report_view(report, lang))
+    assert note[0 if lang == "nl" else 1] in texts
+    assert note[1 if lang == "nl" else 0] not in texts

@@ -71,8 +71,10 @@ def report_view(report: UploadReport, lang: Lang) -> html.Section:
         html.P(lbl("ok", lang), className="notice notice-ok", role="status")
         if report.ok else html.P(lbl("bad", lang, n=len(report.problems)), className="notice", role="alert")
     )
+    # What the reader tolerated (an Excel trailing ';', no line break at the end): worth a look, not a problem.
+    notes = html.Ul([html.Li(nl if lang == "nl" else en) for nl, en in report.notes], className="hint upload-notes") if report.notes else None
     return html.Section(
-        [html.H2(lbl("report", lang, name=report.name)), html.P(summary, className="hint"), verdict,
+        [html.H2(lbl("report", lang, name=report.name)), html.P(summary, className="hint"), verdict, notes,
          problems_table(report.problems, lang) if report.problems else None, preview_table(report, lang)],
         className="upload-report",
         **aria(live="polite"),
@@ -120,7 +122,7 @@ def layout(**query: str) -> html.Div:
             ),
             dcc.Store(id=PICKED),
             html.P(lbl("limits", lang, mb=format_size(limits.max_bytes, lang=lang), rows=format_number(limits.max_rows, lang=lang),
-                       cols=limits.max_columns), className="hint"),
+                       cols=limits.max_columns, cell=limits.max_cell_chars), className="hint"),
             dcc.Loading(html.Div(id=REPORT)),
             html.Button(lbl("apply", lang), id=APPLY, className="button", disabled=True, n_clicks=0),
             html.P(id=STATUS, role="status"),

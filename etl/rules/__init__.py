@@ -21,6 +21,7 @@ from etl.rules.columns import ALIASES, DEFAULT_PROVIDERS
 from etl.rules.reference import CareReference
 from geodata.codes import describe
 from geodata.errors import InputError
+from geodata.tables import row_numbers, text_frame
 
 __all__ = ["KINDS", "RULES", "CareReference", "Validated", "rule_codes", "validate"]
 
@@ -57,15 +58,20 @@ def validate(
     """Check a text frame of one care input against the boundary year; typed frame or InputError."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
-    matches, unknown = match_headers([str(c) for c in df.columns], ALIASES[kind])
+    text = text_frame(df)
+    headers = [str(c) for c in text.columns]
+    matches, unknown = match_headers(headers, ALIASES[kind])
+    columns = {canonical: found[0] for canonical, found in matches.items()}
     ctx = Context(
         kind=kind,
         name=name,
-        raw=df.reset_index(drop=True),
-        columns={canonical: headers[0] for canonical, headers in matches.items()},
+        raw=text.reset_index(drop=True),
+        columns=columns,
         reference=reference,
         known_providers=tuple(known_providers),
         cache={"header_matches": matches},
+        rows=row_numbers(df),
+        positions={canonical: headers.index(header) for canonical, header in columns.items()},
     )
     for stage in ("header", "rows", "table"):
         problems = problems_for(rules_for(kind, stage), ctx)
@@ -93,7 +99,7 @@ def _notes(ctx: Context, unknown: list[str]) -> list[str]:
         for i, res in enumerate(ctx.codes(column, level)):
             if res is not None and res.how == "name":
                 notes.append(
-                    f"{ctx.name}, rij/row {i + 2}, kolom/column {ctx.header_of(column)}: "
+                    f"{ctx.name}, rij/row {ctx.row_of(i)}, kolom/column {ctx.header_of(column)}: "
                     f"naam '{ctx.text(column).iat[i]}' → {describe(str(res.code), known)} "
                     f"(grenzen/boundaries {ctx.reference.year or '?'})"
                 )

@@ -18,7 +18,7 @@ import pandas as pd
 from etl.rules.reference import CareReference
 from geodata.codes import Level, Resolution, name_key, resolve_code
 from geodata.errors import Problem
-from geodata.tables import infer_decimal, parse_number
+from geodata.tables import cell_text, infer_decimal, parse_numbers
 
 Stage = Literal["header", "rows", "table"]
 Kind = Literal["teams", "providers", "caseloads"]
@@ -69,7 +69,11 @@ class _Fields(dict[str, Any]):
 
 @dataclass
 class Context:
-    """One input being checked: the text frame, its header mapping, the boundary reference and caches."""
+    """One input being checked: the text frame, its header mapping, the boundary reference and caches.
+
+    ``raw`` holds text only ('' for empty; see ``geodata.tables.text_frame``), so rules may use ``str`` methods;
+    ``rows`` is the spreadsheet row of each data row (header = row 1) for the messages.
+    """
 
     kind: Kind
     name: str
@@ -78,19 +82,32 @@ class Context:
     reference: CareReference
     known_providers: tuple[str, ...]
     cache: dict[str, Any] = field(default_factory=dict)
+    rows: list[int] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)  # canonical name → column position in ``raw``
 
     @property
     def n(self) -> int:
         return len(self.raw)
 
+    def row_of(self, i: int) -> int:
+        """The spreadsheet row of data row ``i`` (0-based position)."""
+        return self.rows[i] if i < len(self.rows) else i + 2
+
     def has(self, column: str) -> bool:
         return column in self.columns
 
     def text(self, column: str) -> pd.Series:
-        """The stripped text of a canonical column ('' everywhere when the file lacks it)."""
-        if column not in self.columns:
-            return pd.Series([""] * self.n, index=self.raw.index, dtype=object)
-        return self.raw[self.columns[column]].astype(str).str.strip()
+        """The stripped text of a canonical column ('' everywhere when the file lacks it); read once."""
+        key = f"text:{column}"
+        if key not in self.cache:
+            if column not in self.columns:
+                self.cache[key] = pd.Series([""] * self.n, index=self.raw.index, dtype="str")
+            else:
+                pos = self.positions.get(column)
+                values = self.raw.iloc[:, pos] if pos is not None else self.raw[self.columns[column]]
+                self.cache[key] = values if values.dtype == "str" else values.map(cell_text).astype("str")
+        out: pd.Series = self.cache[key]
+        return out
 
     def filled(self, column: str) -> pd.Series:
         return self.text(column) != ""
@@ -100,29 +117,18 @@ class Context:
         key = f"numbers:{column}"
         if key not in self.cache:
             text = self.text(column)
-            decimal = infer_decimal(text.tolist())
-            values, bad = [], []
-            for v in text:
-                try:
-                    parsed = parse_number(v, decimal=decimal)
-                    values.append(np.nan if parsed is None else parsed)
-                    bad.append(False)
-                except ValueError:
-                    values.append(np.nan)
-                    bad.append(True)
-            self.cache[key] = (
-                pd.Series(values, index=self.raw.index, dtype="float64"),
-                pd.Series(bad, index=self.raw.index, dtype=bool),
-            )
+            self.cache[key] = parse_numbers(text, decimal=infer_decimal(text))
         out: tuple[pd.Series, pd.Series] = self.cache[key]
         return out
 
     def codes(self, column: str, level: Level) -> list[Resolution | None]:
-        """Each cell resolved against the boundary year (None for an empty cell)."""
+        """Each cell resolved against the boundary year (None for an empty cell); each distinct value once."""
         key = f"codes:{column}"
         if key not in self.cache:
             known = self.reference.names(level)
-            self.cache[key] = [resolve_code(v, level, known) if v else None for v in self.text(column)]
+            text = self.text(column).tolist()
+            resolved = {v: resolve_code(v, level, known) if v else None for v in dict.fromkeys(text)}
+            self.cache[key] = [resolved[v] for v in text]
         out: list[Resolution | None] = self.cache[key]
         return out
 
@@ -144,7 +150,7 @@ def problems_for(rules: Iterable[Rule], ctx: Context) -> list[Problem]:
                     nl=r.nl.format_map(fields),
                     en=r.en.format_map(fields),
                     file=ctx.name,
-                    row=None if hit.row is None else hit.row + 2,
+                    row=None if hit.row is None else ctx.row_of(hit.row),
                     column=ctx.header_of(hit.column),
                 )
             )

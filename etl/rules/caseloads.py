@@ -10,8 +10,9 @@ import difflib
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from etl.rules.base import Context, Hit, each, rule
@@ -28,7 +29,7 @@ from etl.rules.columns import (
     ZERO_MARKERS,
 )
 from geodata.codes import name_key
-from geodata.tables import infer_decimal, parse_number
+from geodata.tables import cell_text, infer_decimal, parse_numbers
 
 _SOORT = {name_key(v): canonical for canonical, values in CASELOAD_SOORT_VALUES.items() for v in values}
 _REFERRAL = {name_key(v): canonical for canonical, values in REFERRAL_VALUES.items() for v in (canonical, *values)}
@@ -36,6 +37,9 @@ _REFERRAL = {name_key(v): canonical for canonical, values in REFERRAL_VALUES.ite
 REFERRAL_NAMES = {"buurtteam": "buurtteam", "huisarts": "huisarts", "jeugdarts": "jeugdarts", "save": "SAVE",
                   "medisch_specialist": "medisch specialist", "overig": "overig"}
 _INVALID = "\x00invalid"
+_ROUTE_ORDER = {r: i + 1 for i, r in enumerate(REFERRALS)}
+# More children than live in any buurt or wijk: a typo or a sum, never a count (and beyond it no integer type is safe).
+MAX_COUNT = 1_000_000
 _YEAR = r"(19[9]\d|20\d\d)"
 _PERIODS = (
     (re.compile(rf"^{_YEAR}(?:\.0+)?$"), lambda m: m.group(1)),
@@ -46,9 +50,9 @@ _PERIODS = (
 )
 
 
-def parse_period(text: str) -> str | None:
+def parse_period(text: object) -> str | None:
     """YYYY, YYYY-Qn or YYYY-MM from what people type (2024, 2024Q1, Q1 2024, 2024-K1, 2024/3, 03-2024)."""
-    value = text.strip()
+    value = cell_text(text)
     for pattern, make in _PERIODS:
         m = pattern.match(value)
         if m:
@@ -76,12 +80,33 @@ def cells(ctx: Context, column: str) -> list[str]:
     return out
 
 
+def periods_of(ctx: Context) -> list[str | None]:
+    """Per row: the period read (parse_period), each distinct value once."""
+    if "periods" not in ctx.cache:
+        text = cells(ctx, "periode")
+        read = {v: parse_period(v) for v in dict.fromkeys(text)}
+        ctx.cache["periods"] = [read[v] for v in text]
+    out: list[str | None] = ctx.cache["periods"]
+    return out
+
+
+def name_keys(ctx: Context, column: str) -> list[str]:
+    """Per row: name_key of the cell, each distinct value once."""
+    key = f"name_keys:{column}"
+    if key not in ctx.cache:
+        text = cells(ctx, column)
+        keys = {v: name_key(v) for v in dict.fromkeys(text)}
+        ctx.cache[key] = [keys[v] for v in text]
+    out: list[str] = ctx.cache[key]
+    return out
+
+
 def referrals(ctx: Context) -> list[str | None]:
     """Per row: its route, None for a row without one (a total), or an invalid marker (REFERRAL_INVALID)."""
     if "referrals" not in ctx.cache:
-        ctx.cache["referrals"] = [
-            None if not v else (parse_referral(v) or _INVALID) for v in ctx.text("verwijzer")
-        ]
+        text = cells(ctx, "verwijzer")
+        read = {v: None if not v else (parse_referral(v) or _INVALID) for v in dict.fromkeys(text)}
+        ctx.cache["referrals"] = [read[v] for v in text]
     out: list[str | None] = ctx.cache["referrals"]
     return out
 
@@ -98,40 +123,58 @@ def count_columns(ctx: Context) -> list[str]:
     return ["aantal"] if is_long(ctx) else type_columns(ctx)
 
 
-@dataclass(frozen=True)
-class Count:
+class Count(NamedTuple):  # a tuple: a file of 100,000 rows makes half a million
     value: float  # NaN when unknown or unreadable
-    status: str  # ok | invalid | suppressed
+    status: str  # ok | invalid | suppressed | too_large
+
+
+def count_arrays(ctx: Context, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each count cell read the CBS way, as arrays of value (NaN when unknown or unreadable) and status.
+
+    '-' is 0, '.' or empty unknown, 'x' or '<5' already hidden ('suppressed'); a number beyond MAX_COUNT is
+    'too_large' (COUNT_TOO_LARGE), so nothing later meets a count no integer type holds.
+    """
+    key = f"count_arrays:{column}"
+    if key not in ctx.cache:
+        text = ctx.text(column)
+        low = text.str.lower()
+        zero = low.isin(ZERO_MARKERS).to_numpy(dtype=bool)
+        unknown = ((low == "") | low.isin(UNKNOWN_MARKERS)).to_numpy(dtype=bool) & ~zero
+        suppressed = (low.isin(SUPPRESSED_MARKERS) | low.str.startswith("<")).to_numpy(dtype=bool) & ~zero & ~unknown
+        number = ~(zero | unknown | suppressed)
+        values, bad = parse_numbers(text.where(number, ""), decimal=infer_decimal(text))
+        parsed = values.to_numpy(dtype="float64")
+        invalid = number & bad.to_numpy(dtype=bool)
+        large = number & ~invalid & (np.abs(np.nan_to_num(parsed)) > MAX_COUNT)
+        status = np.select([suppressed, invalid, large], ["suppressed", "invalid", "too_large"], "ok")
+        value = np.where(zero, 0.0, np.where(number & ~invalid & ~large, parsed, math.nan))
+        ctx.cache[key] = (value, status)
+    out: tuple[np.ndarray, np.ndarray] = ctx.cache[key]
+    return out
 
 
 def counts(ctx: Context, column: str) -> list[Count]:
-    """Each count cell read the CBS way: '-' is 0, '.' or empty unknown, 'x' or '<5' already hidden."""
+    """count_arrays as one Count per row."""
     key = f"counts:{column}"
     if key not in ctx.cache:
-        text = ctx.text(column)
-        decimal = infer_decimal(text.tolist())
-        out = []
-        for v in text:
-            low = v.strip().lower()
-            if low in ZERO_MARKERS:
-                out.append(Count(0.0, "ok"))
-            elif low == "" or low in UNKNOWN_MARKERS:
-                out.append(Count(math.nan, "ok"))
-            elif low in SUPPRESSED_MARKERS or low.startswith("<"):
-                out.append(Count(math.nan, "suppressed"))
-            else:
-                try:
-                    parsed = parse_number(v, decimal=decimal)
-                    out.append(Count(math.nan if parsed is None else parsed, "ok"))
-                except ValueError:
-                    out.append(Count(math.nan, "invalid"))
-        ctx.cache[key] = out
+        value, status = count_arrays(ctx, column)
+        ctx.cache[key] = list(map(Count._make, zip(value.tolist(), status.tolist(), strict=True)))
     result: list[Count] = ctx.cache[key]
     return result
 
 
-@dataclass(frozen=True)
-class Record:
+def _count_hits(ctx: Context, which: str) -> Iterator[tuple[int, str]]:
+    """(row, column) of the count cells of one kind: invalid, suppressed, too_large, negative, fraction."""
+    for column in count_columns(ctx):
+        value, status = count_arrays(ctx, column)
+        ok = status == "ok"
+        with np.errstate(invalid="ignore"):
+            mask = {"negative": ok & (value < 0), "fraction": ok & (value >= 0) & (value != np.floor(value))}.get(which)
+        for i in np.flatnonzero(status == which if mask is None else mask).tolist():
+            yield i, column
+
+
+class Record(NamedTuple):
     row: int
     column: str
     niveau: str
@@ -149,8 +192,13 @@ def records(ctx: Context) -> list[Record]:
         return cached
     buurten = ctx.codes("buurtcode", "buurt") if ctx.has("buurtcode") else [None] * ctx.n
     wijken = ctx.codes("wijkcode", "wijk") if ctx.has("wijkcode") else [None] * ctx.n
-    periods = [parse_period(v) for v in ctx.text("periode")]
+    periods = periods_of(ctx)
     routes = referrals(ctx)
+    long, types = is_long(ctx), type_columns(ctx)
+    soorten = [_SOORT.get(k) for k in name_keys(ctx, "soort")] if long else []
+    arrays = {c: count_arrays(ctx, c) for c in count_columns(ctx)}
+    values = {c: v.tolist() for c, (v, _) in arrays.items()}
+    usable = {c: ((st == "ok") & (np.isnan(v) | ((v >= 0) & (v == np.floor(v))))).tolist() for c, (v, st) in arrays.items()}
     out = []
     for i in range(ctx.n):
         b, w, p, route = buurten[i], wijken[i], periods[i], routes[i]
@@ -160,17 +208,16 @@ def records(ctx: Context) -> list[Record]:
             area = ("wijk", w.code) if w is not None and w.ok else None
         if area is None or p is None or route == _INVALID:
             continue
-        if is_long(ctx):
-            soort = _SOORT.get(name_key(cells(ctx, "soort")[i]))
+        if long:
+            soort = soorten[i]
             given = [("aantal", soort)] if soort and (route is None or soort in REFERRAL_TYPES) else []
         else:
-            given = [(c, c) for c in type_columns(ctx)]
+            given = [(c, c) for c in types]
             if route is not None:  # a route row gives only the care types routes apply to, where filled in
                 given = [(c, s) for c, s in given if s in REFERRAL_TYPES and cells(ctx, c)[i] != ""]
         for column, soort_ in given:
-            c = counts(ctx, column)[i]
-            if c.status == "ok" and (math.isnan(c.value) or (c.value >= 0 and c.value == int(c.value))):
-                out.append(Record(i, column, area[0], str(area[1]), p, soort_, c.value, route))
+            if usable[column][i]:  # ok, and unknown or a whole number ≥ 0
+                out.append(Record(i, column, area[0], str(area[1]), p, soort_, values[column][i], route))
     ctx.cache["records"] = out
     return out
 
@@ -202,6 +249,22 @@ def totals(ctx: Context) -> list[Record]:
         first = parts[0]
         out.append(Record(first.row, first.column, first.niveau, first.code, first.periode, first.soort, total))
     ctx.cache["totals"] = out
+    return out
+
+
+def records_frame(ctx: Context) -> pd.DataFrame:
+    """records() as a frame (one column per Record field), for the checks across all rows."""
+    if "records_frame" not in ctx.cache:
+        ctx.cache["records_frame"] = pd.DataFrame(records(ctx), columns=list(Record._fields))
+    out: pd.DataFrame = ctx.cache["records_frame"]
+    return out
+
+
+def totals_frame(ctx: Context) -> pd.DataFrame:
+    """totals() as a frame, built once for the checks and the result."""
+    if "totals_frame" not in ctx.cache:
+        ctx.cache["totals_frame"] = pd.DataFrame(totals(ctx), columns=list(Record._fields))
+    out: pd.DataFrame = ctx.cache["totals_frame"]
     return out
 
 
@@ -241,8 +304,8 @@ def period_invalid(ctx: Context) -> Iterator[Hit]:
     """Periode '{value}' is niet te lezen; gebruik JJJJ (2024), JJJJ-Qn (2024-Q1) of JJJJ-MM (2024-03).
     Period '{value}' cannot be read; use YYYY (2024), YYYY-Qn (2024-Q1) or YYYY-MM (2024-03).
     """
-    for i, v in enumerate(ctx.text("periode")):
-        if v and parse_period(v) is None:
+    for i, (v, p) in enumerate(zip(cells(ctx, "periode"), periods_of(ctx), strict=True)):
+        if v and p is None:
             yield Hit(i, "periode", {"value": v})
 
 
@@ -253,8 +316,8 @@ def soort_invalid(ctx: Context) -> Iterator[Hit]:
     """
     if not is_long(ctx):
         return
-    for i, v in enumerate(ctx.text("soort")):
-        if name_key(v) not in _SOORT:
+    for i, (v, key) in enumerate(zip(cells(ctx, "soort"), name_keys(ctx, "soort"), strict=True)):
+        if key not in _SOORT:
             yield Hit(i, "soort", {"value": v, "allowed": ", ".join(SOORTEN_CASELOAD)})
 
 
@@ -263,10 +326,8 @@ def number_invalid(ctx: Context) -> Iterator[Hit]:
     """'{value}' in kolom {column} is geen aantal.
     '{value}' in column {column} is not a count.
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "invalid":
-                yield Hit(i, column, {"value": ctx.text(column).iat[i], "column": ctx.header_of(column)})
+    for i, column in _count_hits(ctx, "invalid"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i], "column": ctx.header_of(column)})
 
 
 @rule("COUNT_SUPPRESSED", "caseloads")
@@ -274,10 +335,8 @@ def count_suppressed(ctx: Context) -> Iterator[Hit]:
     """'{value}' is een al afgeschermd aantal; lever de echte aantallen aan (de afscherming doet buurtdekking zelf).
     '{value}' is an already suppressed count; supply the real counts (buurtdekking applies the protection itself).
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "suppressed":
-                yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+    for i, column in _count_hits(ctx, "suppressed"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i]})
 
 
 @rule("COUNT_NEGATIVE", "caseloads")
@@ -285,10 +344,8 @@ def count_negative(ctx: Context) -> Iterator[Hit]:
     """Aantal {value} is negatief.
     Count {value} is negative.
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "ok" and c.value < 0:
-                yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+    for i, column in _count_hits(ctx, "negative"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i]})
 
 
 @rule("COUNT_NOT_INTEGER", "caseloads")
@@ -296,10 +353,18 @@ def count_not_integer(ctx: Context) -> Iterator[Hit]:
     """Aantal {value} is geen geheel getal; tel kinderen, geen fracties.
     Count {value} is not a whole number; count children, not fractions.
     """
-    for column in count_columns(ctx):
-        for i, c in enumerate(counts(ctx, column)):
-            if c.status == "ok" and c.value >= 0 and c.value != int(c.value):
-                yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+    for i, column in _count_hits(ctx, "fraction"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i]})
+
+
+@rule("COUNT_TOO_LARGE", "caseloads")
+def count_too_large(ctx: Context) -> Iterator[Hit]:
+    """Aantal {value} is groter dan {max_nl}: zoveel kinderen wonen in geen enkele buurt of wijk. Is het een typefout of een optelling?
+    Count {value} is larger than {max_en}: no buurt or wijk has that many children. Is it a typo or a sum?
+    """
+    for i, column in _count_hits(ctx, "too_large"):
+        yield Hit(i, column, {"value": ctx.text(column).iat[i][:40], "max_nl": f"{MAX_COUNT:,}".replace(",", "."),
+                              "max_en": f"{MAX_COUNT:,}"})
 
 
 @rule("ROW_DUPLICATE", "caseloads")
@@ -307,15 +372,19 @@ def row_duplicate(ctx: Context) -> Iterator[Hit]:
     """{code}, periode {periode}, soort {soort}{route_nl} staat er al (rij {first}).
     {code}, period {periode}, type {soort}{route_en} is already there (row {first}).
     """
-    first: dict[tuple[str, str, str, str | None], int] = {}
-    for r in records(ctx):
-        key = (r.code, r.periode, r.soort, r.verwijzer)
-        if key in first and first[key] != r.row:
-            name = REFERRAL_NAMES.get(r.verwijzer or "", "")
-            yield Hit(r.row, r.column, {"code": r.code, "periode": r.periode, "soort": r.soort, "first": first[key] + 2,
-                                        "route_nl": f", verwijzer {name}" if name else "",
-                                        "route_en": f", referral {name}" if name else ""})
-        first.setdefault(key, r.row)
+    recs = records_frame(ctx)
+    if recs.empty:
+        return
+    key = recs[["code", "periode", "soort"]].assign(verwijzer=recs["verwijzer"].fillna(""))
+    first = recs.groupby([key[c] for c in key.columns], sort=False)["row"].transform("first")
+    dup = key.duplicated(keep="first") & (first != recs["row"])
+    for i in np.flatnonzero(dup.to_numpy()):
+        r = recs.iloc[i]
+        name = REFERRAL_NAMES.get(r["verwijzer"] or "", "")
+        yield Hit(int(r["row"]), str(r["column"]), {"code": r["code"], "periode": r["periode"], "soort": r["soort"],
+                                                    "first": ctx.row_of(int(first.iat[i])),
+                                                    "route_nl": f", verwijzer {name}" if name else "",
+                                                    "route_en": f", referral {name}" if name else ""})
 
 
 @rule("REFERRAL_INVALID", "caseloads")
@@ -343,7 +412,7 @@ def referral_type_invalid(ctx: Context) -> Iterator[Hit]:
         if route is None or route == _INVALID:
             continue
         if is_long(ctx):
-            soort = _SOORT.get(name_key(cells(ctx, "soort")[i]))
+            soort = _SOORT.get(name_keys(ctx, "soort")[i])
             if soort is not None and soort not in REFERRAL_TYPES:
                 yield Hit(i, "soort", {**allowed, "soort": soort, "value": cells(ctx, "aantal")[i] or "–",
                                        "route": REFERRAL_NAMES[route]})
@@ -397,21 +466,27 @@ def total_inconsistent(ctx: Context) -> Iterator[Hit]:
     """Totaal {total} voor {code} in {periode} past niet bij de soorten ({types}): het totaal telt kinderen met minstens één soort, dus ligt tussen {low} en {high}.
     Total {total} for {code} in {periode} does not fit the care types ({types}): the total counts children with at least one type, so lies between {low} and {high}.
     """
-    groups: dict[tuple[str, str], dict[str, Record]] = {}
-    for r in totals(ctx):
-        groups.setdefault((r.code, r.periode), {})[r.soort] = r
-    for (code, periode), by in sorted(groups.items()):
-        total = by.get(TOTAL)
-        types = [by[t] for t in CARE_TYPES if t in by]
-        if total is None or math.isnan(total.aantal) or not types or any(math.isnan(t.aantal) for t in types):
-            continue
-        low = max(t.aantal for t in types)
-        high = sum(t.aantal for t in types) if len(types) == len(CARE_TYPES) else math.inf
-        if not low <= total.aantal <= high:
-            listed = ", ".join(f"{t.soort} {t.aantal:.0f}" for t in types)
-            yield Hit(total.row, total.column, {"total": f"{total.aantal:.0f}", "code": code, "periode": periode,
-                                                "types": listed, "low": f"{low:.0f}",
-                                                "high": "∞" if math.isinf(high) else f"{high:.0f}"})
+    tot = totals_frame(ctx)
+    if tot.empty or not (tot["soort"] == TOTAL).any() or not tot["soort"].isin(CARE_TYPES).any():
+        return
+    kinds = [*CARE_TYPES, TOTAL]
+    by = tot.drop_duplicates(["code", "periode", "soort"], keep="last").pivot(index=["code", "periode"], columns="soort")
+    aantal = by["aantal"].reindex(columns=kinds)
+    present = by["row"].reindex(columns=kinds).notna()
+    types = aantal[list(CARE_TYPES)]
+    n_types = present[list(CARE_TYPES)].sum(axis=1)
+    unknown_type = (present[list(CARE_TYPES)] & types.isna()).any(axis=1)
+    checked = present[TOTAL] & aantal[TOTAL].notna() & (n_types > 0) & ~unknown_type
+    low = types.max(axis=1)
+    high = types.sum(axis=1).where(n_types == len(CARE_TYPES), math.inf)
+    bad = checked & ~((low <= aantal[TOTAL]) & (aantal[TOTAL] <= high))
+    for code, periode in bad.index[bad.to_numpy()]:  # pivot sorts by code and period, as the messages go
+        listed = ", ".join(f"{t} {aantal.at[(code, periode), t]:.0f}" for t in CARE_TYPES if present.at[(code, periode), t])
+        high_v = high.at[(code, periode)]
+        yield Hit(int(by["row"].at[(code, periode), TOTAL]), str(by["column"].at[(code, periode), TOTAL]),
+                  {"total": f"{aantal.at[(code, periode), TOTAL]:.0f}", "code": code, "periode": periode,
+                   "types": listed, "low": f"{low.at[(code, periode)]:.0f}",
+                   "high": "∞" if math.isinf(high_v) else f"{high_v:.0f}"})
 
 
 def assemble_caseloads(ctx: Context) -> pd.DataFrame:
@@ -421,12 +496,11 @@ def assemble_caseloads(ctx: Context) -> pd.DataFrame:
     or the sum of its routes); rows with one are the routes of ``REFERRAL_TYPES``, as given.
     """
     columns = ["niveau", "code", "periode", "soort", "verwijzer", "aantal"]
-    rows = [{"niveau": r.niveau, "code": r.code, "periode": r.periode, "soort": r.soort, "verwijzer": r.verwijzer,
-             "aantal": r.aantal} for r in [*totals(ctx), *(r for r in records(ctx) if r.verwijzer is not None)]]
-    df = pd.DataFrame(rows, columns=columns)
-    df["aantal"] = pd.array([None if math.isnan(v) else int(v) for v in df["aantal"]], dtype="Int64")
+    recs = records_frame(ctx)
+    df = pd.concat([totals_frame(ctx), recs[recs["verwijzer"].notna()]], ignore_index=True)[columns]
+    order = [_ROUTE_ORDER.get(v, 0) for v in df["verwijzer"]]
+    df["aantal"] = df["aantal"].astype("float64").astype("Float64").astype("Int64")  # NaN → <NA>; counts ≤ MAX_COUNT
     for col in ("niveau", "code", "periode", "soort", "verwijzer"):
         df[col] = df[col].astype("string")
-    order = df["verwijzer"].map({r: i + 1 for i, r in enumerate(REFERRALS)}).fillna(0)
     df = df.assign(_order=order).sort_values(["niveau", "code", "periode", "soort", "_order"], kind="stable")
     return df.drop(columns="_order").reset_index(drop=True)

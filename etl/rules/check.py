@@ -14,6 +14,8 @@ from etl.rules import Validated, validate
 from etl.rules.columns import DEFAULT_PROVIDERS
 from etl.rules.reference import CareReference
 from geodata.errors import InputError, Problem
+from geodata.tables import TableLimits
+from geodata.tables import read_notes as notes_of
 
 
 @dataclass(frozen=True)
@@ -96,19 +98,22 @@ def _default_boundaries(data_dir: str | os.PathLike[str] | None, gemeenten: Sequ
 
 def check_file(
     kind: str, path: str | os.PathLike[str], *, reference: CareReference, reference_info: dict[str, Any] | None = None,
-    known_providers: Sequence[str] = DEFAULT_PROVIDERS,
+    known_providers: Sequence[str] = DEFAULT_PROVIDERS, limits: TableLimits | None = None,
 ) -> Report:
-    """Read and check one file; never raises for bad input (the report says what is wrong)."""
+    """Read and check one file; never raises for bad input (the report says what is wrong).
+
+    ``limits`` are the reader's (``geodata.tables.TableLimits``: the command line's by default)."""
     from etl.sources import read_input
 
     name = str(path)
     info = reference_info or {"year": reference.year}
     try:
-        df = read_input(kind, Path(path))
+        df = read_input(kind, Path(path), limits=limits)
     except InputError as exc:
         return Report(kind, name, exc.problems, reference=info)
+    read_notes = [f"{name}: {nl} / {en}" for nl, en in notes_of(df)]
     try:
         checked: Validated = validate(kind, df, name=name, reference=reference, known_providers=known_providers)
     except InputError as exc:
-        return Report(kind, name, exc.problems, rows=len(df), reference=info)
-    return Report(kind, name, (), tuple(checked.notes), rows=len(df), reference=info)
+        return Report(kind, name, exc.problems, tuple(read_notes), rows=len(df), reference=info)
+    return Report(kind, name, (), (*read_notes, *checked.notes), rows=len(df), reference=info)

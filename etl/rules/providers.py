@@ -70,7 +70,7 @@ def area_two_providers(ctx: Context) -> Iterator[Hit]:
             continue
         if key in first and first[key][1] != prov:
             yield Hit(i, f"{key[0]}code", {"area": describe(key[1], ctx.reference.names(key[0])),  # type: ignore[arg-type]
-                                            "first": first[key][0] + 2, "other": first[key][1], "level": key[0]})
+                                            "first": ctx.row_of(first[key][0]), "other": first[key][1], "level": key[0]})
         first.setdefault(key, (i, prov))
 
 
@@ -84,7 +84,7 @@ def row_duplicate(ctx: Context) -> Iterator[Hit]:
         if key is None or prov is None:
             continue
         if (key, prov) in first:
-            yield Hit(i, f"{key[0]}code", {"area": key[1], "provider": prov, "first": first[(key, prov)] + 2})
+            yield Hit(i, f"{key[0]}code", {"area": key[1], "provider": prov, "first": ctx.row_of(first[(key, prov)])})
         else:
             first[(key, prov)] = i
 

@@ -56,10 +56,10 @@ def team_locations(ctx: Context) -> pd.DataFrame:
     source = pd.Series(pd.NA, index=ctx.raw.index, dtype="string")
     if ctx.has("buurtcode"):
         points = ctx.reference.buurten.set_index(ctx.reference.buurten["buurtcode"].astype(str)).geometry.representative_point()
-        for i, res in enumerate(ctx.codes("buurtcode", "buurt")):
-            if res is not None and res.ok:
-                p = points[str(res.code)]
-                x.iat[i], y.iat[i], source.iat[i] = p.x, p.y, "buurtcode"
+        codes = pd.Series([str(r.code) if r is not None and r.ok else None for r in ctx.codes("buurtcode", "buurt")],
+                          index=ctx.raw.index, dtype=object)
+        found = codes.notna()  # whole columns at once: setting cells one by one took seconds for 100,000 teams
+        x[found], y[found], source[found] = codes[found].map(points.x), codes[found].map(points.y), "buurtcode"
     if ctx.has("x") and ctx.has("y"):
         rx, ry, ok = _rd(ctx)
         x[ok], y[ok], source[ok] = rx[ok], ry[ok], "rd"
@@ -104,7 +104,7 @@ def team_id_duplicate(ctx: Context) -> Iterator[Hit]:
         if not v:
             continue
         if v in first:
-            yield Hit(i, "team_id", {"value": ctx.text("team_id").iat[i], "first": first[v] + 2})
+            yield Hit(i, "team_id", {"value": ctx.text("team_id").iat[i], "first": ctx.row_of(first[v])})
         else:
             first[v] = i
 

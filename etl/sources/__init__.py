@@ -12,13 +12,14 @@ import pandas as pd
 from etl.sources.caseloads import read_caseloads
 from etl.sources.providers import read_providers
 from etl.sources.teams import read_teams
+from geodata.tables import TableLimits
 
 LOADERS = {"teams": read_teams, "providers": read_providers, "caseloads": read_caseloads}
 
 
-def read_input(kind: str, path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_input(kind: str, path: str | os.PathLike[str], *, limits: TableLimits | None = None) -> pd.DataFrame:
     """The text frame of one care input file of ``kind``."""
-    return LOADERS[kind](path)
+    return LOADERS[kind](path, limits=limits)
 
 
 __all__ = ["LOADERS", "read_caseloads", "read_input", "read_providers", "read_teams"]
