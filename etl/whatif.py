@@ -182,7 +182,16 @@ def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != listed.get("sha256"):
         raise _stale(directory, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas.")
-    costs, origins, header = costs_from_npz(data)
+    try:
+        costs, origins, header = costs_from_npz(data)
+    except InputError as exc:
+        if exc.problems and exc.problems[0].code == "CACHE_VERSION":
+            raise _stale(
+                directory,
+                "De reistijdcache is gemaakt door een oudere versie van buurtdekking (zonder methode per vervoerswijze en binnenbuurtafstand).",
+                "The travel cache was made by an older version of buurtdekking (without a method per mode and the intrazonal distance).",
+            ) from exc
+        raise
     recorded = header.get("options", {})
     options = TravelOptions(
         speeds=costs.speeds,
@@ -389,7 +398,7 @@ def _change(before: pd.DataFrame, after: pd.DataFrame, *, key: str) -> pd.DataFr
         after = after.set_index(key).reindex(before[key]).reset_index()
     cols: dict[str, Any] = {key: before[key].to_numpy()}
     for col in before.columns:
-        if col in (key, "travel_method"):
+        if col == key or col.startswith("travel_method"):
             continue
         if pd.api.types.is_bool_dtype(before[col]) or not pd.api.types.is_numeric_dtype(before[col]):
             cols[f"{col}_changed"] = _differs(after[col], before[col])
@@ -456,6 +465,7 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
     return {
         "method": base.costs.method,
         "method_label": METHOD_LABELS[base.costs.method],
+        "method_per_mode": dict(base.costs.mode_method),
         "seconds": round(seconds, 4),
         "teams": {
             "added": teams.loc[whatif == "added", "team_id"].astype(str).tolist(),
@@ -554,8 +564,10 @@ def format_summary(result: WhatIfResult) -> str:
     """The summary as text for a terminal (Dutch / English)."""
     s = result.summary
     t = s["teams"]
+    per_mode = s.get("method_per_mode") or {}
+    mixed = ", ".join(f"{m}: {METHOD_LABELS[v]}" for m, v in per_mode.items()) if len(set(per_mode.values())) > 1 else ""
     lines = [
-        f"What-if ({s['method_label']}; {s['seconds'] * 1000:.0f} ms)",
+        f"What-if ({s['method_label']}; {s['seconds'] * 1000:.0f} ms)" + (f"\n  {mixed}" if mixed else ""),
         f"Teams: {t['n_before']} → {t['n_after']}"
         + (f"; toegevoegd/added {', '.join(t['added'])}" if t["added"] else "")
         + (f"; verplaatst/moved {', '.join(t['moved'])}" if t["moved"] else "")

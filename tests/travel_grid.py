@@ -8,6 +8,11 @@ Buurt (r, c) = row r from the south, column c from the west; code BU9999{r+1:02d
 Teams (column order): BT-A buurtteam at (0,0), BT-B buurtteam at (2,2), SP-K specialist KOOS at (2,0),
 SP-S specialist Spoor030 at (0,2). Providers: wijk 1 and 2 KOOS, wijk 3 Spoor030. Youth: 10, 20, … 90
 row-major.
+
+Intrazonal floor (etl.intrazonal) of a 100 m × 100 m buurt: A = 10,000 m², (2/3)·√(A/π) = (2/3)·56.419 =
+37.613 m; × detour 1.25 (walk, bike) = 47.016 m, × 1.35 (car) = 50.777 m. Walk 5 km/h = 83.333 m/min →
+0.56419 min (33.85 s); bike 15 km/h = 250 m/min → 0.18806 min (11.28 s); car 30 km/h = 500 m/min →
+0.10155 min (6.09 s). It binds only for a team in the buurt's own centre: one block (100 m) is more.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ X0, Y0 = 136000.0, 455000.0
 BIKE_MIN_PER_BLOCK = 0.4
 WALK_MIN_PER_BLOCK = 1.2
 CAR_MIN_PER_BLOCK = 0.2
+INTRAZONAL_M = 37.6126  # (2/3)·√(10,000/π)
+INTRA_DIST_M = {"walk": 47.0158, "bike": 47.0158, "car": 50.7770}
+INTRA_MIN = {"walk": 0.56419, "bike": 0.18806, "car": 0.10155}
 
 
 def centre(r: int, c: int) -> tuple[float, float]:
