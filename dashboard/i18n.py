@@ -147,6 +147,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "sources_travel_counts": ("{mode}: {counts}", "{mode}: {counts}"),
     "sources_travel_none": ("Geen opmerkingen bij de reistijden.", "No remarks on the travel times."),
+    "team": ("Team", "Team"),
+    "sources_far_snaps": (
+        "{mode}: {n} buurt(en) en {teams} team(s) meer dan 500 m van het stratennet (afstand tot de aansluiting)",
+        "{mode}: {n} buurt(en) and {teams} team(s) more than 500 m from the street network (distance to the snap point)",
+    ),
     "method_network": ("stratennet", "street network"),
     "method_straight_line": ("hemelsbreed × omwegfactor", "straight line × detour factor"),
     "minutes": ("{v} min", "{v} min"),

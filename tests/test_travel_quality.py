@@ -14,9 +14,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
 from travel_grid import (
     BIKE_MIN_PER_BLOCK,
+    FAR_CODE,
     INTRA_DIST_M,
     INTRA_MIN,
     INTRAZONAL_M,
@@ -25,10 +25,12 @@ from travel_grid import (
     Y0,
     centre,
     code,
+    grid_buurten_with_far,
     grid_buurten_youth,
     grid_edges,
     grid_network,
     grid_teams,
+    grid_teams_with_far,
     grid_wijken,
 )
 
@@ -53,7 +55,6 @@ from geodata.errors import InputError
 from geodata.network import Speeds, read_edges
 
 OPTIONS = TravelOptions(thresholds_min=(0.4, 0.8), decay="step:0.8=1")
-FAR_CODE = code(0, 3)  # BU99990104: a buurt 700 m east of the last junction
 
 
 class _Opts:
@@ -75,24 +76,6 @@ def _atlas(buurten: gpd.GeoDataFrame | None = None, teams: gpd.GeoDataFrame | No
         {"buurten": grid_buurten_youth() if buurten is None else buurten, "wijken": grid_wijken(), "teams": grid_teams() if teams is None else teams},
         {"notes": [], "methods": {}, "inputs": []},
     )
-
-
-def _with_far_buurt() -> gpd.GeoDataFrame:
-    """The 3×3 grid plus a tenth buurt, 'Verre buurt', centred 700 m east of junction (0,2) at (X0 + 250, Y0 + 50)."""
-    b = grid_buurten_youth()
-    far = b.iloc[[0]].copy()
-    far["buurtcode"], far["buurtnaam"], far["youth_population"] = FAR_CODE, "Verre buurt", 100.0
-    far["geometry"] = [box(X0 + 900, Y0, X0 + 1000, Y0 + 100)]
-    return gpd.GeoDataFrame(pd.concat([b, far], ignore_index=True), geometry="geometry", crs=b.crs)
-
-
-def _with_far_team() -> gpd.GeoDataFrame:
-    """The grid teams plus SP-FAR (KOOS) 600 m north of junction (2,0): never the nearest KOOS team (SP-K is at (2,0))."""
-    teams = grid_teams()
-    far = teams.iloc[[2]].copy()
-    far["team_id"], far["naam"] = "SP-FAR", "Specialist ver weg"
-    far["geometry"] = [Point(X0 + 50, Y0 + 850)]
-    return gpd.GeoDataFrame(pd.concat([teams, far], ignore_index=True), geometry="geometry", crs=teams.crs)
 
 
 # ---------------------------------------------------------------- A. a mode without usable streets falls back
@@ -170,7 +153,7 @@ def test_a_mode_whose_network_is_far_from_every_origin_or_team_falls_back(tmp_pa
 
 def test_far_snaps_are_counted_named_and_flag_only_the_figures_they_touch(tmp_path: Path) -> None:
     network = _edges_file(tmp_path)
-    atlas = add_travel(_atlas(_with_far_buurt(), _with_far_team()), _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1")))
+    atlas = add_travel(_atlas(grid_buurten_with_far(), grid_teams_with_far()), _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1")))
     b = atlas["buurten"].set_index("buurtcode")
     # the far buurt: 700 m leg at 15 km/h + two blocks to BT-A = 900 m, 3.6 min; on foot 10.8 min
     assert b.loc[FAR_CODE, "dist_buurtteam_bike_m"] == pytest.approx(900.0, abs=1e-3)

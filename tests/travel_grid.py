@@ -22,7 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from conftest import grid_buurten
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, Point, box
 
 from geodata.network import StreetNetwork, read_edges
 
@@ -105,3 +105,24 @@ def youth(r: int, c: int) -> float:
 
 def as_frame(values: dict[str, float]) -> pd.Series:
     return pd.Series(values, dtype="float64")
+
+
+FAR_CODE = "BU99990104"  # a tenth buurt, 700 m east of the last junction
+
+
+def grid_buurten_with_far() -> gpd.GeoDataFrame:
+    """The 3×3 grid plus 'Verre buurt' (wijk 1, KOOS, 100 youth), centred 700 m east of junction (0,2) at (X0 + 250, Y0 + 50)."""
+    b = grid_buurten_youth()
+    far = b.iloc[[0]].copy()
+    far["buurtcode"], far["buurtnaam"], far["youth_population"] = FAR_CODE, "Verre buurt", 100.0
+    far["geometry"] = [box(X0 + 900, Y0, X0 + 1000, Y0 + 100)]
+    return gpd.GeoDataFrame(pd.concat([b, far], ignore_index=True), geometry="geometry", crs=b.crs)
+
+
+def grid_teams_with_far() -> gpd.GeoDataFrame:
+    """The grid teams plus SP-FAR (KOOS) 600 m north of junction (2,0): never the nearest KOOS team (SP-K is at (2,0))."""
+    teams = grid_teams()
+    far = teams.iloc[[2]].copy()
+    far["team_id"], far["naam"] = "SP-FAR", "Specialist ver weg"
+    far["geometry"] = [Point(X0 + 50, Y0 + 850)]
+    return gpd.GeoDataFrame(pd.concat([teams, far], ignore_index=True), geometry="geometry", crs=teams.crs)

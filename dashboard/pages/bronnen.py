@@ -10,7 +10,7 @@ from dash import html
 
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, format_number, t
 from dashboard.protection import served_threshold
 from dashboard.state import parse_state
 from dashboard.values import available, quality_text
@@ -53,10 +53,25 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
         html.Li(t("sources_travel_counts", lang, mode=t("mode_" + m, lang), counts=", ".join(f"{quality_text(k, lang)} {v}" for k, v in c.items())))
         for m, c in counts.items() if m in ("walk", "bike", "car")
     ]
+    far = travel.get("far_snaps") or {}
+    far_lists = [
+        html.Details(
+            [
+                html.Summary(t("sources_far_snaps", lang, mode=t("mode_" + m, lang), n=len(found.get("buurten", [])), teams=len(found.get("teams", [])))),
+                html.Ul(
+                    [html.Li(f"{b['buurtcode']} {b['buurtnaam']}: {format_number(b['leg_m'], lang=lang)} m") for b in found.get("buurten", [])]
+                    + [html.Li(f"{t('team', lang)} {x['team_id']} {x['naam']}: {format_number(x['leg_m'], lang=lang)} m") for x in found.get("teams", [])]
+                ),
+            ],
+            className="far-snaps",
+        )
+        for m, found in far.items() if m in ("walk", "bike", "car")
+    ]
     return [
         html.H2(t("sources_travel_quality", lang), id="bronnen-reistijd"),
         html.P(t("sources_travel_methods", lang, methods=methods)) if methods else None,
         html.Ul([html.Li(_one_language(n, lang)) for n in notes], className="travel-notes") if notes else html.P(t("sources_travel_none", lang)),
+        *far_lists,
         html.Ul(count_items) if count_items else None,
     ]
 
