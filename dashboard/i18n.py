@@ -145,7 +145,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Methode per vervoerswijze: {methods}.",
         "Method per mode: {methods}.",
     ),
-    "sources_travel_counts": ("{mode}: {counts}", "{mode}: {counts}"),
+    "sources_travel_counts": ("{mode}, buurten per betrouwbaarheid — {counts}", "{mode}, buurten per quality — {counts}"),
     "sources_travel_none": ("Geen opmerkingen bij de reistijden.", "No remarks on the travel times."),
     "team": ("Team", "Team"),
     "sources_far_snaps": (

@@ -26,6 +26,8 @@ import pandas as pd
 
 from etl.travel import FAR_SNAP_M, METHOD_NETWORK, Nearest, TravelCosts
 
+MODE_NL = {"walk": "lopen", "bike": "fiets", "car": "auto"}
+
 QUALITY_NETWORK = "network"
 QUALITY_FAR_SNAP = "network, far snap"
 QUALITY_ESTIMATE = "estimate (straight line × detour)"
@@ -157,7 +159,8 @@ def far_snap_notes(far: Mapping[str, Any]) -> list[str]:
             parts_nl.append(f"{len(teams)} team(s): {_listed(teams)}")
             parts_en.append(f"{len(teams)} team(s): {_listed(teams)}")
         notes.append(
-            f"{mode}: verder dan {FAR_SNAP_M:g} m van het netwerk aangesloten — {'; '.join(parts_nl)}; hun reistijden heten 'network, far snap' / "
+            f"{MODE_NL.get(mode, mode)}: verder dan {FAR_SNAP_M:g} m van het netwerk aangesloten — {'; '.join(parts_nl)}; "
+            f"hun reistijden heten 'network, far snap' / "
             f"{mode}: snapped farther than {FAR_SNAP_M:g} m from the network — {'; '.join(parts_en)}; their travel figures are marked 'network, far snap'"
         )
     return notes
@@ -181,8 +184,9 @@ def fallback_notes(reasons: Mapping[str, str], *, source: str) -> list[str]:
     notes = []
     for mode, code in reasons.items():
         nl, en = FALLBACK_REASONS[code]
+        nl_mode = MODE_NL.get(mode, mode)
         notes.append(
-            f"{mode}: {source}: {nl}; {mode} is geschat (hemelsbreed × omrijfactor) / "
+            f"{nl_mode}: {source}: {nl}; {nl_mode} is geschat (hemelsbreed × omrijfactor) / "
             f"{mode}: {source}: {en}; {mode} is estimated (straight line × detour factor)"
         )
     return notes

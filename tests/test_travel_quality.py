@@ -102,7 +102,7 @@ def test_a_network_without_car_streets_gives_car_the_straight_line_with_a_note(t
     assert travel["fallback"]["modes"] == {"car": "no_edges"}
     assert travel["network"]["edges_per_mode"]["car"] == 0
     assert travel["snapping"]["car"] == {"method": "straight_line"}
-    note = next(n for n in atlas.manifest["notes"] if n.startswith("car:"))
+    note = next(n for n in atlas.manifest["notes"] if n.startswith("auto:") and "/ car:" in n)
     assert "streets.gpkg" in note
     assert "straight line × detour factor" in note
     assert "hemelsbreed" in note
@@ -178,7 +178,7 @@ def test_far_snaps_are_counted_named_and_flag_only_the_figures_they_touch(tmp_pa
     far = travel["far_snaps"]["bike"]
     assert far["buurten"] == [{"buurtcode": FAR_CODE, "buurtnaam": "Verre buurt", "leg_m": 700.0}]
     assert far["teams"] == [{"team_id": "SP-FAR", "naam": "Specialist ver weg", "leg_m": 600.0}]
-    note = next(n for n in atlas.manifest["notes"] if n.startswith("bike:") and "500 m" in n)
+    note = next(n for n in atlas.manifest["notes"] if n.startswith("fiets:") and "/ bike: snapped farther than 500 m" in n)
     assert f"{FAR_CODE} Verre buurt (700 m)" in note
     assert "SP-FAR Specialist ver weg (600 m)" in note
     assert travel["notes"] == [n for n in atlas.manifest["notes"] if "500 m" in n]

@@ -50,7 +50,7 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
     notes = [str(n) for n in travel.get("notes") or []]
     counts = ((travel.get("quality") or {}).get("buurten_per_mode")) or {}
     count_items = [
-        html.Li(t("sources_travel_counts", lang, mode=t("mode_" + m, lang), counts=", ".join(f"{quality_text(k, lang)} {v}" for k, v in c.items())))
+        html.Li(t("sources_travel_counts", lang, mode=t("mode_" + m, lang), counts="; ".join(f"{quality_text(k, lang)}: {v}" for k, v in c.items())))
         for m, c in counts.items() if m in ("walk", "bike", "car")
     ]
     far = travel.get("far_snaps") or {}
@@ -68,11 +68,16 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
         for m, found in far.items() if m in ("walk", "bike", "car")
     ]
     return [
-        html.H2(t("sources_travel_quality", lang), id="bronnen-reistijd"),
-        html.P(t("sources_travel_methods", lang, methods=methods)) if methods else None,
-        html.Ul([html.Li(_one_language(n, lang)) for n in notes], className="travel-notes") if notes else html.P(t("sources_travel_none", lang)),
-        *far_lists,
-        html.Ul(count_items) if count_items else None,
+        html.Section(
+            [
+                html.H2(t("sources_travel_quality", lang)),
+                html.P(t("sources_travel_methods", lang, methods=methods)) if methods else None,
+                html.Ul([html.Li(_one_language(n, lang)) for n in notes], className="travel-notes") if notes else html.P(t("sources_travel_none", lang)),
+                *far_lists,
+                html.Ul(count_items) if count_items else None,
+            ],
+            id="bronnen-reistijd",
+        )
     ]
 
 
