@@ -53,7 +53,8 @@ def origin_ranks(costs: TravelCosts, *, mode: str, near: Nearest, has_set: np.nd
     t_leg = costs.team_snap[mode].leg_m
     team = near.team
     reached = has & (team >= 0) & np.isfinite(near.time_min)
-    far = reached & ((o_leg > FAR_SNAP_M) | (t_leg[np.maximum(team, 0)] > FAR_SNAP_M))
+    team_far = t_leg[np.maximum(team, 0)] > FAR_SNAP_M if len(t_leg) else np.zeros(len(team), dtype=bool)
+    far = reached & ((o_leg > FAR_SNAP_M) | team_far)
     rank[far] = 2
     rank[has & ~reached] = 3
     return rank

@@ -352,3 +352,14 @@ def test_travel_metrics_without_a_floor_keep_the_raw_routes(tmp_path: Path) -> N
     )
     res = travel_metrics(gdf_buurten=gdf, gdf_teams=teams, origins=origins, costs=costs, options=OPTIONS)
     assert res.buurten.set_index("buurtcode").loc[code(0, 0), "tt_buurtteam_bike_min"] == 0.0
+
+
+def test_a_network_build_with_an_empty_team_list_has_no_figures_and_no_quality(tmp_path: Path) -> None:
+    teams = grid_teams().iloc[0:0]
+    atlas = add_travel(_atlas(teams=teams), _Opts(TravelOptions(network=_edges_file(tmp_path))))
+    b = atlas["buurten"]
+    assert b["tt_buurtteam_bike_min"].isna().all()
+    assert b["travel_quality_bike"].isna().all()
+    snap = atlas.manifest["methods"]["travel"]["snapping"]["bike"]
+    assert snap["teams"]["n"] == 0
+    assert snap["origins_reaching_no_team"] == 9
