@@ -72,10 +72,19 @@ def worst_per_group(rank: np.ndarray, group: np.ndarray, weight: np.ndarray, n_g
     return np.where(has_weight, weighted, every)
 
 
-def labels(rank: np.ndarray, *, method: str) -> pd.arrays.StringArray:
-    """Quality text per rank for a mode computed by ``method``; rank 0 stays empty."""
-    names = _NETWORK_LABELS if method == METHOD_NETWORK else _ESTIMATE_LABELS
-    return pd.array([names[int(r)] for r in rank], dtype="string")
+_LABEL_ARRAYS = {
+    METHOD_NETWORK: np.array(_NETWORK_LABELS, dtype=object),
+    "other": np.array(_ESTIMATE_LABELS, dtype=object),
+}
+
+
+def labels(rank: np.ndarray, *, method: str) -> np.ndarray:
+    """Quality text per rank for a mode computed by ``method`` (object array; rank 0 stays None).
+
+    Plain objects rather than a pandas string array: a what-if builds two dozen of these per scenario,
+    and the string array's construction alone cost it ~10 % (measured, bench/travel.py)."""
+    names = _LABEL_ARRAYS[METHOD_NETWORK if method == METHOD_NETWORK else "other"]
+    return np.asarray(names[np.asarray(rank, dtype=np.int64)], dtype=object)
 
 
 # ---------------------------------------------------------------- for the manifest

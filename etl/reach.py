@@ -322,8 +322,8 @@ def travel_metrics(
         w_cols[f"seam_{mode}_share"] = np.divide(in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0)
         b_cols[quality_column(mode)] = labels(worst_b, method=method)
         w_cols[quality_column(mode)] = labels(worst_w, method=method)
-        b_cols[f"travel_method_{mode}"] = pd.array([method] * len(buurt_index), dtype="string")
-        w_cols[f"travel_method_{mode}"] = pd.array([method] * len(wijk_index), dtype="string")
+        b_cols[f"travel_method_{mode}"] = np.full(len(buurt_index), method, dtype=object)
+        w_cols[f"travel_method_{mode}"] = np.full(len(wijk_index), method, dtype=object)
 
     areas = gdf_buurten[[c for c in ("buurtcode", "wijkcode", "gemeentecode", "provider") if c in gdf_buurten.columns]].copy()
     areas["buurtcode"] = areas["buurtcode"].astype(str)

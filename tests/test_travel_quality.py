@@ -216,8 +216,8 @@ def test_origin_ranks_by_hand(tmp_path: Path) -> None:
     # origin 3 on a junction, but its team TFAR is 600 m from the network → 2
     assert rank.tolist() == [1, 2, 3, 2]
     assert origin_ranks(costs, mode="bike", near=near, has_set=np.array([False, True, True, True])).tolist()[0] == 0
-    assert list(labels(np.array([0, 1, 2, 3]), method="network")) == [pd.NA, QUALITY_NETWORK, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE]
-    assert list(labels(np.array([0, 1]), method="straight_line")) == [pd.NA, QUALITY_ESTIMATE]
+    assert list(labels(np.array([0, 1, 2, 3]), method="network")) == [None, QUALITY_NETWORK, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE]
+    assert list(labels(np.array([0, 1]), method="straight_line")) == [None, QUALITY_ESTIMATE]
 
 
 def test_without_a_contracted_provider_the_contract_quality_is_empty(tmp_path: Path) -> None:
@@ -225,7 +225,7 @@ def test_without_a_contracted_provider_the_contract_quality_is_empty(tmp_path: P
     buurten.loc[buurten["wijkcode"] == "WK999903", "provider"] = None
     atlas = add_travel(_atlas(buurten), _Opts(OPTIONS))
     b = atlas["buurten"].set_index("buurtcode")
-    assert b.loc[code(2, 2), "travel_quality_spec_contract_bike"] is pd.NA
+    assert pd.isna(b.loc[code(2, 2), "travel_quality_spec_contract_bike"])
     assert b.loc[code(2, 2), "travel_quality_buurtteam_bike"] == QUALITY_ESTIMATE
     assert b.loc[code(2, 2), "travel_quality_bike"] == QUALITY_ESTIMATE  # the worst of the targets that exist
 
