@@ -150,5 +150,6 @@ def legend(ind: Indicator, coloured: Coloured, lang: Lang, *, level: str, extra:
         html.P(f"{t('level_' + level, lang)} · {coloured.scheme_text}", className="legend-scheme"),
         html.Ul(items, className="legend-items"),
         html.P(ind.note(lang, threshold=coloured.threshold), className="legend-note") if ind.note(lang, threshold=coloured.threshold) else None,
+        *[html.P(note, className="legend-quality") for note in coloured.notes],
         *(extra or []),
     ]

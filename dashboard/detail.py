@@ -13,7 +13,7 @@ from dashboard.i18n import Lang, format_number, t
 from dashboard.indicators import BY_KEY, MODES
 from dashboard.routes import route_section
 from dashboard.state import ViewState
-from dashboard.values import Selection, indicator_frame, is_available, periods_for, resolve, summary_value
+from dashboard.values import Selection, indicator_frame, is_available, periods_for, quality_text, resolve, summary_value
 
 
 def _dl(rows: list[tuple[str, str]]) -> html.Dl:
@@ -50,7 +50,10 @@ def _travel_table(view: AtlasView, row: pd.Series, lang: Lang) -> html.Table | N
             tt = row.get(f"tt_{key}_{m}_min")
             name = _team_name(view, row.get(f"nearest_{key}_{m}"))
             text = t("minutes", lang, v=format_number(float(tt), decimals=1, lang=lang)) if pd.notna(tt) else "–"
-            cells.append(html.Td(f"{text} · {name}" if name != "–" else text))
+            # how sure the minutes are (etl.quality), right under them
+            quality = quality_text(row.get(f"travel_quality_{key}_{m}"), lang) if pd.notna(tt) else ""
+            shown = f"{text} · {name}" if name != "–" else text
+            cells.append(html.Td([shown, html.Span(quality, className="travel-quality")] if quality else shown))
         body.append(html.Tr([html.Th(t(f"mode_{m}", lang), scope="row"), *cells]))
     return html.Table([html.Caption(t("travel_times", lang)), html.Thead(head), html.Tbody(body)], className="mini-table")
 

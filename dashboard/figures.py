@@ -22,7 +22,7 @@ from dashboard.indicators import (
     Indicator,
 )
 from dashboard.mapstyle import map_style, text_font
-from dashboard.values import MISSING, SUPPRESSED
+from dashboard.values import MISSING, QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE, SUPPRESSED
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
@@ -52,6 +52,7 @@ class Coloured:
     entries: tuple[LegendEntry, ...]
     scheme_text: str
     threshold: int  # the protection threshold the labels name (<threshold)
+    notes: tuple[str, ...] = ()  # how sure the figures are: estimates, far snaps, unreachable (travel only)
 
 
 def class_colours(ind: Indicator, classes: Classes) -> list[str]:
@@ -123,7 +124,29 @@ def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, la
         entries.append(LegendEntry(SUPPRESSED_COLOUR, t("suppressed_legend", lang, threshold=threshold)))
     if (status == MISSING).any() or not entries:
         entries.append(LegendEntry(NO_DATA_COLOUR, t("no_data", lang)))
-    return Coloured(z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text, threshold)
+    return Coloured(
+        z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text, threshold,
+        quality_notes(frame, lang),
+    )
+
+
+def quality_notes(frame: pd.DataFrame, lang: Lang) -> tuple[str, ...]:
+    """What the legend says about how sure the shown figures are: estimates, far snaps (⚠), unreachable areas."""
+    if "quality" not in frame.columns:
+        return ()
+    q = frame.loc[frame["status"].to_numpy() == "ok", "quality"].astype("object")
+    n = len(q)
+    notes = []
+    estimates = int((q == QUALITY_ESTIMATE).sum())
+    if estimates:
+        notes.append(t("legend_estimate", lang) if estimates == n else t("legend_estimate_some", lang, n=estimates, total=n))
+    far = int((q == QUALITY_FAR_SNAP).sum())
+    if far:
+        notes.append(t("legend_far_snap", lang, n=far))
+    unreachable = int((q == QUALITY_UNREACHABLE).sum())
+    if unreachable:
+        notes.append(t("legend_unreachable", lang, n=unreachable))
+    return tuple(notes)
 
 
 def hovertemplate(ind: Indicator, level: str, lang: Lang) -> str:
@@ -135,8 +158,12 @@ def hovertemplate(ind: Indicator, level: str, lang: Lang) -> str:
 
 
 def customdata(frame: pd.DataFrame) -> list[list[str]]:
+    """Per feature name, parent wijk and the shown value — for a travel figure followed by how sure it is."""
     parent = frame["wijknaam"] if "wijknaam" in frame else pd.Series("", index=frame.index)
-    return [[n, p, d] for n, p, d in zip(frame["name"], parent, frame["display"], strict=True)]
+    display = frame["display"]
+    if "quality_text" in frame:
+        display = pd.Series([f"{d} · {q}" if q else d for d, q in zip(frame["display"], frame["quality_text"], strict=True)], index=frame.index)
+    return [[n, p, d] for n, p, d in zip(frame["name"], parent, display, strict=True)]
 
 
 def base_layout(*, center: dict[str, float], zoom: float, style: Any = None) -> dict[str, Any]:

@@ -118,6 +118,42 @@ LABELS: dict[str, tuple[str, str]] = {
     "nearest_buurtteam": ("Dichtstbijzijnd buurtteam", "Nearest neighbourhood team"),
     "nearest_spec": ("Gecontracteerd specialistisch team", "Contracted specialist team"),
     "travel_times": ("Reistijden", "Travel times"),
+    # how sure a travel figure is (etl.quality); the mark ⚠ flags a far snap wherever it is shown
+    "quality_network": ("netwerk", "network"),
+    "quality_far_snap": ("⚠ netwerk, ver aangesloten (> 500 m)", "⚠ network, far snap (> 500 m)"),
+    "quality_estimate": ("schatting: hemelsbreed × omwegfactor", "estimate: straight line × detour factor"),
+    "quality_unreachable": ("onbereikbaar via het netwerk", "unreachable on the network"),
+    "quality_header": ("Betrouwbaarheid reistijd", "Travel-time quality"),
+    "legend_estimate": (
+        "Schatting: hemelsbreed × omwegfactor — voor deze vervoerswijze is geen stratennet gebruikt.",
+        "Estimate: straight line × detour factor — no street network was used for this mode.",
+    ),
+    "legend_estimate_some": (
+        "Schatting: hemelsbreed × omwegfactor voor {n} van de {total} gebieden.",
+        "Estimate: straight line × detour factor for {n} of the {total} areas.",
+    ),
+    "legend_far_snap": (
+        "⚠ ver aangesloten: {n} gebied(en) waar de buurt of het team meer dan 500 m van het stratennet ligt; die reistijd is onzekerder.",
+        "⚠ far snap: {n} area(s) where the buurt or the team lies more than 500 m from the street network; that travel time is less sure.",
+    ),
+    "legend_unreachable": (
+        "{n} gebied(en) onbereikbaar via het stratennet.",
+        "{n} area(s) unreachable on the street network.",
+    ),
+    "sources_travel_quality": ("Reistijden: hoe zeker", "Travel times: how sure"),
+    "sources_travel_methods": (
+        "Methode per vervoerswijze: {methods}.",
+        "Method per mode: {methods}.",
+    ),
+    "sources_travel_counts": ("{mode}, buurten per betrouwbaarheid — {counts}", "{mode}, buurten per quality — {counts}"),
+    "sources_travel_none": ("Geen opmerkingen bij de reistijden.", "No remarks on the travel times."),
+    "team": ("Team", "Team"),
+    "sources_far_snaps": (
+        "{mode}: {n} buurt(en) en {teams} team(s) meer dan 500 m van het stratennet (afstand tot de aansluiting)",
+        "{mode}: {n} buurt(en) and {teams} team(s) more than 500 m from the street network (distance to the snap point)",
+    ),
+    "method_network": ("stratennet", "street network"),
+    "method_straight_line": ("hemelsbreed × omwegfactor", "straight line × detour factor"),
     "minutes": ("{v} min", "{v} min"),
     "trend": ("Verloop tussen perioden", "Trend between periods"),
     "trend_none": ("Deze indicator heeft één periode.", "This indicator has one period."),

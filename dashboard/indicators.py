@@ -64,6 +64,8 @@ class Indicator:
     note_nl: str = ""
     note_en: str = ""
     filters: dict[str, str] = field(default_factory=dict)
+    # The atlas column saying how sure the figure is (etl.quality), may contain {mode}; "" = not a travel figure.
+    quality: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_nl if lang == "nl" else self.label_en
@@ -86,6 +88,9 @@ class Indicator:
 
     def column_for(self, mode: str | None) -> str:
         return self.column.format(mode=mode or MODES[0]) if self.has_modes else self.column
+
+    def quality_for(self, mode: str | None) -> str:
+        return self.quality.format(mode=mode or MODES[0]) if self.quality else ""
 
     def table(self, level: str) -> str:
         """The atlas layer holding this indicator at ``level`` (buurt | wijk)."""
@@ -125,15 +130,17 @@ ROUTE_CATEGORIES = (
     Category("gelijk", "gelijk: twee routes even groot", "tie: two routes equally large", "#f0e442"),
 )
 _TRAVEL_NOTE = (
-    "Reistijd vanaf het representatieve punt van de buurt; methode staat in de bronnenpagina.",
-    "Travel time from the buurt's representative point; the method is on the sources page.",
+    "Reistijd vanaf het representatieve punt van de buurt, nooit korter dan de gemiddelde afstand binnen de buurt; "
+    "methode en betrouwbaarheid staan op de bronnenpagina.",
+    "Travel time from the buurt's representative point, never shorter than the mean distance within the buurt; "
+    "method and quality are on the sources page.",
 )
 
 
-def _travel(key: str, nl: str, en: str, column: str) -> Indicator:
+def _travel(key: str, nl: str, en: str, column: str, target: str) -> Indicator:
     return Indicator(
         key, nl, en, column, group="travel", decimals=1, unit_nl="min", unit_en="min", aggregate="mean_youth",
-        note_nl=_TRAVEL_NOTE[0], note_en=_TRAVEL_NOTE[1],
+        note_nl=_TRAVEL_NOTE[0], note_en=_TRAVEL_NOTE[1], quality=f"travel_quality_{target}_{{mode}}",
     )
 
 
@@ -144,6 +151,7 @@ def _coverage(minutes: int) -> Indicator:
         f"Youth within {minutes} min by bike of a buurtteam",
         f"coverage_bike_{minutes}min",
         group="travel", decimals=0, scale=100.0, unit_nl="%", unit_en="%", aggregate="mean_youth",
+        quality="travel_quality_buurtteam_bike",
     )
 
 
@@ -232,26 +240,30 @@ REGISTRY: tuple[Indicator, ...] = (
         aggregate="none", filters={"soort": "totaal"},
     ),
     # travel, coverage and access (issue 4)
-    _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", "tt_buurtteam_{mode}_min"),
+    _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", "tt_buurtteam_{mode}_min", "buurtteam"),
     _travel(
         "tt_spec_contract", "Reistijd naar gecontracteerd specialistisch team",
-        "Travel time to contracted specialist team", "tt_spec_contract_{mode}_min",
+        "Travel time to contracted specialist team", "tt_spec_contract_{mode}_min", "spec_contract",
     ),
-    _travel("tt_spec_any", "Reistijd naar dichtstbijzijnd specialistisch team", "Travel time to nearest specialist team", "tt_spec_any_{mode}_min"),
+    _travel(
+        "tt_spec_any", "Reistijd naar dichtstbijzijnd specialistisch team", "Travel time to nearest specialist team",
+        "tt_spec_any_{mode}_min", "spec_any",
+    ),
     Indicator(
         "seam", "Naad: team van andere aanbieder sneller", "Seam: other provider's team faster", "seam_{mode}",
         group="travel", kind="category", palette="categorical", categories=_SEAM, aggregate="none",
+        quality="travel_quality_{mode}",
     ),
     _coverage(10),
     _coverage(15),
     _coverage(20),
     Indicator(
         "access_e2sfca", "Toegang tot zorgcapaciteit (E2SFCA)", "Access to care capacity (E2SFCA)", "access_e2sfca",
-        group="travel", decimals=2, aggregate="mean_youth",
+        group="travel", decimals=2, aggregate="mean_youth", quality="travel_quality_buurtteam_bike",
     ),
     Indicator(
         "access_e2sfca_rel", "Toegang t.o.v. stadsgemiddelde", "Access relative to city mean", "access_e2sfca_rel",
-        group="travel", palette="diverging", decimals=2, aggregate="mean_youth", diverging_mid=1.0,
+        group="travel", palette="diverging", decimals=2, aggregate="mean_youth", diverging_mid=1.0, quality="travel_quality_buurtteam_bike",
         note_nl="1 = stadsgemiddelde; boven 1 betere toegang.", note_en="1 = city mean; above 1 better access.",
     ),
 )

@@ -22,6 +22,7 @@ from dashboard.protection import served_threshold
 from dashboard.state import ViewState
 from dashboard.values import MISSING, OK, SUPPRESSED, Selection, indicator_frame, resolve
 from etl.export import LegendEntry, Snapshot
+from etl.export.snapshot import QUALITY_COLUMN
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
 
@@ -226,7 +227,9 @@ def build_snapshot(
         waarde=(values * ind.scale) if ind.kind == "number" else values,
         weergave=frame["display"], naam=frame["name"],
     )
-    keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [c for c in ("wijkcode", "wijknaam") if c in frame]
+    if "quality_text" in frame:  # a travel figure: how sure each value is, beside it in every export
+        frame = frame.assign(**{QUALITY_COLUMN: frame["quality_text"]})
+    keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame]
     units = _units(view, frame[keep], level=level, area=code, area_level=area_level)
     units["status"] = units["status"].fillna(MISSING)
     units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else "#d9d9d9")
@@ -261,7 +264,17 @@ def build_snapshot(
         data_date=f"atlas gebouwd {str(m.get('created', ''))[:10]}" + (f", periode {sel.period}" if sel.period else ""),
         protection_note=PROTECTION_NOTE.format(t=threshold, t1=threshold - 1) if ind.protected else "",
         permalink=permalink, is_demo=view.is_demo(), lineage=_lineage(view, session_meta), created=created, threshold=threshold,
+        quality_notes=_quality_notes(units, lang),
     )
+
+
+def _quality_notes(units: gpd.GeoDataFrame, lang: Lang) -> tuple[str, ...]:
+    """The legend's words on how sure the figures of the units in view are (the same as on the map page)."""
+    if "quality" not in units:
+        return ()
+    from dashboard.figures import quality_notes
+
+    return quality_notes(pd.DataFrame({"status": units["status"], "quality": units["quality"]}), lang)
 
 
 def status_counts(snapshot: Snapshot) -> dict[str, int]:

@@ -15,6 +15,17 @@ from dashboard.protection import served_threshold, suppression
 PERIOD = "periode"
 SOORT = "soort"
 OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
+# How sure a travel figure is (the atlas values of etl.quality), worst last; their labels in dashboard.i18n.
+QUALITY_KEYS = {
+    "network": "quality_network",
+    "estimate (straight line × detour)": "quality_estimate",
+    "network, far snap": "quality_far_snap",
+    "unreachable": "quality_unreachable",
+}
+_QUALITY_RANK = {"network": 1, "estimate (straight line × detour)": 1, "network, far snap": 2, "unreachable": 3}
+QUALITY_ESTIMATE = "estimate (straight line × detour)"
+QUALITY_FAR_SNAP = "network, far snap"
+QUALITY_UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,37 @@ def level_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.DataFram
     return empty
 
 
+def _worst(values: pd.Series) -> object:
+    known = [v for v in values.dropna().astype(str) if v in _QUALITY_RANK]
+    return max(known, key=lambda v: _QUALITY_RANK[v]) if known else None
+
+
+def quality_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.Series | None:
+    """Per code at the selected level, how sure the indicator's figure is (an etl.quality value), or None when
+    the indicator is no travel figure or the atlas has no quality column for it.
+
+    A level without its own column takes the worst of its buurten (the figure is made of theirs)."""
+    column = ind.quality_for(sel.mode)
+    if not column:
+        return None
+    code, _ = LEVEL_KEYS[sel.level]
+    codes = view.frame(sel.level)[code].astype(str)
+    own = view.buurten if sel.level == "buurt" else view.wijken if sel.level == "wijk" else None
+    if own is not None and column in own.columns:
+        return pd.Series(own[column].astype("object").where(own[column].notna(), None).to_numpy(), index=own[code].astype(str)).reindex(codes)
+    if column not in view.buurten.columns:
+        return None
+    parents = view.buurten[code].astype(str)
+    worst = view.buurten[column].groupby(parents).agg(_worst)
+    return worst.reindex(codes)
+
+
+def quality_text(value: object, lang: Lang) -> str:
+    """The label of a quality value ('' when none)."""
+    key = QUALITY_KEYS.get(str(value)) if value is not None and not (isinstance(value, float) and np.isnan(value)) else None
+    return t(key, lang) if key else ""
+
+
 def _display(value: object, ind: Indicator, lang: Lang) -> str:
     if ind.kind == "category":
         for cat in ind.categories:
@@ -176,7 +218,8 @@ def _display(value: object, ind: Indicator, lang: Lang) -> str:
 
 
 def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: Lang) -> pd.DataFrame:
-    """Per code: name, value (NaN where suppressed), status and the text a user sees.
+    """Per code: name, value (NaN where suppressed), status and the text a user sees; for a travel figure also
+    ``quality`` (how sure it is, an etl.quality value) and ``quality_text`` (its label), empty where no value.
 
     This is the only way values reach a page: hover, table, legend breaks and detail panel all read it.
     """
@@ -211,6 +254,12 @@ def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: La
         else:
             texts.append(_display(v, ind, lang))
     out["display"] = texts
+    quality = quality_values(view, ind, sel)
+    if quality is not None:
+        q = quality.reindex(out["code"].to_numpy()).to_numpy(dtype=object)
+        shown = out["status"].to_numpy() == OK
+        out["quality"] = np.where(shown, q, None)
+        out["quality_text"] = [quality_text(v, lang) if ok else "" for v, ok in zip(q, shown, strict=True)]
     return out
 
 

@@ -32,7 +32,7 @@ def coverage_table(
     areas: pd.DataFrame,
     times: Mapping[tuple[str, str], np.ndarray],
     thresholds_min: Sequence[float],
-    method: str,
+    method: str | Mapping[str, str],
 ) -> pd.DataFrame:
     """Youth within each threshold, per area at every level, for each (target, mode) of ``times``.
 
@@ -40,6 +40,7 @@ def coverage_table(
     (per-origin minutes to the nearest team of a target; NaN/inf = none in reach). ``areas``: buurtcode,
     wijkcode, gemeentecode and (optional) provider per buurt. A time equal to the threshold counts as within.
     Areas without youth get share NaN; buurten without a provider are left out of the provider level.
+    ``method``: the travel method of every row, or per mode (a mode may fall back to the straight line).
     """
     codes = areas.drop_duplicates("buurtcode").set_index(areas.drop_duplicates("buurtcode")["buurtcode"].astype(str))
     buurt = origins["buurtcode"].astype(str).to_numpy(dtype=object)
@@ -78,7 +79,7 @@ def coverage_table(
     out = pd.DataFrame({c: np.concatenate(v) for c, v in parts.items()})
     total = out["youth_total"].to_numpy()
     out["share"] = np.divide(out["youth_within"].to_numpy(), total, out=np.full(len(out), np.nan), where=total > 0)
-    out["method"] = method
+    out["method"] = out["mode"].map(method) if isinstance(method, Mapping) else method
     level_order = {level: i for i, (level, _) in enumerate(LEVELS)}
     out = out.assign(_l=out["niveau"].map(level_order)).sort_values(
         ["_l", "code", "target", "mode", "threshold_min"], kind="stable"

@@ -18,14 +18,26 @@ import pandas as pd
 from etl.access import PER, e2sfca, parse_decay, relative_to_mean
 from etl.atlas import Atlas, input_record
 from etl.coverage import coverage_column, coverage_table
+from etl.quality import (
+    fallback_notes,
+    far_snap_notes,
+    far_snaps,
+    labels,
+    origin_ranks,
+    quality_column,
+    quality_counts,
+    snap_summary,
+    worst_per_group,
+)
 from etl.travel import (
     CACHE_FILE,
+    FAR_SNAP_M,
     METHOD_LABELS,
-    METHOD_NETWORK,
     Nearest,
     TravelCosts,
     TravelOptions,
     costs_to_npz,
+    floored_times,
     nearest_team,
     origin_team_costs,
     read_origins,
@@ -59,6 +71,7 @@ def buurt_columns(*, modes: tuple[str, ...] = MODES, thresholds_min: tuple[float
         for target in TARGETS:
             cols += [f"dist_{target}_{mode}_m", f"tt_{target}_{mode}_min", f"nearest_{target}_{mode}"]
         cols += [f"seam_{mode}", f"seam_gain_{mode}_min"]
+        cols += [*(quality_column(mode, target) for target in TARGETS), quality_column(mode), f"travel_method_{mode}"]
     cols += [coverage_column(coverage_mode, t) for t in thresholds_min]
     cols += ["access_e2sfca", "access_e2sfca_rel", "access_e2sfca_spec", "access_e2sfca_spec_rel", "travel_method"]
     return cols
@@ -153,7 +166,8 @@ def provider_of_origins(origins: pd.DataFrame, gdf_buurten: pd.DataFrame) -> np.
 
 def _nearest_per_target(
     costs: TravelCosts, *, mode: str, soort: np.ndarray, organisatie: np.ndarray, provider: np.ndarray
-) -> dict[str, Nearest]:
+) -> tuple[dict[str, Nearest], dict[str, np.ndarray]]:
+    """Per target the nearest team of each origin, and per origin whether the target has any team for it."""
     is_bt = soort == SOORT_BUURTTEAM
     is_spec = soort == SOORT_SPECIALIST
     out = {
@@ -161,13 +175,16 @@ def _nearest_per_target(
         "spec_any": nearest_team(costs, mode=mode, team_mask=is_spec),
     }
     n = costs.n_origins
+    has = {"buurtteam": np.full(n, bool(is_bt.any())), "spec_any": np.full(n, bool(is_spec.any())), "spec_contract": np.zeros(n, dtype=bool)}
     contract = Nearest(np.full(n, np.inf, dtype="float32"), np.full(n, np.inf, dtype="float32"), np.full(n, -1, dtype=np.int64))
     for name in sorted({p for p in provider if p is not None}):
         rows = np.flatnonzero(provider == name)
-        got = nearest_team(costs, mode=mode, team_mask=is_spec & (organisatie == name), rows=rows)
+        members = is_spec & (organisatie == name)
+        has["spec_contract"][rows] = bool(members.any())
+        got = nearest_team(costs, mode=mode, team_mask=members, rows=rows)
         contract.time_min[rows], contract.dist_m[rows], contract.team[rows] = got.time_min, got.dist_m, got.team
     out["spec_contract"] = contract
-    return out
+    return out, has
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -274,10 +291,19 @@ def travel_metrics(
     per_origin: dict[tuple[str, str], np.ndarray] = {}
     nearest_by_mode: dict[str, dict[str, Nearest]] = {}
     for mode in modes:
-        found = _nearest_per_target(costs, mode=mode, soort=soort, organisatie=organisatie, provider=provider)
+        found, has_set = _nearest_per_target(costs, mode=mode, soort=soort, organisatie=organisatie, provider=provider)
         nearest_by_mode[mode] = found
+        method = costs.method_of(mode)
+        worst_b = np.zeros(len(buurt_index), dtype=np.int64)
+        worst_w = np.zeros(len(wijk_index), dtype=np.int64)
         for target in TARGETS:
             near = found[target]
+            rank = origin_ranks(costs, mode=mode, near=near, has_set=has_set[target])
+            rank_b = worst_per_group(rank, buurts.of, weight, len(buurt_index))
+            rank_w = worst_per_group(rank, wijks.of, weight, len(wijk_index))
+            worst_b, worst_w = np.maximum(worst_b, rank_b), np.maximum(worst_w, rank_w)
+            b_cols[quality_column(mode, target)] = labels(rank_b, method=method)
+            w_cols[quality_column(mode, target)] = labels(rank_w, method=method)
             per_origin[(target, mode)] = _finite(near.time_min)
             b_cols[f"dist_{target}_{mode}_m"] = buurts.weighted_mean(near.dist_m, weight)
             b_cols[f"tt_{target}_{mode}_min"] = buurts.weighted_mean(near.time_min, weight)
@@ -294,12 +320,16 @@ def travel_metrics(
         in_seam = np.bincount(wijk_pos[judged], weights=youth_b[judged] * seam[judged], minlength=len(wijk_index))
         total = np.bincount(wijk_pos[judged], weights=youth_b[judged], minlength=len(wijk_index))
         w_cols[f"seam_{mode}_share"] = np.divide(in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0)
+        b_cols[quality_column(mode)] = labels(worst_b, method=method)
+        w_cols[quality_column(mode)] = labels(worst_w, method=method)
+        b_cols[f"travel_method_{mode}"] = np.full(len(buurt_index), method, dtype=object)
+        w_cols[f"travel_method_{mode}"] = np.full(len(wijk_index), method, dtype=object)
 
     areas = gdf_buurten[[c for c in ("buurtcode", "wijkcode", "gemeentecode", "provider") if c in gdf_buurten.columns]].copy()
     areas["buurtcode"] = areas["buurtcode"].astype(str)
     cov_times = {(t, m): per_origin[(t, m)] for m in modes for t in ("buurtteam", "spec_contract")}
     table = coverage_table(
-        origins=origins, areas=areas, times=cov_times, thresholds_min=options.thresholds_min, method=costs.method
+        origins=origins, areas=areas, times=cov_times, thresholds_min=options.thresholds_min, method=dict(costs.mode_method)
     )
     # the same shares as the table's buurt and wijk rows, as columns (float32-precision thresholds there too)
     reach_t = np.nan_to_num(per_origin[("buurtteam", options.coverage_mode)], nan=np.inf)
@@ -310,7 +340,7 @@ def travel_metrics(
 
     # E2SFCA: buurtteams for everyone; specialist teams only of the buurt's contracted provider.
     decay = parse_decay(options.decay)
-    times = costs.time_min[options.access_mode]
+    times = floored_times(costs, options.access_mode)
     is_bt, is_spec = soort == SOORT_BUURTTEAM, soort == SOORT_SPECIALIST
     bt = e2sfca(time_min=times[:, is_bt], demand=weight, supply=supply[is_bt], decay=decay)
     allowed = provider[:, None] == organisatie[None, is_spec]
@@ -354,7 +384,7 @@ def travel_metrics(
     load["youth_nearest"] = youth_nearest
     load["youth_per_capacity"] = np.divide(youth_nearest, supply, out=np.full(len(ids), np.nan), where=supply > 0)
     load["mode"] = options.access_mode
-    load["method"] = costs.method
+    load["method"] = costs.method_of(options.access_mode)
     return TravelResult(buurten=buurten, wijken=wijken, coverage=table, team_load=load, notes=tuple(notes))
 
 
@@ -366,6 +396,7 @@ def _origins_for(gdf_buurten: gpd.GeoDataFrame, options: TravelOptions) -> tuple
         return representative_origins(gdf_buurten), {"kind": "representative_point", "n": len(gdf_buurten)}, []
     points = read_origins(options.origins, layer=options.origins_layer, weight=options.origins_weight)
     origins, notes = weighted_origins(points, gdf_buurten)
+    notes = list(points.attrs.get("notes", [])) + notes
     info = {
         "kind": "weighted_points",
         "file": options.origins.name,
@@ -389,8 +420,14 @@ def _clip_box(gdf_buurten: gpd.GeoDataFrame, gdf_teams: gpd.GeoDataFrame, buffer
 def compute_costs(
     *, gdf_buurten: gpd.GeoDataFrame, gdf_teams: gpd.GeoDataFrame, origins: pd.DataFrame, options: TravelOptions
 ) -> tuple[TravelCosts, dict[str, Any] | None]:
-    """The cost structure for the build: on the network file when given, else straight line. Returns (costs, network summary)."""
-    from etl.travel import build_mode_graphs
+    """The cost structure for the build: on the network file when given, else straight line. Returns (costs, network summary).
+
+    A mode the network leaves without usable streets, or whose usable part lies farther than 500 m from
+    every origin or every team, falls back to the straight-line estimate (a documented choice: the other
+    modes keep their network figures, and every output labels that mode an estimate); the summary's
+    ``fallback`` says which and why. Every origin's intrazonal distance is the floor of its costs.
+    """
+    from etl.travel import build_mode_graphs, usable_graphs
     from geodata.network import read_network
 
     graphs = None
@@ -412,6 +449,8 @@ def compute_costs(
             )
         graphs = build_mode_graphs(network, speeds=options.speeds)
         summary = {**network.summary(), "arcs_per_mode": {m: g.n_arcs for m, g in graphs.items()}, "clip_buffer_m": options.clip_buffer_m}
+        graphs, fallback = usable_graphs(graphs, origin_xy=origins[["x", "y"]].to_numpy(dtype="float64"), team_xy=team_xy(gdf_teams))
+        summary["routed_modes"], summary["fallback"] = list(graphs), fallback
     costs = origin_team_costs(
         origin_xy=origins[["x", "y"]].to_numpy(dtype="float64"),
         team_ids=gdf_teams["team_id"].astype(str).tolist(),
@@ -420,22 +459,31 @@ def compute_costs(
         detour=options.detour,
         graphs=graphs,
         limit_min=options.matrix_limit_min,
+        origin_intrazonal_m=origins["intrazonal_m"].to_numpy(dtype="float64") if "intrazonal_m" in origins.columns else None,
     )
     return costs, summary
 
 
-def _snap_summary(costs: TravelCosts) -> dict[str, Any] | None:
-    if costs.origin_snap is None or costs.team_snap is None:
-        return None
-    out = {}
-    for mode in costs.modes:
-        o, t = costs.origin_snap[mode].leg_m, costs.team_snap[mode].leg_m
-        out[mode] = {
-            "origin_leg_m_median": round(float(np.median(o)), 1) if len(o) else None,
-            "origin_leg_m_max": round(float(np.max(o)), 1) if len(o) else None,
-            "team_leg_m_max": round(float(np.max(t)), 1) if len(t) else None,
-        }
-    return out
+def _intrazonal_summary(origins: pd.DataFrame, costs: TravelCosts) -> dict[str, Any]:
+    """How the intrazonal floor was set, and what it comes to (m; per mode in minutes) over the origins."""
+    from etl.travel import floor
+
+    d = origins["intrazonal_m"].to_numpy(dtype="float64") if "intrazonal_m" in origins.columns else np.zeros(len(origins))
+    return {
+        "distance": "(2/3)·√(A/π): mean distance to the centre of a disc of the buurt's land area A (opp_land_ha, else polygon area); "
+        "a grid square's own area for --origins squares; 0 for --origins points",
+        "cost": "every origin's cost ≥ intrazonal distance × the mode's detour factor at the mode's base speed",
+        "detour_factors": costs.detour.to_dict(),
+        "distance_m_median": round(float(np.median(d)), 1) if len(d) else None,
+        "distance_m_max": round(float(np.max(d)), 1) if len(d) else None,
+        "time_min_median": {m: round(float(np.median(floor(costs, m)[0])), 3) for m in costs.modes} if len(d) else None,
+    }
+
+
+def _names(frame: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    if name not in frame.columns:
+        return {}
+    return {str(k): ("" if pd.isna(v) else str(v)) for k, v in zip(frame[key], frame[name], strict=True)}
 
 
 def options_record(options: TravelOptions) -> dict[str, Any]:
@@ -487,6 +535,12 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
     origins, origin_info, o_notes = _origins_for(gdf_buurten, options)
     costs, network_summary = compute_costs(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, options=options)
     result = travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)
+    fallback = (network_summary or {}).get("fallback", {})
+    far = far_snaps(
+        costs, origins=origins,
+        buurt_names=_names(gdf_buurten, "buurtcode", "buurtnaam"), team_ids=list(costs.team_ids), team_names=_names(gdf_teams, "team_id", "naam"),
+    )
+    t_notes = fallback_notes(fallback, source=options.network.name if options.network is not None else "") + far_snap_notes(far)
     buurten = merge_columns(gdf_buurten, result.buurten, key="buurtcode")
     wijken = merge_columns(atlas["wijken"], result.wijken, key="wijkcode")
     inputs = list(atlas.manifest.get("inputs", []))
@@ -500,12 +554,27 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
     method = {
         "method": costs.method,
         "method_label": METHOD_LABELS[costs.method],
+        "method_per_mode": dict(costs.mode_method),
+        "fallback": {
+            "rule": "a mode without usable streets, or whose usable network lies farther than 500 m from every origin or every team, "
+            "is computed by the straight line × detour factor (not refused), labelled per row (travel_method_{mode}, travel_quality_*)",
+            "modes": dict(fallback),
+        },
         "modes": list(costs.modes),
         "speeds_kmh": options.speeds.to_dict(),
-        "detour_factors": options.detour.to_dict() if costs.method != METHOD_NETWORK else None,
-        "detour_factors_note": "alleen zonder netwerk / only without a network",
+        "detour_factors": options.detour.to_dict(),
+        "detour_factors_note": "hemelsbreed en binnen de buurt / straight-line modes and the intrazonal distance",
         "network": network_summary,
-        "snapping": _snap_summary(costs),
+        "snapping": snap_summary(costs),
+        "far_snaps": far,
+        "intrazonal": _intrazonal_summary(origins, costs),
+        "quality": {
+            "columns": "travel_quality_{target}_{mode}, travel_quality_{mode} (worst of the targets)",
+            "values": ["network", "network, far snap", "estimate (straight line × detour)", "unreachable"],
+            "far_snap_m": FAR_SNAP_M,
+            "buurten_per_mode": quality_counts(result.buurten, costs.modes),
+        },
+        "notes": t_notes,
         "origins": origin_info,
         "teams": {
             "n": len(gdf_teams),
@@ -532,6 +601,6 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
     methods = {**atlas.manifest.get("methods", {}), "travel": method}
     cache = costs_to_npz(costs, origins=origins, meta={"options": options_record(options), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     out = atlas.with_layers(buurten=buurten, wijken=wijken, coverage=result.coverage, team_load=result.team_load)
-    out = out.with_manifest(methods=methods, inputs=inputs, notes=notes + o_notes + list(result.notes))
+    out = out.with_manifest(methods=methods, inputs=inputs, notes=notes + o_notes + t_notes + list(result.notes))
     return out.with_files(**{CACHE_FILE: cache})
 

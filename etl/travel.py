@@ -14,6 +14,11 @@ Two methods, and every result says which one produced it:
   set" for every origin at once.
 * ``straight_line`` — without a network: straight-line distance × a detour factor per mode (documented in
   :class:`DetourFactors`), at the mode's base speed.
+
+The method is chosen per mode: a network that leaves a mode without usable streets, or whose usable part
+lies farther than ``FAR_SNAP_M`` from every origin or from every team, gives that mode the straight-line
+estimate (``TravelCosts.mode_method``), and every output says so. Every origin also has an intrazonal
+floor (`etl.intrazonal`): no travel from it costs less than the mean distance within its buurt or cell.
 """
 
 from __future__ import annotations
@@ -41,10 +46,16 @@ from geodata.network import MODES, Speeds, StreetNetwork, car_speed_kmh
 
 METHOD_NETWORK = "network"
 METHOD_STRAIGHT = "straight_line"
+# Some modes on the network, others on the straight line (a network without streets for a mode).
+METHOD_MIXED = "mixed"
 METHOD_LABELS = {
     METHOD_NETWORK: "netwerk / street network",
     METHOD_STRAIGHT: "hemelsbreed × omrijfactor / straight line × detour factor",
+    METHOD_MIXED: "per vervoerswijze netwerk of hemelsbreed × omrijfactor / per mode street network or straight line × detour factor",
 }
+# A snap leg (origin or team to its network node) longer than this makes the figure a 'far snap'; a mode
+# whose network lies farther than this from every origin or from every team falls back to the straight line.
+FAR_SNAP_M = 500.0
 # Encoded arc weight: time in ms times BASE plus length in decimetres (< 10,000 km per route).
 BASE = 1e8
 _MS_PER_MIN = 60_000.0
@@ -212,7 +223,11 @@ def decode(enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_mode_graphs(network: StreetNetwork, *, speeds: Speeds, modes: Sequence[str] = MODES) -> dict[str, ModeGraph]:
-    """One reversed, encoded graph per mode; refuses a network that a mode cannot use at all."""
+    """One reversed, encoded graph per mode that may use some street of the network.
+
+    A mode without a single usable street is left out: the build then gives it the straight-line estimate
+    and says so (see :func:`usable_graphs`), rather than refusing the whole network.
+    """
     edges = network.edges
     node_xy = network.nodes[["x", "y"]].to_numpy(dtype="float64")
     u = edges["u"].to_numpy(dtype=np.int64)
@@ -220,16 +235,11 @@ def build_mode_graphs(network: StreetNetwork, *, speeds: Speeds, modes: Sequence
     length = edges["length_m"].to_numpy(dtype="float64")
     graphs = {}
     for mode in modes:
-        kmh: np.ndarray | float = car_speed_kmh(edges, speeds) if mode == "car" else speeds.base_kmh(mode)
         fw = edges[f"{mode}_fw"].to_numpy(dtype=bool)
         bw = edges[f"{mode}_bw"].to_numpy(dtype=bool)
         if not (fw.any() or bw.any()):
-            raise InputError.single(
-                "NETWORK_NO_MODE",
-                f"Het netwerk '{network.source}' heeft geen straten voor {mode}; zo is geen reistijd te berekenen.",
-                f"Network '{network.source}' has no streets usable by {mode}; travel times cannot be computed.",
-                file=network.source,
-            )
+            continue
+        kmh: np.ndarray | float = car_speed_kmh(edges, speeds) if mode == "car" else speeds.base_kmh(mode)
         weight = encode(length, kmh)
         graphs[mode] = mode_graph(
             mode=mode,
@@ -240,6 +250,34 @@ def build_mode_graphs(network: StreetNetwork, *, speeds: Speeds, modes: Sequence
             connector_kmh=speeds.base_kmh(mode),
         )
     return graphs
+
+
+def usable_graphs(
+    graphs: Mapping[str, ModeGraph], *, origin_xy: np.ndarray, team_xy: np.ndarray, modes: Sequence[str] = MODES
+) -> tuple[dict[str, ModeGraph], dict[str, str]]:
+    """The graphs a build routes on, and per other mode why it falls back to the straight line.
+
+    A mode falls back when the network has no street it may use, or when its usable part (the largest
+    strongly connected component) lies farther than ``FAR_SNAP_M`` from every origin or from every team:
+    then no figure of that mode would be a network figure worth the name. Reasons are codes:
+    ``no_edges`` | ``far_from_origins`` | ``far_from_teams``.
+    """
+    keep: dict[str, ModeGraph] = {}
+    reasons: dict[str, str] = {}
+    for mode in modes:
+        graph = graphs.get(mode)
+        if graph is None or len(graph.snap_nodes) == 0:
+            reasons[mode] = "no_edges"
+            continue
+        o_leg = snap_points(graph, origin_xy).leg_m
+        t_leg = snap_points(graph, team_xy).leg_m
+        if len(o_leg) and float(o_leg.min()) > FAR_SNAP_M:
+            reasons[mode] = "far_from_origins"
+        elif len(t_leg) and float(t_leg.min()) > FAR_SNAP_M:
+            reasons[mode] = "far_from_teams"
+        else:
+            keep[mode] = graph
+    return keep, reasons
 
 
 @dataclass(frozen=True)
@@ -269,10 +307,15 @@ class TravelCosts:
     """Origin × team travel time (min) and distance (m) per mode, float32, inf where beyond ``limit_min``.
 
     Columns follow ``team_ids``; with a network the graphs and snaps are kept so that teams can be added
-    or moved later (what-if) by searching only from the changed teams.
+    or moved later (what-if) by searching only from the changed teams. ``graphs``, ``origin_snap`` and
+    ``team_snap`` hold the modes routed on the network; ``mode_method`` says per mode which method made
+    its figures. The matrices are the raw routes; ``origin_intrazonal_m`` (straight-line metres per
+    origin) is the floor that :func:`floor` turns into a minimum cost per origin and mode — applied where
+    a figure is read (:func:`nearest_team`, :func:`floored_times`), so that which team is nearest is still
+    decided by the routes themselves.
     """
 
-    method: str
+    mode_method: Mapping[str, str]
     origin_xy: np.ndarray
     team_ids: np.ndarray
     team_xy: np.ndarray
@@ -284,10 +327,28 @@ class TravelCosts:
     graphs: Mapping[str, ModeGraph] | None = None
     origin_snap: Mapping[str, Snap] | None = None
     team_snap: Mapping[str, Snap] | None = None
+    origin_intrazonal_m: np.ndarray | None = None
 
     @property
     def modes(self) -> tuple[str, ...]:
         return tuple(self.time_min)
+
+    @property
+    def method(self) -> str:
+        """``network`` or ``straight_line`` when every mode has it, else ``mixed``."""
+        methods = set(self.mode_method.values())
+        return methods.pop() if len(methods) == 1 else METHOD_MIXED
+
+    def method_of(self, mode: str) -> str:
+        return self.mode_method[mode]
+
+    def routed(self, mode: str) -> bool:
+        """Whether ``mode`` is computed on the network (graph and snaps at hand)."""
+        return (
+            self.graphs is not None and mode in self.graphs
+            and self.origin_snap is not None and mode in self.origin_snap
+            and self.team_snap is not None and mode in self.team_snap
+        )
 
     @property
     def n_origins(self) -> int:
@@ -298,6 +359,29 @@ class TravelCosts:
         return len(self.team_ids)
 
 
+def floor(costs: TravelCosts, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per origin the least time (min) and distance (m) any travel from it may cost: its intrazonal distance.
+
+    The intrazonal distance (straight line, `etl.intrazonal`) × the mode's detour factor, at the mode's base
+    speed — on the network too, as the route within a buurt is no straighter than elsewhere. Float32 like
+    the matrices, computed the way each method computes its own figures.
+    """
+    n = costs.n_origins
+    if costs.origin_intrazonal_m is None:
+        return np.zeros(n, dtype="float32"), np.zeros(n, dtype="float32")
+    dist = np.asarray(costs.origin_intrazonal_m, dtype="float64") * costs.detour.of(mode)
+    kmh = costs.speeds.base_kmh(mode)
+    if costs.routed(mode):
+        return decode(encode(dist, kmh, min_ms=0.0))
+    return (dist / (kmh * 1000.0 / 60.0)).astype("float32"), dist.astype("float32")
+
+
+def floored_times(costs: TravelCosts, mode: str) -> np.ndarray:
+    """The origin × team minutes with each origin's intrazonal floor applied (for E2SFCA)."""
+    t_floor, _ = floor(costs, mode)
+    return np.asarray(np.maximum(costs.time_min[mode], t_floor[:, None]), dtype="float32")
+
+
 def empty_costs(
     *,
     origin_xy: np.ndarray,
@@ -306,13 +390,18 @@ def empty_costs(
     graphs: Mapping[str, ModeGraph] | None = None,
     limit_min: float | None = None,
     modes: Sequence[str] = MODES,
+    origin_intrazonal_m: np.ndarray | None = None,
 ) -> TravelCosts:
-    """The cost structure with origins (and snaps) but no teams yet."""
+    """The cost structure with origins (and snaps) but no teams yet; modes without a graph go straight line."""
     xy = np.asarray(origin_xy, dtype="float64").reshape(-1, 2)
     n = len(xy)
     empty = {m: np.zeros((n, 0), dtype="float32") for m in modes}
+    routed = [m for m in modes if graphs is not None and m in graphs]
+    intrazonal = None if origin_intrazonal_m is None else np.asarray(origin_intrazonal_m, dtype="float64").reshape(-1)
+    if intrazonal is not None and len(intrazonal) != n:
+        raise ValueError("origin_intrazonal_m and origin_xy differ in length")
     return TravelCosts(
-        method=METHOD_NETWORK if graphs is not None else METHOD_STRAIGHT,
+        mode_method={m: METHOD_NETWORK if m in routed else METHOD_STRAIGHT for m in modes},
         origin_xy=xy,
         team_ids=np.zeros(0, dtype=object),
         team_xy=np.zeros((0, 2)),
@@ -321,9 +410,10 @@ def empty_costs(
         speeds=speeds,
         detour=detour,
         limit_min=limit_min,
-        graphs=graphs,
-        origin_snap={m: snap_points(graphs[m], xy) for m in modes} if graphs is not None else None,
-        team_snap={m: snap_points(graphs[m], np.zeros((0, 2))) for m in modes} if graphs is not None else None,
+        graphs={m: graphs[m] for m in routed} if graphs is not None else None,
+        origin_snap={m: snap_points(graphs[m], xy) for m in routed} if graphs is not None else None,
+        team_snap={m: snap_points(graphs[m], np.zeros((0, 2))) for m in routed} if graphs is not None else None,
+        origin_intrazonal_m=intrazonal,
     )
 
 
@@ -337,9 +427,13 @@ def origin_team_costs(
     graphs: Mapping[str, ModeGraph] | None = None,
     limit_min: float | None = None,
     modes: Sequence[str] = MODES,
+    origin_intrazonal_m: np.ndarray | None = None,
 ) -> TravelCosts:
-    """The full origin × team cost structure (network when ``graphs`` is given, else straight line)."""
-    base = empty_costs(origin_xy=origin_xy, speeds=speeds, detour=detour, graphs=graphs, limit_min=limit_min, modes=modes)
+    """The full origin × team cost structure (network for the modes in ``graphs``, else straight line)."""
+    base = empty_costs(
+        origin_xy=origin_xy, speeds=speeds, detour=detour, graphs=graphs, limit_min=limit_min, modes=modes,
+        origin_intrazonal_m=origin_intrazonal_m,
+    )
     return with_teams(base, team_ids=team_ids, team_xy=team_xy)
 
 
@@ -386,7 +480,7 @@ def with_teams(
         d = np.full((costs.n_origins, len(ids)), np.inf, dtype="float32")
         t[:, kept] = costs.time_min[mode][:, reuse[kept]]
         d[:, kept] = costs.dist_m[mode][:, reuse[kept]]
-        if costs.graphs is None or costs.origin_snap is None or costs.team_snap is None:
+        if not costs.routed(mode) or costs.graphs is None or costs.origin_snap is None or costs.team_snap is None:
             if len(fresh):
                 t[:, fresh], d[:, fresh] = straight_line_columns(
                     costs.origin_xy, xy[fresh], kmh=costs.speeds.base_kmh(mode), detour=costs.detour.of(mode)
@@ -409,7 +503,7 @@ def with_teams(
     done = [one_mode(m) for m in modes]
     time_min = {m: r[0] for m, r in zip(modes, done, strict=True)}
     dist_m = {m: r[1] for m, r in zip(modes, done, strict=True)}
-    team_snap = {m: r[2] for m, r in zip(modes, done, strict=True) if r[2] is not None} if costs.graphs is not None else None
+    team_snap = {m: r[2] for m, r in zip(modes, done, strict=True) if r[2] is not None} if costs.team_snap is not None else None
     return replace(costs, team_ids=ids, team_xy=xy, time_min=time_min, dist_m=dist_m, team_snap=team_snap)
 
 
@@ -504,7 +598,8 @@ def nearest_team(costs: TravelCosts, *, mode: str, team_mask: np.ndarray, rows: 
     """The fastest team among ``team_mask`` for each origin (or for ``rows``); ties go to the shorter route, then the first team.
 
     Read from the matrix; an origin with no team of the set inside a bounded matrix is answered by one
-    multi-source network search, so the answer is exact either way.
+    multi-source network search, so the answer is exact either way. The team is chosen on the routes; its
+    time and distance are then raised to the origin's intrazonal floor (:func:`floor`) where they fall below.
     """
     mask = np.asarray(team_mask, dtype=bool)
     rows_idx = np.arange(costs.n_origins) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -525,7 +620,7 @@ def nearest_team(costs: TravelCosts, *, mode: str, team_mask: np.ndarray, rows: 
     out_d[found] = tied_d[np.arange(n), pick][found]
     out_j[found] = cols[pick[found]]
     missing = np.flatnonzero(~found)
-    if len(missing) and costs.graphs is not None and costs.origin_snap is not None and costs.team_snap is not None:
+    if len(missing) and costs.routed(mode) and costs.graphs is not None and costs.origin_snap is not None and costs.team_snap is not None:
         o_snap = costs.origin_snap[mode]
         t_snap = costs.team_snap[mode]
         sub = rows_idx[missing]
@@ -537,6 +632,10 @@ def nearest_team(costs: TravelCosts, *, mode: str, team_mask: np.ndarray, rows: 
         mt, md = decode(enc)
         out_t[missing], out_d[missing] = mt, md
         out_j[missing] = np.where(which >= 0, cols[np.maximum(which, 0)], -1)
+    f_t, f_d = (a[rows_idx] for a in floor(costs, mode))
+    # the floor as one more candidate: (time, then distance) as everywhere
+    below = np.isfinite(out_t) & ((out_t < f_t) | ((out_t == f_t) & (out_d < f_d)))
+    out_t[below], out_d[below] = f_t[below], f_d[below]
     return Nearest(out_t, out_d, out_j)
 
 
@@ -584,7 +683,12 @@ def nearest_sets_on_network(
 
 
 def representative_origins(gdf_buurten: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One origin per buurt at its representative point (always inside the buurt), weighted by its youth."""
+    """One origin per buurt at its representative point (always inside the buurt), weighted by its youth.
+
+    ``intrazonal_m``: the buurt's intrazonal distance (`etl.intrazonal`), the floor of every trip from it.
+    """
+    from etl.intrazonal import buurt_intrazonal_m
+
     points = gdf_buurten.geometry.representative_point()
     youth = pd.to_numeric(gdf_buurten.get("youth_population", pd.Series(np.nan, index=gdf_buurten.index)), errors="coerce")
     return pd.DataFrame(
@@ -593,6 +697,7 @@ def representative_origins(gdf_buurten: gpd.GeoDataFrame) -> pd.DataFrame:
             "x": points.x.to_numpy(),
             "y": points.y.to_numpy(),
             "weight": youth.fillna(0.0).clip(lower=0.0).to_numpy(dtype="float64"),
+            "intrazonal_m": buurt_intrazonal_m(gdf_buurten),
         }
     )
 
@@ -600,46 +705,80 @@ def representative_origins(gdf_buurten: gpd.GeoDataFrame) -> pd.DataFrame:
 def read_origins(
     path: str | os.PathLike[str], *, layer: str | None = None, weight: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Read weighted origin points (address points, CBS 100 m grid cells: polygons become their centres)."""
+    """Read weighted origin points (address points; CBS 100 m grid squares: polygons become their centroids).
+
+    The weight is ``weight`` when given, else a column named like a youth count, else — for CBS's
+    vierkantstatistieken — youth from CBS's own columns (`etl.cbs_grid`, its secret −99997 counted as a
+    small positive number). ``intrazonal_m`` is the mean distance within a polygon (its people are spread
+    over it), 0 for a point. Notes for the manifest are in ``.attrs["notes"]``.
+    """
+    from etl.cbs_grid import cbs_count, grid_weight, is_cbs_grid, secret_note
+    from etl.intrazonal import disc_mean_distance_m
     from geodata.crs import ensure_rd
 
     p = Path(path)
     gdf = ensure_rd(read_vector(p, layer=layer), source=str(p))
-    column = weight or _guess_weight_column(gdf, p)
-    if column not in gdf.columns:
-        raise InputError.single(
-            "ORIGINS_WEIGHT_MISSING",
-            f"Kolom '{column}' (gewicht) staat niet in '{p.name}'. Kolommen: {', '.join(map(str, gdf.columns))}.",
-            f"Column '{column}' (weight) is not in '{p.name}'. Columns: {', '.join(map(str, gdf.columns))}.",
-            file=p,
-            column=column,
-        )
-    values = pd.to_numeric(gdf[column], errors="coerce")
-    bad = np.flatnonzero(values.isna().to_numpy() & gdf[column].notna().to_numpy())
-    if len(bad):
-        row = int(bad[0])
-        raise InputError.single(
-            "ORIGINS_WEIGHT_INVALID",
-            f"Gewicht '{gdf[column].iloc[row]}' is geen getal ({len(bad)} rij(en)).",
-            f"Weight '{gdf[column].iloc[row]}' is not a number ({len(bad)} row(s)).",
-            file=p,
-            row=row + 2,
-            column=column,
-        )
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    grid = is_cbs_grid(columns)
+    column = weight or _guess_weight_column(gdf, p, cbs_grid=grid)
+    notes: list[str] = []
+    if weight is None and grid and column not in gdf.columns:
+        made = grid_weight(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+        assert made is not None  # _guess_weight_column returns a non-column only for a CBS grid with weights
+        values = pd.Series(made[0], index=gdf.index)
+        column = made[1]
+        notes += secret_note(gdf, column, file=p.name)
+    else:
+        if column not in gdf.columns:
+            raise InputError.single(
+                "ORIGINS_WEIGHT_MISSING",
+                f"Kolom '{column}' (gewicht) staat niet in '{p.name}'. Kolommen: {', '.join(map(str, gdf.columns))}.",
+                f"Column '{column}' (weight) is not in '{p.name}'. Columns: {', '.join(map(str, gdf.columns))}.",
+                file=p,
+                column=column,
+            )
+        values = pd.to_numeric(gdf[column], errors="coerce")
+        bad = np.flatnonzero(values.isna().to_numpy() & gdf[column].notna().to_numpy())
+        if len(bad):
+            row = int(bad[0])
+            raise InputError.single(
+                "ORIGINS_WEIGHT_INVALID",
+                f"Gewicht '{gdf[column].iloc[row]}' is geen getal ({len(bad)} rij(en)).",
+                f"Weight '{gdf[column].iloc[row]}' is not a number ({len(bad)} row(s)).",
+                file=p,
+                row=row + 2,
+                column=column,
+            )
+        if grid:
+            values = pd.Series(cbs_count(gdf[column]), index=gdf.index)
+            notes += secret_note(gdf, column, file=p.name)
     geom = gdf.geometry
-    points = geom.where(geom.geom_type == "Point", geom.representative_point())
+    is_point = (geom.geom_type == "Point").to_numpy()
+    centroid = geom.centroid
+    inside = centroid.within(geom).to_numpy()
+    points = geom.where(is_point, centroid.where(inside, geom.representative_point()))
+    intrazonal = np.where(is_point, 0.0, disc_mean_distance_m(geom.area.to_numpy(dtype="float64")))
     out = gpd.GeoDataFrame(
-        {"weight": values.to_numpy(dtype="float64"), "weight_column": column}, geometry=points.to_numpy(), crs=gdf.crs
+        {"weight": values.to_numpy(dtype="float64"), "weight_column": column, "intrazonal_m": intrazonal},
+        geometry=points.to_numpy(),
+        crs=gdf.crs,
     )
     if "buurtcode" in gdf.columns:
         out["buurtcode"] = gdf["buurtcode"].astype("string").to_numpy()
+    out.attrs["notes"] = notes
     return out
 
 
-def _guess_weight_column(gdf: gpd.GeoDataFrame, path: Path) -> str:
+def _guess_weight_column(gdf: gpd.GeoDataFrame, path: Path, *, cbs_grid: bool = False) -> str:
     for name in ("youth", "youth_population", "jeugd", "aantal_jeugd", "weight", "gewicht", "aantal", "count"):
         if name in gdf.columns:
             return name
+    if cbs_grid:
+        from etl.cbs_grid import grid_weight
+
+        made = grid_weight(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+        if made is not None:
+            return made[1]
     numeric = [str(c) for c in gdf.columns if c != gdf.geometry.name and pd.api.types.is_numeric_dtype(gdf[c])]
     raise InputError.single(
         "ORIGINS_WEIGHT_UNKNOWN",
@@ -652,10 +791,14 @@ def _guess_weight_column(gdf: gpd.GeoDataFrame, path: Path) -> str:
 def weighted_origins(gdf_points: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Origin points per buurt, their weights scaled so that each buurt's sum is its youth_population.
 
-    The points only say how youth is spread inside a buurt; totals stay those of the atlas. Negative
-    weights (CBS 'secret' sentinels) count as 0. A buurt without points keeps its representative point;
-    points outside every buurt are dropped. Returns the origins and notes for the manifest.
+    The points only say how youth is spread inside a buurt; totals stay those of the atlas. CBS's secret
+    value −99997 counts as ``etl.cbs_grid.SECRET_WEIGHT`` (a small count, not none); other negative or
+    missing weights count as 0. A buurt without points keeps its representative point; points outside every
+    buurt are dropped. ``intrazonal_m`` comes with the points (0 when they do not say), the buurt's own for
+    a representative point. Returns the origins and notes for the manifest.
     """
+    from etl.cbs_grid import SECRET, SECRET_WEIGHT
+
     notes: list[str] = []
     pts = gdf_points.to_crs(gdf_buurten.crs) if gdf_points.crs != gdf_buurten.crs else gdf_points
     if "buurtcode" not in pts.columns or pts["buurtcode"].isna().all():
@@ -667,12 +810,16 @@ def weighted_origins(gdf_points: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame
     inside = codes.notna().to_numpy()
     if (~inside).any():
         notes.append(f"{int((~inside).sum())} herkomstpunt(en) buiten de buurten genegeerd / origin point(s) outside the buurten dropped")
+    raw = pts["weight"].to_numpy(dtype="float64")[inside]
+    raw = np.where(raw == SECRET, SECRET_WEIGHT, raw)
+    intrazonal = pts["intrazonal_m"].to_numpy(dtype="float64")[inside] if "intrazonal_m" in pts.columns else np.zeros(int(inside.sum()))
     df = pd.DataFrame(
         {
             "buurtcode": codes[inside].astype(str).to_numpy(),
             "x": pts.geometry.x.to_numpy()[inside],
             "y": pts.geometry.y.to_numpy()[inside],
-            "raw": np.clip(np.nan_to_num(pts["weight"].to_numpy(dtype="float64")[inside]), 0.0, None),
+            "raw": np.clip(np.nan_to_num(raw), 0.0, None),
+            "intrazonal_m": np.nan_to_num(intrazonal),
         }
     )
     rep = representative_origins(gdf_buurten)
@@ -689,14 +836,15 @@ def weighted_origins(gdf_points: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame
     out = pd.concat([df.drop(columns="raw"), missing], ignore_index=True)
     order = {code: i for i, code in enumerate(gdf_buurten["buurtcode"].astype(str))}
     out = out.assign(_o=out["buurtcode"].map(order)).sort_values(["_o"], kind="stable").drop(columns="_o")
-    return out.reset_index(drop=True), notes
+    return out[["buurtcode", "x", "y", "weight", "intrazonal_m"]].reset_index(drop=True), notes
 
 
 # ---------------------------------------------------------------- the cache on disk
 
 
 CACHE_FILE = "travel_cache.npz"
-CACHE_VERSION = 1
+# 2: per-mode method (a mode may fall back to the straight line) and the intrazonal floor per origin.
+CACHE_VERSION = 2
 
 
 def costs_to_npz(costs: TravelCosts, *, origins: pd.DataFrame, meta: Mapping[str, Any]) -> bytes:
@@ -711,8 +859,12 @@ def costs_to_npz(costs: TravelCosts, *, origins: pd.DataFrame, meta: Mapping[str
     for mode in costs.modes:
         arrays[f"time_{mode}"] = costs.time_min[mode]
         arrays[f"dist_{mode}"] = costs.dist_m[mode]
-    if costs.graphs is not None and costs.origin_snap is not None and costs.team_snap is not None:
-        for mode, graph in costs.graphs.items():
+    if costs.origin_intrazonal_m is not None:
+        arrays["origin_intrazonal_m"] = np.asarray(costs.origin_intrazonal_m, dtype="float64")
+    routed = [m for m in costs.modes if costs.routed(m)]
+    if routed and costs.graphs is not None and costs.origin_snap is not None and costs.team_snap is not None:
+        for mode in routed:
+            graph = costs.graphs[mode]
             arrays[f"g_{mode}_indptr"] = graph.reverse.indptr
             arrays[f"g_{mode}_indices"] = graph.reverse.indices
             arrays[f"g_{mode}_data"] = graph.reverse.data
@@ -721,15 +873,16 @@ def costs_to_npz(costs: TravelCosts, *, origins: pd.DataFrame, meta: Mapping[str
                 arrays[f"s_{mode}_{who}_nodes"] = snap.nodes
                 arrays[f"s_{mode}_{who}_leg_m"] = snap.leg_m
                 arrays[f"s_{mode}_{who}_leg_enc"] = snap.leg_enc
-        arrays["node_xy"] = next(iter(costs.graphs.values())).node_xy
+        arrays["node_xy"] = costs.graphs[routed[0]].node_xy
     header = {
         "version": CACHE_VERSION,
         "method": costs.method,
+        "mode_method": dict(costs.mode_method),
         "modes": list(costs.modes),
         "limit_min": costs.limit_min,
         "speeds": costs.speeds.to_dict(),
         "detour": costs.detour.to_dict(),
-        "connector_kmh": {m: g.connector_kmh for m, g in (costs.graphs or {}).items()},
+        "connector_kmh": {m: costs.graphs[m].connector_kmh for m in routed} if costs.graphs is not None else {},
         **dict(meta),
     }
     arrays["header"] = np.array(json.dumps(header, default=str))
@@ -757,11 +910,13 @@ def costs_from_npz(data: bytes | os.PathLike[str] | str) -> tuple[TravelCosts, p
         graphs: dict[str, ModeGraph] | None = None
         origin_snap: dict[str, Snap] | None = None
         team_snap: dict[str, Snap] | None = None
-        if header["method"] == METHOD_NETWORK:
+        mode_method: dict[str, str] = dict(header["mode_method"])
+        routed = [m for m in modes if mode_method[m] == METHOD_NETWORK]
+        if routed:
             node_xy = npz["node_xy"]
             n = len(node_xy)
             graphs, origin_snap, team_snap = {}, {}, {}
-            for mode in modes:
+            for mode in routed:
                 reverse = csr_matrix((npz[f"g_{mode}_data"], npz[f"g_{mode}_indices"], npz[f"g_{mode}_indptr"]), shape=(n, n))
                 snap_nodes = npz[f"g_{mode}_snap_nodes"]
                 graphs[mode] = ModeGraph(
@@ -774,8 +929,9 @@ def costs_from_npz(data: bytes | os.PathLike[str] | str) -> tuple[TravelCosts, p
                 )
                 origin_snap[mode] = Snap(*(npz[f"s_{mode}_o_{k}"] for k in ("nodes", "leg_m", "leg_enc")))
                 team_snap[mode] = Snap(*(npz[f"s_{mode}_t_{k}"] for k in ("nodes", "leg_m", "leg_enc")))
+        intrazonal = npz["origin_intrazonal_m"] if "origin_intrazonal_m" in npz.files else None
         costs = TravelCosts(
-            method=header["method"],
+            mode_method=mode_method,
             origin_xy=npz["origin_xy"],
             team_ids=npz["team_ids"].astype(object),
             team_xy=npz["team_xy"],
@@ -787,6 +943,7 @@ def costs_from_npz(data: bytes | os.PathLike[str] | str) -> tuple[TravelCosts, p
             graphs=graphs,
             origin_snap=origin_snap,
             team_snap=team_snap,
+            origin_intrazonal_m=intrazonal,
         )
         origins = pd.DataFrame(
             {
@@ -796,4 +953,6 @@ def costs_from_npz(data: bytes | os.PathLike[str] | str) -> tuple[TravelCosts, p
                 "weight": npz["origin_weight"],
             }
         )
+        if intrazonal is not None:
+            origins["intrazonal_m"] = intrazonal
     return costs, origins, header

@@ -182,7 +182,16 @@ def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != listed.get("sha256"):
         raise _stale(directory, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas.")
-    costs, origins, header = costs_from_npz(data)
+    try:
+        costs, origins, header = costs_from_npz(data)
+    except InputError as exc:
+        if exc.problems and exc.problems[0].code == "CACHE_VERSION":
+            raise _stale(
+                directory,
+                "De reistijdcache is gemaakt door een oudere versie van buurtdekking (zonder methode per vervoerswijze en binnenbuurtafstand).",
+                "The travel cache was made by an older version of buurtdekking (without a method per mode and the intrazonal distance).",
+            ) from exc
+        raise
     recorded = header.get("options", {})
     options = TravelOptions(
         speeds=costs.speeds,
@@ -376,25 +385,38 @@ def scenario_teams(
     return out
 
 
-def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Element-wise 'changed' for ids and flags; a value appearing or vanishing counts as a change."""
-    av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+def _differs(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> np.ndarray:
+    """Element-wise 'changed' for ids and flags (1-D or 2-D); a value appearing or vanishing counts as a change."""
+    av = a.to_numpy(dtype=object) if isinstance(a, pd.Series) else np.asarray(a, dtype=object)
+    bv = b.to_numpy(dtype=object) if isinstance(b, pd.Series) else np.asarray(b, dtype=object)
     a_na, b_na = pd.isna(av), pd.isna(bv)
-    same = np.array([bool(x == y) if not (p or q) else p and q for x, y, p, q in zip(av, bv, a_na, b_na, strict=True)], dtype=bool)
-    return ~same
+    both = ~a_na & ~b_na
+    equal = np.zeros(av.shape, dtype=bool)
+    equal[both] = np.asarray(av[both] == bv[both], dtype=bool)
+    return np.asarray(~(equal | (a_na & b_na)), dtype=bool)
 
 
 def _change(before: pd.DataFrame, after: pd.DataFrame, *, key: str) -> pd.DataFrame:
     if not np.array_equal(before[key].to_numpy(), after[key].to_numpy()):
         after = after.set_index(key).reindex(before[key]).reset_index()
+    compared = [c for c in before.columns if c != key and not c.startswith("travel_method")]
+    # numbers as one float block, ids/flags/qualities as one object block: a what-if compares ~100 columns
+    dtypes = before.dtypes
+    flags = [c for c in compared if pd.api.types.is_bool_dtype(dtypes[c]) or not pd.api.types.is_numeric_dtype(dtypes[c])]
+    numbers = [c for c in compared if c not in set(flags)]
+    diff = after[numbers].to_numpy(dtype="float64") - before[numbers].to_numpy(dtype="float64")
+    changed = _differs(
+        np.column_stack([after[c].to_numpy(dtype=object) for c in flags]) if flags else np.zeros((len(before), 0), dtype=object),
+        np.column_stack([before[c].to_numpy(dtype=object) for c in flags]) if flags else np.zeros((len(before), 0), dtype=object),
+    )
+    number_pos = {c: i for i, c in enumerate(numbers)}
+    flag_pos = {c: i for i, c in enumerate(flags)}
     cols: dict[str, Any] = {key: before[key].to_numpy()}
-    for col in before.columns:
-        if col in (key, "travel_method"):
-            continue
-        if pd.api.types.is_bool_dtype(before[col]) or not pd.api.types.is_numeric_dtype(before[col]):
-            cols[f"{col}_changed"] = _differs(after[col], before[col])
+    for col in compared:  # in the order of the columns, as before
+        if col in flag_pos:
+            cols[f"{col}_changed"] = changed[:, flag_pos[col]]
         else:
-            cols[f"{col}_change"] = after[col].to_numpy(dtype="float64") - before[col].to_numpy(dtype="float64")
+            cols[f"{col}_change"] = diff[:, number_pos[col]]
     return pd.DataFrame(cols)
 
 
@@ -456,6 +478,7 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
     return {
         "method": base.costs.method,
         "method_label": METHOD_LABELS[base.costs.method],
+        "method_per_mode": dict(base.costs.mode_method),
         "seconds": round(seconds, 4),
         "teams": {
             "added": teams.loc[whatif == "added", "team_id"].astype(str).tolist(),
@@ -554,8 +577,10 @@ def format_summary(result: WhatIfResult) -> str:
     """The summary as text for a terminal (Dutch / English)."""
     s = result.summary
     t = s["teams"]
+    per_mode = s.get("method_per_mode") or {}
+    mixed = ", ".join(f"{m}: {METHOD_LABELS[v]}" for m, v in per_mode.items()) if len(set(per_mode.values())) > 1 else ""
     lines = [
-        f"What-if ({s['method_label']}; {s['seconds'] * 1000:.0f} ms)",
+        f"What-if ({s['method_label']}; {s['seconds'] * 1000:.0f} ms)" + (f"\n  {mixed}" if mixed else ""),
         f"Teams: {t['n_before']} → {t['n_after']}"
         + (f"; toegevoegd/added {', '.join(t['added'])}" if t["added"] else "")
         + (f"; verplaatst/moved {', '.join(t['moved'])}" if t["moved"] else "")

@@ -90,6 +90,11 @@ def test_nearest_buurtteam_and_specialists_per_buurt(result: TravelResult, mode:
         assert row[f"seam_gain_{mode}_min"] == pytest.approx(gain, abs=1e-5)
         assert row[f"seam_{mode}"] == (gain > 2.0)
     assert set(b["travel_method"]) == {"network"}
+    # every origin on a junction, every team too: all figures are plain network figures
+    for target in ("buurtteam", "spec_contract", "spec_any"):
+        assert set(b[f"travel_quality_{target}_{mode}"]) == {"network"}
+    assert set(b[f"travel_quality_{mode}"]) == {"network"}
+    assert set(b[f"travel_method_{mode}"]) == {"network"}
 
 
 def test_seam_flag_by_hand(result: TravelResult, tmp_path: Path) -> None:
@@ -248,6 +253,10 @@ def test_build_stage_writes_columns_tables_cache_and_manifest(tmp_path: Path) ->
 def test_build_stage_without_network_is_labelled_straight_line(tmp_path: Path) -> None:
     atlas = add_travel(_atlas(), _Opts(TravelOptions()))
     assert set(atlas["buurten"]["travel_method"]) == {"straight_line"}
+    for mode in ("walk", "bike", "car"):
+        assert set(atlas["buurten"][f"travel_quality_{mode}"]) == {"estimate (straight line × detour)"}
+        assert set(atlas["wijken"][f"travel_quality_buurtteam_{mode}"]) == {"estimate (straight line × detour)"}
+    assert atlas.manifest["methods"]["travel"]["method_per_mode"] == {"walk": "straight_line", "bike": "straight_line", "car": "straight_line"}
     travel = atlas.manifest["methods"]["travel"]
     assert travel["method"] == "straight_line"
     assert travel["detour_factors"] == {"walk": 1.25, "bike": 1.25, "car": 1.35}

@@ -247,12 +247,15 @@ def test_snap_uses_the_largest_strongly_connected_part() -> None:
 
 
 def test_cache_round_trip(tmp_path: Path) -> None:
-    for costs in (_grid_costs(tmp_path), _grid_costs(tmp_path, limit_min=0.5)):
-        origins = representative_origins(grid_buurten_youth())
+    origins = representative_origins(grid_buurten_youth())
+    floor_m = origins["intrazonal_m"].to_numpy()
+    for costs in (_grid_costs(tmp_path, origin_intrazonal_m=floor_m), _grid_costs(tmp_path, limit_min=0.5, origin_intrazonal_m=floor_m)):
         data = costs_to_npz(costs, origins=origins, meta={"options": {"x": 1}})
         back, back_origins, header = costs_from_npz(data)
         assert header["options"] == {"x": 1}
         assert back.method == costs.method
+        assert back.mode_method == costs.mode_method
+        np.testing.assert_array_equal(back.origin_intrazonal_m, floor_m)  # type: ignore[arg-type]
         assert back.limit_min == costs.limit_min
         assert back.team_ids.tolist() == costs.team_ids.tolist()
         for mode in MODES:
@@ -286,7 +289,8 @@ def test_weighted_origins_scale_to_buurt_youth_and_fill_gaps() -> None:
     first = origins[origins["buurtcode"] == "BU99990101"]
     assert first["weight"].tolist() == [2.5, 7.5]  # 10 youth split 1 : 3
     middle = origins[origins["buurtcode"] == "BU99990202"]
-    assert middle["weight"].tolist() == [50.0, 0.0]  # a CBS 'secret' sentinel weighs 0
+    # CBS's secret −99997 is a small count, 2 (the midpoint of 0–4), not 0: 50 youth split 5 : 2
+    assert middle["weight"].tolist() == pytest.approx([50.0 * 5 / 7, 50.0 * 2 / 7])
     # the other 7 buurten keep their representative point with all their youth
     others = origins[~origins["buurtcode"].isin(["BU99990101", "BU99990202"])]
     assert len(others) == 7

@@ -52,18 +52,21 @@ SCENARIO = Scenario(
 )
 
 
-def _rebuild(teams: pd.DataFrame, graphs: object, options: TravelOptions = OPTIONS, limit: float | None = None) -> object:
+def _rebuild(
+    teams: pd.DataFrame, graphs: object, options: TravelOptions = OPTIONS, limit: float | None = None, floor: bool = False
+) -> object:
     gdf_buurten = grid_buurten_youth()
     origins = representative_origins(gdf_buurten)
     costs = origin_team_costs(
         origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].astype(str).tolist(),
         team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
         graphs=graphs, limit_min=limit,  # type: ignore[arg-type]
+        origin_intrazonal_m=origins["intrazonal_m"].to_numpy() if floor else None,
     )
     return travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=teams, origins=origins, costs=costs, options=options)
 
 
-def _base(graphs: object, limit: float | None = None) -> object:
+def _base(graphs: object, limit: float | None = None, floor: bool = False) -> object:
     gdf_buurten = grid_buurten_youth()
     origins = representative_origins(gdf_buurten)
     teams = grid_teams()
@@ -71,17 +74,24 @@ def _base(graphs: object, limit: float | None = None) -> object:
         origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(),
         team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
         graphs=graphs, limit_min=limit,  # type: ignore[arg-type]
+        origin_intrazonal_m=origins["intrazonal_m"].to_numpy() if floor else None,
     )
     return whatif_base(gdf_buurten=gdf_buurten, gdf_teams=teams, origins=origins, costs=costs, options=OPTIONS)
 
 
-@pytest.mark.parametrize("how", ["network", "network_bounded", "straight_line"])
+@pytest.mark.parametrize(
+    "how", ["network", "network_bounded", "straight_line", "network_floor", "network_bounded_floor", "straight_line_floor", "mixed_floor"]
+)
 def test_whatif_equals_a_full_rebuild_with_the_changed_teams(tmp_path: Path, how: str) -> None:
-    graphs = build_mode_graphs(grid_network(tmp_path), speeds=Speeds()) if how != "straight_line" else None
-    limit = 0.5 if how == "network_bounded" else None
-    base = _base(graphs, limit)
+    graphs = build_mode_graphs(grid_network(tmp_path), speeds=Speeds()) if not how.startswith("straight_line") else None
+    if how.startswith("mixed") and graphs is not None:
+        graphs = {m: g for m, g in graphs.items() if m != "car"}  # car on the straight line, as a network without car streets gives
+    limit = 0.5 if "bounded" in how else None
+    floor = how.endswith("_floor")  # with the intrazonal floor of the buurten (as every build has)
+    base = _base(graphs, limit, floor)
     result = apply_scenario(base, SCENARIO)  # type: ignore[arg-type]
-    rebuilt = _rebuild(result.teams, graphs, limit=limit)
+    rebuilt = _rebuild(result.teams, graphs, limit=limit, floor=floor)
+    assert {"travel_quality_bike", "travel_quality_buurtteam_car", "travel_method_car"} <= set(result.buurten.columns)
     pd.testing.assert_frame_equal(result.buurten, rebuilt.buurten)  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(result.wijken, rebuilt.wijken)  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(result.coverage, rebuilt.coverage)  # type: ignore[attr-defined]
@@ -306,7 +316,8 @@ def _random_network(tmp_path: Path, seed: int) -> object:
 @pytest.mark.parametrize("seed", range(6))
 def test_random_scenarios_equal_a_rebuild(tmp_path: Path, seed: int) -> None:
     graphs = _random_network(tmp_path, seed)
-    base = _base(graphs)
+    floor = seed % 2 == 1  # odd seeds with the buurten's intrazonal floor
+    base = _base(graphs, floor=floor)
     rng = np.random.default_rng(seed)
     ids = base.gdf_teams["team_id"].tolist()  # type: ignore[attr-defined]
 
@@ -320,7 +331,7 @@ def test_random_scenarios_equal_a_rebuild(tmp_path: Path, seed: int) -> None:
     added = tuple(NewTeam(f"n{k}", *spot(), *kinds[rng.integers(0, 3)], float(rng.uniform(0.5, 3))) for k in range(rng.integers(0, 3)))
     scenario = Scenario(add=added, move=moved, remove=removed)
     result = apply_scenario(base, scenario)  # type: ignore[arg-type]
-    rebuilt = _rebuild(result.teams, graphs)
+    rebuilt = _rebuild(result.teams, graphs, floor=floor)
     pd.testing.assert_frame_equal(result.buurten, rebuilt.buurten)  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(result.wijken, rebuilt.wijken)  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(result.coverage, rebuilt.coverage)  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import Point
 from travel_grid import (
     BIKE_MIN_PER_BLOCK,
+    INTRA_MIN,
     centre,
     code,
     grid_buurten_youth,
@@ -136,12 +137,14 @@ def test_each_session_starts_from_its_own_teams_and_the_atlas_stays(tmp_path: Pa
     assert shared.teams["team_id"].tolist() == ["BT-A", "BT-B", "SP-K", "SP-S"]
     tt = "tt_buurtteam_bike_min"
     assert mine.buurten.set_index("buurtcode").loc[code(2, 2), tt] == pytest.approx(2 * BIKE_MIN_PER_BLOCK, abs=1e-5)
-    assert shared.buurten.set_index("buurtcode").loc[code(2, 2), tt] == 0.0
+    # BT-B stands in (2,2)'s own centre: the intrazonal floor of a 100 m buurt by bike (travel_grid), not 0
+    assert shared.buurten.set_index("buurtcode").loc[code(2, 2), tt] == pytest.approx(INTRA_MIN["bike"], abs=1e-5)
 
     # Anna's own team can be changed in her scenario; for Bob it does not exist.
     gone = whatif_result(str(atlas), "remove:EIGEN-1", anna)
     assert gone.summary["teams"]["removed"] == ["EIGEN-1"]
-    assert gone.buurten_change.set_index("buurtcode").loc[code(2, 0), f"{tt}_change"] == pytest.approx(2 * BIKE_MIN_PER_BLOCK, abs=1e-5)
+    # (2,0) loses its own team: from the intrazonal floor to two blocks
+    assert gone.buurten_change.set_index("buurtcode").loc[code(2, 0), f"{tt}_change"] == pytest.approx(2 * BIKE_MIN_PER_BLOCK - INTRA_MIN["bike"], abs=1e-5)
     with pytest.raises(InputError) as err:
         whatif_result(str(atlas), "remove:EIGEN-1", bob)
     assert err.value.problems[0].code == "WHATIF_TEAM_UNKNOWN"

@@ -8,6 +8,11 @@ Buurt (r, c) = row r from the south, column c from the west; code BU9999{r+1:02d
 Teams (column order): BT-A buurtteam at (0,0), BT-B buurtteam at (2,2), SP-K specialist KOOS at (2,0),
 SP-S specialist Spoor030 at (0,2). Providers: wijk 1 and 2 KOOS, wijk 3 Spoor030. Youth: 10, 20, … 90
 row-major.
+
+Intrazonal floor (etl.intrazonal) of a 100 m × 100 m buurt: A = 10,000 m², (2/3)·√(A/π) = (2/3)·56.419 =
+37.613 m; × detour 1.25 (walk, bike) = 47.016 m, × 1.35 (car) = 50.777 m. Walk 5 km/h = 83.333 m/min →
+0.56419 min (33.85 s); bike 15 km/h = 250 m/min → 0.18806 min (11.28 s); car 30 km/h = 500 m/min →
+0.10155 min (6.09 s). It binds only for a team in the buurt's own centre: one block (100 m) is more.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from conftest import grid_buurten
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, Point, box
 
 from geodata.network import StreetNetwork, read_edges
 
@@ -25,6 +30,9 @@ X0, Y0 = 136000.0, 455000.0
 BIKE_MIN_PER_BLOCK = 0.4
 WALK_MIN_PER_BLOCK = 1.2
 CAR_MIN_PER_BLOCK = 0.2
+INTRAZONAL_M = 37.6126  # (2/3)·√(10,000/π)
+INTRA_DIST_M = {"walk": 47.0158, "bike": 47.0158, "car": 50.7770}
+INTRA_MIN = {"walk": 0.56419, "bike": 0.18806, "car": 0.10155}
 
 
 def centre(r: int, c: int) -> tuple[float, float]:
@@ -97,3 +105,24 @@ def youth(r: int, c: int) -> float:
 
 def as_frame(values: dict[str, float]) -> pd.Series:
     return pd.Series(values, dtype="float64")
+
+
+FAR_CODE = "BU99990104"  # a tenth buurt, 700 m east of the last junction
+
+
+def grid_buurten_with_far() -> gpd.GeoDataFrame:
+    """The 3×3 grid plus 'Verre buurt' (wijk 1, KOOS, 100 youth), centred 700 m east of junction (0,2) at (X0 + 250, Y0 + 50)."""
+    b = grid_buurten_youth()
+    far = b.iloc[[0]].copy()
+    far["buurtcode"], far["buurtnaam"], far["youth_population"] = FAR_CODE, "Verre buurt", 100.0
+    far["geometry"] = [box(X0 + 900, Y0, X0 + 1000, Y0 + 100)]
+    return gpd.GeoDataFrame(pd.concat([b, far], ignore_index=True), geometry="geometry", crs=b.crs)
+
+
+def grid_teams_with_far() -> gpd.GeoDataFrame:
+    """The grid teams plus SP-FAR (KOOS) 600 m north of junction (2,0): never the nearest KOOS team (SP-K is at (2,0))."""
+    teams = grid_teams()
+    far = teams.iloc[[2]].copy()
+    far["team_id"], far["naam"] = "SP-FAR", "Specialist ver weg"
+    far["geometry"] = [Point(X0 + 50, Y0 + 850)]
+    return gpd.GeoDataFrame(pd.concat([teams, far], ignore_index=True), geometry="geometry", crs=teams.crs)

@@ -10,10 +10,10 @@ from dash import html
 
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, format_number, t
 from dashboard.protection import served_threshold
 from dashboard.state import parse_state
-from dashboard.values import available
+from dashboard.values import available, quality_text
 from geodata.errors import InputError
 
 dash.register_page(__name__, path="/bronnen", name="Bronnen", title="Bronnen · Buurtdekking", order=3)
@@ -37,6 +37,56 @@ def _methods(manifest: dict[str, Any]) -> list[Any]:
             rows += [html.Dt(name), html.Dd(_value(method))]
         out += [html.H3(name), html.Dl(rows, className="method-list")]
     return out
+
+
+def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
+    """How sure the travel times are: the method per mode, the build's notes (fallbacks, far snaps naming the
+    buurten and teams) and how many buurten have each quality (etl.quality)."""
+    travel = (manifest.get("methods") or {}).get("travel")
+    if not isinstance(travel, dict):
+        return []
+    per_mode = travel.get("method_per_mode") or {}
+    methods = ", ".join(f"{t('mode_' + m, lang)}: {t('method_' + str(v), lang)}" for m, v in per_mode.items() if m in ("walk", "bike", "car"))
+    notes = [str(n) for n in travel.get("notes") or []]
+    counts = ((travel.get("quality") or {}).get("buurten_per_mode")) or {}
+    count_items = [
+        html.Li(t("sources_travel_counts", lang, mode=t("mode_" + m, lang), counts="; ".join(f"{quality_text(k, lang)}: {v}" for k, v in c.items())))
+        for m, c in counts.items() if m in ("walk", "bike", "car")
+    ]
+    far = travel.get("far_snaps") or {}
+    far_lists = [
+        html.Details(
+            [
+                html.Summary(t("sources_far_snaps", lang, mode=t("mode_" + m, lang), n=len(found.get("buurten", [])), teams=len(found.get("teams", [])))),
+                html.Ul(
+                    [html.Li(f"{b['buurtcode']} {b['buurtnaam']}: {format_number(b['leg_m'], lang=lang)} m") for b in found.get("buurten", [])]
+                    + [html.Li(f"{t('team', lang)} {x['team_id']} {x['naam']}: {format_number(x['leg_m'], lang=lang)} m") for x in found.get("teams", [])]
+                ),
+            ],
+            className="far-snaps",
+        )
+        for m, found in far.items() if m in ("walk", "bike", "car")
+    ]
+    return [
+        html.Section(
+            [
+                html.H2(t("sources_travel_quality", lang)),
+                html.P(t("sources_travel_methods", lang, methods=methods)) if methods else None,
+                html.Ul([html.Li(_one_language(n, lang)) for n in notes], className="travel-notes") if notes else html.P(t("sources_travel_none", lang)),
+                *far_lists,
+                html.Ul(count_items) if count_items else None,
+            ],
+            id="bronnen-reistijd",
+        )
+    ]
+
+
+def _one_language(note: str, lang: Lang) -> str:
+    """A build note 'Dutch / English' in the page's language (the whole note when it has no such split)."""
+    parts = note.split(" / ")
+    if len(parts) == 2:
+        return parts[0] if lang == "nl" else parts[1]
+    return note
 
 
 def layout(**query: str) -> html.Div:
@@ -73,6 +123,7 @@ def layout(**query: str) -> html.Div:
             html.H2(t("sources_indicators", lang)),
             html.Ul(indicators),
             html.P(t("sources_classes", lang)),
+            *_travel_quality(m, lang),
             html.H2(t("sources_methods", lang)),
             *_methods(m),
             html.H2(t("sources_software", lang)),

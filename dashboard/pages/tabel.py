@@ -35,7 +35,7 @@ URL_CONTROLS = (
     (ids.TABLE_SOORT, "soort"),
     (ids.TABLE_LEVEL, "level"),
 )
-COLUMNS = ("name", "code", "wijk", "value")
+COLUMNS = ("name", "code", "wijk", "value", "quality")
 
 
 def _view() -> AtlasView:
@@ -54,6 +54,8 @@ def table_frame(view: AtlasView, state: ViewState, *, query: str, sort: dict[str
     frame = indicator_frame(view, ind, sel, lang=state.lang)
     if "wijknaam" not in frame:
         frame["wijknaam"] = ""
+    if "quality_text" not in frame:
+        frame["quality_text"] = ""
     q = (query or "").strip().lower()
     if q:
         hay = frame["name"].str.lower() + " " + frame["code"].str.lower() + " " + frame["wijknaam"].str.lower()
@@ -66,7 +68,7 @@ def table_frame(view: AtlasView, state: ViewState, *, query: str, sort: dict[str
         key = known["value"].astype(str) if ind.kind == "category" else known["value"].astype(float)
         frame = pd.concat([known.iloc[key.argsort(kind="stable")[:: 1 if ascending else -1]], rest])
     else:
-        src = {"name": "name", "code": "code", "wijk": "wijknaam"}[column]
+        src = {"name": "name", "code": "code", "wijk": "wijknaam", "quality": "quality_text"}[column]
         frame = frame.sort_values(src, ascending=ascending, kind="stable", key=lambda s: s.str.lower())
     return frame.reset_index(drop=True), ind.label(state.lang)
 
@@ -94,8 +96,10 @@ def render_table(view: AtlasView, state: ViewState, *, query: str, sort: dict[st
     lang = state.lang
     frame, label = table_frame(view, state, query=query, sort=sort)
     level_word = t("buurt" if state.level == "buurt" else "wijk", lang).lower()
-    labels = {"name": t("name", lang), "code": t("code", lang), "wijk": t("wijk", lang), "value": label}
-    cols = [c for c in COLUMNS if c != "wijk" or state.level == "buurt"]
+    labels = {"name": t("name", lang), "code": t("code", lang), "wijk": t("wijk", lang), "value": label, "quality": t("quality_header", lang)}
+    # a travel figure says how sure it is in a column of its own, beside the minutes
+    has_quality = bool(frame["quality_text"].astype(str).str.len().gt(0).any())
+    cols = [c for c in COLUMNS if (c != "wijk" or state.level == "buurt") and (c != "quality" or has_quality)]
     shown = frame.head(MAX_ROWS)
     body = [
         html.Tr(
@@ -104,6 +108,7 @@ def render_table(view: AtlasView, state: ViewState, *, query: str, sort: dict[st
                 html.Td(r["code"]),
                 *([html.Td(r["wijknaam"])] if state.level == "buurt" else []),
                 html.Td(r["display"], className="num"),
+                *([html.Td(r["quality_text"], className="quality")] if has_quality else []),
             ]
         )
         for _, r in shown.iterrows()

@@ -11,7 +11,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from etl.export.snapshot import MISSING, SUPPRESSED, Snapshot
+from etl.export.snapshot import MISSING, QUALITY_COLUMN, SUPPRESSED, Snapshot
 from etl.export.tables import metadata_rows
 from geodata.crs import RD_NEW
 
@@ -55,6 +55,8 @@ def unit_layer(snapshot: Snapshot) -> gpd.GeoDataFrame:
         out[value_col] = values.mask(units["status"].isin([SUPPRESSED, MISSING]).to_numpy())
     out["weergave"] = units["weergave"].astype(str)
     out["status"] = units["status"].astype(str)
+    if QUALITY_COLUMN in units:
+        out[QUALITY_COLUMN] = units[QUALITY_COLUMN].where(units["status"] == "ok").astype(object)
     out["periode"] = snapshot.period
     out["is_demo"] = snapshot.is_demo
     return gpd.GeoDataFrame(out, geometry=_polygons(units).to_numpy(), crs=RD_NEW)

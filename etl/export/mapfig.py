@@ -188,6 +188,13 @@ def _legend(snapshot: Snapshot, font_size: int, shapes: list[dict[str, object]])
                     "xanchor": "left", "yanchor": "middle", "showarrow": False, "font": {"size": font_size - 1},
                 })
                 y -= step
+    for text in snapshot.quality_notes:  # how sure the travel figures are: under the legend, small
+        lines = textwrap.wrap(text, LEGEND_WRAP + 6) or [""]
+        notes.append({
+            "text": "<br>".join(_esc(line) for line in lines), "xref": "paper", "yref": "paper", "x": LEGEND_X, "y": y,
+            "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left", "font": {"size": font_size - 2},
+        })
+        y -= 0.03 * len(lines) + 0.02
     return notes
 
 

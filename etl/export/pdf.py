@@ -77,6 +77,8 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
     if snapshot.legend_title:
         method_rows.append(("Klassen", snapshot.legend_title))
     story += [p("Methode en parameters", h2), p(snapshot.method or "–")]
+    if snapshot.quality_notes:
+        story += [p("Betrouwbaarheid reistijd: " + " ".join(snapshot.quality_notes))]
     if method_rows:
         story += [Spacer(1, 1.5 * mm), kv_table(method_rows, (40, 140))]
     story += [

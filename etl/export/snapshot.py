@@ -20,6 +20,7 @@ FORMATS = ("pdf", "png", "xlsx", "csv", "gpkg")
 # Status of one value, as the dashboard's value frame has it.
 OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
 UNIT_COLUMNS = ("code", "naam", "waarde", "weergave", "status", "kleur")
+QUALITY_COLUMN = "kwaliteit"  # optional: how sure a travel figure is, per unit
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ class Snapshot:
     ``units`` holds the units the view shows (buurten or wijken of the area, EPSG:28992) with columns
     ``code, naam, waarde, weergave, status, kleur`` (and ``wijkcode, wijknaam`` for buurten): ``waarde`` is
     the value after small-count protection (NaN where suppressed or missing), ``weergave`` the text a
-    user sees (``<5`` where suppressed), ``kleur`` the map colour.
+    user sees (``<5`` where suppressed), ``kleur`` the map colour. A travel figure adds ``kwaliteit``: how
+    sure each value is (network, far snap, estimate, unreachable, as text); ``quality_notes`` say it in
+    words for the legend and the method (e.g. that every value is a straight-line estimate).
     """
 
     area_code: str
@@ -68,6 +71,7 @@ class Snapshot:
     attribution: str = "Bron: CBS / Kadaster, Wijk- en buurtkaart (CC BY 4.0)."
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     threshold: int = 5
+    quality_notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         missing = [c for c in UNIT_COLUMNS if c not in self.units.columns]

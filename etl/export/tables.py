@@ -11,7 +11,7 @@ from typing import Literal
 
 import pandas as pd
 
-from etl.export.snapshot import MISSING, SUPPRESSED, Snapshot
+from etl.export.snapshot import MISSING, QUALITY_COLUMN, SUPPRESSED, Snapshot
 
 # A cell a spreadsheet would run as a formula (or DDE) when it starts with one of these.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,6 +20,7 @@ DIALECTS: tuple[str, ...] = ("excel-nl", "standard")
 NOTE_SUPPRESSED = "beschermd: klein aantal (kleine-aantallenbescherming)"
 NOTE_SECONDARY = "beschermd: afgeschermd zodat een klein aantal elders niet terug te rekenen is"
 NOTE_MISSING = "geen gegevens"
+QUALITY_HEADER = "Betrouwbaarheid reistijd"
 
 
 def neutralise(value: object) -> object:
@@ -48,7 +49,9 @@ def _value_header(snapshot: Snapshot) -> str:
 
 
 def view_table(snapshot: Snapshot) -> Table:
-    """The rows of the view, sorted by code; a suppressed value is its protected text (``<5``), never the number."""
+    """The rows of the view, sorted by code; a suppressed value is its protected text (``<5``), never the number.
+
+    A travel figure has a column beside the value saying how sure it is (``kwaliteit``)."""
     units = snapshot.units.sort_values("code")
     if snapshot.unit_level == "buurt":
         header = ["Buurtcode", "Buurtnaam", "Wijkcode", "Wijknaam"]
@@ -56,21 +59,28 @@ def view_table(snapshot: Snapshot) -> Table:
     else:
         header = ["Wijkcode", "Wijknaam"]
         keys = ["code", "naam"]
-    header += [_value_header(snapshot), "Toelichting"]
+    quality = QUALITY_COLUMN in units.columns
+    header += [_value_header(snapshot), *([QUALITY_HEADER] if quality else []), "Toelichting"]
     rows: list[list[object]] = []
     for rec in units.to_dict("records"):
         row: list[object] = [neutralise(str(rec.get(k, "") or "")) for k in keys]
         status = rec["status"]
         if status == SUPPRESSED:
             shown = str(rec["weergave"])
-            row += [shown, NOTE_SUPPRESSED if shown.startswith("<") else NOTE_SECONDARY]
+            value_cell: object = shown
+            note = NOTE_SUPPRESSED if shown.startswith("<") else NOTE_SECONDARY
         elif status == MISSING:
-            row += [None, NOTE_MISSING]
+            value_cell, note = None, NOTE_MISSING
         elif snapshot.kind == "category":
-            row += [neutralise(str(rec["weergave"])), ""]
+            value_cell, note = neutralise(str(rec["weergave"])), ""
         else:
             value = float(rec["waarde"])
-            row += [None if math.isnan(value) else round(value, snapshot.decimals), ""]
+            value_cell, note = (None if math.isnan(value) else round(value, snapshot.decimals)), ""
+        row.append(value_cell)
+        if quality:
+            text = rec.get(QUALITY_COLUMN)
+            row.append(neutralise(str(text)) if isinstance(text, str) and text and status not in (SUPPRESSED, MISSING) else "")
+        row.append(note)
         rows.append(row)
     return Table(header, rows, len(keys), snapshot.decimals)
 
@@ -159,6 +169,7 @@ def metadata_rows(snapshot: Snapshot) -> list[tuple[str, str]]:
         ("Eenheden", "buurten" if snapshot.unit_level == "buurt" else "wijken"),
         *snapshot.parameters,
         ("Methode", snapshot.method),
+        (QUALITY_HEADER, " ".join(snapshot.quality_notes)),
         ("Grenzen (jaar)", snapshot.boundary_year),
         ("Gegevens (datum)", snapshot.data_date),
         ("Bescherming", snapshot.protection_note),
