@@ -68,8 +68,10 @@ class AddressQuery:
     @property
     def text(self) -> str:
         """As a person reads it, for messages."""
-        street = f"{self.straat} {self.huisnummer.text}".strip() if self.straat else f"nr. {self.huisnummer.text}"
         where = " ".join(p for p in (self.postcode.text if self.postcode else "", self.plaats) if p)
+        if not self.straat:
+            return f"{where} {self.huisnummer.text}"  # '3584 CJ 101': a PC6 and number name one address
+        street = f"{self.straat} {self.huisnummer.text}"
         return f"{street}, {where}" if where else street
 
 

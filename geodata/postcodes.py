@@ -19,8 +19,9 @@ from geodata.errors import InputError
 _POSTCODE = re.compile(r"^([1-9]\d{3})(?: ?([A-Z]{2}))?$")
 _EXCEL_PC4 = re.compile(r"^([1-9]\d{3})\.0+$")  # a PC4 that Excel stored as a number
 UNUSED_LETTERS = frozenset({"SA", "SD", "SS"})
-# A house number with an optional letter or addition: 12, 12a, 12 A, 12-2, 12-II, 12bis, 12/3.
-_HUISNUMMER = re.compile(r"^(\d{1,5})(?:\s*[-/]?\s*([A-Z0-9]{1,4}))?$")
+# A house number with an optional letter or addition: 12, 12a, 12 A, 12bis, 12-2, 12-II, 12/3, 12 2; a digit
+# addition needs a separator (123456 is no number 12345 with addition 6).
+_HUISNUMMER = re.compile(r"^(\d{1,5})(?:\s*([A-Z]{1,4})|\s*[-/]\s*([A-Z0-9]{1,4})|\s+(\d{1,4}))?$")
 # A street with its number in the same cell: 'Bolognalaan 101', 'Oudegracht 12-2'.
 _STREET_NUMBER = re.compile(r"^(.*\D)\s+(\d{1,5}(?:\s*[-/]?\s*[A-Za-z0-9]{1,4})?)$")
 
@@ -84,7 +85,7 @@ def parse_huisnummer(text: str) -> HouseNumber | None:
     match = _HUISNUMMER.match(_clean(text))
     if match is None:
         return None
-    return HouseNumber(int(match.group(1)), match.group(2) or None)
+    return HouseNumber(int(match.group(1)), match.group(2) or match.group(3) or match.group(4) or None)
 
 
 def split_street_number(text: str) -> tuple[str, str]:

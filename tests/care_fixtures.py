@@ -15,9 +15,9 @@ TO_WGS = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
 YOUTH = (100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 0.0)
 
 
-def utrecht_grid() -> gpd.GeoDataFrame:
+def utrecht_grid(origin: tuple[float, float] = (136000.0, 455000.0)) -> gpd.GeoDataFrame:
     """grid_buurten() with codes BU0344rrcc / WK0344rr / GM0344, inhabitants and youth per buurt."""
-    gdf = grid_buurten()
+    gdf = grid_buurten(origin=origin)
     gdf["buurtcode"] = gdf["buurtcode"].str.replace("BU9999", "BU0344")
     gdf["wijkcode"] = gdf["wijkcode"].str.replace("WK9999", "WK0344")
     gdf["gemeentecode"] = "GM0344"
