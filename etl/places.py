@@ -8,10 +8,12 @@ from typing import Any
 
 from etl import config
 from etl.rules.reference import CareReference
-from geodata.geocode import PdokGeocoder, default_cache_path
+from geodata.geocode import PDOK_FREE_URL, PdokGeocoder, default_cache_path
 from geodata.postcodes import PostcodeTable
 
 GEOCODERS = ("pdok",)
+# Another address for the same service (a proxy or a local stand-in): the free endpoint's full URL.
+PDOK_URL_ENV = "BUURTDEKKING_PDOK_URL"
 
 
 def postcode_table(data_dir: str | os.PathLike[str] | None = None) -> PostcodeTable:
@@ -25,7 +27,7 @@ def geocoder(name: str | None, *, cache: Path | None = None) -> PdokGeocoder | N
         return None
     if name not in GEOCODERS:
         raise ValueError(f"unknown geocoder {name!r}; expected one of {GEOCODERS}")
-    return PdokGeocoder(cache_path=cache or default_cache_path())
+    return PdokGeocoder(cache_path=cache or default_cache_path(), base_url=os.environ.get(PDOK_URL_ENV) or PDOK_FREE_URL)
 
 
 def with_places(

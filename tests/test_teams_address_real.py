@@ -22,6 +22,7 @@ from geodata.geocode import PdokGeocoder
 
 pytestmark = pytest.mark.integration
 EXAMPLE = REPO / "examples" / "teams_postcode.csv"
+FIXTURES = REPO / "tests" / "fixtures" / "pdok"
 
 
 def test_the_pc4_table_reads_whole_and_every_utrecht_centre_lies_in_utrecht(data_dir: Path) -> None:
@@ -130,3 +131,77 @@ def test_validate_the_example_lists_each_row_and_as_json(data_dir: Path, capsys:
     rows = [n for n in report["notes"] if "locatie postcode" in n]
     assert len(rows) == 6
     assert rows[0].startswith(f"{EXAMPLE}, rij/row 2 (PC-01): locatie postcode 3562 (midden van het postcodegebied, ± 1–2 km)")
+
+
+class StandInPdok:
+    """PDOK's free endpoint on localhost, answering recorded bodies by query; counts what it is asked."""
+
+    def __init__(self, bodies: dict[str, bytes]) -> None:
+        import threading
+        import urllib.parse
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.asked: list[str] = []
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+                stand_in.asked.append(query["q"])
+                body = bodies.get(query["q"], (FIXTURES / "free_no_match.json").read_bytes())
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bzk/locatieserver/search/v3_1/free"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_build_and_validate_with_geocode_pdok_ask_once_then_use_the_cache(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fictitious team at the recorded address (Bolognalaan 101, RD 140547.812 454887.397: buurt BU03440533 Utrecht
+    # Science Park, as PDOK's own document says) and one at a made-up number PDOK does not know (→ its PC4 3584).
+    teams = tmp_path / "teams.csv"
+    teams.write_text("team_id;naam;organisatie;soort;postcode;huisnummer\nA1;Fictief team A;Lokalis;buurtteam;3584 CJ;101\n"
+                     "A2;Fictief team B;KOOS;specialistisch;3584 ZZ;999\n", encoding="utf-8")
+    pdok = StandInPdok({"3584CJ 101": (FIXTURES / "free_3584CJ_101.json").read_bytes()})
+    monkeypatch.setenv("BUURTDEKKING_PDOK_URL", pdok.url)
+    cache = tmp_path / "geocode.json"
+    try:
+        out = tmp_path / "atlas"
+        base = ["build", "--data-dir", str(data_dir), "--teams", str(teams), "--out", str(out), "--quiet", "--no-hotspots",
+                "--no-travel", "--geocode", "pdok", "--geocode-cache", str(cache)]
+        assert main(base) == 0, capsys.readouterr().err
+        assert sorted(pdok.asked) == ["3584CJ 101", "3584ZZ 999"]
+        atlas = read_atlas(out, layers=["teams"])
+        placed = atlas["teams"].set_index("team_id")
+        assert placed.loc["A1", "locatie_bron"] == "adres (PDOK)"
+        assert (placed.loc["A1", "geometry"].x, placed.loc["A1", "geometry"].y) == (140547.812, 454887.397)
+        assert placed.loc["A1", "buurtcode"] == "BU03440533"
+        assert (placed.loc["A2", "locatie_bron"], placed.loc["A2", "locatie_detail"]) == ("postcode4", "3584")
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        geocoder = manifest["care"]["teams"]["locations"]["geocoder"]
+        assert (geocoder["asked"], geocoder["from_cache"], geocoder["failed"]) == (2, 0, 0)
+        assert any("'3584 ZZ 999' niet gevonden" in n for n in manifest["notes"])
+
+        # A rebuild asks nothing twice; validate reads the same cache and says per row what it used.
+        assert main(base) == 0
+        capsys.readouterr()
+        assert len(pdok.asked) == 2
+        assert main(["validate", "teams", str(teams), "--data-dir", str(data_dir), "--geocode", "pdok", "--geocode-cache", str(cache)]) == 0
+        printed = capsys.readouterr()
+        assert len(pdok.asked) == 2
+        assert "0 adres(sen) gevraagd, 2 uit de cache" in printed.err
+        assert "(A1): locatie adres Bolognalaan 101, 3584CJ Utrecht (adrespunt uit de BAG via PDOK, op enkele meters)" in printed.out
+    finally:
+        pdok.close()

@@ -431,9 +431,9 @@ def _spreadsheet_row(ctx: Context, i: int) -> int:
 
 
 def describe_location(bron: object, detail: object) -> tuple[str, str]:
-    """'postcode 3581 (midden van het postcodegebied, ± 1–2 km)' and its English, for one team."""
+    """'postcode 3581 (midden van het postcodegebied, ± 1–2 km)' and its English, for one team ('' for another source)."""
     if not isinstance(bron, str) or bron not in LOCATION_SOURCES:
-        return ("onbekend", "unknown")
+        return ("", "")
     nl, en = LOCATION_SOURCES[bron]
     what = "" if detail is None or pd.isna(detail) else str(detail)
     label_nl, label_en = {"postcode4": ("postcode", "postcode"), "adres (PDOK)": ("adres", "address"),
