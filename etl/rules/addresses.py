@@ -82,6 +82,13 @@ def uses_postcode(ctx: Context, exact: pd.Series) -> pd.Series:
 
 def pc4_state(ctx: Context, pc4: str) -> str:
     """``ok``, ``no_table``, ``unknown`` (not an address postcode in the table), ``postbus`` or ``no_centroid``."""
+    states: dict[str, str] = ctx.cache.setdefault("pc4_states", {})
+    if pc4 not in states:
+        states[pc4] = _pc4_state(ctx, pc4)
+    return states[pc4]
+
+
+def _pc4_state(ctx: Context, pc4: str) -> str:
     table = pc4_rows(ctx)
     if table is None:
         return "no_table"
@@ -99,13 +106,6 @@ def address_points(ctx: Context, exact: pd.Series) -> pd.DataFrame:
     """Per row: x, y, locatie_bron (``adres (PDOK)`` or ``postcode4``) and locatie_detail; NA where neither places it."""
     rows = address_rows(ctx, exact)
     table = pc4_rows(ctx)
-    states: dict[str, str] = {}
-
-    def placeable(pc4: str) -> bool:
-        if pc4 not in states:
-            states[pc4] = pc4_state(ctx, pc4)
-        return states[pc4] == "ok"
-
     x, y, bron, detail = [], [], [], []
     for r, ok in zip(rows, exact.to_numpy(dtype=bool), strict=True):
         point: tuple[float, float, str, str] | None = None
@@ -113,7 +113,7 @@ def address_points(ctx: Context, exact: pd.Series) -> pd.DataFrame:
             pass
         elif r.found and r.answer is not None and r.answer.x is not None and r.answer.y is not None:
             point = (r.answer.x, r.answer.y, PDOK, r.answer.label)
-        elif r.postcode is not None and table is not None and placeable(r.postcode.pc4):
+        elif r.postcode is not None and table is not None and pc4_state(ctx, r.postcode.pc4) == "ok":
             pc4 = r.postcode.pc4
             point = (float(table.at[pc4, "x"]), float(table.at[pc4, "y"]), PC4, pc4)
         x.append(point[0] if point else float("nan"))

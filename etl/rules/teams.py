@@ -386,12 +386,14 @@ def postcode_outside(ctx: Context) -> Iterator[Hit]:
     hits = list(_postcode_hits(ctx, "ok"))
     if not hits:
         return
-    points = shapely.points([float(table.at[p, "x"]) for _, p in hits], [float(table.at[p, "y"]) for _, p in hits])
+    xy = table.loc[[p for _, p in hits], ["x", "y"]].to_numpy(dtype="float64")
+    points = shapely.points(xy[:, 0], xy[:, 1])
     inside = shapely.contains(ctx.reference.area_tolerant, points)
+    ids = ctx.text("team_id").tolist()
     for (i, pc4), point, ok in zip(hits, points, inside, strict=True):
         if not ok:
             distance = round(float(shapely.distance(ctx.reference.area, point)))
-            yield Hit(i, "postcode", {"team": ctx.text("team_id").iat[i], "value": pc4, "place": str(table.at[pc4, "woonplaats"]),
+            yield Hit(i, "postcode", {"team": ids[i], "value": pc4, "place": str(table.at[pc4, "woonplaats"]),
                                       "gemeente": str(table.at[pc4, "gemeente"]), "distance": distance})
 
 
@@ -406,13 +408,15 @@ def address_not_placed(ctx: Context) -> Iterator[Hit]:
     rows = addresses.address_rows(ctx, exact)
     unplaced = ~exact & ~_has_buurt(ctx) & ~ctx.filled("postcode")
     given = ctx.filled("straat") | ctx.filled("huisnummer") | ctx.filled("plaats")
+    ids = ctx.text("team_id").tolist()
+    parts = [ctx.text(c).tolist() for c in ("straat", "huisnummer", "plaats")]
     for i in each(unplaced & given):
         r = rows[i]
         if r.found:
             continue
         reason_nl, reason_en = _unplaced_reason(ctx, r)
-        address = ", ".join(v for v in (ctx.text(c).iat[i] for c in ("straat", "huisnummer", "plaats")) if v)
-        yield Hit(i, _address_column(ctx), {"team": ctx.text("team_id").iat[i], "address": address,
+        address = ", ".join(v for v in (p[i] for p in parts) if v)
+        yield Hit(i, _address_column(ctx), {"team": ids[i], "address": address,
                                             "reason_nl": reason_nl, "reason_en": reason_en})
 
 
@@ -450,17 +454,23 @@ def location_notes(ctx: Context) -> tuple[list[str], list[str]]:
     rows = addresses.address_rows(ctx, exact) if addresses.has_address(ctx) else [addresses.RowAddress()] * ctx.n
     per_row: list[str] = []
     notes: list[str] = []
+    ids, sources, details = ctx.text("team_id").tolist(), loc["locatie_bron"].tolist(), loc["locatie_detail"].tolist()
+    exact_rows = exact.tolist()
+    described: dict[tuple[object, object], tuple[str, str]] = {}
     for i in range(ctx.n):
-        head = f"{ctx.name}, rij/row {_spreadsheet_row(ctx, i)} ({ctx.text('team_id').iat[i]})"
-        nl, en = describe_location(loc["locatie_bron"].iat[i], loc["locatie_detail"].iat[i])
+        head = f"{ctx.name}, rij/row {_spreadsheet_row(ctx, i)} ({ids[i]})"
+        key = (sources[i], details[i])
+        if key not in described:
+            described[key] = describe_location(*key)
+        nl, en = described[key]
         per_row.append(f"{head}: locatie {nl} / location {en}")
-        r, bron = rows[i], loc["locatie_bron"].iat[i]
+        r, bron = rows[i], sources[i]
         if r.query is not None and r.answer is not None and not r.found and bron in (addresses.PC4, "buurtcode"):
             used_nl, used_en = ("de postcode", "the postcode") if bron == addresses.PC4 else ("de buurtcode", "the buurtcode")
             what_nl, what_en = ("niet opgezocht", "not looked up") if r.answer.status == "failed" else ("niet gevonden", "not found")
             notes.append(f"{head}: adres '{r.query.text}' {what_nl} ({r.answer.reason_nl}); geplaatst op {used_nl} / "
                          f"address '{r.query.text}' {what_en} ({r.answer.reason_en}); placed by {used_en}")
-        elif bron == "buurtcode" and r.postcode is not None and not exact.iat[i]:
+        elif bron == "buurtcode" and r.postcode is not None and not exact_rows[i]:
             why_nl, why_en = addresses.STATE_TEXT.get(addresses.pc4_state(ctx, r.postcode.pc4), ("?", "?"))
             notes.append(f"{head}: postcode {r.postcode.text} niet bruikbaar ({why_nl}); geplaatst op de buurtcode / "
                          f"postcode {r.postcode.text} not usable ({why_en}); placed by the buurtcode")
