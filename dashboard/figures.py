@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from html import escape as html_escape
 from typing import Any
 
 import numpy as np
@@ -223,7 +224,8 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
         colour = ORG_COLOURS.get(str(org), OTHER_ORG_COLOUR)
         spec = str(kind) != "buurtteam"
         kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
-        hover = [f"<b>{n}</b><br>{org} · {kind_label}<extra></extra>" for n in grp["naam"].astype(str)]
+        hover = [f"<b>{n}</b><br>{org} · {kind_label}{loc}<extra></extra>"
+                 for n, loc in zip(grp["naam"].astype(str), team_location_lines(grp, lang), strict=True)]
         common = {"lon": grp["lon"].tolist(), "lat": grp["lat"].tolist(), "mode": "markers", "meta": key, "visible": key in visible}
         # A ring under each marker keeps it visible on any fill: white for buurtteams, black for specialists.
         ring = {"size": 18, "color": "#1a1a1a"} if spec else {"size": 13, "color": "#ffffff"}
@@ -237,6 +239,21 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
             )
         )
     return traces
+
+
+def team_location_lines(teams: pd.DataFrame, lang: Lang) -> list[str]:
+    """Per team '<br>locatie: postcode 3581 (midden van het postcodegebied, ± 1–2 km)', or '' when the atlas does not say."""
+    from etl.rules.teams import describe_location
+
+    if "locatie_bron" not in teams.columns:
+        return [""] * len(teams)
+    details = teams["locatie_detail"] if "locatie_detail" in teams.columns else pd.Series(pd.NA, index=teams.index)
+    lines = []
+    for bron, detail in zip(teams["locatie_bron"], details, strict=True):
+        nl, en = describe_location(bron, detail)
+        text = nl if lang == "nl" else en
+        lines.append(f"<br>{t('team_location', lang, v=html_escape(text))}" if text else "")
+    return lines
 
 
 def team_key_list(teams: pd.DataFrame) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from etl.rules.columns import LOCATION_SOURCES
+
 Lang = Literal["nl", "en"]
 DEFAULT_LANG: Lang = "nl"
 
@@ -89,6 +91,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "teams": ("Teams", "Teams"),
     "team_kind_buurtteam": ("buurtteam", "neighbourhood team"),
     "team_kind_specialistisch": ("specialistisch team", "specialist team"),
+    "team_location": ("locatie: {v}", "location: {v}"),
+    # where a team's point comes from and how precise it is (one text for the ETL's report and the app)
+    **{f"location_source_{bron}": texts for bron, texts in LOCATION_SOURCES.items()},
     "teams_none": ("Deze atlas heeft nog geen teams.", "This atlas has no teams yet."),
     # units
     "buurt": ("Buurt", "Neighbourhood"),
@@ -303,6 +308,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_bad": (
         "{n} probleem/problemen gevonden; het bestand kan niet worden toegepast. Pas het aan en probeer opnieuw.",
         "{n} problem(s) found; the file cannot be applied. Fix it and try again.",
+    ),
+    "upload_locations": ("Waar de teams staan", "Where the teams are"),
+    "upload_location_count": ("{n} × {what}", "{n} × {what}"),
+    "upload_locations_offline": (
+        "Op deze pagina wordt een adres niet online opgezocht: een team met een postcode staat op het midden van die "
+        "postcode. Met 'buurtdekking build --geocode pdok' komt het op zijn adres.",
+        "This page never looks an address up online: a team with a postcode stands at the centre of that postcode. "
+        "With 'buurtdekking build --geocode pdok' it goes to its address.",
     ),
     "upload_row": ("Rij", "Row"),
     "upload_column": ("Kolom", "Column"),

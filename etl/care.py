@@ -16,21 +16,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from etl import config, referrals
 from etl import demo as demodata
-from etl import referrals
 from etl.atlas import Atlas, input_record
+from etl.places import geocoder_note, geocoder_summary, postcode_table, with_places
 from etl.protect import DEFAULT_THRESHOLD
 from etl.rules import CareReference, Validated, validate
-from etl.rules.columns import CARE_TYPES, DEFAULT_PROVIDERS, SOORTEN_CASELOAD, TOTAL
+from etl.rules.columns import CARE_TYPES, DEFAULT_PROVIDERS, LOCATION_SOURCES, SOORTEN_CASELOAD, TOTAL
 from etl.sources import read_input
 from geodata.codes import describe
 from geodata.crs import RD_NEW
 from geodata.errors import InputError, Problem
+from geodata.postcodes import PostcodeTable
 from geodata.reference import utrecht_contract_2020
 from geodata.tables import read_notes
 
 TEAM_COLUMNS = (
-    "team_id", "naam", "organisatie", "soort", "capaciteit_fte", "max_caseload", "locatie_bron",
+    "team_id", "naam", "organisatie", "soort", "capaciteit_fte", "max_caseload", "locatie_bron", "locatie_detail",
     "buurtcode", "wijkcode", "is_demo",
 )
 CASELOAD_COLUMNS = ("periode", "soort", "aantal", "youth_population", "rate_per_1000")
@@ -49,6 +51,8 @@ class CareOptions:
     threshold: int = DEFAULT_THRESHOLD
     seed: int = demodata.DEFAULT_SEED
     known_providers: tuple[str, ...] = DEFAULT_PROVIDERS
+    geocode: str | None = None  # "pdok": look team addresses up online (README: Teams op adres / by address)
+    geocode_cache: Path | None = None
 
 
 # ---------------------------------------------------------------- teams
@@ -74,7 +78,9 @@ def place_teams(df_teams: pd.DataFrame, gdf_buurten: gpd.GeoDataFrame, *, is_dem
         wijkcode=joined["wijkcode"].astype("string").to_numpy(),
         is_demo=bool(is_demo),
     )
-    for col in ("team_id", "naam", "organisatie", "soort", "locatie_bron"):
+    if "locatie_detail" not in out.columns:  # frames typed before issue 13
+        out["locatie_detail"] = pd.NA
+    for col in ("team_id", "naam", "organisatie", "soort", "locatie_bron", "locatie_detail"):
         out[col] = out[col].astype("string")
     for col in ("capaciteit_fte", "max_caseload"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
@@ -230,11 +236,23 @@ def _reference(gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None, y
 
 def validate_teams_frame(
     df: pd.DataFrame, *, name: str, gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None = None,
-    is_demo: bool = False,
+    is_demo: bool = False, postcodes: PostcodeTable | None = None,
 ) -> gpd.GeoDataFrame:
-    """A teams text frame checked against these boundaries and placed: the ``teams`` layer, or InputError."""
-    checked = validate("teams", df, name=name, reference=_reference(gdf_buurten, gdf_wijken))
+    """A teams text frame checked against these boundaries and placed: the ``teams`` layer, or InputError.
+
+    Teams by postcode go on the PC4 centre of ``postcodes`` (default: the data directory's table); an upload
+    never goes online, so an address is not looked up here."""
+    reference = _reference(gdf_buurten, gdf_wijken).with_places(postcodes=postcodes or postcode_table())
+    checked = validate("teams", df, name=name, reference=reference)
     return place_teams(checked.frame, gdf_buurten, is_demo=is_demo)
+
+
+def location_summary(gdf_teams: pd.DataFrame) -> dict[str, Any]:
+    """Teams per ``locatie_bron`` and what each source is worth (manifest ``care.teams.locations``)."""
+    counts = gdf_teams["locatie_bron"].value_counts(dropna=False)
+    per = {str(k): int(v) for k, v in counts.items()}
+    return {"per_locatie_bron": per, "order": list(LOCATION_SOURCES),
+            "precision": {k: {"nl": LOCATION_SOURCES[k][0], "en": LOCATION_SOURCES[k][1]} for k in per if k in LOCATION_SOURCES}}
 
 
 def validate_providers_frame(
@@ -292,6 +310,8 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
     assert isinstance(gdf_wijken, gpd.GeoDataFrame)
     year = atlas.manifest.get("cbs_year")
     reference = CareReference.from_frames(gdf_buurten, gdf_wijken, year=year, source="atlas")
+    reference = with_places(reference, data_dir=getattr(opts, "data_dir", None), geocode=options.geocode,
+                            cache=options.geocode_cache)
     known = tuple(options.known_providers)
     checked: dict[str, Validated] = {}
     problems: list[Problem] = []
@@ -306,7 +326,11 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
     if problems:
         raise InputError(problems)
 
-    notes: list[str] = [n for v in checked.values() for n in v.notes]
+    # Where each team's point came from is counted in care.teams.locations, not listed team by team.
+    notes: list[str] = [n for v in checked.values() for n in v.notes if n not in set(v.locations)]
+    geocoded = geocoder_summary(reference)
+    if geocoder_note(geocoded):
+        notes.append(str(geocoder_note(geocoded)))
     inputs: list[dict[str, Any]] = []
     record: dict[str, Any] = {"threshold": options.threshold, "boundary_year": year}
     layers: dict[str, pd.DataFrame] = {}
@@ -331,13 +355,19 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
     if "teams" in checked:
         inputs.append(input_record("teams", Path(str(options.teams))))
         layers["teams"] = place_teams(checked["teams"].frame, gdf_buurten, is_demo=False)
-        record["teams"] = {"source": Path(str(options.teams)).name, "is_demo": False, "rows": len(layers["teams"])}
+        record["teams"] = {"source": Path(str(options.teams)).name, "is_demo": False, "rows": len(layers["teams"]),
+                           "locations": location_summary(layers["teams"])}
+        if (layers["teams"]["locatie_bron"] == "postcode4").any() and reference.postcodes is not None:
+            record["teams"]["locations"]["postcodes"] = {"source": str(config.DEFAULT_POSTCODES), "year": reference.postcodes.year}
+        if geocoded:
+            record["teams"]["locations"]["geocoder"] = geocoded
     elif use_demo:
         frame = demodata.demo_teams(gdf_buurten, gdf_wijken, seed=options.seed)
         teams = validate("teams", frame, name=demodata.TEAMS_NAME, reference=reference).frame
         layers["teams"] = place_teams(teams, gdf_buurten, is_demo=True)
         record["teams"] = {"source": demodata.TEAMS_NAME, "is_demo": True, "rows": len(teams),
-                           "per_organisation": layers["teams"]["organisatie"].value_counts().to_dict()}
+                           "per_organisation": layers["teams"]["organisatie"].value_counts().to_dict(),
+                           "locations": location_summary(layers["teams"])}
     else:
         record["teams"] = None
 

@@ -71,14 +71,17 @@ def _care_options(args: argparse.Namespace) -> CareOptions:
     return CareOptions(
         teams=args.teams, providers=args.providers, caseloads=args.caseloads, demo=not args.no_demo,
         threshold=args.threshold, known_providers=tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])])),
+        geocode=args.geocode, geocode_cache=args.geocode_cache,
     )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from etl.places import geocoder_note, geocoder_summary, with_places
     from etl.rules.check import check_file, load_reference
     from etl.rules.columns import DEFAULT_PROVIDERS
 
     reference, info = load_reference(atlas_dir=args.atlas, data_dir=args.data_dir)
+    reference = with_places(reference, data_dir=args.data_dir, geocode=args.geocode, cache=args.geocode_cache)
     if info["source"] != "atlas":
         print(
             f"Geen atlas gevonden; gecontroleerd tegen de standaardgrenzen {info['year']} ({info['path']}) / "
@@ -87,6 +90,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         )
     known = tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])]))
     report = check_file(args.kind, args.file, reference=reference, reference_info=info, known_providers=known)
+    geocoded = geocoder_note(geocoder_summary(reference))
+    if geocoded:
+        print(geocoded, file=sys.stderr)
     if args.json:
         print(report.to_json())
     else:
@@ -206,6 +212,20 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_geocode_arguments(group: argparse._ActionsContainer) -> None:
+    """--geocode and --geocode-cache (README: Teams op adres / by address)."""
+    group.add_argument(
+        "--geocode", choices=("pdok",),
+        help="teams met postcode + huisnummer of straat + huisnummer + plaats op hun adres plaatsen via PDOK "
+             "Locatieserver (internet); zonder: midden van de postcode (PC4) / place teams at their address via PDOK "
+             "(online); without: the centre of their postcode (PC4)",
+    )
+    group.add_argument(
+        "--geocode-cache", type=Path, metavar="F",
+        help="cachebestand van de adressen (standaard ~/.cache/buurtdekking/pdok-locatieserver.json) / address cache file",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="buurtdekking",
@@ -261,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-demo", action="store_true", help="geen demogegevens / no demo data (only the files given)")
     c.add_argument("--threshold", type=_threshold, default=5, help="kleine aantallen afschermen onder / suppress counts below (5)")
     c.add_argument("--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider")
+    _add_geocode_arguments(c)
     b.set_defaults(func=_cmd_build)
 
     v = sub.add_parser("validate", help="controleer een zorgbestand / check a care file")
@@ -270,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--atlas", type=Path, help="atlas met de grenzen / atlas with the boundaries (default ./atlas)")
     v.add_argument("--data-dir", type=Path, help="datamap als er geen atlas is / data directory when there is no atlas")
     v.add_argument("--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider")
+    _add_geocode_arguments(v)
     v.set_defaults(func=_cmd_validate)
 
     w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")

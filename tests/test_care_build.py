@@ -104,7 +104,7 @@ def test_threshold_flag_is_recorded(grid_gpkg: Path, tmp_path: Path, capsys: pyt
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [("teams", "teams.csv"), ("providers", "providers.csv"), ("caseloads", "caseloads_wide.csv"), ("caseloads", "caseloads_long.tsv")],
+    [("teams", "teams.csv"), ("teams", "teams_postcode.csv"), ("providers", "providers.csv"), ("caseloads", "caseloads_wide.csv"), ("caseloads", "caseloads_long.tsv")],
 )
 def test_examples_are_valid(kind: str, name: str, default_atlas: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["validate", kind, str(EXAMPLES / name), "--atlas", str(default_atlas)], capsys)

@@ -191,6 +191,7 @@ def _dup_names() -> object:
 
 H_TEAMS = "team_id;naam;organisatie;soort;buurtcode;capaciteit_fte"
 H_PROV = "wijkcode;buurtcode;aanbieder"
+H_ADDR = "team_id;naam;organisatie;soort;postcode;huisnummer"
 H_CASE = "buurtcode;periode;buurtteam;specialistisch;verblijf;jeugdbescherming;totaal"
 ALL_PROVIDERS = "WK034401;;KOOS\nWK034402;;KOOS\nWK034403;;Spoor030\n"
 
@@ -217,6 +218,16 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU0344011;", "CODE_INVALID", 2, "buurtcode"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU03449999;", "CODE_UNKNOWN", 2, "buurtcode"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;dubbel;", "CODE_NAME_AMBIGUOUS", 2, "buurtcode"),
+    # teams by address (issue 13), on the grid's PC4 table (care_fixtures.GRID_PC4); more in test_teams_address.py
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;99 91;", "POSTCODE_INVALID", 2, "postcode"),
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9991 AB;twaalf", "HUISNUMMER_INVALID", 2, "huisnummer"),
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9991;", "POSTCODE_TABLE_MISSING", None, "postcode"),
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9999;", "POSTCODE_UNKNOWN", 2, "postcode"),
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9992;", "POSTCODE_POSTBUS", 2, "postcode"),
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9994;", "POSTCODE_NO_CENTROID", 2, "postcode"),
+    ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9993 XY;", "POSTCODE_OUTSIDE", 2, "postcode"),
+    ("teams", "team_id;naam;organisatie;soort;straat;huisnummer;plaats\nT1;A;Lokalis;buurtteam;Teststraat;1;Teststad",
+     "ADDRESS_NOT_PLACED", 2, "straat"),
     ("providers", "aanbieder;opmerking\nKOOS;x", "COLUMN_AREA_MISSING", None, None),
     ("providers", f"{H_PROV}\n{ALL_PROVIDERS};;KOOS", "CODE_MISSING", 5, "buurtcode"),
     ("providers", f"{H_PROV}\n{ALL_PROVIDERS}WK034401;BU03440201;Spoor030", "CODE_MISMATCH", 5, "wijkcode"),
@@ -252,6 +263,8 @@ def test_each_problem_is_reported_with_row_column_and_both_languages(
     kind: str, text: str, code: str, row: int | None, column: str | None
 ) -> None:
     ref = _dup_names() if code == "CODE_NAME_AMBIGUOUS" else reference()
+    if code == "POSTCODE_TABLE_MISSING":
+        ref = ref.with_places(postcodes=None)
     with pytest.raises(InputError) as err:
         validate(kind, text_frame(text), name=f"{kind}.csv", reference=ref)
     found = [p for p in err.value.problems if p.code == code]

@@ -64,6 +64,22 @@ def preview_table(report: UploadReport, lang: Lang) -> html.Div | None:
     )
 
 
+def locations_view(report: UploadReport, lang: Lang) -> html.Div | None:
+    """For valid teams: how many stand where, and how precise that is (a PC4 centre is ± 1–2 km)."""
+    from etl.rules.columns import LOCATION_SOURCES
+
+    frame = report.frame
+    if not report.ok or report.kind != "teams" or frame is None or "locatie_bron" not in frame.columns:
+        return None
+    counts = frame["locatie_bron"].value_counts()
+    items = []
+    for bron in LOCATION_SOURCES:
+        if bron in counts.index:
+            items.append(html.Li(lbl("location_count", lang, n=int(counts[bron]), what=t(f"location_source_{bron}", lang))))
+    hint = html.P(lbl("locations_offline", lang), className="hint") if "postcode4" in counts.index else None
+    return html.Div([html.H3(lbl("locations", lang)), html.Ul(items, className="upload-locations"), hint], className="upload-locations-block")
+
+
 def report_view(report: UploadReport, lang: Lang) -> html.Section:
     """The check report first (row, column, message), then the preview."""
     summary = lbl("summary", lang, size=format_size(report.size, lang=lang), rows=format_number(report.rows, lang=lang), cols=len(report.columns), sha=report.sha256[:12])
@@ -75,7 +91,8 @@ def report_view(report: UploadReport, lang: Lang) -> html.Section:
     notes = html.Ul([html.Li(nl if lang == "nl" else en) for nl, en in report.notes], className="hint upload-notes") if report.notes else None
     return html.Section(
         [html.H2(lbl("report", lang, name=report.name)), html.P(summary, className="hint"), verdict, notes,
-         problems_table(report.problems, lang) if report.problems else None, preview_table(report, lang)],
+         problems_table(report.problems, lang) if report.problems else None, locations_view(report, lang),
+         preview_table(report, lang)],
         className="upload-report",
         **aria(live="polite"),
     )

@@ -28,11 +28,16 @@ __all__ = ["KINDS", "RULES", "CareReference", "Validated", "rule_codes", "valida
 
 @dataclass(frozen=True)
 class Validated:
-    """A valid input: its typed frame and what the user should know (names matched, columns ignored)."""
+    """A valid input: its typed frame and what the user should know (names matched, columns ignored).
+
+    For teams, ``locations`` are the notes that say per row where its point came from (also in ``notes``,
+    for the validation report; a build keeps them out of the manifest, which counts them instead).
+    """
 
     kind: Kind
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    locations: tuple[str, ...] = ()
 
 
 _ASSEMBLE = {
@@ -79,7 +84,8 @@ def validate(
             # In file order, as the user will fix them; problems of the whole file first.
             raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.code)))
     notes = _notes(ctx, unknown)
-    return Validated(kind, _ASSEMBLE[kind](ctx), notes)
+    per_row, fallbacks = _teams.location_notes(ctx) if kind == "teams" else ([], [])
+    return Validated(kind, _ASSEMBLE[kind](ctx), [*notes, *fallbacks, *per_row], tuple(per_row))
 
 
 def _notes(ctx: Context, unknown: list[str]) -> list[str]:

@@ -22,6 +22,14 @@ TEAMS: dict[str, tuple[str, ...]] = {
     "x": ("x_rd", "rd_x", "xcoord", "x_coord", "x_coordinaat", "rdx"),
     "y": ("y_rd", "rd_y", "ycoord", "y_coord", "y_coordinaat", "rdy"),
     "buurtcode": _BUURT,
+    # An address (issue 13): the postcode alone places a team at its PC4's centre; with the house number PDOK
+    # can find the address itself (--geocode pdok).
+    "postcode": ("zip", "zipcode", "zip_code", "postal_code", "postalcode", "post_code", "pc6", "pc4",
+                 "postcode_pc6", "bezoekpostcode"),
+    # DUO's 'HUISNUMMER-TOEVOEGING' is the number with its addition ('12-A'), as one cell.
+    "huisnummer": ("house_number", "housenumber", "house_no", "huisnr", "huis_nr", "nr", "huisnummer_toevoeging"),
+    "straat": ("straatnaam", "street", "street_name", "streetname", "straat_naam", "openbare_ruimte", "bezoekstraat"),
+    "plaats": ("woonplaats", "plaatsnaam", "city", "town", "place", "locality", "vestigingsplaats", "bezoekplaats"),
     "capaciteit_fte": ("capaciteit", "fte", "capacity", "capacity_fte", "formatie", "formatie_fte"),
     "max_caseload": ("maximale_caseload", "caseload_max", "max_cases", "maximum_caseload", "max_clienten"),
 }
@@ -49,6 +57,14 @@ CASELOADS: dict[str, tuple[str, ...]] = {
     # Optional: who brought the specialist care in (see REFERRAL_VALUES); rows without it are totals.
     "verwijzer": ("verwijzing", "verwijsroute", "verwijzende_partij", "verwezen_door", "route", "toegang",
                   "referral", "referral_source", "referred_by", "referrer", "referral_route", "pathway"),
+}
+# Where a team's point comes from (``locatie_bron``), most precise first, and how precise it is (Dutch, English).
+LOCATION_SOURCES: dict[str, tuple[str, str]] = {
+    "latlon": ("lat/lon zoals opgegeven", "lat/lon as given"),
+    "rd": ("x/y (RD) zoals opgegeven", "x/y (RD) as given"),
+    "adres (PDOK)": ("adrespunt uit de BAG via PDOK, op enkele meters", "BAG address point via PDOK, within a few metres"),
+    "postcode4": ("midden van het postcodegebied, ± 1–2 km", "centre of the postcode area, ± 1–2 km"),
+    "buurtcode": ("representatief punt van de buurt, geen adres", "representative point of the buurt, not an address"),
 }
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {"teams": TEAMS, "providers": PROVIDERS, "caseloads": CASELOADS}
 

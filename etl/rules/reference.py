@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import geopandas as gpd
@@ -10,6 +10,8 @@ import pandas as pd
 import shapely
 
 from geodata.codes import Level
+from geodata.geocode import Geocoder
+from geodata.postcodes import PostcodeTable
 
 # The boundaries are generalised by tens of metres; a team this close outside still counts as inside.
 OUTSIDE_TOLERANCE_M = 150.0
@@ -17,12 +19,18 @@ OUTSIDE_TOLERANCE_M = 150.0
 
 @dataclass(frozen=True, eq=False)
 class CareReference:
-    """Buurten (RD New) with codes and names, their wijken, the boundary year and where they came from."""
+    """Buurten (RD New) with codes and names, their wijken, the boundary year and where they came from.
+
+    Teams by address also need ``postcodes`` (the PC4 centroid table) and, only when the user asked for it,
+    a ``geocoder`` (PDOK): the one service a check may call out to.
+    """
 
     buurten: gpd.GeoDataFrame
     wijken: pd.DataFrame
     year: int | None = None
     source: str = ""
+    postcodes: PostcodeTable | None = None
+    geocoder: Geocoder | None = None
 
     @classmethod
     def from_frames(
@@ -34,6 +42,10 @@ class CareReference:
             cols = [c for c in ("wijkcode", "wijknaam") if c in buurten.columns]
             gdf_wijken = pd.DataFrame(buurten[cols]).drop_duplicates("wijkcode").reset_index(drop=True)
         return cls(buurten=buurten, wijken=gdf_wijken, year=year, source=source)
+
+    def with_places(self, *, postcodes: PostcodeTable | None, geocoder: Geocoder | None = None) -> CareReference:
+        """This reference with the services that place teams by postcode or address."""
+        return replace(self, postcodes=postcodes, geocoder=geocoder)
 
     def names(self, level: Level) -> dict[str, object]:
         """Code → name of the buurten or wijken."""

@@ -1,4 +1,4 @@
-"""Checks of a teams table (one team per row, located by lat/lon, RD x/y or buurtcode) and its typed result."""
+"""Checks of a teams table (one team per row, located by lat/lon, RD x/y, address, postcode or buurtcode) and its typed result."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from etl.rules import addresses
 from etl.rules.base import Context, Hit, each, rule
-from etl.rules.columns import KNOWN_ORGANISATIONS, TEAM_SOORT_VALUES
+from etl.rules.columns import KNOWN_ORGANISATIONS, LOCATION_SOURCES, TEAM_SOORT_VALUES
 from geodata.codes import name_key
 from geodata.crs import RD_BOUNDS
 
@@ -46,8 +47,17 @@ def _rd(ctx: Context) -> tuple[pd.Series, pd.Series, pd.Series]:
     return x, y, ok
 
 
+def _exact(ctx: Context) -> pd.Series:
+    """Rows placed by usable coordinates (lat/lon or x/y): an address there is never looked up."""
+    return team_locations(ctx)["locatie_bron"].isin(["latlon", "rd"]).fillna(False).astype(bool)
+
+
 def team_locations(ctx: Context) -> pd.DataFrame:
-    """Per row: x, y (RD New) and locatie_bron, from lat/lon, else x/y, else the buurt's representative point."""
+    """Per row: x, y (RD New), locatie_bron and locatie_detail, from the most precise location the row gives.
+
+    lat/lon, else x/y, else the address found by PDOK (only when asked), else the postcode's PC4 centre, else
+    the buurt's representative point. ``locatie_detail`` names what the point came from (address, PC4, buurtcode).
+    """
     if "locations" in ctx.cache:
         out: pd.DataFrame = ctx.cache["locations"]
         return out
@@ -68,20 +78,31 @@ def team_locations(ctx: Context) -> pd.DataFrame:
         if ok.any():
             ex, ey = _TO_RD.transform(lon[ok].to_numpy(), lat[ok].to_numpy())
             x[ok], y[ok], source[ok] = ex, ey, "latlon"
-    out = pd.DataFrame({"x": x, "y": y, "locatie_bron": source})
+    # Address and postcode rank between the coordinates and the buurtcode (set above, before x/y and lat/lon).
+    exact = source.isin(["latlon", "rd"]).fillna(False).astype(bool)
+    detail = pd.Series(pd.NA, index=ctx.raw.index, dtype="string")
+    if ctx.has("buurtcode"):
+        codes = [str(r.code) if r is not None and r.ok else None for r in ctx.codes("buurtcode", "buurt")]
+        by_code = (source == "buurtcode").fillna(False).astype(bool)
+        detail[by_code] = pd.Series(codes, index=ctx.raw.index, dtype="string")[by_code]
+    if addresses.has_address(ctx):
+        placed = addresses.address_points(ctx, exact)
+        take = placed["locatie_bron"].notna() & ~exact
+        x[take], y[take], source[take], detail[take] = (placed.loc[take, c] for c in ("x", "y", "locatie_bron", "locatie_detail"))
+    out = pd.DataFrame({"x": x, "y": y, "locatie_bron": source, "locatie_detail": detail})
     ctx.cache["locations"] = out
     return out
 
 
 @rule("COLUMN_LOCATION_MISSING", "teams", stage="header")
 def column_location_missing(ctx: Context) -> Iterator[Hit]:
-    """Er is geen locatie: geef kolommen 'lat' en 'lon' (WGS84), 'x' en 'y' (RD New) of 'buurtcode'. Gevonden kolommen: {found}.
-    There is no location: give columns 'lat' and 'lon' (WGS84), 'x' and 'y' (RD New) or 'buurtcode'. Columns found: {found}.
+    """Er is geen locatie: geef kolommen 'lat' en 'lon' (WGS84), 'x' en 'y' (RD New), 'postcode' (met 'huisnummer') of 'buurtcode'. Gevonden kolommen: {found}.
+    There is no location: give columns 'lat' and 'lon' (WGS84), 'x' and 'y' (RD New), 'postcode' (with 'huisnummer') or 'buurtcode'. Columns found: {found}.
     """
     if not ctx.columns:
         return
     pairs = (ctx.has("lat") and ctx.has("lon")) or (ctx.has("x") and ctx.has("y"))
-    if not pairs and not ctx.has("buurtcode"):
+    if not pairs and not ctx.has("buurtcode") and not ctx.has("postcode") and not ctx.has("straat"):
         yield Hit(fields={"found": ", ".join(f"'{c}'" for c in ctx.raw.columns)})
 
 
@@ -160,11 +181,11 @@ def number_negative(ctx: Context) -> Iterator[Hit]:
 
 @rule("LOCATION_MISSING", "teams")
 def location_missing(ctx: Context) -> Iterator[Hit]:
-    """Team '{team}' heeft geen locatie: vul lat/lon, x/y of buurtcode in.
-    Team '{team}' has no location: fill in lat/lon, x/y or buurtcode.
+    """Team '{team}' heeft geen locatie: vul lat/lon, x/y, postcode of buurtcode in.
+    Team '{team}' has no location: fill in lat/lon, x/y, postcode or buurtcode.
     """
     empty = pd.Series(True, index=ctx.raw.index)
-    for column in ("lat", "lon", "x", "y", "buurtcode"):
+    for column in ("lat", "lon", "x", "y", "buurtcode", *addresses.ADDRESS_COLUMNS):
         empty &= ~ctx.filled(column)
     yield from (Hit(i, "buurtcode" if ctx.has("buurtcode") else None, {"team": ctx.text("team_id").iat[i]})
                 for i in each(empty))
@@ -234,7 +255,7 @@ def location_outside(ctx: Context) -> Iterator[Hit]:
     Team '{team}' lies outside the gemeente ({where}, {distance} m from the boundary).
     """
     loc = team_locations(ctx)
-    exact = loc["locatie_bron"].isin(["latlon", "rd"]).fillna(False).astype(bool)
+    exact = loc["locatie_bron"].isin(["latlon", "rd", addresses.PDOK]).fillna(False).astype(bool)
     if not exact.any():
         return
     points = shapely.points(loc.loc[exact, "x"].to_numpy(), loc.loc[exact, "y"].to_numpy())
@@ -242,10 +263,231 @@ def location_outside(ctx: Context) -> Iterator[Hit]:
     for pos, (i, ok) in enumerate(zip(np.flatnonzero(exact.to_numpy()), inside, strict=True)):
         if ok:
             continue
-        column = "lat" if loc["locatie_bron"].iat[i] == "latlon" else "x"
+        column = {"latlon": "lat", "rd": "x"}.get(str(loc["locatie_bron"].iat[i]), _address_column(ctx))
         distance = round(float(shapely.distance(ctx.reference.area, points[pos])))
         where = f"x={loc['x'].iat[i]:.0f}, y={loc['y'].iat[i]:.0f}"
+        if loc["locatie_bron"].iat[i] == addresses.PDOK:
+            where = f"{loc['locatie_detail'].iat[i]}, {where}"
         yield Hit(int(i), column, {"team": ctx.text("team_id").iat[i], "where": where, "distance": distance})
+
+
+# ---------------------------------------------------------------- teams by address (issue 13)
+
+
+def _address_column(ctx: Context) -> str:
+    return next((c for c in ("postcode", "straat", "huisnummer", "plaats") if ctx.has(c)), "postcode")
+
+
+def _has_buurt(ctx: Context) -> pd.Series:
+    """Rows with a buurtcode of this year: the fallback when an address or postcode cannot place the team."""
+    if not ctx.has("buurtcode"):
+        return pd.Series(False, index=ctx.raw.index, dtype=bool)
+    return pd.Series([r is not None and r.ok for r in ctx.codes("buurtcode", "buurt")], index=ctx.raw.index, dtype=bool)
+
+
+def _postcode_hits(ctx: Context, state: str) -> Iterator[tuple[int, str]]:
+    """(row, PC4) of the rows whose point would come from a postcode in ``state`` (see addresses.pc4_state)."""
+    if not ctx.has("postcode"):
+        return
+    exact = _exact(ctx)
+    rows = addresses.address_rows(ctx, exact)
+    for i in each(addresses.uses_postcode(ctx, exact)):
+        pc = rows[i].postcode
+        if pc is not None and addresses.pc4_state(ctx, pc.pc4) == state:
+            yield i, pc.pc4
+
+
+def _table_name(ctx: Context) -> str:
+    table = ctx.reference.postcodes
+    return table.label if table is not None else "—"
+
+
+@rule("POSTCODE_INVALID", "teams")
+def postcode_invalid(ctx: Context) -> Iterator[Hit]:
+    """'{value}' is geen postcode; schrijf vier cijfers en eventueel twee letters, bijvoorbeeld 3581 of 3581 AB.
+    '{value}' is not a postcode; write four digits and optionally two letters, for example 3581 or 3581 AB.
+    """
+    if not ctx.has("postcode"):
+        return
+    rows = addresses.address_rows(ctx, _exact(ctx))
+    for i, (text, r) in enumerate(zip(ctx.text("postcode"), rows, strict=True)):
+        if text and r.postcode is None:
+            yield Hit(i, "postcode", {"value": text})
+
+
+@rule("HUISNUMMER_INVALID", "teams")
+def huisnummer_invalid(ctx: Context) -> Iterator[Hit]:
+    """'{value}' is geen huisnummer; begin met het nummer, eventueel met letter of toevoeging: 12, 12a, 12-2.
+    '{value}' is not a house number; start with the number, optionally with a letter or addition: 12, 12a, 12-2.
+    """
+    from geodata.postcodes import parse_huisnummer
+
+    for i, text in enumerate(ctx.text("huisnummer")):
+        if text and parse_huisnummer(text) is None:
+            yield Hit(i, "huisnummer", {"value": text})
+
+
+@rule("POSTCODE_TABLE_MISSING", "teams")
+def postcode_table_missing(ctx: Context) -> Iterator[Hit]:
+    """Teams met alleen een postcode zijn niet te plaatsen: de postcodetabel ontbreekt ({path}). Zet other/pc4_centroids_nl_4pp_2014.csv in de datamap (--data-dir), of geef lat/lon, x/y of buurtcode.
+    Teams with only a postcode cannot be placed: the postcode table is missing ({path}). Put other/pc4_centroids_nl_4pp_2014.csv in the data directory (--data-dir), or give lat/lon, x/y or buurtcode.
+    """
+    fallback = _has_buurt(ctx)
+    for i, _ in _postcode_hits(ctx, "no_table"):
+        if not fallback.iat[i]:
+            table = ctx.reference.postcodes
+            yield Hit(None, "postcode", {"path": str(table.path) if table is not None else "geen/none"})
+            return
+
+
+@rule("POSTCODE_UNKNOWN", "teams")
+def postcode_unknown(ctx: Context) -> Iterator[Hit]:
+    """Postcode {value} staat niet als adrespostcode in de postcodetabel {table}; nieuwere postcodes ontbreken daarin. Controleer hem, of geef lat/lon, x/y, een buurtcode of het huisnummer (met --geocode pdok).
+    Postcode {value} is not an address postcode in the postcode table {table}; newer postcodes are missing from it. Check it, or give lat/lon, x/y, a buurtcode or the house number (with --geocode pdok).
+    """
+    fallback = _has_buurt(ctx)
+    for i, pc4 in _postcode_hits(ctx, "unknown"):
+        if not fallback.iat[i]:
+            yield Hit(i, "postcode", {"value": pc4, "table": _table_name(ctx)})
+
+
+@rule("POSTCODE_POSTBUS", "teams")
+def postcode_postbus(ctx: Context) -> Iterator[Hit]:
+    """Postcode {value} ({place}) is alleen voor postbussen: daar zit geen team. Geef de postcode van het bezoekadres.
+    Postcode {value} ({place}) is for PO boxes only: no team sits there. Give the postcode of the visiting address.
+    """
+    table = addresses.pc4_rows(ctx)
+    for i, pc4 in _postcode_hits(ctx, "postbus"):
+        place = str(table.at[pc4, "woonplaats"]) if table is not None else ""
+        yield Hit(i, "postcode", {"value": pc4, "place": place})
+
+
+@rule("POSTCODE_NO_CENTROID", "teams")
+def postcode_no_centroid(ctx: Context) -> Iterator[Hit]:
+    """Postcode {value} heeft in de postcodetabel geen eigen middelpunt (hetzelfde punt als {others} andere postcodes in {place}); geef lat/lon, x/y, een buurtcode of het huisnummer (met --geocode pdok).
+    Postcode {value} has no centre of its own in the postcode table (the same point as {others} other postcodes in {place}); give lat/lon, x/y, a buurtcode or the house number (with --geocode pdok).
+    """
+    table = addresses.pc4_rows(ctx)
+    fallback = _has_buurt(ctx)
+    for i, pc4 in _postcode_hits(ctx, "no_centroid"):
+        if table is not None and not fallback.iat[i]:
+            yield Hit(i, "postcode", {"value": pc4, "others": int(table.at[pc4, "shared"]) - 1,
+                                      "place": str(table.at[pc4, "woonplaats"])})
+
+
+@rule("POSTCODE_OUTSIDE", "teams")
+def postcode_outside(ctx: Context) -> Iterator[Hit]:
+    """Team '{team}': postcode {value} ({place}, gemeente {gemeente}) ligt buiten de gemeente (het midden van het postcodegebied ligt {distance} m van de grens).
+    Team '{team}': postcode {value} ({place}, gemeente {gemeente}) lies outside the gemeente (the centre of the postcode area is {distance} m from the boundary).
+    """
+    table = addresses.pc4_rows(ctx)
+    if table is None:
+        return
+    hits = list(_postcode_hits(ctx, "ok"))
+    if not hits:
+        return
+    xy = table.loc[[p for _, p in hits], ["x", "y"]].to_numpy(dtype="float64")
+    points = shapely.points(xy[:, 0], xy[:, 1])
+    inside = shapely.contains(ctx.reference.area_tolerant, points)
+    ids = ctx.text("team_id").tolist()
+    for (i, pc4), point, ok in zip(hits, points, inside, strict=True):
+        if not ok:
+            distance = round(float(shapely.distance(ctx.reference.area, point)))
+            yield Hit(i, "postcode", {"team": ids[i], "value": pc4, "place": str(table.at[pc4, "woonplaats"]),
+                                      "gemeente": str(table.at[pc4, "gemeente"]), "distance": distance})
+
+
+@rule("ADDRESS_NOT_PLACED", "teams")
+def address_not_placed(ctx: Context) -> Iterator[Hit]:
+    """Team '{team}' heeft een adres zonder postcode ({address}) dat niet te plaatsen is: {reason_nl}. Vul de postcode in, of geef lat/lon, x/y of buurtcode.
+    Team '{team}' has an address without a postcode ({address}) that cannot be placed: {reason_en}. Fill in the postcode, or give lat/lon, x/y or buurtcode.
+    """
+    if not addresses.has_address(ctx):
+        return
+    exact = _exact(ctx)
+    rows = addresses.address_rows(ctx, exact)
+    unplaced = ~exact & ~_has_buurt(ctx) & ~ctx.filled("postcode")
+    given = ctx.filled("straat") | ctx.filled("huisnummer") | ctx.filled("plaats")
+    ids = ctx.text("team_id").tolist()
+    parts = [ctx.text(c).tolist() for c in ("straat", "huisnummer", "plaats")]
+    for i in each(unplaced & given):
+        r = rows[i]
+        if r.found:
+            continue
+        reason_nl, reason_en = _unplaced_reason(ctx, r)
+        address = ", ".join(v for v in (p[i] for p in parts) if v)
+        yield Hit(i, _address_column(ctx), {"team": ids[i], "address": address,
+                                            "reason_nl": reason_nl, "reason_en": reason_en})
+
+
+def _unplaced_reason(ctx: Context, r: addresses.RowAddress) -> tuple[str, str]:
+    if r.query is None:
+        return ("het heeft straat, huisnummer en plaats nodig", "it needs street, house number and place")
+    if ctx.reference.geocoder is None:
+        return ("een adres wordt alleen opgezocht met --geocode pdok", "an address is only looked up with --geocode pdok")
+    answer = r.answer
+    return (answer.reason_nl, answer.reason_en) if answer is not None else ("niet opgezocht", "not looked up")
+
+
+def _spreadsheet_row(ctx: Context, i: int) -> int:
+    row_of = getattr(ctx, "row_of", None)  # frames indexed by spreadsheet row know it; else header + 1
+    return int(row_of(i)) if callable(row_of) else i + 2
+
+
+def describe_location(bron: object, detail: object) -> tuple[str, str]:
+    """'postcode 3581 (midden van het postcodegebied, ± 1–2 km)' and its English, for one team ('' for another source)."""
+    if not isinstance(bron, str) or bron not in LOCATION_SOURCES:
+        return ("", "")
+    nl, en = LOCATION_SOURCES[bron]
+    what = "" if detail is None or pd.isna(detail) else str(detail)
+    label_nl, label_en = {"postcode4": ("postcode", "postcode"), "adres (PDOK)": ("adres", "address"),
+                          "buurtcode": ("buurt", "buurt")}.get(bron, ("", ""))
+    if what and label_nl:
+        return (f"{label_nl} {what} ({nl})", f"{label_en} {what} ({en})")
+    return (nl, en)
+
+
+def location_notes(ctx: Context) -> tuple[list[str], list[str]]:
+    """Per row the location used (most precise first); and every fallback from an address or postcode, with its reason."""
+    loc = team_locations(ctx)
+    exact = _exact(ctx)
+    rows = addresses.address_rows(ctx, exact) if addresses.has_address(ctx) else [addresses.RowAddress()] * ctx.n
+    per_row: list[str] = []
+    notes: list[str] = []
+    ids, sources, details = ctx.text("team_id").tolist(), loc["locatie_bron"].tolist(), loc["locatie_detail"].tolist()
+    exact_rows = exact.tolist()
+    described: dict[tuple[object, object], tuple[str, str]] = {}
+    for i in range(ctx.n):
+        head = f"{ctx.name}, rij/row {_spreadsheet_row(ctx, i)} ({ids[i]})"
+        key = (sources[i], details[i])
+        if key not in described:
+            described[key] = describe_location(*key)
+        nl, en = described[key]
+        per_row.append(f"{head}: locatie {nl} / location {en}")
+        r, bron = rows[i], sources[i]
+        if r.query is not None and r.answer is not None and not r.found and bron in (addresses.PC4, "buurtcode"):
+            used_nl, used_en = ("de postcode", "the postcode") if bron == addresses.PC4 else ("de buurtcode", "the buurtcode")
+            what_nl, what_en = ("niet opgezocht", "not looked up") if r.answer.status == "failed" else ("niet gevonden", "not found")
+            notes.append(f"{head}: adres '{r.query.text}' {what_nl} ({r.answer.reason_nl}); geplaatst op {used_nl} / "
+                         f"address '{r.query.text}' {what_en} ({r.answer.reason_en}); placed by {used_en}")
+        elif bron == "buurtcode" and r.postcode is not None and not exact_rows[i]:
+            why_nl, why_en = addresses.STATE_TEXT.get(addresses.pc4_state(ctx, r.postcode.pc4), ("?", "?"))
+            notes.append(f"{head}: postcode {r.postcode.text} niet bruikbaar ({why_nl}); geplaatst op de buurtcode / "
+                         f"postcode {r.postcode.text} not usable ({why_en}); placed by the buurtcode")
+        elif bron == "buurtcode" and r.query is not None and ctx.reference.geocoder is None:
+            notes.append(f"{head}: adres niet opgezocht (zonder --geocode pdok); geplaatst op de buurtcode / "
+                         f"address not looked up (without --geocode pdok); placed by the buurtcode")
+    on_pc4 = int((loc["locatie_bron"] == addresses.PC4).fillna(False).sum())
+    could = sum(1 for r, b in zip(rows, loc["locatie_bron"], strict=True) if r.query is not None and b == addresses.PC4)
+    if on_pc4:
+        more_nl = more_en = ""
+        if could and ctx.reference.geocoder is None:
+            more_nl = f"; {could} met een volledig adres komen met --geocode pdok op hun adres"
+            more_en = f"; {could} with a full address go to their address with --geocode pdok"
+        notes.append(f"{ctx.name}: {on_pc4} team(s) op het midden van hun postcode (PC4, ± 1–2 km): reistijden van en naar "
+                     f"die teams zijn niet preciezer dan dat{more_nl} / {on_pc4} team(s) at the centre of their postcode (PC4, "
+                     f"± 1–2 km): travel times to and from them are no more precise than that{more_en}")
+    return per_row, notes
 
 
 def assemble_teams(ctx: Context) -> pd.DataFrame:
@@ -262,6 +504,7 @@ def assemble_teams(ctx: Context) -> pd.DataFrame:
             "capaciteit_fte": ctx.numbers("capaciteit_fte")[0].to_numpy(),
             "max_caseload": ctx.numbers("max_caseload")[0].to_numpy(),
             "locatie_bron": loc["locatie_bron"].to_numpy(),
+            "locatie_detail": loc["locatie_detail"].to_numpy(),
             "x": loc["x"].to_numpy(),
             "y": loc["y"].to_numpy(),
             "buurtcode_opgegeven": pd.array(buurt, dtype="string"),
