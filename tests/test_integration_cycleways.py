@@ -79,7 +79,8 @@ def test_quality_columns_and_snap_statistics(built: tuple[Path, str]) -> None:
     assert snap["origins"]["n"] == 111
     assert snap["teams"]["n"] == len(atlas["teams"])
     assert snap["origins"]["leg_m_median"] <= snap["origins"]["leg_m_p95"] <= snap["origins"]["leg_m_max"]
-    assert snap["origins"]["leg_m_max"] > 3000
+    # Rijnenburg (no cycleway inside) snaps ~2.8 km to the nearest junction of the split lines
+    assert snap["origins"]["leg_m_max"] > 2000
     assert snap["origins"]["far_n"] == len(travel["far_snaps"]["bike"]["buurten"])
     assert snap["origins_reaching_no_team"] == 0  # no matrix limit: every snapped origin reaches a team
     counts = travel["quality"]["buurten_per_mode"]["bike"]
