@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)")
     b.add_argument("--quiet", action="store_true", help="geen voortgang / no progress lines")
     t = b.add_argument_group("reistijd / travel (README: Reistijd en bereik)")
-    t.add_argument("--network", type=Path, metavar="F", help="stratennet (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen of lijnen met OSM-tags/kolommen per vervoerwijze); zonder: hemelsbreed × omrijfactor / street network (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen or lines with OSM tags/per-mode columns); without: straight line × detour factor")
+    t.add_argument("--network", type=Path, metavar="F", help="stratennet (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen of lijnen met OSM-tags/kolommen per vervoerwijze); zonder: hemelsbreed × omwegfactor / street network (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen or lines with OSM tags/per-mode columns); without: straight line × detour factor")
     t.add_argument("--network-layer", metavar="NAME", help="laag met de straten / layer holding the streets")
     t.add_argument("--network-crs", metavar="EPSG", help="CRS van een netwerkbestand zonder CRS / CRS of a network file without one")
     t.add_argument("--network-speeds", type=Path, metavar="F", help="NDW-maximumsnelheden per WVK_ID (CSV of GIS-bestand) bij een NWB-netwerk / NDW maximum speeds by WVK_ID (CSV or GIS file) for an NWB network")

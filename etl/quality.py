@@ -196,7 +196,7 @@ def fallback_notes(reasons: Mapping[str, str], *, source: str) -> list[str]:
         nl, en = FALLBACK_REASONS[code]
         nl_mode = MODE_NL.get(mode, mode)
         notes.append(
-            f"{nl_mode}: {source}: {nl}; {nl_mode} is geschat (hemelsbreed × omrijfactor) / "
+            f"{nl_mode}: {source}: {nl}; {nl_mode} is geschat (hemelsbreed × omwegfactor) / "
             f"{mode}: {source}: {en}; {mode} is estimated (straight line × detour factor)"
         )
     return notes

@@ -50,8 +50,8 @@ METHOD_STRAIGHT = "straight_line"
 METHOD_MIXED = "mixed"
 METHOD_LABELS = {
     METHOD_NETWORK: "netwerk / street network",
-    METHOD_STRAIGHT: "hemelsbreed × omrijfactor / straight line × detour factor",
-    METHOD_MIXED: "per vervoerswijze netwerk of hemelsbreed × omrijfactor / per mode street network or straight line × detour factor",
+    METHOD_STRAIGHT: "hemelsbreed × omwegfactor / straight line × detour factor",
+    METHOD_MIXED: "per vervoerswijze netwerk of hemelsbreed × omwegfactor / per mode street network or straight line × detour factor",
 }
 # A snap leg (origin or team to its network node) longer than this makes the figure a 'far snap'; a mode
 # whose network lies farther than this from every origin or from every team falls back to the straight line.
