@@ -304,6 +304,9 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "upload_report": ("Controle van {name}", "Check of {name}"),
     "upload_summary": ("{size} · {rows} rijen · {cols} kolommen · sha256 {sha}", "{size} · {rows} rows · {cols} columns · sha256 {sha}"),
+    "upload_summary_unread": (
+        "{size} · niet als tabel te lezen ({codes}) · sha256 {sha}", "{size} · could not be read as a table ({codes}) · sha256 {sha}",
+    ),
     "upload_ok": ("Geen fouten gevonden. U kunt het bestand toepassen.", "No errors found. You can apply the file."),
     "upload_bad": (
         "{n} probleem/problemen gevonden; het bestand kan niet worden toegepast. Pas het aan en probeer opnieuw.",
@@ -336,6 +339,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Applied: the map, the table, exports and the what-if page now use your teams.",
     ),
     "upload_removed": ("Verwijderd: de gedeelde atlas geldt weer voor {kind}.", "Removed: the shared atlas applies again for {kind}."),
+    "upload_kept": (
+        "Er is niets veranderd. Het eerder gecontroleerde bestand {name} ({kind}, {rows} rijen) staat nog klaar: "
+        "‘Toepassen in mijn sessie’ past dat bestand toe.",
+        "Nothing has changed. The file checked before, {name} ({kind}, {rows} rows), is still ready: "
+        "‘Apply in my session’ applies that file.",
+    ),
+    "upload_unchanged": (
+        "Er is niets veranderd aan wat u eerder hebt geladen of toegepast.",
+        "Nothing you loaded or applied before has changed.",
+    ),
     "upload_nothing": ("Er is geen gecontroleerd bestand om toe te passen.", "There is no checked file to apply."),
     "upload_decode": ("Het bestand kwam niet goed door; probeer het opnieuw.", "The file did not come through; try again."),
     "upload_too_large": (

@@ -70,11 +70,15 @@ def check(view: AtlasView, data: bytes, *, name: str, kind: str, limits: UploadL
     return check_upload(data, name=name, kind=kind, validate=validator_for(kind, view), limits=limits or limits_from_env())
 
 
-def stage(store: SessionStore, sid: str, report: UploadReport) -> None:
-    """Keep a valid upload as pending (replacing an earlier one of its kind); an invalid one keeps nothing."""
-    store.delete(sid, PENDING + report.kind)
-    if report.ok and report.frame is not None:
-        store.put(sid, PENDING + report.kind, report.frame, _meta(report))
+def stage(store: SessionStore, sid: str, report: UploadReport) -> bool:
+    """Keep a valid upload as pending (replacing an earlier one of its kind) and say True.
+
+    A refused one changes nothing: the pending and applied uploads the user had stay exactly as they were.
+    """
+    if not report.ok or report.frame is None:
+        return False
+    store.put(sid, PENDING + report.kind, report.frame, _meta(report))
+    return True
 
 
 def _meta(report: UploadReport) -> dict[str, Any]:
@@ -100,6 +104,11 @@ def remove(store: SessionStore, sid: str, kind: str) -> None:
 def applied(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session applied."""
     return {slot[len(APPLIED):]: meta for slot, meta in store.meta(sid).items() if slot.startswith(APPLIED)}
+
+
+def pending(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
+    """kind → description of what this session checked and may still apply."""
+    return {slot[len(PENDING):]: meta for slot, meta in store.meta(sid).items() if slot.startswith(PENDING)}
 
 
 def _teams_for_view(frame: pd.DataFrame) -> pd.DataFrame:

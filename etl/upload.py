@@ -20,7 +20,7 @@ from typing import Literal
 import pandas as pd
 
 from geodata.errors import InputError, Problem
-from geodata.tables import XLSX_MAGIC, TableLimits, read_notes, read_table_bytes, row_numbers
+from geodata.tables import XLSX_MAGIC, RefusedTableError, TableLimits, read_notes, read_table_bytes, row_numbers
 
 LOG = logging.getLogger(__name__)
 UploadKind = Literal["teams", "providers", "caseloads"]
@@ -66,15 +66,19 @@ class UploadLimits:
 
 @dataclass(frozen=True)
 class UploadReport:
-    """The outcome of checking one upload; ``frame`` is set only when there are no problems."""
+    """The outcome of checking one upload; ``frame`` is set only when there are no problems.
+
+    ``rows`` and ``columns`` are the table's real size (data rows, column names), or None when the file was not
+    read as a table at all (its type, size, encoding or quoting refused it first): never a made-up 0.
+    """
 
     kind: str
     name: str
     size: int
     sha256: str
     problems: tuple[Problem, ...] = ()
-    rows: int = 0
-    columns: tuple[str, ...] = ()
+    rows: int | None = None
+    columns: tuple[str, ...] | None = None
     frame: pd.DataFrame | None = field(default=None, compare=False)
     preview: pd.DataFrame | None = field(default=None, compare=False)
     notes: tuple[tuple[str, str], ...] = ()  # (Dutch, English): what the reader tolerated, as `validate` notes it
@@ -209,10 +213,13 @@ def check_upload(
     name = safe_name(name)
     digest = hashlib.sha256(data).hexdigest()
 
-    def report(problems: list[Problem], df: pd.DataFrame | None = None, frame: pd.DataFrame | None = None) -> UploadReport:
+    def report(problems: list[Problem], df: pd.DataFrame | None = None, frame: pd.DataFrame | None = None,
+               shape: tuple[int, tuple[str, ...]] | None = None) -> UploadReport:
+        if df is not None:
+            shape = (len(df), tuple(map(str, df.columns)))
         return UploadReport(
             kind=kind, name=name, size=len(data), sha256=digest, problems=tuple(problems),
-            rows=0 if df is None else len(df), columns=() if df is None else tuple(map(str, df.columns)),
+            rows=None if shape is None else shape[0], columns=None if shape is None else shape[1],
             frame=None if problems else frame, preview=None if df is None else df.head(preview_rows),
             notes=() if df is None else tuple(read_notes(df)),
         )
@@ -229,6 +236,8 @@ def check_upload(
             return report(found)
     try:
         df = read_table_bytes(data, name=name, limits=limits.table())
+    except RefusedTableError as exc:  # read as a table, refused for its rows or cells: its size is known
+        return report(list(exc.problems), shape=(exc.rows, exc.header))
     except InputError as exc:
         return report(list(exc.problems))
     except Exception as exc:  # a crafted file must never take the app down; say what we can (a bug: tests/fuzz_inputs.py)

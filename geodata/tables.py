@@ -27,7 +27,7 @@ from geodata.errors import InputError, Problem
 from geodata.textfile import decode_text, sniff_delimiter
 
 __all__ = [
-    "MAX_BYTES", "ROW_INDEX", "XLSX_MAGIC", "TableLimits", "cell_text", "decode_text", "infer_decimal", "parse_number",
+    "MAX_BYTES", "ROW_INDEX", "XLSX_MAGIC", "RefusedTableError", "TableLimits", "cell_text", "decode_text", "infer_decimal", "parse_number",
     "parse_numbers", "read_notes", "read_table", "read_table_bytes", "row_numbers", "sniff_delimiter", "text_column", "text_frame",
 ]
 
@@ -46,6 +46,15 @@ class TableLimits:
     max_columns: int = 500  # CBS's Kerncijfers have about 120
     max_cell_chars: int = 500  # as on the upload page: no name or code needs more
     max_unzipped_bytes: int = 200 * 1024 * 1024
+
+
+class RefusedTableError(InputError):
+    """The file was read as a table (its data rows and header are known) but refused for the problems it carries."""
+
+    def __init__(self, problems: Problem | Sequence[Problem], *, rows: int, header: Sequence[str]):
+        super().__init__(problems)
+        self.rows = rows  # data rows, not counting the header or blank rows
+        self.header = tuple(header)
 
 
 def _err(code: str, nl: str, en: str, name: str, row: int | None = None, column: str | None = None) -> Problem:
@@ -199,6 +208,7 @@ class _Records:
     delimiter: str = ","
     counted: int = 0  # data rows, also those past the limit (which are not kept)
     exact: bool = True  # False when reading stopped at the row limit (a workbook)
+    parsed: bool = True  # False when a quote problem made the csv module lose track of rows and cells
     notes: list[tuple[str, str]] = field(default_factory=list)  # (Dutch, English): tolerated, worth knowing
 
 
@@ -215,6 +225,7 @@ def _csv_records(text: str, *, name: str, limits: TableLimits) -> _Records:
         except StopIteration:
             break
         except csv.Error as exc:
+            out.parsed = False
             out.problems.append(_quote_problem(str(exc), name, row))
             if "end of data" in str(exc):
                 break
@@ -425,21 +436,30 @@ def _columns(data: Sequence[tuple[int, list[str]]], width: int) -> list[pd.Serie
     return [pd.Series(list(c), dtype="str").str.strip() for c in cells]
 
 
+def _refused(problems: list[Problem], records: _Records, header: Sequence[str], limits: TableLimits) -> InputError:
+    """The error for a table read but refused: with its real size when every row was read, else without one."""
+    if records.parsed and (records.exact or records.counted <= limits.max_rows):
+        return RefusedTableError(problems, rows=records.counted, header=header)
+    return InputError(problems)
+
+
 def _frame(records: _Records, *, name: str, limits: TableLimits) -> pd.DataFrame:
     if not records.rows:
         raise InputError(records.problems or [_err("FILE_EMPTY", "Het bestand is leeg.", "The file is empty.", name)])
     problems = list(records.problems) + _shape_problems(records, name=name, limits=limits)
-    if problems and any(p.code == "TABLE_TOO_MANY_COLUMNS" for p in problems):
-        raise InputError(problems)
     header_row, raw_header = records.rows[0]
     header = [h.strip() for h in raw_header]
+    if problems and any(p.code == "TABLE_TOO_MANY_COLUMNS" for p in problems):
+        raise _refused(problems, records, header, limits)
     data = records.rows[1:]
     rows = [r for r, _ in data]
     columns = _columns(data, len(header))
     problems += _header_problems(header, columns, header_row, name)
     problems += _cell_problems(header, columns, rows, header_row, name, limits.max_cell_chars)
     if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.row or 0)))
+        # a nameless column without values is not counted, as it is not kept below
+        named = [h for i, h in enumerate(header) if h or bool((columns[i] != "").any())]
+        raise _refused(sorted(problems, key=lambda p: (p.row or 0)), records, named, limits)
     keep = [i for i, h in enumerate(header) if h]  # a nameless column without values (`a;b;` in the header) is dropped
     if len(keep) <= 1 and not data:
         raise InputError(_err("FILE_EMPTY", "Het bestand bevat geen gegevens.", "The file contains no data.", name))

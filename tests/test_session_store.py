@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import Point
 
 from dashboard.session import SessionStore, secret_key
-from dashboard.uploads import PENDING, applied, apply, remove, stage
+from dashboard.uploads import PENDING, applied, apply, pending, remove, stage
 from etl.upload import check_upload
 
 
@@ -100,9 +100,14 @@ def test_only_a_valid_upload_is_staged_and_applied(store: SessionStore) -> None:
     assert meta["name"] == "t.csv"
     assert meta["sha256"] == good.sha256
     assert applied(store, "other") == {}
-    # A later bad upload of the same kind clears the pending one and leaves the applied one as it was.
-    stage(store, "s", bad)
+    # A later bad upload of the same kind changes nothing: the applied one and a newer pending one stay as they were.
+    newer = check_upload(b"team_id;naam\nT1;Zuilen\nT2;Overvecht\n", name="t2.csv", kind="teams", validate=_ok)
+    assert stage(store, "s", newer) is True
+    before = store.meta("s")
+    assert stage(store, "s", bad) is False
+    assert store.meta("s") == before
     assert applied(store, "s")["teams"]["sha256"] == good.sha256
+    assert pending(store, "s")["teams"]["sha256"] == newer.sha256
     remove(store, "s", "teams")
     assert applied(store, "s") == {}
 

@@ -18,7 +18,15 @@ from etl.rules import CareReference
 from etl.rules.check import check_file
 from etl.upload import UploadLimits
 from geodata.errors import InputError, Problem
-from geodata.tables import ROW_INDEX, TableLimits, cell_text, parse_number, read_notes, read_table_bytes
+from geodata.tables import (
+    ROW_INDEX,
+    RefusedTableError,
+    TableLimits,
+    cell_text,
+    parse_number,
+    read_notes,
+    read_table_bytes,
+)
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -164,6 +172,37 @@ def test_too_many_rows_counts_them_in_a_csv_and_stops_reading_a_workbook() -> No
         read_table_bytes(xlsx([["a", "b"], [1, 1], [2, 2], [3, 3], [4, 4]]), name="f.xlsx", limits=limits)
     assert [q.code for q in err.value.problems] == ["TABLE_TOO_MANY_ROWS"]
     assert "meer dan 2 rijen" in err.value.problems[0].nl
+
+
+def refused_size(data: bytes, *, name: str = "f.csv", limits: TableLimits | None = None) -> tuple[int, tuple[str, ...]] | None:
+    """(data rows, header) when the reader read the file as a table and refused it; None when it could not read it."""
+    with pytest.raises(InputError) as err:
+        read_table_bytes(data, name=name, limits=limits)
+    return (err.value.rows, err.value.header) if isinstance(err.value, RefusedTableError) else None
+
+
+@pytest.mark.parametrize(("data", "name", "limits", "size"), [
+    # ragged row 3: two data rows (2 and 3) under a header of two columns
+    (b"a;b\n1;2\n3\n", "f.csv", None, (2, ("a", "b"))),
+    # a blank row keeps its number but is no data: rows 2 and 4 are the data, row 4 has a field too many
+    (b"a;b\n1;2\n\n3;4;5\n", "f.csv", None, (2, ("a", "b"))),
+    # 3 data rows over a limit of 2: a CSV is counted to its end
+    (b"a;b\n1;1\n2;2\n3;3\n", "f.csv", TableLimits(max_rows=2), (3, ("a", "b"))),
+    # 3 columns over a limit of 2, one data row
+    (b"a;b;c\n1;2;3\n", "f.csv", TableLimits(max_columns=2), (1, ("a", "b", "c"))),
+    # a cell of 4 characters over a limit of 3 in row 2 of 2 data rows
+    (b"a;b\n1;long\n2;ok\n", "f.csv", TableLimits(max_cell_chars=3), (2, ("a", "b"))),
+    # a quote left open at row 2 swallows the rest: no size can be trusted
+    (b'a;b\n1;"2\n3;4\n', "f.csv", None, None),
+    # a workbook stops being read at the row limit, so its number of rows is not known
+    (xlsx([["a", "b"], [1, 1], [2, 2], [3, 3]]), "f.xlsx", TableLimits(max_rows=2), None),
+    # a workbook within the limit with a value in a nameless column 3: 1 data row, 3 columns counted
+    (xlsx([["a", "b"], [1, 2, "stray"]]), "f.xlsx", None, (1, ("a", "b", ""))),
+])
+def test_a_refused_table_carries_its_real_size_only_when_every_row_was_read(
+    data: bytes, name: str, limits: TableLimits | None, size: tuple[int, tuple[str, ...]] | None
+) -> None:
+    assert refused_size(data, name=name, limits=limits) == size
 
 
 def test_too_many_columns() -> None:

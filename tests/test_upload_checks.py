@@ -166,6 +166,20 @@ def test_good_file_passes_with_frame_preview_and_digest() -> None:
     assert len(report.sha256) == 64
 
 
+@pytest.mark.parametrize(("data", "name", "size"), [
+    (b"%PDF-1.4 ...", "t.csv", None),  # refused before it is read (UPLOAD_BINARY)
+    (GOOD_CSV, "t.docx", None),  # refused by its type (UPLOAD_TYPE)
+    (b"team_id;naam\nT1\nT2;ok\n", "t.csv", (2, ("team_id", "naam"))),  # row 2 ragged: 2 data rows, 2 columns
+    (b"team_id;naam\nT1;ok\nT2;=1+1\n", "t.csv", (2, ("team_id", "naam"))),  # a formula in row 3 of 2 data rows
+])
+def test_a_refused_report_has_the_real_size_or_none(data: bytes, name: str, size: tuple[int, tuple[str, ...]] | None) -> None:
+    report = check_upload(data, name=name, kind="teams", validate=passthrough)
+    assert not report.ok
+    assert (None if report.rows is None else (report.rows, report.columns)) == size
+    if size is None:
+        assert report.columns is None  # never a made-up 0 rows, 0 columns
+
+
 def test_plain_signed_numbers_are_not_formulas() -> None:
     data = b"buurtcode;periode;buurtteam\nBU03440311;2024;-3\nBU03440312;2024;+12\n"
     assert check_upload(data, name="c.csv", kind="caseloads", validate=passthrough).ok

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
 import pytest
 from care_grid import care_grid_atlas
 from conftest import page_module
@@ -126,3 +127,120 @@ def test_what_the_reader_tolerated_is_shown_in_the_page_language(page: ModuleTyp
     texts = visible(page.report_view(report, lang))
     assert note[0 if lang == "nl" else 1] in texts
     assert note[1 if lang == "nl" else 0] not in texts
+
+
+# ---------------------------------------------------------------- a refused file changes nothing stored
+
+# Good files for the 3×3 grid of care_grid_atlas (buurten BU999901rc, wijken WK999901..03); each passes the rules.
+GOOD = {
+    "teams": b"team_id;naam;organisatie;soort;x;y\r\nT1;Team Een;Lokalis;buurtteam;136050;455050\r\n"
+             b"T2;Team Twee;KOOS;specialistisch;136250;455250\r\n",
+    "providers": b"wijkcode;aanbieder\r\nWK999901;KOOS\r\nWK999902;Spoor030\r\nWK999903;KOOS\r\n",
+    "caseloads": b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99990102;2024;7\r\n",
+}
+
+
+def ragged(data: bytes) -> bytes:
+    """``data`` with one field too many on its first data row (row 2): the reader refuses that row (ROW_FIELD_COUNT)."""
+    header, first, *rest = data.split(b"\r\n")
+    return b"\r\n".join([header, first + b";extra", *rest])
+
+
+def contents(data: bytes) -> str:
+    """What dcc.Upload sends: a data URL."""
+    import base64
+
+    return "data:text/csv;base64," + base64.b64encode(data).decode()
+
+
+def stored(page: ModuleType) -> dict[str, tuple[dict[str, Any], list[list[object]]]]:
+    """Every slot of this session: its description and its frame's values (what 'nothing changed' is judged on)."""
+    store, sid = page.current_store(), page.current_sid()
+    out = {}
+    for slot, meta in store.meta(sid).items():
+        found = store.get(sid, slot)
+        assert found is not None
+        frame, _ = found
+        out[slot] = (meta, pd.DataFrame(frame).drop(columns="geometry", errors="ignore").astype(str).values.tolist())
+    return out
+
+
+@pytest.mark.parametrize("kind", ["teams", "providers", "caseloads"])
+def test_a_refused_file_leaves_pending_and_applied_uploads_as_they_were(page: ModuleType, kind: str) -> None:
+    from dashboard.uploads import APPLIED, PENDING, apply
+
+    store, sid = page.current_store(), page.current_sid()
+    # One file of this kind applied, a second (different) one checked and offered by the Apply button.
+    _, enabled, _, offered = page.on_upload(contents(GOOD[kind]), "eerst.csv", kind, "nl", None)
+    assert (enabled, offered) == (False, kind)
+    assert apply(store, sid, kind)
+    second = GOOD[kind].replace(b"\r\n", b"\r\n\r\n", 1)  # a blank row 2: same table, other bytes (other sha256)
+    _, disabled, _, offered = page.on_upload(contents(second), "tweede.csv", kind, "nl", offered)
+    assert (disabled, offered) == (False, kind)
+    before = stored(page)
+    assert set(before) == {APPLIED + kind, PENDING + kind}
+
+    report, disabled, status, offered_after = page.on_upload(contents(ragged(GOOD[kind])), "scheef.csv", kind, "nl", offered)
+
+    assert stored(page) == before  # nothing stored is lost or half-changed
+    assert (disabled, status, offered_after) == (False, "", kind)  # Apply still applies tweede.csv
+    texts = visible(report)
+    assert "ROW_FIELD_COUNT" in texts
+    assert "2" in texts  # the row of the problem, in its own cell
+    n_rows = GOOD[kind].count(b"\r\n") - 1  # data rows of the good file; the ragged one has as many
+    n_cols = GOOD[kind].split(b"\r\n")[0].count(b";") + 1
+    assert any(f"{n_rows} rijen · {n_cols} kolommen" in s for s in texts)
+    assert any("tweede.csv" in s and "staat nog klaar" in s for s in texts)
+    # What Apply applies now is the second good file, not the refused one.
+    assert apply(store, sid, str(offered_after))
+    assert page.applied(store, sid)[kind]["name"] == "tweede.csv"
+
+
+def test_a_refused_file_with_nothing_pending_says_nothing_changed(page: ModuleType) -> None:
+    report, disabled, _, offered = page.on_upload(contents(ragged(GOOD["teams"])), "scheef.csv", "teams", "en", None)
+    assert (disabled, offered) == (True, None)
+    assert stored(page) == {}
+    assert "Nothing you loaded or applied before has changed." in visible(report)
+
+
+def test_an_undecodable_or_too_large_file_keeps_the_offered_one(page: ModuleType) -> None:
+    _, _, _, offered = page.on_upload(contents(GOOD["caseloads"]), "goed.csv", "caseloads", "nl", None)
+    before = stored(page)
+    report, disabled, _, still = page.on_upload("data:text/csv;base64,@@@", "kapot.csv", "caseloads", "nl", offered)
+    assert (disabled, still) == (False, "caseloads")
+    assert any("goed.csv" in s for s in visible(report))
+    report, disabled, _, still = page.on_picked({"files": [{"name": "groot.csv", "size": 3 * MB}]}, "nl", offered)
+    assert (disabled, still) == (False, "caseloads")  # the limit is 2 MB here (fixture)
+    assert any("goed.csv" in s and "staat nog klaar" in s for s in visible(report))
+    assert stored(page) == before
+
+
+# ---------------------------------------------------------------- the summary line never shows a made-up size
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("nl", "niet als tabel te lezen (UPLOAD_BINARY)"), ("en", "could not be read as a table (UPLOAD_BINARY)"),
+])
+def test_a_file_not_read_as_a_table_says_so_with_its_code(page: ModuleType, lang: Lang, expected: str) -> None:
+    report, *_ = page.on_upload(contents(b"%PDF-1.7 not a table"), "brief.csv", "teams", lang, None)
+    summary = " ".join(visible(report))
+    assert expected in summary
+    assert not re.search(r"\b0 (rijen|rows)\b", summary)
+
+
+@pytest.mark.parametrize(("data", "rows", "cols"), [
+    # a quote left open swallows the rest of the file: no trustworthy size, so none is shown
+    (b'buurtcode;periode;totaal\r\nBU99990101;2024;"12\r\nBU99990102;2024;7\r\n', None, None),
+    # ragged row 3 (2 of 3 fields): 2 data rows under a header of 3 columns
+    (b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99990102;2024\r\n", 2, 3),
+    # read, then refused by the rules (BU99999999 is not a buurt of the grid): 2 data rows, 3 columns
+    (b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99999999;2024;7\r\n", 2, 3),
+])
+def test_the_summary_shows_the_real_size_of_a_table_read_and_refused(page: ModuleType, data: bytes, rows: int | None, cols: int | None) -> None:
+    report, disabled, *_ = page.on_upload(contents(data), "c.csv", "caseloads", "nl", None)
+    assert disabled is True
+    summary = next(s for s in visible(report) if "sha256" in s)
+    if rows is None:
+        assert "niet als tabel te lezen (QUOTE_UNCLOSED)" in summary
+    else:
+        assert f"{rows} rijen · {cols} kolommen" in summary

@@ -14,7 +14,7 @@ from dashboard.data import get_view
 from dashboard.i18n import Lang, aria, format_number, format_size, has_label, t
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
-from dashboard.uploads import applied, apply, check, limits_from_env, remove, stage
+from dashboard.uploads import applied, apply, check, limits_from_env, pending, remove, stage
 from etl.upload import UploadReport, safe_name
 from geodata.errors import InputError, Problem
 
@@ -29,6 +29,7 @@ STATUS = "upload-status"
 APPLIED = "upload-applied"
 REMOVE = "upload-remove"
 LANG = "upload-lang"
+OFFERED = "upload-offered"  # the kind whose checked (pending) file the Apply button applies, or None
 PREVIEW_ROWS = 20
 KINDS = ("teams", "providers", "caseloads")
 
@@ -82,7 +83,12 @@ def locations_view(report: UploadReport, lang: Lang) -> html.Div | None:
 
 def report_view(report: UploadReport, lang: Lang) -> html.Section:
     """The check report first (row, column, message), then the preview."""
-    summary = lbl("summary", lang, size=format_size(report.size, lang=lang), rows=format_number(report.rows, lang=lang), cols=len(report.columns), sha=report.sha256[:12])
+    size, sha = format_size(report.size, lang=lang), report.sha256[:12]
+    if report.rows is None or report.columns is None:  # not read as a table: no row or column count to show
+        codes = ", ".join(dict.fromkeys(p.code for p in report.problems)) or "?"
+        summary = lbl("summary_unread", lang, size=size, codes=codes, sha=sha)
+    else:
+        summary = lbl("summary", lang, size=size, rows=format_number(report.rows, lang=lang), cols=len(report.columns), sha=sha)
     verdict = (
         html.P(lbl("ok", lang), className="notice notice-ok", role="status")
         if report.ok else html.P(lbl("bad", lang, n=len(report.problems)), className="notice", role="alert")
@@ -96,6 +102,27 @@ def report_view(report: UploadReport, lang: Lang) -> html.Section:
         className="upload-report",
         **aria(live="polite"),
     )
+
+
+def kept_view(items: dict[str, dict[str, Any]], offered: str | None, lang: Lang, *, say_unchanged: bool = True) -> html.P | None:
+    """After a refused file: nothing changed, and the file checked before (if any) is still the one Apply applies."""
+    meta = items.get(offered or "")
+    if meta is None:
+        return html.P(lbl("unchanged", lang), className="hint upload-kept") if say_unchanged else None
+    text = lbl("kept", lang, name=meta.get("name", ""), kind=kind_short(str(offered), lang), rows=meta.get("rows", "?"))
+    return html.P(text, className="hint upload-kept")
+
+
+def _still_offered(offered: str | None) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """This session's pending uploads, and ``offered`` if its pending file is still there (else None)."""
+    items = pending(current_store(), current_sid())
+    return items, offered if offered in items else None
+
+
+def refused(message: Any, offered: str | None, lang: Lang, *, say_unchanged: bool = True) -> tuple[Any, bool, str, str | None]:
+    """The outputs for a file that is not taken: its message, and the Apply button as it was before."""
+    items, still = _still_offered(offered)
+    return html.Div([message, kept_view(items, still, lang, say_unchanged=say_unchanged)]), still is None, "", still
 
 
 def applied_view(items: dict[str, dict[str, Any]], lang: Lang) -> html.Div:
@@ -119,6 +146,7 @@ def layout(**query: str) -> html.Div:
         className="page upload-page",
         children=[
             dcc.Store(id=LANG, data=lang),
+            dcc.Store(id=OFFERED, data=None),
             html.H1(lbl("title", lang)),
             html.P(lbl("intro", lang, hours=round(store.ttl_s / 3600))),
             html.Fieldset(
@@ -160,25 +188,29 @@ def _decode(contents: str) -> bytes | None:
     Output(REPORT, "children"),
     Output(APPLY, "disabled"),
     Output(STATUS, "children", allow_duplicate=True),
+    Output(OFFERED, "data"),
     Input(DROP, "contents"),
     State(DROP, "filename"),
     State(KIND, "value"),
     State(LANG, "data"),
+    State(OFFERED, "data"),
     prevent_initial_call=True,
 )
-def on_upload(contents: str | None, filename: str | None, kind: str, lang: Lang) -> tuple[Any, Any, Any]:
+def on_upload(contents: str | None, filename: str | None, kind: str, lang: Lang, offered: str | None = None) -> tuple[Any, Any, Any, Any]:
+    """Check the file; only a file without problems replaces what Apply applies. A refused one changes nothing stored."""
     if not contents:
-        return no_update, True, ""
+        return no_update, no_update, no_update, no_update
     data = _decode(contents)
     if data is None:
-        return html.P(lbl("decode", lang), className="notice", role="alert"), True, ""
+        return refused(html.P(lbl("decode", lang), className="notice", role="alert"), offered, lang)
     try:
         view = get_view(atlas_dir())
     except InputError as exc:
-        return html.P(exc.problems[0].nl if lang == "nl" else exc.problems[0].en, className="notice", role="alert"), True, ""
+        return refused(html.P(exc.problems[0].nl if lang == "nl" else exc.problems[0].en, className="notice", role="alert"), offered, lang)
     report = check(view, data, name=filename or "upload", kind=kind)
-    stage(current_store(), current_sid(), report)
-    return report_view(report, lang), not report.ok, ""
+    if stage(current_store(), current_sid(), report):
+        return report_view(report, lang), False, "", report.kind
+    return refused(report_view(report, lang), offered, lang)
 
 
 def too_large(files: list[dict[str, Any]], *, max_bytes: int, lang: Lang) -> html.Div | None:
@@ -205,17 +237,19 @@ def too_large(files: list[dict[str, Any]], *, max_bytes: int, lang: Lang) -> htm
     Output(REPORT, "children", allow_duplicate=True),
     Output(APPLY, "disabled", allow_duplicate=True),
     Output(STATUS, "children", allow_duplicate=True),
+    Output(OFFERED, "data", allow_duplicate=True),
     Input(PICKED, "data"),
     State(LANG, "data"),
+    State(OFFERED, "data"),
     prevent_initial_call=True,
 )
-def on_picked(picked: dict[str, Any] | None, lang: Lang) -> tuple[Any, Any, Any]:
+def on_picked(picked: dict[str, Any] | None, lang: Lang, offered: str | None = None) -> tuple[Any, Any, Any, Any]:
     """A file over the limit never reaches the server: say so, naming it, its size and the limit; nothing changes."""
     files = (picked or {}).get("files") or []
     message = too_large(files if isinstance(files, list) else [], max_bytes=limits_from_env().max_bytes, lang=lang)
     if message is None:
-        return no_update, no_update, no_update  # a file within the limit: dcc.Upload sends it, on_upload reports
-    return message, True, ""
+        return no_update, no_update, no_update, no_update  # a file within the limit: dcc.Upload sends it, on_upload reports
+    return refused(message, offered, lang, say_unchanged=False)  # the message itself says nothing changed
 
 
 @callback(
@@ -224,11 +258,11 @@ def on_picked(picked: dict[str, Any] | None, lang: Lang) -> tuple[Any, Any, Any]
     Output(APPLY, "disabled", allow_duplicate=True),
     Input(APPLY, "n_clicks"),
     Input({"type": REMOVE, "kind": ALL}, "n_clicks"),
-    State(KIND, "value"),
+    State(OFFERED, "data"),
     State(LANG, "data"),
     prevent_initial_call=True,
 )
-def on_apply_or_remove(_apply: int, _removes: list[int], kind: str, lang: Lang) -> tuple[Any, Any, Any]:
+def on_apply_or_remove(_apply: int, _removes: list[int], offered: str | None, lang: Lang) -> tuple[Any, Any, Any]:
     store, sid = current_store(), current_sid()
     trigger = ctx.triggered_id
     if isinstance(trigger, dict) and trigger.get("type") == REMOVE:
@@ -240,7 +274,9 @@ def on_apply_or_remove(_apply: int, _removes: list[int], kind: str, lang: Lang) 
         return applied_view(applied(store, sid), lang), message, no_update
     if not _apply:
         return no_update, no_update, no_update
-    if not apply(store, sid, kind):
+    # The file the page offered, not the kind selected now: the choice may have moved since that file was checked.
+    kind = str(offered or "")
+    if kind not in KINDS or not apply(store, sid, kind):
         return no_update, lbl("nothing", lang), True
     message = lbl("done_teams", lang) if kind == "teams" else lbl("done", lang, kind=kind_short(kind, lang))
     return applied_view(applied(store, sid), lang), message, True
