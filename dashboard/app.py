@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import DependencyException
 from dash.fingerprint import check_fingerprint
 from flask import stream_with_context
 from flask_compress import Compress
@@ -220,6 +221,10 @@ def _register_routing(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def route(pathname: str | None, search: str | None, current: dict[str, Any] | None) -> tuple[Any, Any]:
+        # What the browser's location reports: anything else (a crafted request) is the map page without a query.
+        pathname = pathname if isinstance(pathname, str) and pathname.startswith("/") else "/"
+        search = search if isinstance(search, str) else ""
+        current = current if isinstance(current, dict) else None
         state, _ = parse_state(search or "")
         key = {"pathname": pathname or "/", "lang": state.lang}
         if current and {k: current.get(k) for k in key} == key:
@@ -314,6 +319,11 @@ def _compress_key(request: flask.Request) -> str:
 
 def _cache_static(app: Dash) -> None:
     server: flask.Flask = app.server
+
+    @server.errorhandler(DependencyException)
+    def not_a_bundle(_: DependencyException) -> tuple[str, int, dict[str, str]]:
+        # Dash's answer to a bundle path it does not know: a 404, not an internal error.
+        return "Niet gevonden / not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
 
     @server.after_request
     def cache_headers(resp: flask.Response) -> flask.Response:

@@ -123,6 +123,9 @@ def check_payload(body: Any, callback_map: Mapping[str, Any], *, size: int) -> M
     if not _depth_ok(body):
         raise PayloadError("CALLBACK_PAYLOAD", f"dieper genest dan / nested deeper than {MAX_DEPTH}")
     declared = {"inputs": [(d["id"], d["property"]) for d in cb["inputs"]], "state": [(d["id"], d["property"]) for d in cb["state"]]}
+    takes_file = any(prop in FILE_PROPERTIES for _, prop in declared["inputs"] + declared["state"])
+    if size > SMALL_BODY and not takes_file:
+        raise PayloadError("CALLBACK_TOO_LARGE", f"meer dan / more than {SMALL_BODY} bytes", status=413)
     if not declared["state"] and "state" not in body:
         body["state"] = []
     for part, deps in declared.items():
@@ -143,9 +146,6 @@ def check_payload(body: Any, callback_map: Mapping[str, Any], *, size: int) -> M
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or len(changed) > MAX_ITEMS or not all(isinstance(c, str) and len(c) <= MAX_ID for c in changed):
         raise PayloadError("CALLBACK_PAYLOAD", "changedPropIds")
-    takes_file = any(prop in FILE_PROPERTIES for _, prop in declared["inputs"] + declared["state"])
-    if size > SMALL_BODY and not takes_file:
-        raise PayloadError("CALLBACK_TOO_LARGE", f"meer dan / more than {SMALL_BODY} bytes", status=413)
     return dict(cb)
 
 

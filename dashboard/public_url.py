@@ -17,8 +17,8 @@ from etl.export.command import PUBLIC_URL_ENV
 
 ALLOWED_HOSTS_ENV = "BUURTDEKKING_ALLOWED_HOSTS"
 BIND_HOST_KEY = "BUURTDEKKING_BIND_HOST"  # server config: the host `buurtdekking serve --host` listens on
-DEFAULT_HOSTS = ("127.0.0.1", "localhost", "::1")
-_ANY = ("", "0.0.0.0", "::")  # listening everywhere names no host a user types
+DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_ANY = ("", "0.0.0.0", "::", "[::]")  # listening everywhere names no host a user types
 
 
 def hostname(host: str) -> str | None:
@@ -32,12 +32,17 @@ def hostname(host: str) -> str | None:
     return parts.hostname or None
 
 
+def _bracketed(host: str) -> str:
+    """A bare IPv6 address ("::1") as a Host header writes it ("[::1]")."""
+    return f"[{host}]" if host.count(":") > 1 and not host.startswith("[") else host
+
+
 def allowed_hosts(env: Mapping[str, str] | None = None, *, bind_host: str = "") -> frozenset[str]:
     env = os.environ if env is None else env
     listed = [h.strip() for h in (env.get(ALLOWED_HOSTS_ENV) or "").split(",") if h.strip()]
-    names = {hostname(h) for h in (listed or DEFAULT_HOSTS)}
+    names = {hostname(_bracketed(h)) for h in (listed or DEFAULT_HOSTS)}
     if bind_host.strip() not in _ANY:
-        names.add(hostname(bind_host.strip()))
+        names.add(hostname(_bracketed(bind_host.strip())))
     return frozenset(n for n in names if n)
 
 

@@ -181,6 +181,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     atlas = config.atlas_dir(args.atlas)
     app = create_app(atlas)
+    app.server.config["BUURTDEKKING_BIND_HOST"] = args.host  # a Host the permalinks may use (dashboard/public_url.py)
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     from dashboard.data import get_view
 
