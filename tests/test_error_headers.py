@@ -1,4 +1,4 @@
-"""No error response is ever cacheable: 401, 403, 404 and 429 on every route family carry Cache-Control: no-store.
+"""No error response is ever cacheable: 400, 401, 403, 404, 429 and 500 on every route family carry Cache-Control: no-store.
 
 Before, a 401 for a fingerprinted bundle kept the year-long caching of the bundle itself
 (``private, max-age=31536000, immutable``): a browser could keep the login refusal for a year.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
 
     def forbid() -> flask.Response | None:
         # No route of the app answers 403 today; this stands in for any that will, on every family.
+        if flask.request.headers.get("X-Test-Fail"):
+            # And a bug on any route: an exception Flask turns into its 500.
+            raise RuntimeError("a bug somewhere in /srv/buurtdekking")
         return flask.Response("forbidden\n", status=403) if flask.request.headers.get("X-Test-Forbid") else None
 
     app.server.before_request_funcs.setdefault(None, []).insert(0, forbid)
@@ -67,11 +71,15 @@ def families(client: FlaskClient) -> dict[str, tuple[str, str]]:
 
 
 def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    return _send_body(client, method, url, headers)[:2]  # type: ignore[return-value]
+
+
+def _send_body(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
     if method == "POST":
         resp = client.post(url, data=json.dumps({"output": "nope.children"}), content_type="application/json", headers=headers)
     else:
         resp = client.get(url, headers=headers)
-    out = resp.status_code, dict(resp.headers)
+    out = resp.status_code, dict(resp.headers), resp.get_data(as_text=True) if resp.status_code >= 400 else ""
     resp.close()
     return out
 
@@ -128,3 +136,24 @@ def test_a_bundle_that_is_served_keeps_its_long_caching(client: FlaskClient) -> 
     assert status == 200
     # Behind the login: the browser may keep it a year, no shared cache may (security.py turns public into private).
     assert headers["Cache-Control"] == "private, max-age=31536000, immutable"
+
+
+def test_a_500_on_every_family_is_not_cacheable_and_one_log_line(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    from dashboard.logs import log
+
+    urls = families(client)
+    log.addHandler(caplog.handler)  # our logger does not propagate (one line per event, whatever the host's root does)
+    try:
+        for family, (method, url) in urls.items():
+            caplog.clear()
+            status, headers, body = _send_body(client, method, url, {**GOOD, "X-Test-Fail": "1"})
+            assert status == 500, family
+            _assert_not_cacheable(status, headers, f"500 {family}")
+            assert "Traceback" not in body
+            assert "/srv/buurtdekking" not in body
+            # One line of ours, with the path and the exception's type; nothing from Flask's own traceback logging.
+            lines = [(r.name, r.getMessage(), getattr(r, "fields", {})) for r in caplog.records if r.levelno >= logging.INFO]
+            assert lines == [("buurtdekking", "server_error", {"path": url.split("?")[0], "error": "RuntimeError"})], family
+            assert all(r.exc_info is None for r in caplog.records)
+    finally:
+        log.removeHandler(caplog.handler)

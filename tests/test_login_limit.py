@@ -45,12 +45,13 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
     monkeypatch.setenv("BUURTDEKKING_AUTH_USERS", "anna:" + generate_password_hash(PASSWORD))
     made = []
 
-    def make(**env: str) -> tuple[FlaskClient, Clock]:
+    def make(clock: Clock | None = None, sessions: str = "", **env: str) -> tuple[FlaskClient, Clock]:
+        """A fresh app (a worker) with its own session directory, or the one named ``sessions`` (shared)."""
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / f"sessions{len(made)}"))
+        monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / (sessions or f"sessions{len(made)}")))
         app = create_app(atlas)
-        clock = Clock()
+        clock = clock or Clock()
         limiter = app.server.extensions["buurtdekking_login_limiter"]
         limiter.clock = clock
         made.append(app)
@@ -163,6 +164,57 @@ def test_each_wrong_password_after_a_wait_doubles_the_next(app_factory: object) 
         assert get(client, auth("anna", WRONG))[0] == 401  # after the wait: checked (and wrong again)
     # 1, 2, 4 … 512, then the cap of 900 s.
     assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
+
+
+def test_retry_after_is_what_is_left_of_the_wait_rounded_up(app_factory: object) -> None:
+    client, clock = app_factory()  # type: ignore[operator]
+    assert [get(client, auth("anna", WRONG))[0] for _ in range(5)] == [401] * 5  # the 5th starts 1 s
+    clock.now += 1
+    assert get(client, auth("anna", WRONG))[0] == 401  # the 6th, checked after the wait: 2^1 = 2 s from now
+    clock.now += 0.5
+    assert get(client, auth("anna", PASSWORD))[:2] == (429, "2")  # 1.5 s left: rounded up, never down to 0
+    clock.now += 1.0
+    assert get(client, auth("anna", PASSWORD))[:2] == (429, "1")  # 0.5 s left
+    clock.now += 0.5
+    assert get(client, auth("anna", PASSWORD))[0] == 200  # exactly 2 s after the 6th
+
+
+def test_the_issues_attack_400_wrong_in_22_6_s_then_the_right_one(app_factory: object) -> None:
+    client, clock = app_factory()  # type: ignore[operator]
+    start, step = clock.now, 22.6 / 400  # 56.5 ms apart, as measured in the issue
+    statuses = []
+    for k in range(400):
+        clock.now = start + k * step
+        statuses.append(get(client, auth("anna", WRONG))[0])
+    # Hand-derived (attempt k at t = 0.0565 k s; a checked wrong one at t starts a wait of 1, 2, 4, 8, 16 s):
+    #   k = 0-4 checked, the 5th (k=4, t=0.226) waits 1 s, to 1.226; next checked k = ceil(1.226/0.0565) = 22 (t=1.243),
+    #   waits 2 s, to 3.243: k = 58 (t=3.277), 4 s, to 7.277: k = 129 (t=7.2885), 8 s, to 15.2885: k = 271 (t=15.3115),
+    #   16 s, to 31.3115 — past the attack. 9 guesses in all instead of 400.
+    checked = [k for k, status in enumerate(statuses) if status == 401]
+    assert checked == [0, 1, 2, 3, 4, 22, 58, 129, 271]
+    assert all(status == 429 for k, status in enumerate(statuses) if k not in checked)
+    # The right password at 22.6 s is refused unchecked: ceil(31.3115 - 22.6) = ceil(8.7115) = 9 s to go.
+    clock.now = start + 22.6
+    assert get(client, auth("anna", PASSWORD))[:2] == (429, "9")
+    clock.now = start + 15.3115 + 16
+    assert get(client, auth("anna", PASSWORD))[0] == 200
+
+
+def test_two_workers_over_one_session_directory_share_the_counts(app_factory: object) -> None:
+    clock = Clock()
+    one, _ = app_factory(clock, sessions="shared")  # type: ignore[operator]
+    two, _ = app_factory(clock, sessions="shared")  # type: ignore[operator]
+    assert one.application is not two.application
+    # Hand-derived: the wrong passwords alternate between the workers; the 5th in all (on worker one) trips anna.
+    assert [get(w, auth("anna", WRONG))[0] for w in (one, two, one, two, one)] == [401] * 5
+    assert get(two, auth("anna", PASSWORD), ip="10.0.0.9")[:2] == (429, "1")  # the other worker knows
+    clock.now += 1
+    assert get(two, auth("anna", PASSWORD), ip="10.0.0.9")[0] == 200  # logs in through worker two: resets anna
+    assert [get(one, auth("anna", WRONG))[0] for _ in range(5)] == [401] * 5  # worker one sees the reset
+    assert get(one, auth("anna", WRONG))[0] == 429
+    # The client limit is shared too: 10.0.0.1 has 10 of its 20; 10 more for other accounts, spread over both.
+    assert [get((one, two)[n % 2], auth(f"u{n}", WRONG))[0] for n in range(10)] == [401] * 10
+    assert get(two, auth("u99", WRONG))[:2] == (429, "1")
 
 
 def test_unknown_accounts_get_exactly_the_same_answers(app_factory: object) -> None:

@@ -6,6 +6,7 @@ Before, with BUURTDEKKING_PUBLIC_URL unset, ``Host: evil.example`` put ``http://
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,81 @@ def test_hostname(host: str, name: str | None) -> None:
 
 def test_a_bare_ipv6_address_in_the_list() -> None:
     assert allowed_hosts({"BUURTDEKKING_ALLOWED_HOSTS": "::1,fe80::2"}) == {"::1", "fe80::2"}
+
+
+# ---------------------------------------------------------------- every format, as the export writes it
+
+
+def _texts(fmt: str, data: bytes) -> str:
+    """All the text a reader of the file can see or follow: cells, PDF text and link targets, GeoPackage rows."""
+    if fmt == "xlsx":
+        wb = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        parts = [" ".join(page.extract_text().split()) for page in reader.pages]
+        for page in reader.pages:
+            for annot in page.get("/Annots") or []:
+                action = annot.get_object().get("/A")
+                if action is not None and "/URI" in action:
+                    parts.append(f"URI {action['/URI']}")
+        return "\n".join(parts)
+    if fmt == "gpkg":
+        import sqlite3
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".gpkg") as fh:
+            fh.write(data)
+            fh.flush()
+            db = sqlite3.connect(fh.name)
+            try:
+                tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                return "\n".join(str(v) for t in tables for row in db.execute(f'SELECT * FROM "{t}"') for v in row if isinstance(v, str))
+            finally:
+                db.close()
+    return data.decode("utf-8-sig")
+
+
+def _download(client: object, choice: str, host: str) -> bytes:
+    resp = client.get(EXPORT.replace("formaat=xlsx", f"formaat={choice}"), headers={"Host": host})  # type: ignore[attr-defined]
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return bytes(resp.data)
+
+
+@pytest.fixture
+def unconfigured_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    from dashboard.app import create_app
+
+    monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
+    monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
+    for name in ("BUURTDEKKING_PUBLIC_URL", "BUURTDEKKING_ALLOWED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    return create_app(care_grid_atlas(tmp_path / "atlas", threshold=10)).server.test_client()
+
+
+@pytest.mark.parametrize(("choice", "fmt"), [("xlsx", "xlsx"), ("gpkg", "gpkg"), ("csv", "csv"), ("csvstd", "csv")])
+def test_a_claimed_host_is_in_no_export(unconfigured_client: object, choice: str, fmt: str) -> None:
+    evil = _texts(fmt, _download(unconfigured_client, choice, "evil.example"))
+    own = _texts(fmt, _download(unconfigured_client, choice, "localhost"))
+    assert "evil.example" not in evil
+    if fmt == "csv":
+        # The CSV holds the table only: the Host cannot change a byte of it.
+        assert evil == own
+        assert "localhost" not in own
+    else:
+        # The same view's link: relative for the claimed host, absolute for the machine's own name.
+        assert "/tabel?indicator=inhabitants" in evil
+        assert "http://localhost/tabel?indicator=inhabitants" in own
+        assert not re.search(r"https?://[^\s/]*/tabel", evil)  # no absolute link to the view at all
+
+
+@pytest.mark.slow
+def test_a_claimed_host_is_not_in_the_pdf(unconfigured_client: object) -> None:
+    evil = _texts("pdf", _download(unconfigured_client, "pdf", "evil.example"))
+    assert "evil.example" not in evil
+    # Hand-derived: the relative permalink, as text and as the link's target.
+    assert "/tabel?indicator=inhabitants" in evil
+    assert "URI /tabel?indicator=inhabitants" in evil
+    assert not re.search(r"https?://[^\s/]*/tabel", evil)

@@ -90,15 +90,6 @@ def test_any_parameter_dict_gives_a_valid_state(query: dict[str, str]) -> None:
 # ---------------------------------------------------------------- the app
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from dashboard.app import create_app
@@ -112,37 +103,44 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture
-def records() -> Iterator[Records]:
-    """Everything logged meanwhile, by our logger and by any other (Flask, Dash, werkzeug) through the root."""
-    handler = Records()
-    ours, root = logging.getLogger("buurtdekking"), logging.getLogger()
-    ours.addHandler(handler)
-    root.addHandler(handler)
+def records(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Everything logged meanwhile: by any logger (Flask, Dash, werkzeug) through the root, where caplog listens,
+    and by ours, which does not propagate (one line per event, whatever the host's root does)."""
+    ours = logging.getLogger("buurtdekking")
+    ours.addHandler(caplog.handler)
     try:
-        yield handler
+        yield caplog
     finally:
-        ours.removeHandler(handler)
-        root.removeHandler(handler)
+        ours.removeHandler(caplog.handler)
 
 
-def _no_tracebacks(records: Records) -> None:
+def _no_tracebacks(records: pytest.LogCaptureFixture) -> None:
     """Every line is one of ours, one line, without a traceback (those come only at DEBUG)."""
     for r in records.records:
         assert r.name == "buurtdekking", (r.name, r.getMessage())
         assert r.exc_info is None or r.levelno == logging.DEBUG, r.getMessage()
         assert "\n" not in r.getMessage()
+    if not any(r.levelno == logging.DEBUG for r in records.records):
+        assert "Traceback" not in records.text
 
 
 PAGES = ("/", "/tabel", "/watals", "/bronnen", "/eigen-gegevens", "/bestaat-niet")
-SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def examples(ci: int) -> int:
+    """``ci`` examples under the ``ci`` profile (100 by default there), proportionally more under ``explore``."""
+    return max(1, settings.default.max_examples * ci // 100)
+
+
+SLOW = settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @SLOW
 @given(st.sampled_from(PAGES), QUERIES)
-def test_every_page_renders_for_any_query_string(app: Any, records: Records, path: str, query: str) -> None:
+def test_every_page_renders_for_any_query_string(app: Any, records: pytest.LogCaptureFixture, path: str, query: str) -> None:
     from dashboard.app import render_route
 
-    records.records.clear()
+    records.clear()
     with app.server.test_request_context(path):
         content, route = render_route(path, "?" + query)
     text = json.dumps(content, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c))
@@ -184,7 +182,7 @@ def _server_callbacks(app: Any) -> list[tuple[str, dict[str, Any]]]:
     return sorted((k, v) for k, v in app.callback_map.items() if "callback" in v)
 
 
-def test_payloads_that_are_not_a_callback(app: Any, records: Records) -> None:
+def test_payloads_that_are_not_a_callback(app: Any, records: pytest.LogCaptureFixture) -> None:
     client = app.server.test_client()
     output, cb = _server_callbacks(app)[0]
     nested: Any = 1
@@ -211,10 +209,11 @@ def test_payloads_that_are_not_a_callback(app: Any, records: Records) -> None:
         assert "Traceback" not in text
     assert _post(client, b"{}", content_type="text/plain").status_code == 415
     _no_tracebacks(records)
-    assert {r.getMessage() for r in records.records} == {"request_refused"}
+    # One line per refused request (the ten cases and the wrong content type), nothing else.
+    assert [r.getMessage() for r in records.records] == ["request_refused"] * (len(cases) + 1)
 
 
-def test_huge_bodies_are_refused_before_they_are_parsed(app: Any, records: Records) -> None:
+def test_huge_bodies_are_refused_before_they_are_parsed(app: Any, records: pytest.LogCaptureFixture) -> None:
     client = app.server.test_client()
     output = next(k for k, v in _server_callbacks(app) if not any(d["property"] == "contents" for d in v["inputs"] + v["state"]))
     big = json.dumps({"output": output, "pad": "x" * (2 * 1024 * 1024)})
@@ -224,10 +223,10 @@ def test_huge_bodies_are_refused_before_they_are_parsed(app: Any, records: Recor
     _no_tracebacks(records)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(JSON, st.fixed_dictionaries({"output": TEXT}, optional={"outputs": JSON, "inputs": JSON, "state": JSON, "changedPropIds": JSON})))
-def test_any_json_is_a_4xx_never_a_500(app: Any, records: Records, body: Any) -> None:
-    records.records.clear()
+def test_any_json_is_a_4xx_never_a_500(app: Any, records: pytest.LogCaptureFixture, body: Any) -> None:
+    records.clear()
     resp = _post(app.server.test_client(), body)
     assert resp.status_code in (400, 413, 415), resp.get_data(as_text=True)[:200]
     _no_tracebacks(records)
@@ -274,17 +273,17 @@ def callbacks(app: Any) -> list[tuple[str, dict[str, Any]]]:
     return _server_callbacks(app)
 
 
-PER_CALLBACK = 8  # examples for each server callback (about 20 of them)
+PER_CALLBACK = examples(8)  # examples for each server callback (about 20 of them)
 
 
-def test_well_formed_payloads_with_any_values_answer_normally(app: Any, records: Records, callbacks: Any) -> None:
+def test_well_formed_payloads_with_any_values_answer_normally(app: Any, records: pytest.LogCaptureFixture, callbacks: Any) -> None:
     outcomes: dict[str, set[int]] = {}
     for output, cb in callbacks:
 
         @settings(max_examples=PER_CALLBACK, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(payloads([(output, cb)]))
         def answers_normally(body: dict[str, Any]) -> None:
-            records.records.clear()
+            records.clear()
             resp = _post(app.server.test_client(), body)
             # 200 (an update), 204 (nothing to update); a callback that fails on what it was sent shows the notice.
             assert resp.status_code in (200, 204), (body["output"], resp.status_code, resp.get_data(as_text=True)[:300])
@@ -299,7 +298,7 @@ def test_well_formed_payloads_with_any_values_answer_normally(app: Any, records:
     assert set(outcomes) == {output for output, _ in callbacks}  # every callback was reached
 
 
-def test_a_callback_error_is_one_line_and_a_notice_with_the_traceback_only_at_debug(app: Any, records: Records) -> None:
+def test_a_callback_error_is_one_line_and_a_notice_with_the_traceback_only_at_debug(app: Any, records: pytest.LogCaptureFixture) -> None:
     from dashboard.logs import log
 
     client = app.server.test_client()
@@ -327,7 +326,7 @@ def test_a_callback_error_is_one_line_and_a_notice_with_the_traceback_only_at_de
     previous = log.level
     log.setLevel(logging.DEBUG)
     try:
-        records.records.clear()
+        records.clear()
         _post(client, body)
     finally:
         log.setLevel(previous)
@@ -361,7 +360,7 @@ def _fresh_session(app: Any, cookie: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["other deployment", "truncated", "tampered", "not base64", "our key, odd content", "empty"])
-def test_a_foreign_or_broken_session_cookie_gives_a_fresh_session(app: Any, records: Records, kind: str) -> None:
+def test_a_foreign_or_broken_session_cookie_gives_a_fresh_session(app: Any, records: pytest.LogCaptureFixture, kind: str) -> None:
     ours = _cookie(app, app.server.secret_key, {"sid": "a" * 43})
     cookie = {
         "other deployment": _cookie(app, "another deployment's key", {"sid": "b" * 43}),
@@ -376,16 +375,16 @@ def test_a_foreign_or_broken_session_cookie_gives_a_fresh_session(app: Any, reco
     _no_tracebacks(records)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=";,\\\""), max_size=300))
-def test_any_cookie_text_gives_a_page(app: Any, records: Records, cookie: str) -> None:
-    records.records.clear()
+def test_any_cookie_text_gives_a_page(app: Any, records: pytest.LogCaptureFixture, cookie: str) -> None:
+    records.clear()
     resp = app.server.test_client().get("/bronnen", headers={"Cookie": f"buurtdekking_sessie={cookie}"})
     assert resp.status_code == 200
     _no_tracebacks(records)
 
 
-def test_a_huge_cookie_is_a_4xx_or_a_page(app: Any, records: Records) -> None:
+def test_a_huge_cookie_is_a_4xx_or_a_page(app: Any, records: pytest.LogCaptureFixture) -> None:
     cookie = base64.urlsafe_b64encode(os.urandom(12_000)).decode()
     resp = app.server.test_client().get("/bronnen", headers={"Cookie": f"buurtdekking_sessie={cookie}"})
     assert resp.status_code in (200, 400, 431)
