@@ -75,12 +75,18 @@ def configure(env: Mapping[str, str] | None = None) -> logging.Logger:
     from dashboard.security import ConfigError
 
     env = os.environ if env is None else env
-    level = (env.get(LEVEL_ENV) or "INFO").strip().upper()
-    fmt = (env.get(FORMAT_ENV) or "text").strip().lower()
+    raw_level, raw_fmt = env.get(LEVEL_ENV) or "INFO", env.get(FORMAT_ENV) or "text"
+    level, fmt = raw_level.strip().upper(), raw_fmt.strip().lower()
     if level not in LEVELS:
-        raise ConfigError(f"{LEVEL_ENV}={level!r}: kies / choose {', '.join(LEVELS)}")
+        raise ConfigError(
+            f"{LEVEL_ENV}={raw_level[:40]!r} is geen logniveau; kies {', '.join(LEVELS)} / "
+            f"is not a log level; choose {', '.join(LEVELS)}"
+        )
     if fmt not in FORMATS:
-        raise ConfigError(f"{FORMAT_ENV}={fmt!r}: kies / choose {', '.join(FORMATS)}")
+        raise ConfigError(
+            f"{FORMAT_ENV}={raw_fmt[:40]!r} is geen logformaat; kies {' of '.join(FORMATS)} / "
+            f"is not a log format; choose {' or '.join(FORMATS)}"
+        )
     for handler in [h for h in log.handlers if getattr(h, _HANDLER_MARK, False)]:
         log.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)

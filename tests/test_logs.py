@@ -59,10 +59,56 @@ def test_json_lines_and_debug(stream: io.StringIO) -> None:
     assert "ValueError: boom" in second["traceback"]
 
 
-@pytest.mark.parametrize(("env", "needle"), [({"BUURTDEKKING_LOG_LEVEL": "loud"}, "LOG_LEVEL"), ({"BUURTDEKKING_LOG_FORMAT": "xml"}, "LOG_FORMAT")])
-def test_bad_log_settings_stop_the_app(env: dict[str, str], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle):
+BAD_SETTINGS = [
+    ({"BUURTDEKKING_LOG_LEVEL": "loud"}, "BUURTDEKKING_LOG_LEVEL='loud' is geen logniveau; kies DEBUG, INFO, WARNING, ERROR / "
+                                         "is not a log level; choose DEBUG, INFO, WARNING, ERROR"),
+    ({"BUURTDEKKING_LOG_FORMAT": "xml"}, "BUURTDEKKING_LOG_FORMAT='xml' is geen logformaat; kies text of json / "
+                                         "is not a log format; choose text or json"),
+]
+
+
+@pytest.mark.parametrize(("env", "message"), BAD_SETTINGS)
+def test_bad_log_settings_stop_the_app(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
         logs.configure(env)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize(("env", "message"), BAD_SETTINGS)
+def test_serve_with_a_bad_log_setting_says_so_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], message: str
+) -> None:
+    from etl.cli import main
+
+    monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        assert main(["serve", "--atlas", str(tmp_path / "no-atlas"), "--port", "1"]) == 2  # stops before listening
+    finally:
+        logs.configure({})
+    err = capsys.readouterr().err
+    assert err == f"buurtdekking serve: {message}\n"
+
+
+@pytest.mark.slow
+def test_gunicorn_with_a_bad_log_setting_stops_with_the_message(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO, free_port
+
+    env = {**os.environ, "BUURTDEKKING_ATLAS": str(tmp_path / "no-atlas"), "BUURTDEKKING_SESSION_DIR": str(tmp_path / "s"),
+           "BUURTDEKKING_LOG_FORMAT": "xml"}
+    # One worker: with several, gunicorn's arbiter can race with itself while halting and print its own traceback.
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{free_port()}", "dashboard.wsgi:server"]
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "buurtdekking: BUURTDEKKING_LOG_FORMAT='xml' is geen logformaat; kies text of json / is not a log format" in out
+    assert "Traceback" not in out, out
+    assert "App failed to load" in out  # gunicorn stops instead of booting worker after worker
 
 
 def test_a_field_cannot_forge_a_line(stream: io.StringIO) -> None:
