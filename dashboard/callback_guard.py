@@ -201,9 +201,11 @@ def on_callback_error(exc: Exception) -> None:
     output = flask.request.get_json(silent=True, cache=True) if flask.has_request_context() else None
     logs.render_error(callback=callback_label(output.get("output") if isinstance(output, dict) else None), exc=exc)
     lang = _page_lang()
-    dash.set_props(ids.RENDER_ERROR, {"children": [html.P(t("render_error", lang))], "hidden": False})
+    notice = {"children": [html.P(t("render_error", lang))], "hidden": False, "className": "notice render-error", "role": "alert"}
+    dash.set_props(ids.RENDER_ERROR, notice)
 
 
 def render_error_notice() -> html.Div:
-    """The shell's notice for a part of the page that could not be updated (hidden until a callback fails)."""
-    return html.Div(id=ids.RENDER_ERROR, className="notice render-error", role="alert", hidden=True)
+    """The shell's place for the notice that a part of the page could not be updated: hidden, and neither a notice
+    nor an alert (to styles, assistive technology or a page's own `.notice[role=alert]`) until a callback fails."""
+    return html.Div(id=ids.RENDER_ERROR, hidden=True)

@@ -318,6 +318,7 @@ def test_a_callback_error_is_one_line_and_a_notice_with_the_traceback_only_at_de
     assert resp.status_code == 200
     notice = resp.get_json()["sideUpdate"]["app-render-error"]
     assert notice["hidden"] is False
+    assert (notice["className"], notice["role"]) == ("notice render-error", "alert")  # announced once it is shown
     assert "Part of this page could not be updated" in json.dumps(notice)
     (line,) = [r for r in records.records if r.getMessage() == "render_error"]
     assert line.fields["callback"].startswith("..kaart-figure.data")  # type: ignore[attr-defined]
