@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import DependencyException
 from dash.fingerprint import check_fingerprint
 from flask import stream_with_context
 from flask_compress import Compress
 
-from dashboard import ids
+from dashboard import ids, logs
+from dashboard.callback_guard import guard_callbacks, on_callback_error, render_error_notice
 from dashboard.data import get_view
 from dashboard.first_paint import (
     FIRST_PAINT_MARK,
@@ -183,10 +185,10 @@ def _layout() -> html.Div:
     if initial:
         try:
             content, route = render_route(*initial)
-        except Exception:
+        except Exception as exc:
             # A page that fails to render must not take the shell down with it: leave it to the router,
-            # whose callback error Dash reports in the page as before.
-            flask.current_app.logger.exception("first page %s failed to render in the layout", initial[0])
+            # whose callback error shows the render-error notice (dashboard/callback_guard.py).
+            logs.render_error(callback="layout", exc=exc)
             initial = None
     # Location given the page's own path and query: on mount it finds nothing changed, so no callback
     # fires for it; without them it reports the URL and the router renders the page.
@@ -198,6 +200,7 @@ def _layout() -> html.Div:
             dcc.Store(id=ids.ROUTE, data=route),
             dcc.Store(id=ids.META_SINK),
             dcc.Store(id=ids.LANG_SINK),
+            render_error_notice(),
             html.Div(content, id=ids.SHELL_CONTENT, className="shell-content"),
         ],
     )
@@ -218,6 +221,10 @@ def _register_routing(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def route(pathname: str | None, search: str | None, current: dict[str, Any] | None) -> tuple[Any, Any]:
+        # What the browser's location reports: anything else (a crafted request) is the map page without a query.
+        pathname = pathname if isinstance(pathname, str) and pathname.startswith("/") else "/"
+        search = search if isinstance(search, str) else ""
+        current = current if isinstance(current, dict) else None
         state, _ = parse_state(search or "")
         key = {"pathname": pathname or "/", "lang": state.lang}
         if current and {k: current.get(k) for k in key} == key:
@@ -313,11 +320,16 @@ def _compress_key(request: flask.Request) -> str:
 def _cache_static(app: Dash) -> None:
     server: flask.Flask = app.server
 
+    @server.errorhandler(DependencyException)
+    def not_a_bundle(_: DependencyException) -> tuple[str, int, dict[str, str]]:
+        # Dash's answer to a bundle path it does not know: a 404, not an internal error.
+        return "Niet gevonden / not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+
     @server.after_request
     def cache_headers(resp: flask.Response) -> flask.Response:
         # Dash fingerprints its component bundles and our assets (?m=<mtime>): safe to cache. Its lazily
         # loaded chunks (async-*.js) carry no fingerprint and keep Dash's own ETag revalidation.
-        if _fingerprinted(flask.request):
+        if _fingerprinted(flask.request) and resp.status_code < 400:  # an error is never cached (security.py)
             resp.headers["Cache-Control"] = IMMUTABLE
             if resp.is_streamed and resp.status_code == 200:
                 # A file is sent as a stream, which flask-compress compresses afresh for every request
@@ -430,10 +442,10 @@ def _first_map_page() -> str:
         content, _ = render_route(flask.request.path, f"?{query}" if query else "")
         spec = page_map_spec(content)
         return skeleton(content, spec, preload=map_fetches(spec, glyphs_url())) if spec else ""
-    except Exception:
+    except Exception as exc:
         # The page's first part is already sent: leave the page to Dash, whose layout then renders it (or
         # reports its error) as on any other page. first-map.js starts Dash at once when no map is there.
-        flask.current_app.logger.exception("no first paint for %s", flask.request.path)
+        logs.render_error(callback="first_paint", exc=exc)
         return ""
 
 
@@ -451,6 +463,7 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         title=t("app_title"),
         update_title="",
         suppress_callback_exceptions=True,
+        on_error=on_callback_error,
     )
     # Login, security headers, per-user sessions, upload size and the export route (dashboard/security.py);
     # first, so that the login check runs before any other hook and the headers are set after all of them.
@@ -474,4 +487,5 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     _register_routing(app)
     _register_geo_route(app)
     _cache_static(app)
+    guard_callbacks(app)
     return app

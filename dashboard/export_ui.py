@@ -7,7 +7,6 @@ user's own uploads when they applied any.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 from pathlib import Path
@@ -19,12 +18,13 @@ import flask
 import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
+from dashboard import logs
 from dashboard.data import AtlasView, get_view
 from dashboard.i18n import Lang, aria, t
 from dashboard.protection import served_threshold
+from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
 from dashboard.state import ViewState, parse_state
-from etl.export.command import PUBLIC_URL_ENV
 from etl.export.png import keep_browser_running
 from etl.export.snapshot import snapshot_filename, write_snapshot
 from geodata.errors import InputError
@@ -166,6 +166,7 @@ def export_file(
     finally:
         if heavy:
             _RENDER_SLOTS.release()
+    logs.export(area=area, fmt=choice)
     return name, data, MIMETYPES[fmt]
 
 
@@ -173,6 +174,7 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
     """Build and send one export; bad parameters give 400 with the message, never a stack trace."""
     choice = args.get("formaat", "")
     if choice not in CHOICES:
+        logs.request_refused(code="EXPORT_FORMAT", path=ROUTE)
         return _error(400, [f"Onbekend formaat '{choice}'; kies {', '.join(CHOICES)}. / Unknown format; choose {', '.join(CHOICES)}."])
     state, _problems = parse_state({k: v for k, v in args.items() if k not in EXPORT_PARAMS})
     area = args.get("gebied") or state.buurt or str(view.buurten["gemeentecode"].iloc[0])
@@ -187,6 +189,7 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
             permalink=base_url.rstrip("/") + page + state.to_query(), session_meta=store.meta(sid),
         )
     except InputError as exc:
+        logs.request_refused(code=",".join(sorted({p.code for p in exc.problems})), path=ROUTE)
         return _error(400, [p.format() for p in exc.problems])
     except ExportBusyError:
         return _error(503, ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."])
@@ -205,8 +208,8 @@ def register_export_route(app: dash.Dash) -> None:
 
     def download() -> flask.Response:
         view = get_view(flask.current_app.config["BUURTDEKKING_ATLAS"])
-        # Behind a reverse proxy the request's host is internal: $BUURTDEKKING_PUBLIC_URL says what users type.
-        base = os.environ.get(PUBLIC_URL_ENV) or flask.request.host_url
-        return export_response(view, dict(flask.request.args), base_url=base)
+        # $BUURTDEKKING_PUBLIC_URL says what users type (behind a proxy the request's host is internal); without
+        # it only an allowed Host goes into the permalink, never whatever the request claims (dashboard/public_url.py).
+        return export_response(view, dict(flask.request.args), base_url=base_url())
 
     app.server.add_url_rule(ROUTE, "buurtdekking_export", download, methods=["GET"])

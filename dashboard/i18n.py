@@ -30,6 +30,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Demo data: teams and caseloads in this atlas are fictitious, generated to demonstrate the dashboard.",
     ),
     "link_problem": ("Probleem met de link", "Problem with the link"),
+    "render_error": (
+        "Een deel van deze pagina kon niet worden bijgewerkt. Laad de pagina opnieuw; gebeurt het weer, meld het dan aan de beheerder.",
+        "Part of this page could not be updated. Reload the page; if it happens again, tell the administrator.",
+    ),
     "source": (
         "Bron: CBS / Kadaster, Wijk- en buurtkaart en Kerncijfers wijken en buurten (CC BY 4.0).",
         "Source: CBS / Kadaster, district and neighbourhood map and key figures (CC BY 4.0).",

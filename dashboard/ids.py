@@ -10,6 +10,7 @@ LANG_TOGGLE = "app-lang-toggle"
 META_SINK = "app-meta-sink"
 LANG_SINK = "app-lang-sink"
 NOTICES = "app-notices"
+RENDER_ERROR = "app-render-error"  # shown when a callback fails (dashboard/callback_guard.py)
 
 # kaart (map page)
 MAP_GRAPH = "kaart-graph"  # the map's host element; the map itself is drawn by assets/map.js

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import hmac
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -33,12 +34,18 @@ import flask
 from werkzeug.datastructures import Headers
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard import logs
+from dashboard.logs import pseudonym
+from dashboard.ratelimit import LoginLimiter, client_address, limiter_from_env
+from dashboard.session import SID_KEY, current_sid, default_root, private_dir
+
 if TYPE_CHECKING:
     from dash import Dash
 
 AUTH_MODES = ("none", "basic", "proxy")
 PROXY_SECRET_HEADER = "X-Buurtdekking-Proxy-Secret"
 REALM = "buurtdekking"
+LOGIN_KEY = "login"  # in the signed session: the pseudonym of the account this browser logged in to
 
 
 class ConfigError(RuntimeError):
@@ -111,14 +118,23 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def check_basic(settings: SecuritySettings, header: str | None) -> str | None:
-    """The user name when the Authorization header holds a known user and the right password, else None."""
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(name, password) from a Basic Authorization header; None when there is none or it cannot be read."""
     if not header or not header.lower().startswith("basic "):
         return None
     try:
         name, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
+    return name, password
+
+
+def check_basic(settings: SecuritySettings, header: str | None) -> str | None:
+    """The user name when the Authorization header holds a known user and the right password, else None."""
+    credentials = basic_credentials(header)
+    if credentials is None:
+        return None
+    name, password = credentials
     hashed = settings.users.get(name)
     ok = check_password_hash(hashed or _dummy_hash(), password)
     return name if hashed and ok else None
@@ -138,6 +154,49 @@ def _unauthorised(settings: SecuritySettings) -> flask.Response:
     if settings.auth == "basic":
         response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
     return response
+
+
+def _too_many(seconds: int) -> flask.Response:
+    """429 for an attempt during a back-off: the same for every account, known or not (no WWW-Authenticate, so
+    that the browser shows this text instead of asking again)."""
+    body = (
+        f"Te veel mislukte inlogpogingen; probeer het over {seconds} seconden opnieuw.\n"
+        f"Too many failed login attempts; try again in {seconds} seconds.\n"
+    )
+    response = flask.Response(body, status=429, mimetype="text/plain")
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _basic_login(settings: SecuritySettings, limiter: LoginLimiter) -> flask.Response | None:
+    """Check the Basic credentials under the back-off of dashboard/ratelimit.py; None when the request may pass."""
+    request = flask.request
+    header = request.headers.get("Authorization")
+    if not header:
+        return _unauthorised(settings)  # a browser's first request: not an attempt
+    credentials = basic_credentials(header)
+    client = pseudonym(client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), limiter.settings.trusted_proxies))
+    account = pseudonym(credentials[0] if credentials else "")
+    sid = flask.session.get(SID_KEY)
+    session = pseudonym(sid) if isinstance(sid, str) and sid else ""
+    wait = limiter.retry_after(account=account, client=client, session=session)
+    if wait:
+        logs.event("login_wait", level=logging.DEBUG, client=client, retry_after_s=wait)
+        return _too_many(wait)
+    user = check_basic(settings, header)
+    if user is None:
+        for trip in limiter.failed(account=account, client=client, session=session):
+            logs.login_limited(scope=trip.scope, who=trip.key, retry_after=trip.retry_after)
+        logs.login_failed(user=account, client=client)
+        if LOGIN_KEY in flask.session:
+            del flask.session[LOGIN_KEY]
+        return _unauthorised(settings)
+    if flask.session.get(LOGIN_KEY) != account:
+        limiter.logged_in(account=account, session=pseudonym(current_sid()))
+        flask.session[LOGIN_KEY] = account
+        logs.login_ok(user=account, client=client)
+    flask.g.user = user
+    return None
 
 
 def content_security_policy(app: Dash, settings: SecuritySettings) -> str:
@@ -182,16 +241,23 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
     )
     csp: list[str] = []
 
+    limiter = limiter_from_env(private_dir(default_root())) if settings.auth == "basic" else None
+    server.extensions["buurtdekking_login_limiter"] = limiter
+
     def _require_login() -> flask.Response | None:
         if settings.auth == "none":
             return None
-        user = (
-            check_basic(settings, flask.request.headers.get("Authorization"))
-            if settings.auth == "basic"
-            else check_proxy(settings, flask.request.headers)
-        )
+        if limiter is not None:
+            return _basic_login(settings, limiter)
+        user = check_proxy(settings, flask.request.headers)
+        client = pseudonym(flask.request.remote_addr or "unknown")
         if user is None:
+            logs.proxy_refused(client=client)
             return _unauthorised(settings)
+        account = pseudonym(user)
+        if flask.session.get(LOGIN_KEY) != account:
+            flask.session[LOGIN_KEY] = account
+            logs.login_ok(user=account, client=client)
         flask.g.user = user
         return None
 
@@ -209,7 +275,14 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
         if settings.secure_cookie:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         path = flask.request.path
-        if path.startswith(("/_dash-update-component", "/download/")):
+        if response.status_code >= 400:
+            # An error is about this request only: no cache may keep it (nor the year-long caching that the
+            # fingerprinted URL of a bundle would otherwise get).
+            headers["Cache-Control"] = "no-store"
+            headers.pop("ETag", None)
+            headers.pop("Last-Modified", None)
+            headers.pop("Expires", None)
+        elif path.startswith(("/_dash-update-component", "/download/")):
             # Protected values and a user's uploads must not linger in any cache.
             headers["Cache-Control"] = "private, no-store"
         elif settings.auth != "none":
@@ -232,6 +305,8 @@ def harden(app: Dash) -> SecuritySettings:
     from dashboard.session import init_sessions
     from dashboard.uploads import limits_from_env
 
+    logs.configure()
+    logs.quiet_server_errors(app.server)
     settings = secure_app(app)
     init_sessions(app)
     # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the

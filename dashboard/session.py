@@ -34,13 +34,20 @@ SECRET_ENV = "BUURTDEKKING_SECRET_KEY"
 DEFAULT_TTL_S = 8 * 3600
 SID_KEY = "sid"
 _SLOT = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
+_SID = re.compile(r"^[A-Za-z0-9_-]{16,200}$")  # what secrets.token_urlsafe(32) gives, with room
+
+
+def _valid_sid(sid: object) -> bool:
+    """A session id we could have issued (a cookie signed with the same key by another version may hold anything)."""
+    return isinstance(sid, str) and bool(_SID.match(sid))
 
 
 def default_root() -> Path:
     return Path(os.environ.get(SESSION_DIR_ENV) or Path(tempfile.gettempdir()) / f"buurtdekking-sessions-{os.getuid()}")
 
 
-def _private_dir(path: Path) -> Path:
+def private_dir(path: Path) -> Path:
+    """``path`` created if need be, readable by the app's user only."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
     return path
@@ -50,7 +57,7 @@ def secret_key(root: Path | None = None) -> str:
     """``$BUURTDEKKING_SECRET_KEY``, else a random key created once in the session directory (mode 0600)."""
     if os.environ.get(SECRET_ENV):
         return os.environ[SECRET_ENV]
-    folder = _private_dir(root or default_root())
+    folder = private_dir(root or default_root())
     path = folder / "secret.key"
     if not path.exists():
         with contextlib.suppress(FileExistsError):  # another worker won the race: use its key
@@ -69,13 +76,13 @@ class SessionStore:
     ttl_s: int = DEFAULT_TTL_S
 
     def __post_init__(self) -> None:
-        _private_dir(self.root)
+        private_dir(self.root)
 
     @classmethod
     def from_env(cls) -> SessionStore:
         root = default_root()
         ttl = int(os.environ.get(SESSION_TTL_ENV) or DEFAULT_TTL_S)
-        return cls(root=_private_dir(root), key=secret_key(root).encode(), ttl_s=ttl)
+        return cls(root=private_dir(root), key=secret_key(root).encode(), ttl_s=ttl)
 
     def _dir(self, sid: str) -> Path:
         if not sid or len(sid) > 200:
@@ -90,7 +97,7 @@ class SessionStore:
     def put(self, sid: str, slot: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
         """Store ``frame`` (GeoDataFrames keep their CRS) and ``meta`` under ``slot``, replacing what was there."""
         self._check_slot(slot)
-        folder = _private_dir(self._dir(sid))
+        folder = private_dir(self._dir(sid))
         tmp = Path(tempfile.mkdtemp(prefix=f".{slot}-", dir=folder))
         try:
             if isinstance(frame, gpd.GeoDataFrame):
@@ -168,7 +175,7 @@ def init_sessions(app: Dash, store: SessionStore | None = None) -> SessionStore:
     server.extensions["buurtdekking_sessions"] = store
 
     def _ensure_sid() -> None:
-        if SID_KEY not in flask.session:
+        if not _valid_sid(flask.session.get(SID_KEY)):
             flask.session[SID_KEY] = secrets.token_urlsafe(32)
             flask.session.permanent = True
 
@@ -184,8 +191,8 @@ def current_store() -> SessionStore:
 def current_sid() -> str:
     """This request's session id (set by init_sessions before any view or callback runs)."""
     sid = flask.session.get(SID_KEY)
-    if not isinstance(sid, str) or not sid:
+    if not _valid_sid(sid):
         sid = secrets.token_urlsafe(32)
         flask.session[SID_KEY] = sid
         flask.session.permanent = True
-    return sid
+    return str(sid)

@@ -13,6 +13,11 @@ from geodata.errors import Problem
 
 LEVELS = ("buurt", "wijk")
 MIN_CLASSES, MAX_CLASSES = 3, 7
+# Longest value a parameter may have: codes and periods are short; a what-if scenario is a list of steps.
+MAX_VALUE = {"scenario": 4000}
+MAX_OTHER_VALUE = 200
+MAX_SHOWN = 60  # characters of a parameter or value quoted back in a message
+MAX_PROBLEMS = 10  # messages about one link; after that one more says there are more
 
 # URL parameter → ViewState field; Dutch names because the links are shared among Dutch planners.
 PARAMS = {
@@ -55,13 +60,29 @@ class ViewState:
         return "?" + urlencode(pairs) if pairs else ""
 
 
+def _shown(text: str) -> str:
+    """``text`` as a message quotes it: printable, and cut short."""
+    clean = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
+    return clean if len(clean) <= MAX_SHOWN else clean[: MAX_SHOWN - 1] + "…"
+
+
 def _problem(param: str, value: str, nl: str, en: str) -> Problem:
+    shown = f"{_shown(param)}={_shown(value)}"
     return Problem(
         "URL_PARAM",
-        f"De link bevat '{param}={value}': {nl} De standaardwaarde wordt getoond.",
-        f"The link has '{param}={value}': {en} The default is shown instead.",
+        f"De link bevat '{shown}': {nl} De standaardwaarde wordt getoond.",
+        f"The link has '{shown}': {en} The default is shown instead.",
         file="URL",
-        column=param,
+        column=_shown(param),
+    )
+
+
+def _too_many() -> Problem:
+    return Problem(
+        "URL_PARAM",
+        "De link bevat nog meer parameters die niet te gebruiken zijn; ook daarvoor geldt de standaardwaarde.",
+        "The link has more parameters that cannot be used; for those too the default is shown.",
+        file="URL",
     )
 
 
@@ -70,11 +91,16 @@ def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
     params = dict(parse_qsl(query.lstrip("?"))) if isinstance(query, str) else dict(query)
     problems: list[Problem] = []
     values: dict[str, Any] = {}
-    for param, value in params.items():
+    for param, raw_value in params.items():
         name = PARAMS.get(param)
+        value = str(raw_value)
         if name is None:
             known = ", ".join(PARAMS)
             problems.append(_problem(param, value, f"onbekende parameter (bekend: {known}).", f"unknown parameter (known: {known})."))
+            continue
+        limit = MAX_VALUE.get(name, MAX_OTHER_VALUE)
+        if len(value) > limit:
+            problems.append(_problem(param, value, f"langer dan {limit} tekens.", f"longer than {limit} characters."))
             continue
         values[name] = value.strip()
     state = ViewState()
@@ -90,11 +116,14 @@ def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
             problems.append(_problem(FIELD_TO_PARAM[name], values.pop(name), nl, en))
     if "k" in values:
         raw = values.pop("k")
-        if raw.isdigit() and MIN_CLASSES <= int(raw) <= MAX_CLASSES:
+        # Only ASCII digits: str.isdigit() also accepts '²', which int() refuses.
+        if raw.isascii() and raw.isdigit() and len(raw) <= 2 and MIN_CLASSES <= int(raw) <= MAX_CLASSES:
             values["k"] = int(raw)
         else:
             problems.append(
                 _problem("klassen", raw, f"geef een geheel getal van {MIN_CLASSES} tot {MAX_CLASSES}.",
                          f"give a whole number from {MIN_CLASSES} to {MAX_CLASSES}.")
             )
+    if len(problems) > MAX_PROBLEMS:
+        problems = [*problems[:MAX_PROBLEMS], _too_many()]
     return replace(state, **values), problems

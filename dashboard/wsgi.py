@@ -6,10 +6,19 @@ import contextlib
 
 from dashboard.app import create_app
 from dashboard.data import get_view
+from dashboard.security import ConfigError
 from etl import config
 from geodata.errors import InputError
 
-app = create_app(config.atlas_dir())
+try:
+    app = create_app(config.atlas_dir())
+except ConfigError as exc:
+    # A bad server setting: its message, not a traceback, and (under gunicorn) stop instead of rebooting workers.
+    try:
+        from gunicorn.errors import AppImportError
+    except ImportError:  # another WSGI server
+        raise SystemExit(f"buurtdekking: {exc}") from None
+    raise AppImportError(f"buurtdekking: {exc}") from None
 server = app.server
 
 # Each worker reads the atlas (and simplifies its geometry) while it boots, not on a user's first request.

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from etl.staging import staging
 from geodata.errors import InputError
 from geodata.io import read_layer, write_gpkg_atomic
 
@@ -91,16 +92,17 @@ def layer_summary(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str]) -> Path:
-    """Write atlas.gpkg then manifest.json, each via a temporary file and a rename.
+    """Write atlas.gpkg then manifest.json, each via a staged file and a rename.
 
-    If anything fails before the renames, the previous atlas stays as it was.
+    If anything fails before the renames, the previous atlas stays as it was. Files staged by a build that was
+    killed mid-write (its lock is free) are removed first; a live build's are left alone (etl/staging.py).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gpkg = out / ATLAS_FILE
-    staged = out / f".staged-{os.getpid()}-{ATLAS_FILE}"
-    staged_files = {name: out / f".staged-{os.getpid()}-{name}" for name in atlas.files}
-    try:
+    with staging(out) as prefix:
+        staged = out / f"{prefix}{ATLAS_FILE}"
+        staged_files = {name: out / f"{prefix}{name}" for name in atlas.files}
         write_gpkg_atomic(atlas.layers, staged)
         for name, content in atlas.files.items():
             staged_files[name].write_bytes(content)
@@ -116,17 +118,13 @@ def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str]) -> Path:
                 name: {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
                 for name, content in atlas.files.items()
             }
-        fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=out)
+        fd, tmp_manifest = tempfile.mkstemp(prefix=f"{prefix}manifest-", suffix=".json", dir=out)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2, default=str)
         os.replace(staged, gpkg)
         for name, path in staged_files.items():
             os.replace(path, out / name)
         os.replace(tmp_manifest, out / MANIFEST_FILE)
-    finally:
-        for path in (staged, *staged_files.values()):
-            if path.exists():
-                path.unlink()
     return gpkg
 
 

@@ -185,9 +185,15 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from dashboard.app import create_app
+    from dashboard.security import ConfigError
 
     atlas = config.atlas_dir(args.atlas)
-    app = create_app(atlas)
+    try:
+        app = create_app(atlas)
+    except ConfigError as exc:  # a server setting in the environment (login, log, limits): say which, then stop
+        print(f"buurtdekking serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    app.server.config["BUURTDEKKING_BIND_HOST"] = args.host  # a Host the permalinks may use (dashboard/public_url.py)
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     from dashboard.data import get_view
 

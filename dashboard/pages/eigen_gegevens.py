@@ -9,6 +9,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
+from dashboard import logs
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
 from dashboard.i18n import Lang, aria, format_number, format_size, has_label, t
@@ -202,12 +203,15 @@ def on_upload(contents: str | None, filename: str | None, kind: str, lang: Lang,
         return no_update, no_update, no_update, no_update
     data = _decode(contents)
     if data is None:
+        logs.upload_refused(kind=str(kind), codes=["UPLOAD_DECODE"])
         return refused(html.P(lbl("decode", lang), className="notice", role="alert"), offered, lang)
     try:
         view = get_view(atlas_dir())
     except InputError as exc:
         return refused(html.P(exc.problems[0].nl if lang == "nl" else exc.problems[0].en, className="notice", role="alert"), offered, lang)
     report = check(view, data, name=filename or "upload", kind=kind)
+    if report.problems:
+        logs.upload_refused(kind=report.kind, codes=[p.code for p in report.problems])
     if stage(current_store(), current_sid(), report):
         return report_view(report, lang), False, "", report.kind
     return refused(report_view(report, lang), offered, lang)
@@ -249,6 +253,7 @@ def on_picked(picked: dict[str, Any] | None, lang: Lang, offered: str | None = N
     message = too_large(files if isinstance(files, list) else [], max_bytes=limits_from_env().max_bytes, lang=lang)
     if message is None:
         return no_update, no_update, no_update, no_update  # a file within the limit: dcc.Upload sends it, on_upload reports
+    logs.upload_refused(kind="-", codes=["UPLOAD_TOO_LARGE"])
     return refused(message, offered, lang, say_unchanged=False)  # the message itself says nothing changed
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dash
-import flask
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.dcc.express import send_bytes
@@ -18,11 +16,11 @@ from dashboard.data import AtlasView
 from dashboard.export_ui import AREA, export_file, export_panel
 from dashboard.i18n import Lang, aria, t
 from dashboard.protection import served_threshold
+from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
 from dashboard.values import OK, Selection, indicator_frame, resolve
-from etl.export.command import PUBLIC_URL_ENV
 from geodata.errors import InputError
 
 dash.register_page(__name__, path="/tabel", name="Tabel", title="Tabel · Buurtdekking", order=1)
@@ -300,7 +298,7 @@ def download(
     state = _state(indicator, period, mode, soort, level if level in ("buurt", "wijk") else "buurt", lang)
     store, sid = current_store(), current_sid()
     view = _view()
-    base = (os.environ.get(PUBLIC_URL_ENV) or flask.request.host_url).rstrip("/")
+    base = base_url()
     try:
         name, data = table_csv(view, state, area=table_area(view, chosen), permalink=base + "/tabel" + state.to_query(),
                                session_meta=store.meta(sid))
