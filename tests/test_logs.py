@@ -170,9 +170,9 @@ def _upload_payload(app: Any, contents: str, filename: str, kind: str) -> dict[s
         "output": output,
         "outputs": [{"id": o.component_id, "property": o.component_property} for o in cb["output"]],
         "inputs": [{"id": "upload-drop", "property": "contents", "value": contents}],
-        "state": [{"id": "upload-drop", "property": "filename", "value": filename},
-                  {"id": "upload-kind", "property": "value", "value": kind},
-                  {"id": "upload-lang", "property": "data", "value": "nl"}],
+        # every State the callback declares, so the payload follows the page (unknown ones: nothing offered yet)
+        "state": [{**s, "value": {"upload-drop.filename": filename, "upload-kind.value": kind,
+                                  "upload-lang.data": "nl"}.get(f"{s['id']}.{s['property']}")} for s in cb["state"]],
         "changedPropIds": ["upload-drop.contents"],
     }
 
