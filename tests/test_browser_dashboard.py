@@ -301,6 +301,12 @@ def test_axe_finds_no_serious_or_critical_violations(browser: Any, served_app: S
         pg.wait_for_selector(".site-main h1, .site-main .kaart-page")
         if path.startswith("/?") or path == "/":
             pg.wait_for_function(MAP_JS, timeout=30_000)
+        # assets/a11y.js repairs each dropdown on the next animation frame after Dash renders it; a page under
+        # load can still be rendering its last dropdown here, so wait until every one is repaired
+        pg.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.dash-dropdown-focus-target'))"
+            ".every(t => t.getAttribute('tabindex') === '-1')"
+        )
         pg.add_script_tag(path=str(AXE_JS))
         violations = pg.evaluate(
             "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
