@@ -11,8 +11,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 VIRTUAL_ENV=/opt/v
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir "uv==0.13.9"
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
-# The lock holds runtime and dev packages; the runtime image takes them all so that it is exactly
-# what the tests ran against.
+# Runtime packages only: the runtime image copies this environment. The dev lock pins the same versions
+# (with the same hashes) for every package in it, so the tests below run against exactly these.
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r requirements.lock
 
 # ---------------------------------------------------------------- tests (the image only builds when they pass)
@@ -27,7 +27,9 @@ RUN apt-get update \
 COPY . /app
 COPY --from=data . /data
 ENV BUURTDEKKING_DATA=/data
-RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -e . \
+# The dev extra (pytest, playwright, ruff, mypy, deptry …) goes into this stage's copy of the environment only.
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r requirements.lock -r requirements-dev.lock \
+ && /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -e . \
  && /opt/venv/bin/ruff check geodata etl dashboard tests bench \
  && /opt/venv/bin/mypy \
  && make gpkg-validator \

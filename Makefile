@@ -8,8 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 ATLAS ?= atlas
 WORKERS ?= 2
-# The setup stamp changes whenever the lock or the project metadata changes.
-LOCK_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+# Two locks: requirements.lock is the runtime (what the Docker image serves with), requirements-dev.lock adds
+# the dev extra (tests, linters, browser driver) with the runtime's pins as constraints, so both agree.
+# The setup stamp changes whenever either lock or the project metadata changes.
+LOCKS := requirements.lock requirements-dev.lock
+LOCK_HASH := $(shell cat $(LOCKS) pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -17,10 +20,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(LOCKS) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
-	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock -r requirements-dev.lock
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -104,9 +107,11 @@ test: setup browser axe gpkg-validator lint
 bench: setup browser
 	$(VENV)/bin/python -m bench
 
-# Re-resolve the pinned dependency set after changing pyproject.toml.
+# Re-resolve both locks after changing pyproject.toml; the pins already in them are kept where they still fit.
 lock:
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 --generate-hashes -q \
+	  -o requirements-dev.lock
 
 lock-gpkg:
 	$(VENV)/bin/uv pip compile tests/requirements-gpkg-validator.in --override tests/requirements-gpkg-validator.override \
