@@ -94,9 +94,14 @@ run: atlas
 serve: setup
 	$(VENV)/bin/buurtdekking serve --atlas $(ATLAS) --host $(HOST) --port $(PORT)
 
+# deptry twice: the runtime code against [project] dependencies ([tool.deptry] in pyproject.toml), then
+# tests/ and bench/ with the dev extra allowed and without the unused-dependency rule.
+DEPTRY_DEV := tests bench --exclude '\.venv' --ignore DEP002,DEP004
 lint: setup
 	$(VENV)/bin/ruff check geodata etl dashboard tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/deptry .
+	$(VENV)/bin/deptry $(DEPTRY_DEV)
 
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"
