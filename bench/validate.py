@@ -5,7 +5,7 @@
     python -m bench.validate --no-baseline   # only today's code (no git needed)
 
 Valid files are generated for the boundaries of the data directory (a synthetic 111-buurt grid without
-one), written as people write them (README, *Codes*): buurt codes in turn as BU03440111, bu03440111,
+one), written as people write them (docs/INPUTS.md, *Codes*): buurt codes in turn as BU03440111, bu03440111,
 0344 0111 and 3440111 (and, for teams, the buurt's name), decimal commas. Teams: a third each located by
 lat/lon, RD x/y and buurtcode; caseloads wide: buurt × month, five count columns; caseloads long: buurt ×
 month × care type. A fourth is the case reported slow: examples/teams.csv repeated (unique team ids) to the

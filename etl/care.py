@@ -51,7 +51,7 @@ class CareOptions:
     threshold: int = DEFAULT_THRESHOLD
     seed: int = demodata.DEFAULT_SEED
     known_providers: tuple[str, ...] = DEFAULT_PROVIDERS
-    geocode: str | None = None  # "pdok": look team addresses up online (README: Teams op adres / by address)
+    geocode: str | None = None  # "pdok": look team addresses up online (docs/INPUTS.md: Teams op adres / by address)
     geocode_cache: Path | None = None
 
 

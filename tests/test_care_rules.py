@@ -317,7 +317,7 @@ def test_unreadable_files(data: bytes, code: str, tmp_path: Path) -> None:
     assert missing.problems[0].code == "FILE_NOT_FOUND"
 
 
-def test_readme_lists_every_problem_code() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_inputs_doc_lists_every_problem_code() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "INPUTS.md").read_text(encoding="utf-8")
     missing = [c for c in rule_codes() if f"`{c}`" not in readme]
     assert missing == []
