@@ -1,4 +1,4 @@
-"""The documents name only what exists (paths, links, make targets), and no code comment names a tracker issue."""
+"""The documents name only what exists (paths, modules, links, make targets); no code comment names a tracker issue."""
 
 from __future__ import annotations
 
@@ -63,8 +63,32 @@ def _repo_path(token: str) -> str | None:
     return None
 
 
+DOTTED = re.compile(r"^(geodata|etl|views|reports|dashboard|cli)((?:\.\w+)+)(?::(\w+))?")
+
+
+def _missing_dotted(root: Path, token: str) -> str | None:
+    """`etl.protect.protect_counts`, `dashboard.wsgi:server`: the module must exist and define the name."""
+    match = DOTTED.match(token.strip())
+    if not match:
+        return None
+    parts = [match.group(1), *match.group(2).strip(".").split(".")]
+    if PLACEHOLDER.match(token.strip()[match.end():]):  # `etl.care.validate_*_frame`: the last name is a pattern
+        parts = parts[:-1]
+    names = [*parts, match.group(3)] if match.group(3) else parts
+    for cut in range(len(parts), 0, -1):
+        base = root.joinpath(*parts[:cut])
+        module = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+        if module.is_file():
+            rest = names[cut:]
+            if rest and not re.search(rf"^(?:def |class |async def )?{rest[0]}\b\s*[(:=]", module.read_text(
+                    encoding="utf-8"), re.MULTILINE):
+                return f"{'.'.join(parts[:cut])} has no {rest[0]}"
+            return None
+    return ".".join(parts)
+
+
 def missing_paths(root: Path) -> list[str]:
-    """`doc: path` for every repository path or relative link a document names that does not exist."""
+    """`doc: path` for every repository path, dotted module name or relative link a document names that is not there."""
     missing = []
     for doc in documents(root):
         text = doc.read_text(encoding="utf-8")
@@ -73,6 +97,9 @@ def missing_paths(root: Path) -> list[str]:
                 path = _repo_path(token)
                 if path and not (root / path).exists() and not path.startswith(OUTPUT_DIRS):
                     missing.append(f"{doc.relative_to(root)}: {path}")
+                dotted = _missing_dotted(root, token)
+                if dotted:
+                    missing.append(f"{doc.relative_to(root)}: {dotted}")
         for target in LINK.findall(text):
             if "://" in target or target.startswith(("#", "mailto:")):
                 continue
@@ -196,6 +223,7 @@ def bad_repo(tmp_path: Path) -> Path:
     (tmp_path / "README.md").write_text(
         "Run `make run`; `make nope`. Code in `geodata/cbs.py` and `geodata/gone.py`, output in\n"
         "`atlas/atlas.gpkg`, data in `cbs/x.gpkg`, layers `hotspots_{periode}`, results in `bench/results/`.\n"
+        "Names `geodata.cbs.x`, `geodata.cbs.read_*`, `geodata.cbs.gone()` and `geodata.nothere`.\n"
         "```bash\nHYPOTHESIS_PROFILE=explore make unit\n```\nSee [docs](docs/A.md), [missing](docs/C.md), "
         "[web](https://example.org/x.md).\n"
     )
@@ -203,7 +231,13 @@ def bad_repo(tmp_path: Path) -> Path:
 
 
 def test_a_missing_path_and_link_are_caught(bad_repo: Path) -> None:
-    assert missing_paths(bad_repo) == ["README.md: geodata/gone.py", "README.md: link docs/C.md", "docs/A.md: link B.md"]
+    assert missing_paths(bad_repo) == [
+        "README.md: geodata.cbs has no gone",
+        "README.md: geodata.nothere",
+        "README.md: geodata/gone.py",
+        "README.md: link docs/C.md",
+        "docs/A.md: link B.md",
+    ]
 
 
 def test_a_missing_make_target_is_caught(bad_repo: Path) -> None:
