@@ -395,7 +395,7 @@ def run(*, quick: bool, naive_sample: int, out_dir: Path) -> dict[str, Any]:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The results as the table that goes into the README."""
+    """The results as the table that goes into docs/benchmarks.md."""
     lines = [
         f"Travel benchmark ({report['date']}, {report['machine']['cpus']} CPUs, mode {report['mode']}{', QUICK' if report['quick'] else ''})",
         "",

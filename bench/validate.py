@@ -1,18 +1,18 @@
-"""Benchmark: `buurtdekking validate` on 100,000-row valid care files, against the validator before issue 14.
+"""Benchmark: `buurtdekking validate` on 100,000-row valid care files, against the validator before the table reader was rewritten.
 
     python -m bench.validate                 # 100,000 rows; writes bench/results/validate-*.json and -latest.md
     python -m bench.validate --rows 5000     # smaller files
     python -m bench.validate --no-baseline   # only today's code (no git needed)
 
 Valid files are generated for the boundaries of the data directory (a synthetic 111-buurt grid without
-one), written as people write them (README, *Codes*): buurt codes in turn as BU03440111, bu03440111,
+one), written as people write them (docs/INPUTS.md, *Codes*): buurt codes in turn as BU03440111, bu03440111,
 0344 0111 and 3440111 (and, for teams, the buurt's name), decimal commas. Teams: a third each located by
 lat/lon, RD x/y and buurtcode; caseloads wide: buurt × month, five count columns; caseloads long: buurt ×
-month × care type. A fourth is the issue's own case: examples/teams.csv repeated (unique team ids) to the
+month × care type. A fourth is the case reported slow: examples/teams.csv repeated (unique team ids) to the
 same number of rows. Each is checked by ``etl.rules.check.check_file`` —
 all of ``validate`` but the process start and reading the boundaries — in a fresh process, once with this
 tree and once with the baseline: the same function in the tree of ``--baseline-ref`` (default 98517f0, the
-commit before issue 14: pandas' python-engine CSV reader and per-cell loops in the rules), unpacked with
+last commit before the reader was rewritten: pandas' python-engine CSV reader and per-cell loops in the rules), unpacked with
 ``git archive``. The ratio is baseline / today. The whole CLI process (``buurtdekking validate KIND FILE``,
 start-up and boundaries included) is timed for today's tree too.
 """
@@ -186,7 +186,7 @@ def run(*, rows: int, baseline_ref: str | None, out_dir: Path) -> dict[str, Any]
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "case": case,
         "rows": rows,
-        "baseline": f"etl.rules.check.check_file at {baseline_ref} (before issue 14)" if baseline is not None else None,
+        "baseline": f"etl.rules.check.check_file at {baseline_ref} (before the reader was rewritten)" if baseline is not None else None,
         "files": results,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +218,7 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.validate", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git commit of the baseline (default: before issue 14)")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git commit of the baseline (default: before the reader was rewritten)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

@@ -96,7 +96,7 @@ def detail_panel(view: AtlasView, state: ViewState, lang: Lang) -> list[Any]:
     travel = _travel_table(view, row, lang)
     if travel is not None:
         parts.append(travel)
-    parts += route_section(view, state, row, lang)  # referral routes (issue 8), when the atlas has them
+    parts += route_section(view, state, row, lang)  # referral routes, when the atlas has them
 
     # Comparison of the picked indicator: this buurt, its wijk, the city (each protected on its own level).
     parts.append(html.H3(f"{t('comparison', lang)}: {ind.label(lang)}"))

@@ -170,7 +170,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "this_buurt": ("Deze buurt", "This neighbourhood"),
     "city": ("Stad", "City"),
     "close": ("Sluiten", "Close"),
-    # referral routes in the detail panel (issue 8)
+    # referral routes in the detail panel
     "routes_title": ("Wie brengt specialistische zorg in? ({period})", "Who brings specialist care in? ({period})"),
     "routes_caption": (
         "Verwijzers van specialistische jeugdhulp in {buurt}, de wijk {wijk} en de stad, als aandeel. "

@@ -119,7 +119,7 @@ _SEAM = (
     Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),
     Category("False", "geen naad", "no seam", "#f0f0f0"),
 )
-# Referral routes (issue 8): Okabe–Ito, the buurtteam green as in Utrecht's model, a tie in yellow.
+# Referral routes: Okabe–Ito, the buurtteam green as in Utrecht's model, a tie in yellow.
 ROUTE_CATEGORIES = (
     Category("buurtteam", "via het buurtteam", "via the buurtteam", "#009e73"),
     Category("huisarts", "via de huisarts", "via the GP", "#0072b2"),
@@ -163,7 +163,7 @@ REGISTRY: tuple[Indicator, ...] = (
         note_en="Estimated from CBS age bands: 0–14 + 3/10 × 15–24.",
     ),
     Indicator("inhabitants", "Inwoners", "Inhabitants", "aantal_inwoners"),
-    # care data (issue 3)
+    # care data
     Indicator(
         "provider", "Aanbieder specialistische jeugdhulp", "Specialist youth-care provider", "provider",
         group="care", kind="category", palette="categorical", categories=_PROVIDERS, aggregate="none",
@@ -182,7 +182,7 @@ REGISTRY: tuple[Indicator, ...] = (
         filters={"soort": "totaal"},
         note_nl="Geen cijfer waar het aantal beschermd is.", note_en="No figure where the count is protected.",
     ),
-    # referral routes (issue 8)
+    # referral routes
     Indicator(
         "referral_share_buurtteam", "Specialistische zorg via het buurtteam", "Specialist care via the buurtteam",
         "share_buurtteam", group="routes", source="referral_summary", decimals=0, scale=100.0, unit_nl="%",
@@ -204,7 +204,7 @@ REGISTRY: tuple[Indicator, ...] = (
         note_nl="Tussen twee perioden, in procentpunten; paars = meer via het buurtteam.",
         note_en="Between two periods, in percentage points; purple = more via the buurtteam.",
     ),
-    # hotspots (issue 5)
+    # hotspots
     Indicator(
         "rate_eb", "Zorggebruik per 1.000, gladgestreken (EB)", "Care use per 1,000, smoothed (EB)", "rate_eb",
         group="hotspots", source="hotspots", decimals=1, aggregate="none", protection="rate",
@@ -239,7 +239,7 @@ REGISTRY: tuple[Indicator, ...] = (
         group="hotspots", source="hotspots_change", kind="category", palette="diverging", categories=_GI_CLASSES,
         aggregate="none", filters={"soort": "totaal"},
     ),
-    # travel, coverage and access (issue 4)
+    # travel, coverage and access
     _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", "tt_buurtteam_{mode}_min", "buurtteam"),
     _travel(
         "tt_spec_contract", "Reistijd naar gecontracteerd specialistisch team",

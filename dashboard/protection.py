@@ -69,7 +69,7 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], *, threshold: int | None 
 
 
 def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object, *, threshold: int) -> dict[str, pd.DataFrame]:
-    """Referral routes (issue 8), protected with the caseloads they break down, plus their summary and change views."""
+    """Referral routes, protected with the caseloads they break down, plus their summary and change views."""
     protect_referrals = _function("etl.protect", "protect_referrals")
     views = _function("etl.referrals", "referral_views")
     if protect_referrals is None or views is None or not any(k.startswith("referrals_") for k in tables):

@@ -1,6 +1,6 @@
 """Access and hardening of the app's Flask server: optional login, secret key, security headers, no debug mode.
 
-Configured by environment (documented in the README, section *Beveiliging / security*):
+Configured by environment (documented in docs/CONFIGURATION.md and docs/DEPLOY.md):
 
 - ``BUURTDEKKING_AUTH``: ``none`` (default), ``basic`` or ``proxy``.
 - ``basic``: ``BUURTDEKKING_AUTH_USERS`` = ``name:hash[,name:hash…]`` (hashes from

@@ -22,7 +22,7 @@ from etl.upload import KINDS, UploadLimits, UploadReport, Validator, check_uploa
 from geodata.crs import RD_NEW, WGS84
 
 PENDING, APPLIED = "pending-", "applied-"
-# Where the care-data rules live (etl, issue 3): kind → (module, function). Each takes the text frame and the
+# Where the care-data rules live (etl): kind → (module, function). Each takes the text frame and the
 # file name plus the boundaries, and returns the validated frame or raises InputError with every problem.
 RULES: dict[str, tuple[str, str]] = {
     "teams": ("etl.care", "validate_teams_frame"),
@@ -146,7 +146,7 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     from dashboard.protection import manifest_threshold, publish_tables
 
     level = frame["niveau"].astype(str)
-    # Referral-route rows (issue 8) have a verwijzer; the atlas's own route tables never mix with an upload.
+    # Referral-route rows have a verwijzer; the atlas's own route tables never mix with an upload.
     route = frame["verwijzer"].notna() if "verwijzer" in frame else pd.Series(False, index=frame.index)
     route_columns = ["verwijzer", "provider", "totaal", "aandeel"]
     raw = {

@@ -51,7 +51,7 @@ class CareOptions:
     threshold: int = DEFAULT_THRESHOLD
     seed: int = demodata.DEFAULT_SEED
     known_providers: tuple[str, ...] = DEFAULT_PROVIDERS
-    geocode: str | None = None  # "pdok": look team addresses up online (README: Teams op adres / by address)
+    geocode: str | None = None  # "pdok": look team addresses up online (docs/INPUTS.md: Teams op adres / by address)
     geocode_cache: Path | None = None
 
 
@@ -78,7 +78,7 @@ def place_teams(df_teams: pd.DataFrame, gdf_buurten: gpd.GeoDataFrame, *, is_dem
         wijkcode=joined["wijkcode"].astype("string").to_numpy(),
         is_demo=bool(is_demo),
     )
-    if "locatie_detail" not in out.columns:  # frames typed before issue 13
+    if "locatie_detail" not in out.columns:  # frames typed before teams could be placed by address
         out["locatie_detail"] = pd.NA
     for col in ("team_id", "naam", "organisatie", "soort", "locatie_bron", "locatie_detail"):
         out[col] = out[col].astype("string")
@@ -270,7 +270,7 @@ def validate_caseloads_frame(
     """A caseload text frame checked and tabulated: both levels in one long frame (``niveau`` buurt | wijk;
     buurtcode empty on wijk rows) with aantal, youth_population and rate_per_1000 — raw, protect before showing.
 
-    With referral routes (issue 8) the route tables follow as rows with ``verwijzer`` filled (``niveau`` buurt |
+    With referral routes the route tables follow as rows with ``verwijzer`` filled (``niveau`` buurt |
     wijk | provider; columns provider, totaal, aandeel as in ``etl.referrals``)."""
     reference = _reference(gdf_buurten, gdf_wijken)
     checked = validate("caseloads", df, name=name, reference=reference)
@@ -387,7 +387,7 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
         df_b, df_w = caseload_tables(caseloads, gdf_buurten, gdf_wijken)
         layers["caseloads_buurt"], layers["caseloads_wijk"] = df_b, df_w
         record["caseloads"].update(_caseload_summary(df_b, df_w))
-        if referrals.has_routes(caseloads):  # issue 8: who brought the specialist care in
+        if referrals.has_routes(caseloads):  # referral routes: who brought the specialist care in
             routes = referrals.referral_tables(caseloads, gdf_buurten, gdf_wijken)
             layers.update({f"referrals_{lv}": getattr(routes, lv) for lv in ("buurt", "wijk", "provider")
                            if len(getattr(routes, lv))})

@@ -219,7 +219,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _add_geocode_arguments(group: argparse._ActionsContainer) -> None:
-    """--geocode and --geocode-cache (README: Teams op adres / by address)."""
+    """--geocode and --geocode-cache (docs/INPUTS.md: Teams op adres / by address)."""
     group.add_argument(
         "--geocode", choices=("pdok",),
         help="teams met postcode + huisnummer of straat + huisnummer + plaats op hun adres plaatsen via PDOK "
@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="atlasmap / atlas directory (default ./atlas)")
     b.add_argument("--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)")
     b.add_argument("--quiet", action="store_true", help="geen voortgang / no progress lines")
-    t = b.add_argument_group("reistijd / travel (README: Reistijd en bereik)")
+    t = b.add_argument_group("reistijd / travel (docs/METHOD.md: Reistijd en bereik)")
     t.add_argument("--network", type=Path, metavar="F", help="stratennet (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen of lijnen met OSM-tags/kolommen per vervoerwijze); zonder: hemelsbreed × omwegfactor / street network (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen or lines with OSM tags/per-mode columns); without: straight line × detour factor")
     t.add_argument("--network-layer", metavar="NAME", help="laag met de straten / layer holding the streets")
     t.add_argument("--network-crs", metavar="EPSG", help="CRS van een netwerkbestand zonder CRS / CRS of a network file without one")
@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--decay", metavar="SPEC", help="E2SFCA-afstandsverval / distance decay: step:10=1,20=0.68,30=0.22 (standaard/default) of/or gaussian:sigma=10,max=30")
     t.add_argument("--matrix-limit", type=float, metavar="MIN", help="begrens de herkomst×team-matrix (groot gebied) / bound the origin×team matrix (large areas); nearest stays exact")
     t.add_argument("--no-travel", action="store_true", help="geen reistijden berekenen / skip travel times")
-    h = b.add_argument_group("hotspots (README: Hotspots)")
+    h = b.add_argument_group("hotspots (docs/METHOD.md: Hotspots)")
     h.add_argument("--weights", metavar="SPEC", help="ruimtelijke gewichten: queen (standaard), knn:K of distance[:METERS] / spatial weights")
     h.add_argument("--islands", choices=("attach", "exclude"), help="buurt zonder buren: koppelen aan de dichtstbijzijnde (standaard) of uitsluiten / islands")
     h.add_argument("--permutations", type=int, metavar="R", help="conditionele permutaties (999) / conditional permutations")
@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis")
     h.add_argument("--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change")
     h.add_argument("--no-hotspots", action="store_true", help="geen hotspots berekenen / skip hotspots")
-    c = b.add_argument_group("zorggegevens / care data (README: Zorggegevens)")
+    c = b.add_argument_group("zorggegevens / care data (docs/INPUTS.md: Zorggegevens)")
     c.add_argument("--teams", type=Path, help="teams (csv/xlsx); zonder: fictieve demoteams / without: fictitious demo teams")
     c.add_argument("--providers", type=Path, help="aanbiedersgebieden (csv/xlsx); zonder: contract 2020 / without: 2020 contract")
     c.add_argument("--caseloads", type=Path, help="caseloads (csv/xlsx); zonder: fictieve demo-aantallen / without: fictitious demo counts")

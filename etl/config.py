@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Relative to the data directory (see ../shared/data/SOURCES.md for what each file is).
 DEFAULT_BOUNDARIES = Path("cbs/utrecht_buurten_wijken_2024.gpkg")
 DEFAULT_STATISTICS = Path("cbs/utrecht_kwb_2024_cbs_original.csv")
-# Teams by postcode (issue 13): the centre of every Dutch PC4 (4pp, 2014), read in place, never copied.
+# Teams by postcode: the centre of every Dutch PC4 (4pp, 2014), read in place, never copied.
 DEFAULT_POSTCODES = Path("other/pc4_centroids_nl_4pp_2014.csv")
 
 

@@ -6,7 +6,7 @@ Team locations are the representative point of a buurt (``locatie_bron = buurtco
 Caseloads: per buurt and period the number of children with any youth care is Binomial(youth, p), where p
 varies smoothly between wijken and buurten around 12% of youth (CBS, Utrecht 2022: pct_jeugdzorg = 12.0);
 each child then has one or more care types with the probabilities in ``TYPE_PROBABILITIES``.
-Referral routes (issue 8): the specialist children of each buurt are split over the routes by a mix per wijk,
+Referral routes: the specialist children of each buurt are split over the routes by a mix per wijk,
 drawn around a KOOS or Spoor030 base mix (``REFERRAL_MIX``), a few wijken tilted towards the huisarts, and
 the buurtteam's share growing a little per period — invented to show the dashboard, not measured anywhere.
 """

@@ -156,7 +156,7 @@ def _prepare_caseloads(
             column=missing[0],
         )
     if "verwijzer" in df_caseloads.columns:
-        # Rows per referral route (issue 8) split a count; the hotspots use the area's count itself.
+        # Rows per referral route split a count; the hotspots use the area's count itself.
         route = df_caseloads["verwijzer"].astype("object").fillna("").astype(str).str.strip()
         df_caseloads = df_caseloads[route.eq("")]
         if suppressed is not None:

@@ -667,7 +667,7 @@ def _exposed_after(system: System, auditor: Auditor, cell: int, hide: int) -> bo
         system.status[hide] = before
 
 
-# ---------------------------------------------------------------- referral routes (issue 8)
+# ---------------------------------------------------------------- referral routes
 
 
 def protect_referrals(

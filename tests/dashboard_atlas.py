@@ -15,7 +15,7 @@ SHARES = {"buurtteam": 0.05, "specialistisch": 0.03}
 
 
 def synthetic_caseloads(buurten: pd.DataFrame, *, seed: int = 20240601) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """caseloads_buurt and caseloads_wijk (raw counts) as issue 3 lays them out; totaal = sum of the types."""
+    """caseloads_buurt and caseloads_wijk (raw counts) as the care-data build lays them out; totaal = sum of the types."""
     rng = np.random.default_rng(seed)
     rows = []
     for period in PERIODS:

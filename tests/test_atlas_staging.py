@@ -87,7 +87,7 @@ def test_a_build_killed_mid_write_leaves_the_atlas_and_the_next_build_cleans_up(
     assert journal, "the writer finished before it could be killed mid-write"
     assert proc.returncode == -signal.SIGKILL
     left = _staged(out)
-    # What the issue saw: the staged GeoPackage, its journal, and (new) the dead build's lock.
+    # What the reported failure left: the staged GeoPackage, its journal, and (new) the dead build's lock.
     assert any(n.startswith("..staged-") and n.endswith(".gpkg") for n in left), left
     assert any(n.endswith(".gpkg-journal") for n in left), left
     assert any(n.endswith(".lock") for n in left), left

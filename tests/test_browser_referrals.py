@@ -1,4 +1,4 @@
-"""Referral routes in the browser (issue 8): click a buurt, its panel shows the route chart against its wijk and
+"""Referral routes in the browser: click a buurt, its panel shows the route chart against its wijk and
 the city; the map, table and that chart carry only published (protected) values."""
 
 from __future__ import annotations

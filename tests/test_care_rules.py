@@ -218,7 +218,7 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU0344011;", "CODE_INVALID", 2, "buurtcode"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU03449999;", "CODE_UNKNOWN", 2, "buurtcode"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;dubbel;", "CODE_NAME_AMBIGUOUS", 2, "buurtcode"),
-    # teams by address (issue 13), on the grid's PC4 table (care_fixtures.GRID_PC4); more in test_teams_address.py
+    # teams by address, on the grid's PC4 table (care_fixtures.GRID_PC4); more in test_teams_address.py
     ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;99 91;", "POSTCODE_INVALID", 2, "postcode"),
     ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9991 AB;twaalf", "HUISNUMMER_INVALID", 2, "huisnummer"),
     ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9991;", "POSTCODE_TABLE_MISSING", None, "postcode"),
@@ -250,7 +250,7 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("caseloads", f"{H_CASE}\nBU03440101;2024;1;1;0;0;1\n3440101;2024;1;1;0;0;1", "ROW_DUPLICATE", 3, "buurtteam"),
     ("caseloads", "buurtcode;wijkcode;periode;totaal\nBU03440101;;2024;3\n;WK034402;2024;9", "LEVEL_MIXED", None, None),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;5;1;0;0;4", "TOTAL_INCONSISTENT", 2, "totaal"),
-    # referral routes (issue 8); more in test_referrals_rules.py
+    # referral routes; more in test_referrals_rules.py
     ("caseloads", "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;huisart;3", "REFERRAL_INVALID", 2, "verwijzer"),
     ("caseloads", "buurtcode;periode;verwijzer;buurtteam;specialistisch\nBU03440101;2024;GP;2;3", "REFERRAL_TYPE_INVALID", 2, "buurtteam"),
     ("caseloads", "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;;8\nBU03440101;2024;wijkteam;5\nBU03440101;2024;GP;2",
@@ -317,7 +317,7 @@ def test_unreadable_files(data: bytes, code: str, tmp_path: Path) -> None:
     assert missing.problems[0].code == "FILE_NOT_FOUND"
 
 
-def test_readme_lists_every_problem_code() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_inputs_doc_lists_every_problem_code() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "INPUTS.md").read_text(encoding="utf-8")
     missing = [c for c in rule_codes() if f"`{c}`" not in readme]
     assert missing == []

@@ -19,7 +19,7 @@ SOORTEN = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
 
 
 def demo_like_atlas(n: int = 6) -> Atlas:
-    """A grid atlas with caseloads for two periods and four care types plus their total, like issue 3's."""
+    """A grid atlas with caseloads for two periods and four care types plus their total, as the care-data build writes them."""
     gdf = grid_buurten(n)
     gdf["youth_population"] = 250.0 + (np.arange(n * n) * 53 % 211)
     rng = np.random.default_rng(8)

@@ -182,7 +182,7 @@ def test_retry_after_is_what_is_left_of_the_wait_rounded_up(app_factory: object)
 
 def test_the_issues_attack_400_wrong_in_22_6_s_then_the_right_one(app_factory: object) -> None:
     client, clock = app_factory()  # type: ignore[operator]
-    start, step = clock.now, 22.6 / 400  # 56.5 ms apart, as measured in the issue
+    start, step = clock.now, 22.6 / 400  # 56.5 ms apart, as measured in the reported attack
     statuses = []
     for k in range(400):
         clock.now = start + k * step

@@ -1,4 +1,4 @@
-"""Referral routes (issue 8): tables, shares and their protection on the tiny grid, with answers derived by hand
+"""Referral routes: tables, shares and their protection on the tiny grid, with answers derived by hand
 and a naive integer-programming audit of everything published (test_protect.milp_ranges)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Referral routes in caseload files (issue 8): the `verwijzer` column, its synonyms and its problems, on the tiny grid."""
+"""Referral routes in caseload files: the `verwijzer` column, its synonyms and its problems, on the tiny grid."""
 
 from __future__ import annotations
 

@@ -286,7 +286,7 @@ GRID = utrecht_grid()
 WIJKEN = utrecht_grid_wijken(GRID)
 REFERENCE = CareReference.from_frames(GRID, WIJKEN, source="atlas")
 
-# file → the problems (code, row, column) both the CLI and the upload page give; before issue 14 in brackets.
+# file → the problems (code, row, column) both the CLI and the upload page give; in brackets what the reader at commit 98517f0 did.
 EXPECTED: dict[str, list[tuple[str, int | None, str | None]]] = {
     # [CLI: AttributeError in parse_period; page: "could not be checked"] row 3 has 2 of 4 fields
     "caseloads-short-row.csv": [("ROW_FIELD_COUNT", 3, None)],

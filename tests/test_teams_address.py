@@ -1,4 +1,4 @@
-"""Teams by postcode or address (issue 13 §4): parsing, the PC4 centre, PDOK from recorded answers, the precision
+"""Teams by postcode or address: parsing, the PC4 centre, PDOK from recorded answers, the precision
 order, fallbacks and what the report says — on tiny synthetic grids with hand-derived placements. Never online."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// plotly.js core with only the trace types buurtdekking draws (dashboard/plotly_bundle.py lists them):
+// plotly.js core with only the trace types buurtdekking draws (PLOTLY_BUNDLE_TRACES in dashboard/app.py lists them):
 // a quarter of the full bundle's start-up time in the browser.
 var Plotly = require('plotly.js/lib/core');
 

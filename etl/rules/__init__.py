@@ -48,7 +48,7 @@ _ASSEMBLE = {
 
 
 def rule_codes(kind: str | None = None) -> list[str]:
-    """Every stable problem code (of one kind), sorted; the README lists them."""
+    """Every stable problem code (of one kind), sorted; docs/INPUTS.md lists them."""
     return sorted({r.code for r in RULES if kind is None or kind in r.kinds})
 
 

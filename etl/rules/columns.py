@@ -22,7 +22,7 @@ TEAMS: dict[str, tuple[str, ...]] = {
     "x": ("x_rd", "rd_x", "xcoord", "x_coord", "x_coordinaat", "rdx"),
     "y": ("y_rd", "rd_y", "ycoord", "y_coord", "y_coordinaat", "rdy"),
     "buurtcode": _BUURT,
-    # An address (issue 13): the postcode alone places a team at its PC4's centre; with the house number PDOK
+    # An address: the postcode alone places a team at its PC4's centre; with the house number PDOK
     # can find the address itself (--geocode pdok).
     "postcode": ("zip", "zipcode", "zip_code", "postal_code", "postalcode", "post_code", "pc6", "pc4",
                  "postcode_pc6", "bezoekpostcode"),
@@ -86,7 +86,7 @@ SUPPRESSED_MARKERS = ("x", "geheim", "secret", "*", "•")
 UNKNOWN_MARKERS = (".", "?", "onbekend", "unknown", "na", "n/a")
 ZERO_MARKERS = ("-", "–", "—")  # CBS: nihil
 
-# Referral routes (issue 8): who brought a child into specialist care. Utrecht's model: the buurtteam,
+# Referral routes: who brought a child into specialist care. Utrecht's model: the buurtteam,
 # the huisarts or jeugdarts, or SAVE (jeugdbescherming) brings in a specialist from the neighbourhood.
 REFERRALS = ("buurtteam", "huisarts", "jeugdarts", "save", "medisch_specialist", "overig")
 # The care types a referral route applies to (children enter them through a referral); the buurtteam is

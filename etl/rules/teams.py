@@ -271,7 +271,7 @@ def location_outside(ctx: Context) -> Iterator[Hit]:
         yield Hit(int(i), column, {"team": ctx.text("team_id").iat[i], "where": where, "distance": distance})
 
 
-# ---------------------------------------------------------------- teams by address (issue 13)
+# ---------------------------------------------------------------- teams by address
 
 
 def _address_column(ctx: Context) -> str:

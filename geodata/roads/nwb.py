@@ -4,7 +4,7 @@ Recognised by ``WVK_ID`` and ``BST_CODE`` (any case: Rijkswaterstaat's shapefile
 GeoPackage lower case); ``JTE_ID_BEG``/``JTE_ID_END`` are the node ids, ``RIJRICHTNG`` the direction and
 ``WEGBEHSRT`` the road manager (R rijk, P provincie, G gemeente, W waterschap, T overig). Sources: NDW,
 *Handleiding NWB* (baansubsoort; NWB-wegen productbeschrijving) and the BST code list as published with
-NWB Wegen. Modes per ``BST_CODE`` (the table :data:`BST` below; README "Wegennetwerk / street network"):
+NWB Wegen. Modes per ``BST_CODE`` (the table :data:`BST` below; docs/INPUTS.md "Wegennetwerk / street network"):
 
 * roads (RB rijbaan — since 2020 the default, blank before —, HR hoofdrijbaan, PAR parallelweg, MRB/NRB/TRB
   roundabouts, DST doorsteek, YYY overig): car, bike and walk; on a **rijksweg** (WEGBEHSRT R: motorways
