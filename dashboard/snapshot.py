@@ -76,6 +76,14 @@ def _area_name(view: AtlasView, code: str, level: str) -> str:
     return names.iloc[0] if len(names) else code
 
 
+def _gemeente(view: AtlasView, code: str, level: str) -> tuple[str, str]:
+    """(gemeentecode, gemeentenaam) of the area from the boundaries; the name is empty where the file has none."""
+    column = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}[level]
+    first = view.buurten.loc[view.buurten[column].astype(str) == code].iloc[0]
+    name = first.get("gemeentenaam")
+    return str(first["gemeentecode"]), str(name) if isinstance(name, str) else ""
+
+
 def _units(view: AtlasView, frame: pd.DataFrame, *, level: str, area: str, area_level: str) -> gpd.GeoDataFrame:
     """The rows of ``frame`` inside the area, with their RD New geometry."""
     buurten = view.buurten
@@ -250,6 +258,7 @@ def build_snapshot(
         params.append(("Drempel bescherming", f"<{threshold}"))
     created = created or dt.datetime.now(dt.UTC)
     m = view.manifest
+    gemeente_code, gemeente_name = _gemeente(view, code, area_level)
     return Snapshot(
         area_code=code, area_name=_area_name(view, code, area_level), area_level=area_level,  # type: ignore[arg-type]
         unit_level=level,  # type: ignore[arg-type]
@@ -261,6 +270,7 @@ def build_snapshot(
         key_figures=_key_figures(view, ind, sel, units, area=code, area_level=area_level, lang=lang, threshold=threshold),
         method=_method(view, ind, lang, threshold), parameters=tuple(params),
         boundary_year=str(m.get("cbs_year", "")),
+        gemeente_code=gemeente_code, gemeente_name=gemeente_name,
         data_date=f"atlas gebouwd {str(m.get('created', ''))[:10]}" + (f", periode {sel.period}" if sel.period else ""),
         protection_note=PROTECTION_NOTE.format(t=threshold, t1=threshold - 1) if ind.protected else "",
         permalink=permalink, is_demo=view.is_demo(), lineage=_lineage(view, session_meta), created=created, threshold=threshold,

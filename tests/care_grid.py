@@ -13,8 +13,9 @@ from etl.atlas import Atlas, write_atlas
 COUNTS = [12, 3, 0, 7, 9, 2, 15, 6, 8]
 
 
-def care_grid_atlas(out: Path, *, threshold: int | None, names: dict[str, str] | None = None) -> Path:
-    """The 3×3 grid with caseloads, built with ``threshold`` (None: a manifest that names none)."""
+def care_grid_atlas(out: Path, *, threshold: int | None, names: dict[str, str] | None = None, cbs_year: int | None = None) -> Path:
+    """The 3×3 grid with caseloads, built with ``threshold`` (None: a manifest that names none) and, when given,
+    the boundary year ``cbs_year`` in the manifest."""
     gdf = grid_buurten()
     gdf["youth_population"] = [100.0, 40.0, 10.0, 80.0, 60.0, 20.0, 90.0, 70.0, 50.0]
     gdf["aantal_inwoners"] = gdf["youth_population"] * 5
@@ -30,5 +31,7 @@ def care_grid_atlas(out: Path, *, threshold: int | None, names: dict[str, str] |
     manifest: dict[str, object] = {"test": True}
     if threshold is not None:
         manifest["care"] = {"threshold": threshold}
+    if cbs_year is not None:
+        manifest["cbs_year"] = cbs_year
     write_atlas(Atlas({"buurten": gdf, "wijken": wijken, "caseloads_buurt": df, "caseloads_wijk": w}, manifest), out)
     return out

@@ -137,8 +137,8 @@ def test_table_download_is_the_protected_export(browser: Any, own_app: ServedApp
         raw = Path(download.path()).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = raw.decode("utf-8-sig").split("\r\n")
-        assert rows[0] == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Jeugdigen in zorg (aantal);Toelichting"
-        cells = [r.split(";")[4] for r in rows[1:] if r]
+        assert rows[0] == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen in zorg (aantal);Toelichting"
+        cells = [r.split(";")[7] for r in rows[1:] if r]
         assert len(cells) >= 100
         assert "<5" in cells
         assert not [c for c in cells if re.fullmatch(r"[1-4]", c)]

@@ -44,7 +44,7 @@ def open_page(browser: Any, app: ServedApp) -> tuple[Any, Any, PageErrors]:
 
 def _values_from_xlsx(data: bytes) -> tuple[list[object], dict[str, str]]:
     wb = load_workbook(io.BytesIO(data))
-    values = [row[4] for row in wb["Tabel"].iter_rows(min_row=2, values_only=True)]
+    values = [row[7] for row in wb["Tabel"].iter_rows(min_row=2, values_only=True)]
     info = {str(k): str(v) for k, v in wb["Toelichting"].iter_rows(values_only=True)}
     return values, info
 
@@ -111,7 +111,7 @@ def test_upload_is_seen_by_its_session_only(browser: Any, upload_app: ServedApp,
         download = info.value
         assert re.fullmatch(r"buurtdekking_GM0344_caseload_2099_\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
         body = Path(download.path()).read_bytes().decode("utf-8-sig")
-        cells = [row.split(";")[4] for row in body.split("\r\n")[1:] if row]
+        cells = [row.split(";")[7] for row in body.split("\r\n")[1:] if row]
         assert "<5" in cells
         assert not {c for c in cells if c.isdigit() and int(c) in SMALL}
         page_a.screenshot(path=str(ARTIFACTS / "upload_session_a_map.png"), full_page=True)

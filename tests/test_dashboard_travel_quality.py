@@ -147,7 +147,7 @@ def test_exports_carry_the_quality_column_and_notes(view: AtlasView, tmp_path: P
 
     snap = build_snapshot(view, ViewState(indicator="tt_buurtteam", mode="bike"), area="GM9999")
     csv = read_back_csv(write_snapshot(snap, tmp_path / "x.csv").read_bytes()).set_index("Buurtcode")
-    assert list(csv.columns)[3:5] == ["Reistijd naar buurtteam (fiets) (min)", "Betrouwbaarheid reistijd"]
+    assert list(csv.columns)[6:8] == ["Reistijd naar buurtteam (fiets) (min)", "Betrouwbaarheid reistijd"]
     assert csv.loc[FAR_CODE, "Betrouwbaarheid reistijd"] == "⚠ netwerk, ver aangesloten (> 500 m)"
     assert csv.loc[FAR_CODE, "Reistijd naar buurtteam (fiets) (min)"] == "3,6"
     rows = dict(metadata_rows(snap))

@@ -30,14 +30,14 @@ def test_csv_and_xlsx_of_a_wijk(default_atlas: Path, tmp_path: Path, capsys: pyt
     assert path.name == f"buurtdekking_{WIJK}_youth-population_{dt.datetime.now(dt.UTC).date().isoformat()}.csv"
     text = path.read_bytes().decode("utf-8-sig")
     header, *rows = [r for r in text.split("\r\n") if r]
-    assert header == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Jeugdigen 0–17 jaar (schatting);Toelichting"
+    assert header == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen 0–17 jaar (schatting);Toelichting"
     assert len(rows) == 11
     assert all(r.split(";")[2] == WIJK for r in rows)
     code, out, _ = run(capsys, "--atlas", str(default_atlas), "--area", WIJK, "--indicator", "inhabitants", "--format", "xlsx",
                        "--out", str(tmp_path / "w.xlsx"))
     assert code == 0
     ws = load_workbook(out.strip())["Tabel"]
-    values = [r[4] for r in ws.iter_rows(min_row=2, values_only=True)]
+    values = [r[7] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert len(values) == 11
     assert all(isinstance(v, (int, float)) for v in values)
 

@@ -29,10 +29,11 @@ def test_every_available_indicator_exports(default_atlas: Path, tmp_path: Path) 
             assert snap.legend, ind.key
             csv = write_snapshot(snap, tmp_path / f"{ind.key}_{level}.csv").read_bytes().decode("utf-8-sig")
             header = csv.split("\r\n", 1)[0].split(";")
-            # the value right after the unit's code and name columns; a travel figure says how sure it is beside it
-            assert header[4 if level == "buurt" else 2].startswith(ind.label("nl"))
+            # the value right after the unit's code and name columns and the gemeente with the boundary year;
+            # a travel figure says how sure it is beside it
+            assert header[7 if level == "buurt" else 5].startswith(ind.label("nl"))
             if ind.quality:
-                assert header[(4 if level == "buurt" else 2) + 1] == "Betrouwbaarheid reistijd", ind.key
+                assert header[(7 if level == "buurt" else 5) + 1] == "Betrouwbaarheid reistijd", ind.key
             gpkg = write_snapshot(snap, tmp_path / f"{ind.key}_{level}.gpkg")
             assert len(pyogrio.read_dataframe(gpkg, layer=f"{level}en", read_geometry=False)) == len(snap.units)
             done.append(gpkg)

@@ -72,7 +72,7 @@ def grid_snapshot(*, is_demo: bool = True, kind: str = "number", protection: str
         key_figures=(("Jeugdigen in zorg, Teststad", "99"), ("Jeugdigen 0–17 (schatting)", "1.234")),
         method="Aantal unieke jeugdigen met jeugdhulp per buurt en periode.",
         parameters=(("Periode", "2024"), ("Soort", "totaal"), ("Drempel", "5")),
-        boundary_year="2024", data_date="2024-12-31", protection_note="Aantallen 1–4 worden als <5 getoond.",
+        boundary_year="2024", gemeente_code="GM9999", gemeente_name="Teststad", data_date="2024-12-31", protection_note="Aantallen 1–4 worden als <5 getoond.",
         permalink="http://127.0.0.1:8050/?indicator=caseload&periode=2024", is_demo=is_demo,
         lineage=(("atlas", "sha256 0123456789ab"), ("caseloads", "demo (seed 42)")),
         created=dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC),
@@ -134,7 +134,7 @@ def test_csv_dutch_excel_dialect(snap: Snapshot, tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")
-    assert lines[0] == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Jeugdigen in zorg (aantal);Toelichting"
+    assert lines[0] == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen in zorg (aantal);Toelichting"
     df = read_back_csv(data)
     assert len(df) == 9
     by_code = df.set_index("Buurtcode")
@@ -157,11 +157,11 @@ def test_csv_decimal_comma_and_standard_dialect() -> None:
     units.loc[0, "waarde"] = 12.345
     rate = Snapshot(**{**snap.__dict__, "units": units})
     nl = csv_bytes(rate, dialect="excel-nl").decode("utf-8-sig")
-    assert "BU99990101;Buurt r1c1;WK999901;Wijk 1;12,3;" in nl
+    assert "BU99990101;Buurt r1c1;WK999901;Wijk 1;GM9999;Teststad;2024;12,3;" in nl
     std = csv_bytes(rate, dialect="standard")
     assert not std.startswith(b"\xef\xbb\xbf")
-    assert "BU99990101,Buurt r1c1,WK999901,Wijk 1,12.3," in std.decode("utf-8")
-    assert read_back_csv(std).shape == (9, 6)
+    assert "BU99990101,Buurt r1c1,WK999901,Wijk 1,GM9999,Teststad,2024,12.3," in std.decode("utf-8")
+    assert read_back_csv(std).shape == (9, 9)
 
 
 # ---------------------------------------------------------------- XLSX
@@ -173,19 +173,20 @@ def test_xlsx_cells_headers_and_no_formulas(snap: Snapshot, tmp_path: Path) -> N
     assert wb.sheetnames == ["Tabel", "Toelichting"]
     ws = wb["Tabel"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("Buurtcode", "Buurtnaam", "Wijkcode", "Wijknaam", "Jeugdigen in zorg (aantal)", "Toelichting")
+    assert rows[0] == ("Buurtcode", "Buurtnaam", "Wijkcode", "Wijknaam", "Gemeentecode", "Gemeentenaam", "Grenzen (jaar)",
+                       "Jeugdigen in zorg (aantal)", "Toelichting")
     by_code = {r[0]: r for r in rows[1:]}
-    assert by_code["BU99990101"][4] == 0
-    assert by_code["BU99990303"][4] == 40
-    assert by_code["BU99990103"][4] == "<5"
-    assert by_code["BU99990202"][4] is None
+    assert by_code["BU99990101"][7] == 0
+    assert by_code["BU99990303"][7] == 40
+    assert by_code["BU99990103"][7] == "<5"
+    assert by_code["BU99990202"][7] is None
     assert by_code["BU99990102"][1] == "'" + EVIL_NAMES[1]
     for row in ws.iter_rows():
         for cell in row:
             assert cell.data_type != "f", f"formula in {cell.coordinate}"
             if isinstance(cell.value, str):
                 assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
-    _no_small_counts([r[4] for r in rows[1:]])
+    _no_small_counts([r[7] for r in rows[1:]])
     info = dict(wb["Toelichting"].iter_rows(values_only=True))
     assert info["LET OP"].startswith("Fictieve demogegevens")
     assert info["Grenzen (jaar)"] == "2024"

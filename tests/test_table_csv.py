@@ -60,7 +60,7 @@ def test_download_is_protected_dutch_excel_and_injection_safe(view: AtlasView, t
         text = data.decode("utf-8-sig")
         assert text.splitlines()[0].startswith("Buurtcode;Buurtnaam;Wijkcode;Wijknaam;")
         table = read_back_csv(data).set_index("Buurtcode")
-        values = table.iloc[:, 3]
+        values = table.iloc[:, 6]
         # Counts 3 and 2 are hidden (<5), their wijk partners too (•); nothing from 1 to 4 is left.
         assert values["BU99990102"] == "<5"
         assert values["BU99990203"] == "<5"

@@ -47,6 +47,7 @@ def unit_layer(snapshot: Snapshot) -> gpd.GeoDataFrame:
     if level == "buurt":
         for col in ("wijkcode", "wijknaam"):
             out[col] = units[col].astype(str) if col in units else ""
+    out = out.assign(**gemeente_columns(snapshot, len(out)))
     value_col = safe_name(snapshot.indicator_key)
     if snapshot.kind == "category":
         out[value_col] = units["weergave"].where(units["status"] == "ok").astype(object)
@@ -62,10 +63,21 @@ def unit_layer(snapshot: Snapshot) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=_polygons(units).to_numpy(), crs=RD_NEW)
 
 
+def gemeente_columns(snapshot: Snapshot, n: int) -> dict[str, pd.Series]:
+    """``gemeentecode``, ``gemeentenaam`` (text) and ``grenzen_jaar`` (integer, NULL when unknown) for ``n`` rows."""
+    year = snapshot.boundary_year_number
+    return {
+        "gemeentecode": pd.Series([snapshot.gemeente_code] * n, dtype=object),
+        "gemeentenaam": pd.Series([snapshot.gemeente_name] * n, dtype=object),
+        "grenzen_jaar": pd.Series([year] * n, dtype="Int32"),
+    }
+
+
 def area_layer(snapshot: Snapshot) -> gpd.GeoDataFrame:
     outline = shapely.union_all(snapshot.units.geometry.to_numpy())
     frame = gpd.GeoDataFrame(
-        {"code": [snapshot.area_code], "naam": [snapshot.area_name], "niveau": [snapshot.area_level]},
+        {"code": [snapshot.area_code], "naam": [snapshot.area_name], "niveau": [snapshot.area_level],
+         **gemeente_columns(snapshot, 1)},
         geometry=[outline], crs=RD_NEW,
     )
     return frame.set_geometry(_polygons(frame).to_numpy()).set_crs(RD_NEW, allow_override=True)

@@ -63,6 +63,10 @@ class Snapshot:
     method: str = ""
     parameters: tuple[tuple[str, str], ...] = ()
     boundary_year: str = ""
+    # The gemeente the area lies in; every export table repeats it per row with the boundary year, so a file
+    # still says which codes it holds once its Toelichting is gone (copied rows, a join in QGIS).
+    gemeente_code: str = ""
+    gemeente_name: str = ""
     data_date: str = ""
     protection_note: str = ""
     permalink: str = ""
@@ -79,6 +83,9 @@ class Snapshot:
             raise ValueError(f"snapshot units lack columns {missing}")
         if self.units.crs is None or self.units.crs.to_epsg() != 28992:
             raise ValueError("snapshot units must be in EPSG:28992 (RD New)")
+        # Wijk and buurt codes start with their gemeente's four digits: an area lies in exactly one gemeente.
+        if self.gemeente_code and self.gemeente_code[2:6] != self.area_code[2:6]:
+            raise ValueError(f"area {self.area_code} does not lie in gemeente {self.gemeente_code}")
 
     @property
     def title(self) -> str:
@@ -87,6 +94,12 @@ class Snapshot:
     @property
     def period(self) -> str:
         return dict(self.parameters).get("Periode", "")
+
+    @property
+    def boundary_year_number(self) -> int | None:
+        """The boundary year as a number (a column QGIS and Excel can filter on), None when unknown."""
+        text = self.boundary_year.strip()
+        return int(text) if text.isdigit() else None
 
 
 def check_snapshot_protected(snapshot: Snapshot) -> None:

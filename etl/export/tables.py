@@ -21,6 +21,7 @@ NOTE_SUPPRESSED = "beschermd: klein aantal (kleine-aantallenbescherming)"
 NOTE_SECONDARY = "beschermd: afgeschermd zodat een klein aantal elders niet terug te rekenen is"
 NOTE_MISSING = "geen gegevens"
 QUALITY_HEADER = "Betrouwbaarheid reistijd"
+GEMEENTE_HEADERS = ("Gemeentecode", "Gemeentenaam", "Grenzen (jaar)")
 
 
 def neutralise(value: object) -> object:
@@ -35,7 +36,7 @@ def neutralise(value: object) -> object:
 
 @dataclass(frozen=True)
 class Table:
-    """Header and rows of the view's table; values are str, float or None."""
+    """Header and rows of the view's table; values are str, float, int (the boundary year) or None."""
 
     header: list[str]
     rows: list[list[object]]
@@ -60,10 +61,13 @@ def view_table(snapshot: Snapshot) -> Table:
         header = ["Wijkcode", "Wijknaam"]
         keys = ["code", "naam"]
     quality = QUALITY_COLUMN in units.columns
-    header += [_value_header(snapshot), *([QUALITY_HEADER] if quality else []), "Toelichting"]
+    header += [*GEMEENTE_HEADERS, _value_header(snapshot), *([QUALITY_HEADER] if quality else []), "Toelichting"]
+    year = snapshot.boundary_year_number
+    gemeente: list[object] = [neutralise(snapshot.gemeente_code), neutralise(snapshot.gemeente_name),
+                              year if year is not None else (neutralise(snapshot.boundary_year) or None)]
     rows: list[list[object]] = []
     for rec in units.to_dict("records"):
-        row: list[object] = [neutralise(str(rec.get(k, "") or "")) for k in keys]
+        row: list[object] = [neutralise(str(rec.get(k, "") or "")) for k in keys] + gemeente
         status = rec["status"]
         if status == SUPPRESSED:
             shown = str(rec["weergave"])
@@ -82,7 +86,7 @@ def view_table(snapshot: Snapshot) -> Table:
             row.append(neutralise(str(text)) if isinstance(text, str) and text and status not in (SUPPRESSED, MISSING) else "")
         row.append(note)
         rows.append(row)
-    return Table(header, rows, len(keys), snapshot.decimals)
+    return Table(header, rows, len(keys) + len(gemeente), snapshot.decimals)
 
 
 def _csv_text(value: object, *, decimal: str, decimals: int) -> str:
@@ -139,6 +143,9 @@ def write_xlsx(snapshot: Snapshot, path: str | os.PathLike[str], **_: object) ->
             if isinstance(value, float):
                 cell.value = value
                 cell.number_format = _number_format(table.decimals)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                cell.value = value
+                cell.number_format = "0"  # a year, not 2.024
             elif value is not None:
                 cell.value = str(neutralise(str(value)))
                 cell.data_type = "s"  # never a formula, whatever the text
