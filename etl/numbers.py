@@ -76,6 +76,11 @@ def _as_number(value: object) -> int | float | None:
     """The value as a Python number, or None for None, NaN, pandas' NA and anything that is not a number.
 
     Integers stay integers so that large counts keep every digit."""
+    # the common cases first (numpy's float64 is a float): the abstract-class checks below cost about 0.5 µs a value
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(value)
+    if type(value) is int:
+        return value
     if isinstance(value, Integral):
         return int(value)
     if isinstance(value, Real):
