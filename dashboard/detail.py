@@ -9,11 +9,12 @@ from dash import html
 
 from dashboard.components import current_indicator
 from dashboard.data import AtlasView
-from dashboard.i18n import Lang, format_number, t
+from dashboard.i18n import Lang, t
 from dashboard.indicators import BY_KEY, MODES
 from dashboard.routes import route_section
 from dashboard.state import ViewState
 from dashboard.values import Selection, indicator_frame, is_available, periods_for, quality_text, resolve, summary_value
+from etl.numbers import format_number
 
 
 def _dl(rows: list[tuple[str, str]]) -> html.Dl:

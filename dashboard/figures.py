@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from dash import Patch
 
 from dashboard.classify import Classes, classify
-from dashboard.i18n import Lang, format_number, t
+from dashboard.i18n import Lang, t
 from dashboard.indicators import (
     CATEGORICAL,
     DIVERGING,
@@ -24,6 +24,7 @@ from dashboard.indicators import (
 )
 from dashboard.mapstyle import map_style, text_font
 from dashboard.values import MISSING, QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE, SUPPRESSED
+from etl.numbers import format_number
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"

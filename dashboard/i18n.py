@@ -1,14 +1,13 @@
-"""All user-facing labels in one table (Dutch first, English second) and Dutch number formatting."""
+"""All user-facing labels in one table (Dutch first, English second); numbers are formatted by etl.numbers."""
 
 from __future__ import annotations
 
-import math
-from typing import Any, Literal
+from typing import Any
 
+from etl.numbers import DEFAULT_LANG as DEFAULT_LANG
+from etl.numbers import Lang as Lang
+from etl.numbers import format_number
 from etl.rules.columns import LOCATION_SOURCES
-
-Lang = Literal["nl", "en"]
-DEFAULT_LANG: Lang = "nl"
 
 LABELS: dict[str, tuple[str, str]] = {
     # shell
@@ -424,18 +423,6 @@ def format_size(n_bytes: int, *, lang: Lang = DEFAULT_LANG) -> str:
 
 def has_label(key: str) -> bool:
     return key in LABELS
-
-
-def format_number(value: float | int | None, *, decimals: int = 0, lang: Lang = DEFAULT_LANG) -> str:
-    """1234.5 → '1.234,5' in Dutch, '1,234.5' in English; missing → '–'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if text.startswith("-") and set(text[1:]) <= {"0", ".", ","}:
-        text = text[1:]  # no "-0,0"
-    if lang == "nl":
-        text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-    return text
 
 
 def aria(**attrs: str) -> dict[str, Any]:

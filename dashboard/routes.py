@@ -11,9 +11,10 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.data import AtlasView
-from dashboard.i18n import Lang, aria, format_number, t
+from dashboard.i18n import Lang, aria, t
 from dashboard.protection import served_threshold, suppression
 from dashboard.state import ViewState
+from etl.numbers import format_percent
 
 ROUTES = ("buurtteam", "huisarts", "jeugdarts", "save", "medisch_specialist", "overig")
 SOORT = "specialistisch"
@@ -60,7 +61,7 @@ def _text(row: pd.Series, lang: Lang, threshold: int) -> str:
         return t("suppressed_secondary", lang)
     if row["status"] == "missing":
         return "–"
-    return f"{format_number(float(row['share']) * 100, decimals=0, lang=lang)}%"
+    return format_percent(float(row['share']), lang=lang)
 
 
 def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang, threshold: int) -> go.Figure:
@@ -114,7 +115,7 @@ def _provider_line(view: AtlasView, provider: object, period: str, lang: Lang) -
     elif pd.isna(value):
         shown = t("no_data", lang)
     else:
-        shown = f"{format_number(float(value) * 100, decimals=0, lang=lang)}%"
+        shown = format_percent(float(value), lang=lang)
     return html.P(f"{t('routes_provider', lang, provider=provider)}: {shown}", className="hint")
 
 

@@ -23,6 +23,7 @@ from dashboard.state import ViewState
 from dashboard.values import MISSING, OK, SUPPRESSED, Selection, indicator_frame, resolve
 from etl.export import LegendEntry, Snapshot
 from etl.export.snapshot import QUALITY_COLUMN
+from etl.numbers import format_count
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
 
@@ -155,7 +156,7 @@ def _key_figures(
     if "youth_population" in in_area and ind.key != "youth_population":
         youth = pd.to_numeric(in_area["youth_population"], errors="coerce").sum(min_count=1)
         if pd.notna(youth):
-            rows.append(("Jeugdigen 0–17 (schatting, CBS)", f"{round(float(youth)):,}".replace(",", ".")))
+            rows.append(("Jeugdigen 0–17 (schatting, CBS)", format_count(float(youth))))
     if "provider" in in_area and in_area["provider"].notna().any():
         rows.append(("Aanbieder(s) specialistische jeugdhulp", ", ".join(sorted(set(in_area["provider"].dropna().astype(str))))))
     return tuple(rows)

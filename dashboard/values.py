@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data import LEVEL_KEYS, AtlasView
-from dashboard.i18n import Lang, format_number, t
+from dashboard.i18n import Lang, t
 from dashboard.indicators import MODES, REGISTRY, Indicator
 from dashboard.protection import served_threshold, suppression
+from etl.numbers import format_number
 
 PERIOD = "periode"
 SOORT = "soort"

@@ -179,7 +179,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
     else:
-        print(format_summary(result))
+        print(format_summary(result, lang=args.lang))
     return EXIT_OK
 
 
@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--remove", action="append", metavar="TEAM_ID", help="verwijder een team / remove a team")
     w.add_argument("--capacity", action="append", metavar='"team_id,fte"', help="nieuwe capaciteit / new capacity")
     w.add_argument("--json", action="store_true", help="samenvatting als JSON / summary as JSON")
+    w.add_argument("--lang", default="nl", choices=("nl", "en"), help="getallen met decimale komma (nl) of punt (en) / numbers with a decimal comma (nl) or point (en)")
     w.set_defaults(func=_cmd_whatif)
 
     s = sub.add_parser("serve", help="start het dashboard / serve the dashboard")

@@ -76,48 +76,13 @@ def suppressed_label(threshold: int = DEFAULT_THRESHOLD) -> str:
     return f"<{threshold}"
 
 
-def format_count(
-    value: object,
-    *,
-    suppressed: bool = False,
-    reason: str | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
-    lang: str = "nl",
-) -> str:
-    """Display text for a protected count: ``<5``, ``•`` (secondary), ``–`` (unknown) or ``1.234``/``1,234``."""
-    if suppressed:
-        return SECONDARY_LABEL if reason == SECONDARY else suppressed_label(threshold)
-    number = _as_float(value)
-    if number is None:
-        return "–"
-    text = f"{round(number):,}"
-    return text.replace(",", ".") if lang == "nl" else text
+def protection_marker(*, suppressed: bool, reason: str | None = None, threshold: int = DEFAULT_THRESHOLD) -> str | None:
+    """The text shown instead of a hidden count or rate (``<5``, or ``•`` when hidden secondarily); None when shown.
 
-
-def format_rate(
-    value: object, *, suppressed: bool = False, reason: str | None = None, threshold: int = DEFAULT_THRESHOLD,
-    decimals: int = 1, lang: str = "nl",
-) -> str:
-    """Display text for a protected rate (per 1,000): suppressed like its count, decimal comma in Dutch."""
-    if suppressed:
-        return SECONDARY_LABEL if reason == SECONDARY else suppressed_label(threshold)
-    number = _as_float(value)
-    if number is None:
-        return "–"
-    text = f"{number:,.{decimals}f}"
-    if lang == "nl":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def _as_float(value: object) -> float | None:
-    if value is None or value is pd.NA:
+    Pass it to :func:`etl.numbers.format_count` / :func:`etl.numbers.format_rate` as ``marker``."""
+    if not suppressed:
         return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
+    return SECONDARY_LABEL if reason == SECONDARY else suppressed_label(threshold)
 
 
 # ---------------------------------------------------------------- the tree audit

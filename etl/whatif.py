@@ -33,6 +33,7 @@ from shapely.geometry import Point
 from etl.access import parse_decay
 from etl.atlas import ATLAS_FILE, read_manifest
 from etl.coverage import coverage_column
+from etl.numbers import DEFAULT_LANG, Lang, format_count, format_minutes, format_number, format_percent, format_points
 from etl.reach import (
     SOORT_BUURTTEAM,
     SOORT_SPECIALIST,
@@ -569,19 +570,22 @@ def apply_scenario(base: WhatIfBase, scenario: Scenario) -> WhatIfResult:
 # ---------------------------------------------------------------- reporting
 
 
-def _fmt(value: float, unit: str = "", digits: int = 1) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}{unit}"
-
-
-def format_summary(result: WhatIfResult) -> str:
-    """The summary as text for a terminal (Dutch / English)."""
+def format_summary(result: WhatIfResult, *, lang: Lang = DEFAULT_LANG) -> str:
+    """The summary as text for a terminal (Dutch / English); numbers in ``lang``'s notation (Dutch: decimal comma)."""
     s = result.summary
     t = s["teams"]
     per_mode = s.get("method_per_mode") or {}
     mixed = ", ".join(f"{m}: {METHOD_LABELS[v]}" for m, v in per_mode.items()) if len(set(per_mode.values())) > 1 else ""
+
+    def count(value: object) -> str:
+        return format_count(value, lang=lang)
+
+    def minutes(value: object) -> str:
+        return format_minutes(value, lang=lang)
+
     lines = [
-        f"What-if ({s['method_label']}; {s['seconds'] * 1000:.0f} ms)" + (f"\n  {mixed}" if mixed else ""),
-        f"Teams: {t['n_before']} → {t['n_after']}"
+        f"What-if ({s['method_label']}; {format_number(s['seconds'] * 1000, lang=lang)} ms)" + (f"\n  {mixed}" if mixed else ""),
+        f"Teams: {count(t['n_before'])} → {count(t['n_after'])}"
         + (f"; toegevoegd/added {', '.join(t['added'])}" if t["added"] else "")
         + (f"; verplaatst/moved {', '.join(t['moved'])}" if t["moved"] else "")
         + (f"; verwijderd/removed {', '.join(t['removed'])}" if t["removed"] else "")
@@ -591,23 +595,32 @@ def format_summary(result: WhatIfResult) -> str:
     ]
     for row in s["coverage_gemeente_buurtteam"]:
         b, a = row["share_before"], row["share_after"]
-        lines.append(f"  ≤ {row['threshold_min']:g} min: {_fmt(100 * b, '%')} → {_fmt(100 * a, '%')} ({_fmt(100 * (a - b), ' pp', 1)})")
+        # a threshold shows as few decimals as it has (10 → '10', 7.5 → '7,5'), as it was typed
+        limit = format_number(row["threshold_min"], decimals=6, trim=True, lang=lang)
+        lines.append(
+            f"  ≤ {limit} min: {format_percent(b, decimals=1, lang=lang)} → {format_percent(a, decimals=1, lang=lang)} "
+            f"({format_points(a - b, lang=lang)})"
+        )
     lines += ["", "Gemiddelde reistijd (jeugdgewogen) / mean travel time (youth-weighted):"]
     for mode, d in s["per_mode"].items():
         bt, sc = d["mean_tt_buurtteam_min"], d["mean_tt_spec_contract_min"]
         lines.append(
-            f"  {mode:<5} buurtteam {_fmt(bt['before'], ' min')} → {_fmt(bt['after'], ' min')}; "
-            f"specialist (contract) {_fmt(sc['before'], ' min')} → {_fmt(sc['after'], ' min')}; "
-            f"nieuw dichtstbijzijnd buurtteam/new nearest buurtteam: {d['buurten_new_nearest_buurtteam']} buurten "
-            f"({d['youth_new_nearest_buurtteam']:.0f} jeugdigen/youth); naden/seams {d['seam_buurten']['before']} → {d['seam_buurten']['after']}"
+            f"  {mode:<5} buurtteam {minutes(bt['before'])} → {minutes(bt['after'])}; "
+            f"specialist (contract) {minutes(sc['before'])} → {minutes(sc['after'])}; "
+            f"nieuw dichtstbijzijnd buurtteam/new nearest buurtteam: {count(d['buurten_new_nearest_buurtteam'])} buurten "
+            f"({count(d['youth_new_nearest_buurtteam'])} jeugdigen/youth); "
+            f"naden/seams {count(d['seam_buurten']['before'])} → {count(d['seam_buurten']['after'])}"
         )
     acc = s["access_e2sfca_gemeente_mean"]
-    lines.append(f"\nE2SFCA-toegang buurtteams (gemiddeld) / access (mean): {_fmt(acc['before'], '', 3)} → {_fmt(acc['after'], '', 3)}")
+    lines.append(
+        "\nE2SFCA-toegang buurtteams (gemiddeld) / access (mean): "
+        f"{format_number(acc['before'], decimals=3, lang=lang)} → {format_number(acc['after'], decimals=3, lang=lang)}"
+    )
     if s["largest_changes_tt_buurtteam"]:
         lines += ["", f"Grootste verschillen reistijd buurtteam ({s['coverage_mode']}) / largest changes:"]
         for row in s["largest_changes_tt_buurtteam"]:
             name = f" {row['buurtnaam']}" if row["buurtnaam"] else ""
-            lines.append(f"  {row['buurtcode']}{name}: {_fmt(row['before_min'], ' min')} → {_fmt(row['after_min'], ' min')}")
+            lines.append(f"  {row['buurtcode']}{name}: {minutes(row['before_min'])} → {minutes(row['after_min'])}")
     else:
         lines += ["", "Geen buurt verandert van reistijd naar een buurtteam / no buurt changes its travel time to a buurtteam."]
     return "\n".join(lines)

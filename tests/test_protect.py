@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from etl.numbers import format_count, format_rate
 from etl.protect import (
     DEFAULT_THRESHOLD,
     PRIMARY,
@@ -18,10 +19,9 @@ from etl.protect import (
     SECONDARY_LABEL,
     ProtectionError,
     check_protected,
-    format_count,
-    format_rate,
     protect_caseloads,
     protect_counts,
+    protection_marker,
     suppressed_label,
 )
 
@@ -278,15 +278,17 @@ def test_missing_columns_are_named() -> None:
 
 def test_formatters() -> None:
     assert suppressed_label() == "<5"
-    assert format_count(3, suppressed=True) == "<5"
-    assert format_count(math.nan, suppressed=True, reason=SECONDARY) == SECONDARY_LABEL
-    assert format_count(1234.0) == "1.234"
+    assert protection_marker(suppressed=False) is None
+    assert protection_marker(suppressed=True, threshold=10) == "<10"
+    assert format_count(3, marker=protection_marker(suppressed=True)) == "<5"
+    assert format_count(math.nan, marker=protection_marker(suppressed=True, reason=SECONDARY)) == SECONDARY_LABEL
+    assert format_count(1234.0, marker=protection_marker(suppressed=False)) == "1.234"
     assert format_count(1234.0, lang="en") == "1,234"
     assert format_count(None) == "–"
     assert format_count(math.nan) == "–"
     assert format_rate(1234.56) == "1.234,6"
     assert format_rate(12.345, lang="en", decimals=2) == "12.35"
-    assert format_rate(7.0, suppressed=True) == "<5"
+    assert format_rate(7.0, marker=protection_marker(suppressed=True, reason=PRIMARY)) == "<5"
 
 
 def test_check_protected_guards_exports() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -144,7 +145,10 @@ def test_removing_a_buurtteam_by_hand(tmp_path: Path) -> None:
     assert cov[0.4]["share_after"] == pytest.approx(70 / 450)
     text = format_summary(result)
     assert "BT-B" in text
-    assert "66.7% → 15.6%" in text
+    # Dutch by default (decimal comma), English with a decimal point; 0.4 min is the grid's one-block threshold
+    assert "  ≤ 0,4 min: 66,7% → 15,6% (-51,1 pp)" in text.splitlines()
+    assert "  ≤ 0.4 min: 66.7% → 15.6% (-51.1 pp)" in format_summary(result, lang="en").splitlines()
+    assert not re.search(r"\d\.\d", text), "a decimal point in the Dutch summary"
     assert s["largest_changes_tt_buurtteam"][0]["buurtcode"] == code(2, 2)
 
 
@@ -260,6 +264,10 @@ def test_whatif_command_prints_the_summary(tmp_path: Path, capsys: pytest.Captur
     assert code_ == 0, printed.err
     assert "whatif-1" in printed.out
     assert "BT-B" in printed.out
+    assert "≤ 0,4 min" in printed.out
+    code_ = main(["whatif", "--atlas", str(out), "--remove", "BT-B", "--lang", "en"])
+    printed = capsys.readouterr()
+    assert code_ == 0, printed.err
     assert "≤ 0.4 min" in printed.out
     code_ = main(["whatif", "--atlas", str(out), "--remove", "BT-Q"])
     printed = capsys.readouterr()

@@ -10,10 +10,11 @@ from dash import html
 
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
-from dashboard.i18n import Lang, format_number, t
+from dashboard.i18n import Lang, t
 from dashboard.protection import served_threshold
 from dashboard.state import parse_state
 from dashboard.values import available, quality_text
+from etl.numbers import format_metres
 from geodata.errors import InputError
 
 dash.register_page(__name__, path="/bronnen", name="Bronnen", title="Bronnen · Buurtdekking", order=3)
@@ -59,8 +60,8 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
             [
                 html.Summary(t("sources_far_snaps", lang, mode=t("mode_" + m, lang), n=len(found.get("buurten", [])), teams=len(found.get("teams", [])))),
                 html.Ul(
-                    [html.Li(f"{b['buurtcode']} {b['buurtnaam']}: {format_number(b['leg_m'], lang=lang)} m") for b in found.get("buurten", [])]
-                    + [html.Li(f"{t('team', lang)} {x['team_id']} {x['naam']}: {format_number(x['leg_m'], lang=lang)} m") for x in found.get("teams", [])]
+                    [html.Li(f"{b['buurtcode']} {b['buurtnaam']}: {format_metres(b['leg_m'], lang=lang)}") for b in found.get("buurten", [])]
+                    + [html.Li(f"{t('team', lang)} {x['team_id']} {x['naam']}: {format_metres(x['leg_m'], lang=lang)}") for x in found.get("teams", [])]
                 ),
             ],
             className="far-snaps",

@@ -12,10 +12,11 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard import logs
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
-from dashboard.i18n import Lang, aria, format_number, format_size, has_label, t
+from dashboard.i18n import Lang, aria, format_size, has_label, t
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
 from dashboard.uploads import applied, apply, check, limits_from_env, pending, remove, stage
+from etl.numbers import format_number
 from etl.upload import UploadReport, safe_name
 from geodata.errors import InputError, Problem
 

@@ -16,13 +16,14 @@ from dashboard.app import atlas_dir, geo_url, map_style_url
 from dashboard.components import dropdown_labels, field, fieldset, legend
 from dashboard.data import AtlasView, get_view
 from dashboard.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
-from dashboard.i18n import Lang, aria, format_number, t
+from dashboard.i18n import Lang, aria, t
 from dashboard.indicators import MODES, Indicator
 from dashboard.protection import served_threshold
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
 from dashboard.values import MISSING, OK
+from etl.numbers import format_minutes, format_number
 from geodata.crs import to_wgs84
 from geodata.errors import InputError, Problem
 
@@ -85,7 +86,7 @@ def render_result(
     frame["value"] = np.round(delta, 2)
     frame["status"] = np.where(np.isnan(delta), MISSING, OK)
     frame["display"] = [
-        t("no_data", lang) if np.isnan(d) else f"{format_number(d, decimals=1, lang=lang)} min" for d in delta
+        t("no_data", lang) if np.isnan(d) else format_minutes(d, lang=lang) for d in delta
     ]
     coloured = colour_frame(frame, ind, scheme="equal_interval", k=5, lang=lang, threshold=served_threshold(view.manifest))
     gdf_after = result.teams

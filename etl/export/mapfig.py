@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import shapely
 
 from etl.export.snapshot import Snapshot
+from etl.numbers import format_scale_label
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
@@ -47,12 +48,6 @@ def scale_bar_length(map_width_m: float) -> int:
     """A round length of about a fifth of the map width (10 m … 50 km)."""
     target = map_width_m / 5
     return min(SCALE_STEPS, key=lambda s: abs(math.log(s / target)))
-
-
-def _scale_label(metres: int) -> str:
-    return f"{metres // 1000} km" if metres >= 1000 and metres % 1000 == 0 else (
-        f"{metres / 1000:.1f} km".replace(".", ",") if metres >= 1000 else f"{metres} m"
-    )
 
 
 def _extent(snapshot: Snapshot, aspect: float) -> tuple[float, float, float, float]:
@@ -148,7 +143,7 @@ def _scale_label_annotations(x0: float, y0: float, x1: float, y1: float, font_si
     bh = (y1 - y0) * 0.008
     return [
         {"text": "0", "x": bx, "y": by + bh, "xref": "x", "yref": "y", "yanchor": "bottom", "showarrow": False, "font": {"size": font_size - 2}},
-        {"text": _scale_label(length), "x": bx + length, "y": by + bh, "xref": "x", "yref": "y", "yanchor": "bottom",
+        {"text": format_scale_label(length), "x": bx + length, "y": by + bh, "xref": "x", "yref": "y", "yanchor": "bottom",
          "showarrow": False, "font": {"size": font_size - 2}},
     ]
 
