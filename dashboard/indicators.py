@@ -22,8 +22,6 @@ SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", 
 DIVERGING = ("#b35806", "#e08214", "#fdb863", "#f7f7f7", "#b2abd2", "#8073ac", "#542788")
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
-NO_DATA_COLOUR = "#d9d9d9"
-SUPPRESSED_COLOUR = "#9e9e9e"
 MODES = ("bike", "walk", "car")
 
 

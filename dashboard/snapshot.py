@@ -21,8 +21,9 @@ from dashboard.indicators import BY_KEY, MODES, Indicator
 from dashboard.protection import served_threshold
 from dashboard.state import ViewState
 from dashboard.values import MISSING, OK, SUPPRESSED, Selection, indicator_frame, resolve
-from etl.export import LegendEntry, Snapshot
+from etl.export import Snapshot
 from etl.export.snapshot import QUALITY_COLUMN
+from etl.palette import NO_DATA_COLOUR
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
 
@@ -232,10 +233,10 @@ def build_snapshot(
     keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame]
     units = _units(view, frame[keep], level=level, area=code, area_level=area_level)
     units["status"] = units["status"].fillna(MISSING)
-    units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else "#d9d9d9")
+    units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else NO_DATA_COLOUR)
     present = set(units["status"])
     legend = tuple(
-        LegendEntry(e.label, e.colour) for e in coloured.entries
+        e for e in coloured.entries
         if not ((e.label == t("suppressed_legend", lang, threshold=threshold) and SUPPRESSED not in present) or (e.label == t("no_data", lang) and MISSING not in present))
     )
     params: list[tuple[str, str]] = []
