@@ -20,9 +20,9 @@ from etl import config, referrals
 from etl import demo as demodata
 from etl.atlas import Atlas, input_record
 from etl.places import geocoder_note, geocoder_summary, postcode_table, with_places
-from etl.protect import DEFAULT_THRESHOLD
 from etl.rules import CareReference, Validated, validate
 from etl.rules.columns import CARE_TYPES, DEFAULT_PROVIDERS, LOCATION_SOURCES, SOORTEN_CASELOAD, TOTAL
+from etl.sensitive import DEFAULT_THRESHOLD
 from etl.sources import read_input
 from geodata.codes import describe
 from geodata.crs import RD_NEW

@@ -51,15 +51,11 @@ from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import UNKNOWN as UNKNOWN_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
+from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 
 if TYPE_CHECKING:
     from etl.protect_referrals import ProtectedReferrals
 
-DEFAULT_THRESHOLD = 5
-SUPPRESSED_SUFFIX = "__onderdrukt"
-REASON_SUFFIX = "__reden"
-PRIMARY = "primair"
-SECONDARY = "secundair"
 SECONDARY_LABEL = "•"
 CASELOAD_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
 TOTAL_TYPE = "totaal"

@@ -25,22 +25,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from etl.protect import (
-    DEFAULT_THRESHOLD,
-    PRIMARY,
-    REASON_SUFFIX,
-    SECONDARY,
-    SUPPRESSED_SUFFIX,
-    ProtectedCaseloads,
-    ProtectionError,
-    protect_caseloads,
-    protect_counts,
-)
+from etl.protect import ProtectedCaseloads, ProtectionError, protect_caseloads, protect_counts
 from etl.protect_audit import PRIMARY as PRIMARY_A
 from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
 from etl.rules.columns import REFERRALS
+from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 
 CARE_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
 TOTAL = "totaal"

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 from test_export_writers import grid_snapshot
 
 from dashboard import figures
 from dashboard.figures import team_traces
+from dashboard.protection import publish_tables, served_threshold
+from etl.atlas import read_atlas
+from etl.care import CareOptions
 from etl.export import snapshot as export_snapshot
 from etl.export.mapfig import map_figure
+from etl.protect import protect_caseloads
+from etl.sensitive import CASELOAD_PREFIXES, HOTSPOT_PREFIXES, SENSITIVE_PREFIXES, SUPPRESSED_SUFFIX
 
 
 def _screen_marker_colours(teams: pd.DataFrame) -> dict[str, str]:
@@ -42,3 +50,36 @@ def test_an_unknown_organisation_gets_the_same_colour_on_screen_and_in_the_expor
 def test_the_screen_legend_and_the_export_legend_are_one_type() -> None:
     # dashboard.snapshot hands the screen's entries to the export as they are: no field order to swap
     assert figures.LegendEntry is export_snapshot.LegendEntry
+
+
+def _published(default_atlas: Path) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    atlas = read_atlas(default_atlas)
+    raw = {k: v for k, v in atlas.layers.items() if not isinstance(v, gpd.GeoDataFrame)}
+    return raw, publish_tables(raw, threshold=served_threshold(atlas.manifest))
+
+
+def test_the_app_counts_exactly_the_tables_the_protection_marks_as_sensitive(default_atlas: Path) -> None:
+    raw, published = _published(default_atlas)
+    assert any(name.startswith(SENSITIVE_PREFIXES) for name in raw)
+    for name, frame in published.items():
+        marked = [c for c in frame.columns if c.endswith(SUPPRESSED_SUFFIX) or c == "suppressed"]
+        assert bool(marked) == name.startswith(SENSITIVE_PREFIXES), name
+
+
+def test_an_uploaded_caseload_file_replaces_exactly_what_its_protection_publishes(default_atlas: Path) -> None:
+    # dashboard.uploads swaps the tables named by CASELOAD_PREFIXES: they must be all that the caseloads and
+    # their referral routes publish, so no table of the atlas's own caseloads survives an upload and the
+    # atlas's hotspots (not recomputed from an upload) are kept
+    raw, published = _published(default_atlas)
+    from_caseloads = publish_tables({k: v for k, v in raw.items() if k.startswith(("caseloads_", "referrals_"))})
+    assert set(from_caseloads) == {k for k in published if k.startswith(CASELOAD_PREFIXES)}
+    assert {k for k in published if k.startswith(SENSITIVE_PREFIXES)} - set(from_caseloads) == {
+        k for k in published if k.startswith(HOTSPOT_PREFIXES)
+    }
+
+
+def test_the_app_and_the_build_protect_with_the_same_default_threshold() -> None:
+    build_default = CareOptions().threshold
+    assert served_threshold({}) == build_default
+    assert inspect.signature(protect_caseloads).parameters["threshold"].default == build_default
+
