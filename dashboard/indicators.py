@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from geodata.network import DEFAULT_MODE
+from geodata.network import MODES as NETWORK_MODES
+
 Palette = Literal["sequential", "diverging", "categorical"]
 Kind = Literal["number", "category"]
 Protection = Literal["none", "count", "rate"]
@@ -22,7 +25,8 @@ SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", 
 DIVERGING = ("#b35806", "#e08214", "#fdb863", "#f7f7f7", "#b2abd2", "#8073ac", "#542788")
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
-MODES = ("bike", "walk", "car")
+# The app lists the default mode first (the one coverage is measured in), then the others in the network's order.
+MODES = (DEFAULT_MODE, *(m for m in NETWORK_MODES if m != DEFAULT_MODE))
 
 
 @dataclass(frozen=True)

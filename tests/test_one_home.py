@@ -12,13 +12,19 @@ from test_export_writers import grid_snapshot
 
 from dashboard import figures
 from dashboard.figures import team_traces
+from dashboard.indicators import MODES as APP_MODES
 from dashboard.protection import publish_tables, served_threshold
+from dashboard.state import ViewState
 from etl.atlas import read_atlas
 from etl.care import CareOptions
+from etl.cli import build_parser
 from etl.export import snapshot as export_snapshot
 from etl.export.mapfig import map_figure
 from etl.protect import protect_caseloads
+from etl.reach import buurt_columns
 from etl.sensitive import CASELOAD_PREFIXES, HOTSPOT_PREFIXES, SENSITIVE_PREFIXES, SUPPRESSED_SUFFIX
+from etl.travel import TravelOptions
+from geodata.network import MODES as NETWORK_MODES
 
 
 def _screen_marker_colours(teams: pd.DataFrame) -> dict[str, str]:
@@ -83,3 +89,12 @@ def test_the_app_and_the_build_protect_with_the_same_default_threshold() -> None
     assert served_threshold({}) == build_default
     assert inspect.signature(protect_caseloads).parameters["threshold"].default == build_default
 
+
+def test_the_app_the_export_command_and_the_build_open_on_one_travel_mode() -> None:
+    build = TravelOptions()
+    assert sorted(APP_MODES) == sorted(NETWORK_MODES)
+    assert APP_MODES[0] == build.coverage_mode == build.access_mode == ViewState().mode
+    export = build_parser().parse_args(["export", "--area", "GM0344", "--indicator", "caseload", "--format", "csv"])
+    assert export.mode == APP_MODES[0]
+    # every mode the app offers is one the build writes travel columns for
+    assert {c.split("_")[2] for c in buurt_columns() if c.startswith("tt_buurtteam_")} == set(APP_MODES)

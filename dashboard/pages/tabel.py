@@ -15,6 +15,7 @@ from dashboard.components import current_indicator, dimensions, indicator_picker
 from dashboard.data import AtlasView
 from dashboard.export_ui import AREA, export_file, export_panel
 from dashboard.i18n import Lang, aria, t
+from dashboard.indicators import MODES
 from dashboard.protection import served_threshold
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
@@ -175,7 +176,7 @@ def layout(**query: str) -> html.Div:
 
 
 def _state(indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, lang: Lang) -> ViewState:
-    return ViewState(indicator=indicator, period=period or "", mode=mode or "bike", soort=soort or "totaal", level=level, lang=lang)
+    return ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", level=level, lang=lang)
 
 
 @callback(
