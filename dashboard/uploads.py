@@ -18,8 +18,9 @@ import pandas as pd
 
 from dashboard.data import AtlasView
 from dashboard.session import SessionStore
+from etl.inputs import KINDS
 from etl.sensitive import CASELOAD_PREFIXES
-from etl.upload import KINDS, UploadLimits, UploadReport, Validator, check_upload
+from etl.upload import UploadLimits, UploadReport, Validator, check_upload
 from geodata.crs import RD_NEW, WGS84
 
 PENDING, APPLIED = "pending-", "applied-"

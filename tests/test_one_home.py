@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from test_export_writers import grid_snapshot
 
 from dashboard import figures
@@ -20,10 +21,14 @@ from etl.care import CareOptions
 from etl.cli import build_parser
 from etl.export import snapshot as export_snapshot
 from etl.export.mapfig import map_figure
+from etl.inputs import KINDS
 from etl.protect import protect_caseloads
 from etl.reach import buurt_columns
+from etl.rules import RULES
+from etl.rules.columns import ALIASES
 from etl.sensitive import CASELOAD_PREFIXES, HOTSPOT_PREFIXES, SENSITIVE_PREFIXES, SUPPRESSED_SUFFIX
 from etl.travel import TravelOptions
+from etl.upload import check_upload
 from geodata.network import MODES as NETWORK_MODES
 
 
@@ -98,3 +103,17 @@ def test_the_app_the_export_command_and_the_build_open_on_one_travel_mode() -> N
     assert export.mode == APP_MODES[0]
     # every mode the app offers is one the build writes travel columns for
     assert {c.split("_")[2] for c in buurt_columns() if c.startswith("tt_buurtteam_")} == set(APP_MODES)
+
+
+def test_the_rules_the_upload_check_the_build_and_the_command_line_take_the_same_input_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert {kind for r in RULES for kind in r.kinds} == set(KINDS)
+    assert set(ALIASES) == set(KINDS)
+    assert all(hasattr(CareOptions(), kind) for kind in KINDS)
+    for kind in KINDS:
+        assert build_parser().parse_args(["validate", kind, "file.csv"]).kind == kind
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["validate", "budgets", "file.csv"])
+    assert "budgets" in capsys.readouterr().err
+    for kind in KINDS:
+        assert "UPLOAD_KIND" not in {p.code for p in check_upload(b"a;b\n1;2\n", name="x.csv", kind=kind).problems}
+    assert [p.code for p in check_upload(b"a;b\n1;2\n", name="x.csv", kind="budgets").problems] == ["UPLOAD_KIND"]
