@@ -23,13 +23,14 @@ from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, 
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
 from dashboard.values import MISSING, OK
+from etl.rules.columns import KNOWN_ORGANISATIONS
 from geodata.crs import to_wgs84
 from geodata.errors import InputError, Problem
 
 dash.register_page(__name__, path="/wat-als", name="Wat als?", title="Wat als? · Buurtdekking", order=2)
 
 TARGETS = ("buurtteam", "spec_contract")
-ORGANISATIONS = ("Lokalis", "KOOS", "Spoor030")
+ORGANISATIONS = KNOWN_ORGANISATIONS
 TOP_N = 10
 
 
@@ -220,7 +221,7 @@ def layout(**query: str) -> html.Div:
             className="xy-row",
         ),
         field(t("whatif_name", lang), dcc.Input(id=ids.WHATIF_NAME, type="text", value=t("whatif_default_name", lang), className="text-input"), control_id=ids.WHATIF_NAME),
-        field(t("whatif_org", lang), dcc.Dropdown(id=ids.WHATIF_ORG, options=list(ORGANISATIONS), value="Lokalis", clearable=False, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_ORG),
+        field(t("whatif_org", lang), dcc.Dropdown(id=ids.WHATIF_ORG, options=list(ORGANISATIONS), value=ORGANISATIONS[0], clearable=False, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_ORG),
         fieldset(
             t("whatif_kind", lang),
             dcc.RadioItems(id=ids.WHATIF_KIND, options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in ("buurtteam", "specialistisch")], value="buurtteam", className="radio"),
