@@ -6,6 +6,7 @@ import math
 from typing import Any, Literal
 
 from etl.rules.columns import LOCATION_SOURCES
+from geodata.network import MODE_NL
 
 Lang = Literal["nl", "en"]
 DEFAULT_LANG: Lang = "nl"
@@ -48,9 +49,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "indicator": ("Indicator", "Indicator"),
     "period": ("Periode", "Period"),
     "mode": ("Vervoerswijze", "Mode of travel"),
-    "mode_bike": ("fiets", "bike"),
-    "mode_walk": ("lopen", "walk"),
-    "mode_car": ("auto", "car"),
+    **{f"mode_{m}": (nl, m) for m, nl in MODE_NL.items()},
     "soort": ("Soort zorg", "Type of care"),
     "soort_totaal": ("alle zorg", "all care"),
     "soort_buurtteam": ("buurtteam", "buurtteam"),

@@ -26,6 +26,7 @@ from etl.export.snapshot import QUALITY_COLUMN
 from etl.palette import NO_DATA_COLOUR
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
+from geodata.network import MODE_NL
 
 AREA_PATTERN = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
 LEVEL_OF_PREFIX = {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}
@@ -243,7 +244,7 @@ def build_snapshot(
     if sel.period:
         params.append(("Periode", sel.period))
     if ind.has_modes:
-        params.append(("Vervoerswijze", {"bike": "fiets", "walk": "lopen", "car": "auto"}.get(sel.mode, sel.mode)))
+        params.append(("Vervoerswijze", MODE_NL.get(sel.mode, sel.mode)))
     if ind.source != "units":
         params.append(("Soort zorg", sel.soort))
     params.append(("Niveau", "buurten" if level == "buurt" else "wijken"))

@@ -11,24 +11,28 @@ import pandas as pd
 import pytest
 from test_export_writers import grid_snapshot
 
-from dashboard import figures
+from dashboard import figures, routes
 from dashboard.figures import team_traces
+from dashboard.i18n import t
 from dashboard.indicators import MODES as APP_MODES
 from dashboard.protection import publish_tables, served_threshold
 from dashboard.state import ViewState
+from etl import protect, protect_referrals
 from etl.atlas import read_atlas
 from etl.care import CareOptions
 from etl.cli import build_parser
 from etl.export import snapshot as export_snapshot
 from etl.export.mapfig import map_figure
 from etl.inputs import KINDS
+from etl.palette import ORG_COLOURS
 from etl.protect import protect_caseloads
 from etl.reach import buurt_columns
 from etl.rules import RULES
-from etl.rules.columns import ALIASES
+from etl.rules.columns import ALIASES, CARE_TYPES, KNOWN_ORGANISATIONS, REFERRALS, TOTAL
 from etl.sensitive import CASELOAD_PREFIXES, HOTSPOT_PREFIXES, SENSITIVE_PREFIXES, SUPPRESSED_SUFFIX
 from etl.travel import TravelOptions
 from etl.upload import check_upload
+from geodata.network import MODE_NL
 from geodata.network import MODES as NETWORK_MODES
 
 
@@ -117,3 +121,17 @@ def test_the_rules_the_upload_check_the_build_and_the_command_line_take_the_same
     for kind in KINDS:
         assert "UPLOAD_KIND" not in {p.code for p in check_upload(b"a;b\n1;2\n", name="x.csv", kind=kind).problems}
     assert [p.code for p in check_upload(b"a;b\n1;2\n", name="x.csv", kind="budgets").problems] == ["UPLOAD_KIND"]
+
+
+def test_the_app_names_the_modes_as_the_build_notes_do() -> None:
+    # etl.quality writes far-snap notes in Dutch with the network's mode names; the app and the exports say the same
+    assert {m: t(f"mode_{m}", "nl") for m in APP_MODES} == {m: MODE_NL[m] for m in NETWORK_MODES}
+    assert {m: t(f"mode_{m}", "en") for m in APP_MODES} == {m: m for m in NETWORK_MODES}
+
+
+def test_organisations_care_types_and_routes_have_one_list() -> None:
+    assert set(ORG_COLOURS) == set(KNOWN_ORGANISATIONS)  # every organisation the teams rule knows has its colour
+    assert protect.CASELOAD_TYPES is CARE_TYPES
+    assert protect_referrals.CARE_TYPES is CARE_TYPES
+    assert protect.TOTAL_TYPE == protect_referrals.TOTAL == TOTAL
+    assert routes.ROUTES is REFERRALS
