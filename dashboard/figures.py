@@ -16,8 +16,9 @@ from dashboard.classify import Classes, classify
 from dashboard.i18n import Lang, format_number, t
 from dashboard.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
 from dashboard.mapstyle import map_style, text_font
-from dashboard.values import MISSING, QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE, SUPPRESSED
+from dashboard.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 from etl.palette import NO_DATA_COLOUR, SUPPRESSED_COLOUR, LegendEntry, org_colour
+from etl.sensitive import MISSING, SUPPRESSED
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"

@@ -20,10 +20,11 @@ from dashboard.i18n import Lang, t
 from dashboard.indicators import BY_KEY, MODES, Indicator
 from dashboard.protection import served_threshold
 from dashboard.state import ViewState
-from dashboard.values import MISSING, OK, SUPPRESSED, Selection, indicator_frame, resolve
+from dashboard.values import Selection, indicator_frame, resolve
 from etl.export import Snapshot
 from etl.export.snapshot import QUALITY_COLUMN
 from etl.palette import NO_DATA_COLOUR
+from etl.sensitive import MISSING, OK, SUPPRESSED
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
 from geodata.network import MODE_NL

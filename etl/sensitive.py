@@ -1,4 +1,4 @@
-"""Which atlas tables hold counts of children in care, and how protected values are marked in them.
+"""Which atlas tables hold counts of children in care, how protected values are marked, and a shown value's status.
 
 The pipeline writes these marks (etl.protect and the stages built on it) and the app reads them; both take
 the names from here, so a table the app treats as public is one the pipeline never marked sensitive.
@@ -11,6 +11,8 @@ SUPPRESSED_SUFFIX = "__onderdrukt"  # <column>__onderdrukt: True where the value
 REASON_SUFFIX = "__reden"  # <column>__reden: why it is hidden
 PRIMARY = "primair"
 SECONDARY = "secundair"
+# The status of one value the app or an export shows: a value, no data, or hidden by the protection.
+OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
 
 # The caseloads and everything computed from them per child: an uploaded caseload file replaces these.
 CASELOAD_PREFIXES = ("caseloads_", "referrals_", "referral_")

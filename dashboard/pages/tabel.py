@@ -21,7 +21,8 @@ from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
-from dashboard.values import OK, Selection, indicator_frame, resolve
+from dashboard.values import Selection, indicator_frame, resolve
+from etl.sensitive import OK
 from geodata.errors import InputError
 
 dash.register_page(__name__, path="/tabel", name="Tabel", title="Tabel · Buurtdekking", order=1)

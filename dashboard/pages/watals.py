@@ -22,8 +22,8 @@ from dashboard.protection import served_threshold
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
-from dashboard.values import MISSING, OK
 from etl.rules.columns import KNOWN_ORGANISATIONS
+from etl.sensitive import MISSING, OK
 from geodata.crs import to_wgs84
 from geodata.errors import InputError, Problem
 

@@ -18,8 +18,6 @@ from geodata.errors import InputError
 
 Level = Literal["gemeente", "wijk", "buurt"]
 FORMATS = ("pdf", "png", "xlsx", "csv", "gpkg")
-# Status of one value, as the dashboard's value frame has it.
-OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
 UNIT_COLUMNS = ("code", "naam", "waarde", "weergave", "status", "kleur")
 QUALITY_COLUMN = "kwaliteit"  # optional: how sure a travel figure is, per unit
 
