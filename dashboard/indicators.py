@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from etl.palette import ORG_COLOURS
+from etl.rules.columns import DEFAULT_PROVIDERS
 from geodata.network import DEFAULT_MODE
 from geodata.network import MODES as NETWORK_MODES
 
@@ -101,21 +103,20 @@ class Indicator:
         return f"{self.source}_{level}"
 
 
-_PROVIDERS = (
-    Category("KOOS", "KOOS", "KOOS", CATEGORICAL[0]),
-    Category("Spoor030", "Spoor030", "Spoor030", CATEGORICAL[1]),
-)
+# A provider area has its organisation's team colour.
+_PROVIDERS = tuple(Category(p, p, p, ORG_COLOURS[p]) for p in DEFAULT_PROVIDERS)
+_NOT_SIGNIFICANT = Category("ns", "niet significant", "not significant", "#f7f7f7")
 _GI_CLASSES = (
     Category("hot", "hotspot (hoog)", "hot spot (high)", "#b2182b"),
     Category("cold", "coldspot (laag)", "cold spot (low)", "#2166ac"),
-    Category("ns", "niet significant", "not significant", "#f7f7f7"),
+    _NOT_SIGNIFICANT,
 )
 _LISA_CLASSES = (
     Category("HH", "hoog–hoog (cluster)", "high–high (cluster)", "#b2182b"),
     Category("LL", "laag–laag (cluster)", "low–low (cluster)", "#2166ac"),
     Category("HL", "hoog tussen laag", "high among low", "#f4a582"),
     Category("LH", "laag tussen hoog", "low among high", "#92c5de"),
-    Category("ns", "niet significant", "not significant", "#f7f7f7"),
+    _NOT_SIGNIFICANT,
 )
 _SEAM = (
     Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),

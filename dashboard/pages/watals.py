@@ -19,6 +19,7 @@ from dashboard.figures import base_layout, choropleth_figure, colour_frame, labe
 from dashboard.i18n import Lang, aria, format_number, t
 from dashboard.indicators import MODES, Indicator
 from dashboard.protection import served_threshold
+from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
@@ -208,7 +209,7 @@ def layout(**query: str) -> html.Div:
         ),
         fieldset(
             t("whatif_action", lang),
-            dcc.RadioItems(id=ids.WHATIF_ACTION, options=[{"label": t(f"whatif_{a}", lang), "value": a} for a in ("add", "move", "remove")], value="add", className="radio"),
+            dcc.RadioItems(id=ids.WHATIF_ACTION, options=[{"label": t(f"whatif_{a}", lang), "value": a} for a in SCENARIO_KINDS], value=SCENARIO_KINDS[0], className="radio"),
         ),
         field(t("whatif_team", lang), dcc.Dropdown(id=ids.WHATIF_TEAM, options=team_options, searchable=True, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_TEAM),
         html.P(t("whatif_where", lang), className="field-label"),
