@@ -14,6 +14,7 @@ from test_export_writers import grid_snapshot
 from dashboard import figures, routes
 from dashboard.figures import team_traces
 from dashboard.i18n import t
+from dashboard.indicators import BY_KEY
 from dashboard.indicators import MODES as APP_MODES
 from dashboard.protection import publish_tables, served_threshold
 from dashboard.state import ViewState
@@ -24,14 +25,17 @@ from etl.cli import build_parser
 from etl.export import snapshot as export_snapshot
 from etl.export.mapfig import map_figure
 from etl.inputs import KINDS
-from etl.palette import ORG_COLOURS
+from etl.palette import ORG_COLOURS, org_colour
 from etl.protect import protect_caseloads
 from etl.reach import buurt_columns
 from etl.rules import RULES
-from etl.rules.columns import ALIASES, CARE_TYPES, KNOWN_ORGANISATIONS, REFERRALS, TOTAL
+from etl.rules.columns import ALIASES, CARE_TYPES, DEFAULT_PROVIDERS, KNOWN_ORGANISATIONS, REFERRALS, TOTAL
 from etl.sensitive import CASELOAD_PREFIXES, HOTSPOT_PREFIXES, SENSITIVE_PREFIXES, SUPPRESSED_SUFFIX
 from etl.travel import TravelOptions
 from etl.upload import check_upload
+from geodata.cbs import gemeente_codes
+from geodata.errors import InputError
+from geodata.fetch import fetch_boundaries
 from geodata.network import MODE_NL
 from geodata.network import MODES as NETWORK_MODES
 
@@ -135,3 +139,19 @@ def test_organisations_care_types_and_routes_have_one_list() -> None:
     assert protect_referrals.CARE_TYPES is CARE_TYPES
     assert protect.TOTAL_TYPE == protect_referrals.TOTAL == TOTAL
     assert routes.ROUTES is REFERRALS
+
+
+def test_a_provider_area_has_the_colour_of_its_teams() -> None:
+    categories = BY_KEY["provider"].categories
+    assert {c.value for c in categories} == set(DEFAULT_PROVIDERS)
+    assert all(c.colour == org_colour(c.value) for c in categories)
+
+
+def test_fetching_and_reading_boundaries_refuse_a_bad_gemeente_code_alike(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as fetched:
+        fetch_boundaries(year=2021, gemeenten=["Utrecht"], out=tmp_path / "x.gpkg", base_url="http://127.0.0.1:9/{year}", progress=False)
+    with pytest.raises(InputError) as given:
+        gemeente_codes(["GM0344", "Utrecht"])
+    assert fetched.value.problems == given.value.problems
+    assert [p.code for p in given.value.problems] == ["GEMEENTE_INVALID"]
+    assert gemeente_codes(["GM0344", "0599"]) == ["GM0344", "GM0599"]
