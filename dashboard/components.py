@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard.classify import SCHEMES
 from dashboard.data import AtlasView
 from dashboard.figures import Coloured
 from dashboard.i18n import Lang, aria, has_label, t
@@ -126,7 +127,7 @@ def scheme_pickers(state: ViewState, lang: Lang, *, scheme_id: str, classes_id: 
             t("scheme", lang),
             dcc.RadioItems(
                 id=scheme_id,
-                options=[{"label": t(f"scheme_{s}", lang), "value": s} for s in ("quantiles", "natural_breaks", "equal_interval")],
+                options=[{"label": t(f"scheme_{s}", lang), "value": s} for s in SCHEMES],
                 value=state.scheme,
                 className="radio",
             ),

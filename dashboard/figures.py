@@ -14,33 +14,19 @@ from dash import Patch
 
 from dashboard.classify import Classes, classify
 from dashboard.i18n import Lang, t
-from dashboard.indicators import (
-    CATEGORICAL,
-    DIVERGING,
-    NO_DATA_COLOUR,
-    SEQUENTIAL,
-    SUPPRESSED_COLOUR,
-    Indicator,
-)
+from dashboard.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
 from dashboard.mapstyle import map_style, text_font
-from dashboard.values import MISSING, QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE, SUPPRESSED
+from dashboard.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 from etl.numbers import format_number
+from etl.palette import NO_DATA_COLOUR, SUPPRESSED_COLOUR, LegendEntry, org_colour
+from etl.sensitive import MISSING, SUPPRESSED
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
-# Okabe–Ito; KOOS and Spoor030 match their provider-area colours, Lokalis stands apart (vermillion).
-ORG_COLOURS = {"Lokalis": "#d55e00", "KOOS": "#0072b2", "Spoor030": "#e69f00"}
-OTHER_ORG_COLOUR = "#cc79a7"
 # z codes below the classes: -2 protected, -1 no data
 Z_SUPPRESSED, Z_MISSING = -2, -1
 # trace order: 0 choropleth, 1 wijk outlines, 2 wijk names, 3 selected buurt, then team markers
 OUTLINE_TRACE, LABEL_TRACE, SELECTED_TRACE, FIRST_TEAM_TRACE = 1, 2, 3, 4
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    colour: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -110,7 +96,7 @@ def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, la
         for i, value in enumerate(order):
             cat = known.get(value)
             colours.append(cat.colour if cat else CATEGORICAL[(len(known) + i) % len(CATEGORICAL)])
-            entries.append(LegendEntry(colours[-1], cat.label(lang) if cat else value))
+            entries.append(LegendEntry(label=cat.label(lang) if cat else value, colour=colours[-1]))
         index = {v: i for i, v in enumerate(order)}
         z = [index.get(str(v), Z_MISSING) if s == "ok" else Z_MISSING for v, s in zip(frame["value"], status, strict=True)]
         scheme_text = t("categories_legend", lang)
@@ -118,14 +104,14 @@ def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, la
         values = pd.Series(frame["value"].to_numpy(dtype="float64"))
         classes = classify(values, scheme=scheme, k=k)
         colours = class_colours(ind, classes)
-        entries = [LegendEntry(c, lbl) for c, lbl in zip(colours, class_labels(classes, ind, lang), strict=True)]
+        entries = [LegendEntry(label=lbl, colour=c) for c, lbl in zip(colours, class_labels(classes, ind, lang), strict=True)]
         z = [int(c) for c in classes.class_of]
         scheme_text = t("classes_by", lang, scheme=t("scheme_" + scheme, lang), k=classes.k)
     z = [Z_SUPPRESSED if s == SUPPRESSED else zi for zi, s in zip(z, status, strict=True)]
     if (status == SUPPRESSED).any():
-        entries.append(LegendEntry(SUPPRESSED_COLOUR, t("suppressed_legend", lang, threshold=threshold)))
+        entries.append(LegendEntry(label=t("suppressed_legend", lang, threshold=threshold), colour=SUPPRESSED_COLOUR))
     if (status == MISSING).any() or not entries:
-        entries.append(LegendEntry(NO_DATA_COLOUR, t("no_data", lang)))
+        entries.append(LegendEntry(label=t("no_data", lang), colour=NO_DATA_COLOUR))
     return Coloured(
         z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text, threshold,
         quality_notes(frame, lang),
@@ -222,7 +208,7 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
         return traces
     for (org, kind), grp in teams.groupby(["organisatie", "soort"], sort=True):
         key = f"{org}|{kind}"
-        colour = ORG_COLOURS.get(str(org), OTHER_ORG_COLOUR)
+        colour = org_colour(org)
         spec = str(kind) != "buurtteam"
         kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
         hover = [f"<b>{n}</b><br>{org} · {kind_label}{loc}<extra></extra>"

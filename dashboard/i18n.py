@@ -8,6 +8,7 @@ from etl.numbers import DEFAULT_LANG as DEFAULT_LANG
 from etl.numbers import Lang as Lang
 from etl.numbers import format_number
 from etl.rules.columns import LOCATION_SOURCES
+from geodata.network import MODE_NL
 
 LABELS: dict[str, tuple[str, str]] = {
     # shell
@@ -47,9 +48,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "indicator": ("Indicator", "Indicator"),
     "period": ("Periode", "Period"),
     "mode": ("Vervoerswijze", "Mode of travel"),
-    "mode_bike": ("fiets", "bike"),
-    "mode_walk": ("lopen", "walk"),
-    "mode_car": ("auto", "car"),
+    **{f"mode_{m}": (nl, m) for m, nl in MODE_NL.items()},
     "soort": ("Soort zorg", "Type of care"),
     "soort_totaal": ("alle zorg", "all care"),
     "soort_buurtteam": ("buurtteam", "buurtteam"),

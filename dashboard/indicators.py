@@ -12,6 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from etl.palette import ORG_COLOURS
+from etl.rules.columns import DEFAULT_PROVIDERS
+from geodata.network import DEFAULT_MODE
+from geodata.network import MODES as NETWORK_MODES
+
 Palette = Literal["sequential", "diverging", "categorical"]
 Kind = Literal["number", "category"]
 Protection = Literal["none", "count", "rate"]
@@ -22,9 +27,8 @@ SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", 
 DIVERGING = ("#b35806", "#e08214", "#fdb863", "#f7f7f7", "#b2abd2", "#8073ac", "#542788")
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
-NO_DATA_COLOUR = "#d9d9d9"
-SUPPRESSED_COLOUR = "#9e9e9e"
-MODES = ("bike", "walk", "car")
+# The app lists the default mode first (the one coverage is measured in), then the others in the network's order.
+MODES = (DEFAULT_MODE, *(m for m in NETWORK_MODES if m != DEFAULT_MODE))
 
 
 @dataclass(frozen=True)
@@ -99,21 +103,20 @@ class Indicator:
         return f"{self.source}_{level}"
 
 
-_PROVIDERS = (
-    Category("KOOS", "KOOS", "KOOS", CATEGORICAL[0]),
-    Category("Spoor030", "Spoor030", "Spoor030", CATEGORICAL[1]),
-)
+# A provider area has its organisation's team colour.
+_PROVIDERS = tuple(Category(p, p, p, ORG_COLOURS[p]) for p in DEFAULT_PROVIDERS)
+_NOT_SIGNIFICANT = Category("ns", "niet significant", "not significant", "#f7f7f7")
 _GI_CLASSES = (
     Category("hot", "hotspot (hoog)", "hot spot (high)", "#b2182b"),
     Category("cold", "coldspot (laag)", "cold spot (low)", "#2166ac"),
-    Category("ns", "niet significant", "not significant", "#f7f7f7"),
+    _NOT_SIGNIFICANT,
 )
 _LISA_CLASSES = (
     Category("HH", "hoog–hoog (cluster)", "high–high (cluster)", "#b2182b"),
     Category("LL", "laag–laag (cluster)", "low–low (cluster)", "#2166ac"),
     Category("HL", "hoog tussen laag", "high among low", "#f4a582"),
     Category("LH", "laag tussen hoog", "low among high", "#92c5de"),
-    Category("ns", "niet significant", "not significant", "#f7f7f7"),
+    _NOT_SIGNIFICANT,
 )
 _SEAM = (
     Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.sensitive import DEFAULT_THRESHOLD, REASON_SUFFIX, SECONDARY, SENSITIVE_PREFIXES
+from etl.sensitive import SUPPRESSED_SUFFIX as MARK_SUFFIX
+
 CASELOAD_TABLES = ("caseloads_buurt", "caseloads_wijk")
 HOTSPOT_TABLES = ("hotspots_buurt", "hotspots_change_buurt")
-SENSITIVE_PREFIXES = ("caseloads_", "hotspots_", "referrals_", "referral_")
 # Per published table: the column that marks a suppressed row, per value column ("" = the row mark).
-MARK_SUFFIX = "__onderdrukt"
-REASON_SUFFIX = "__reden"
 ROW_MARK = "suppressed"
-SECONDARY_REASONS = ("secundair", "secondary")
+SECONDARY_REASONS = (SECONDARY, "secondary")
 
 
 def _function(module: str, name: str) -> Callable[..., object] | None:
@@ -87,7 +87,6 @@ def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object, *,
     return {**published, **derived}
 
 
-DEFAULT_THRESHOLD = 5  # as etl.protect's default, for atlases whose manifest names no threshold
 CACHE_ENV = "BUURTDEKKING_CACHE"
 
 

@@ -15,8 +15,9 @@ from dashboard.i18n import Lang, aria, t
 from dashboard.protection import served_threshold, suppression
 from dashboard.state import ViewState
 from etl.numbers import format_percent
+from etl.rules.columns import REFERRALS
 
-ROUTES = ("buurtteam", "huisarts", "jeugdarts", "save", "medisch_specialist", "overig")
+ROUTES = REFERRALS
 SOORT = "specialistisch"
 # Okabe–Ito, dark to light: this buurt stands out, the wijk and the city are the background.
 LEVEL_COLOURS = {"buurt": "#0072b2", "wijk": "#56b4e9", "gemeente": "#999999"}

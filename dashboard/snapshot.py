@@ -20,12 +20,15 @@ from dashboard.i18n import Lang, t
 from dashboard.indicators import BY_KEY, MODES, Indicator
 from dashboard.protection import served_threshold
 from dashboard.state import ViewState
-from dashboard.values import MISSING, OK, SUPPRESSED, Selection, indicator_frame, resolve
-from etl.export import LegendEntry, Snapshot
+from dashboard.values import Selection, indicator_frame, resolve
+from etl.export import Snapshot
 from etl.export.snapshot import QUALITY_COLUMN
 from etl.numbers import format_count
+from etl.palette import NO_DATA_COLOUR
+from etl.sensitive import MISSING, OK, SUPPRESSED
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
+from geodata.network import MODE_NL
 
 AREA_PATTERN = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
 LEVEL_OF_PREFIX = {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}
@@ -241,17 +244,17 @@ def build_snapshot(
     keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame]
     units = _units(view, frame[keep], level=level, area=code, area_level=area_level)
     units["status"] = units["status"].fillna(MISSING)
-    units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else "#d9d9d9")
+    units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else NO_DATA_COLOUR)
     present = set(units["status"])
     legend = tuple(
-        LegendEntry(e.label, e.colour) for e in coloured.entries
+        e for e in coloured.entries
         if not ((e.label == t("suppressed_legend", lang, threshold=threshold) and SUPPRESSED not in present) or (e.label == t("no_data", lang) and MISSING not in present))
     )
     params: list[tuple[str, str]] = []
     if sel.period:
         params.append(("Periode", sel.period))
     if ind.has_modes:
-        params.append(("Vervoerswijze", {"bike": "fiets", "walk": "lopen", "car": "auto"}.get(sel.mode, sel.mode)))
+        params.append(("Vervoerswijze", MODE_NL.get(sel.mode, sel.mode)))
     if ind.source != "units":
         params.append(("Soort zorg", sel.soort))
     params.append(("Niveau", "buurten" if level == "buurt" else "wijken"))

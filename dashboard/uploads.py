@@ -18,7 +18,9 @@ import pandas as pd
 
 from dashboard.data import AtlasView
 from dashboard.session import SessionStore
-from etl.upload import KINDS, UploadLimits, UploadReport, Validator, check_upload
+from etl.inputs import KINDS
+from etl.sensitive import CASELOAD_PREFIXES
+from etl.upload import UploadLimits, UploadReport, Validator, check_upload
 from geodata.crs import RD_NEW, WGS84
 
 PENDING, APPLIED = "pending-", "applied-"
@@ -159,9 +161,8 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
         if len(rows):
             raw[f"referrals_{lv}"] = rows[[*key, "periode", "soort", "verwijzer", "aantal", "totaal", "aandeel"]].reset_index(drop=True)
     published = publish_tables(raw, threshold=manifest_threshold(view.manifest))
-    sensitive = ("caseloads_", "referrals_", "referral_")
-    tables = {k: v for k, v in view.tables.items() if not k.startswith(sensitive)}
-    tables.update({k: v for k, v in published.items() if k.startswith(sensitive)})
+    tables = {k: v for k, v in view.tables.items() if not k.startswith(CASELOAD_PREFIXES)}
+    tables.update({k: v for k, v in published.items() if k.startswith(CASELOAD_PREFIXES)})
     return dataclasses.replace(view, tables=tables)
 
 

@@ -12,10 +12,10 @@ from dashboard.i18n import Lang, t
 from dashboard.indicators import MODES, REGISTRY, Indicator
 from dashboard.protection import served_threshold, suppression
 from etl.numbers import format_number
+from etl.sensitive import MISSING, OK, SUPPRESSED
 
 PERIOD = "periode"
 SOORT = "soort"
-OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
 # How sure a travel figure is (the atlas values of etl.quality), worst last; their labels in dashboard.i18n.
 QUALITY_KEYS = {
     "network": "quality_network",

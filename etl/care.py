@@ -19,10 +19,11 @@ import pandas as pd
 from etl import config, referrals
 from etl import demo as demodata
 from etl.atlas import Atlas, input_record
+from etl.inputs import KINDS
 from etl.places import geocoder_note, geocoder_summary, postcode_table, with_places
-from etl.protect import DEFAULT_THRESHOLD
 from etl.rules import CareReference, Validated, validate
 from etl.rules.columns import CARE_TYPES, DEFAULT_PROVIDERS, LOCATION_SOURCES, SOORTEN_CASELOAD, TOTAL
+from etl.sensitive import DEFAULT_THRESHOLD
 from etl.sources import read_input
 from geodata.codes import describe
 from geodata.crs import RD_NEW
@@ -315,7 +316,7 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
     known = tuple(options.known_providers)
     checked: dict[str, Validated] = {}
     problems: list[Problem] = []
-    for kind in ("teams", "providers", "caseloads"):
+    for kind in KINDS:
         path = getattr(options, kind)
         if path is None:
             continue

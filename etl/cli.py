@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from etl import config
+from etl.inputs import KINDS
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
@@ -291,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_cmd_build)
 
     v = sub.add_parser("validate", help="controleer een zorgbestand / check a care file")
-    v.add_argument("kind", choices=["teams", "providers", "caseloads"])
+    v.add_argument("kind", choices=KINDS)
     v.add_argument("file", type=Path)
     v.add_argument("--json", action="store_true", help="uitvoer als JSON / output as JSON")
     v.add_argument("--atlas", type=Path, help="atlas met de grenzen / atlas with the boundaries (default ./atlas)")

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from geodata.network import DEFAULT_MODE
+
 LEVELS: tuple[tuple[str, str], ...] = (
     ("buurt", "buurtcode"),
     ("wijk", "wijkcode"),
@@ -87,7 +89,7 @@ def coverage_table(
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
-def coverage_wide(table: pd.DataFrame, *, niveau: str, target: str = "buurtteam", mode: str = "bike") -> pd.DataFrame:
+def coverage_wide(table: pd.DataFrame, *, niveau: str, target: str = "buurtteam", mode: str = DEFAULT_MODE) -> pd.DataFrame:
     """One row per area code with a ``coverage_{mode}_{t}min`` share column per threshold."""
     rows = table[(table["niveau"] == niveau) & (table["target"] == target) & (table["mode"] == mode)]
     if rows.empty:

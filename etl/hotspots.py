@@ -29,6 +29,7 @@ from etl.inference import (
     significant,
 )
 from etl.rates import eb_prior, eb_standardised, empirical_bayes, raw_rates, spatial_empirical_bayes
+from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 from etl.weights import REASONS, BuurtWeights, WeightsSpec, build_weights, exclusion_reasons
 from geodata.errors import InputError, Problem, raise_if_any
 
@@ -122,9 +123,6 @@ PROTECTED_CHANGE_COLUMNS = (
     "buurtcode", "soort", "periode_van", "periode_tot", "change_abs", "change_rel", "change_class", "suppressed",
     "suppression", "reason",
 )
-# etl.protect's column conventions, so that every protected table is read the same way.
-MARK_SUFFIX, REASON_SUFFIX = "__onderdrukt", "__reden"
-PRIMARY, SECONDARY = "primair", "secundair"
 
 WeightsFor = Callable[[Mapping[str, str]], BuurtWeights]
 
@@ -605,7 +603,7 @@ def _with_marks(out: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     out = out.reset_index(drop=True)
     reason = out["suppression"].astype("object").where(out["suppressed"], "").fillna("")
     for col in columns:
-        out[col + MARK_SUFFIX] = out["suppressed"].to_numpy()
+        out[col + SUPPRESSED_SUFFIX] = out["suppressed"].to_numpy()
         out[col + REASON_SUFFIX] = reason.to_numpy()
     return out
 
@@ -666,7 +664,7 @@ def suppression_marks(
     Asks etl.protect, the one protection function, with the wijk table when there is one so that the
     secondary suppression is the very one the dashboard and exports show.
     """
-    from etl.protect import DEFAULT_THRESHOLD, REASON_SUFFIX, SUPPRESSED_SUFFIX, protect_caseloads
+    from etl.protect import protect_caseloads
 
     protected = protect_caseloads(
         df_caseloads, df_caseloads_wijk, threshold=DEFAULT_THRESHOLD if threshold is None else threshold

@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 Correction = Literal["none", "bonferroni", "fdr"]
 Alternative = Literal["two-sided", "folded", "directed"]
-CORRECTIONS: tuple[str, ...] = ("none", "bonferroni", "fdr")
-ALTERNATIVES: tuple[str, ...] = ("two-sided", "folded", "directed")
+CORRECTIONS: tuple[str, ...] = get_args(Correction)
+ALTERNATIVES: tuple[str, ...] = get_args(Alternative)
 GI_CLASSES: tuple[str, ...] = ("hot", "cold", "ns")
 LISA_CLASSES: tuple[str, ...] = ("HH", "LL", "HL", "LH", "ns")
 # esda's quadrant numbers (PySAL scheme, geoda_quads=False): own value vs spatial lag of the neighbours.

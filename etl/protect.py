@@ -51,18 +51,14 @@ from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import UNKNOWN as UNKNOWN_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
+from etl.rules.columns import CARE_TYPES as CASELOAD_TYPES
+from etl.rules.columns import TOTAL as TOTAL_TYPE
+from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 
 if TYPE_CHECKING:
     from etl.protect_referrals import ProtectedReferrals
 
-DEFAULT_THRESHOLD = 5
-SUPPRESSED_SUFFIX = "__onderdrukt"
-REASON_SUFFIX = "__reden"
-PRIMARY = "primair"
-SECONDARY = "secundair"
 SECONDARY_LABEL = "•"
-CASELOAD_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
-TOTAL_TYPE = "totaal"
 
 _VISIBLE, _PRIMARY, _SECONDARY, _UNKNOWN = 0, 1, 2, 3
 

@@ -25,25 +25,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from etl.protect import (
-    DEFAULT_THRESHOLD,
-    PRIMARY,
-    REASON_SUFFIX,
-    SECONDARY,
-    SUPPRESSED_SUFFIX,
-    ProtectedCaseloads,
-    ProtectionError,
-    protect_caseloads,
-    protect_counts,
-)
+from etl.protect import ProtectedCaseloads, ProtectionError, protect_caseloads, protect_counts
 from etl.protect_audit import PRIMARY as PRIMARY_A
 from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
-from etl.rules.columns import REFERRALS
+from etl.rules.columns import CARE_TYPES, REFERRALS, TOTAL
+from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 
-CARE_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
-TOTAL = "totaal"
 ROUTE_TOTAL = "totaal"  # the verwijzer of a provider's own total cell
 _VIS, _PRIM, _SEC, _UNK = 0, 1, 2, 3
 MAX_TRIES = 8  # candidates audited one by one for a pinned cell; past that the smallest is hidden (and re-audited)

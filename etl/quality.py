@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from etl.travel import FAR_SNAP_M, METHOD_NETWORK, Nearest, TravelCosts
-
-MODE_NL = {"walk": "lopen", "bike": "fiets", "car": "auto"}
+from geodata.network import MODE_NL
 
 QUALITY_NETWORK = "network"
 QUALITY_FAR_SNAP = "network, far snap"

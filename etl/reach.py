@@ -45,7 +45,7 @@ from etl.travel import (
     weighted_origins,
 )
 from geodata.errors import InputError, Problem
-from geodata.network import MODES
+from geodata.network import DEFAULT_MODE, MODES
 
 TARGETS: tuple[str, ...] = ("buurtteam", "spec_contract", "spec_any")
 SOORT_BUURTTEAM = "buurtteam"
@@ -64,7 +64,7 @@ class TravelResult:
     notes: tuple[str, ...] = ()
 
 
-def buurt_columns(*, modes: tuple[str, ...] = MODES, thresholds_min: tuple[float, ...] = (10.0, 15.0, 20.0), coverage_mode: str = "bike") -> list[str]:
+def buurt_columns(*, modes: tuple[str, ...] = MODES, thresholds_min: tuple[float, ...] = TravelOptions.thresholds_min, coverage_mode: str = DEFAULT_MODE) -> list[str]:
     """The metric columns :func:`travel_metrics` puts on buurten, in order."""
     cols: list[str] = []
     for mode in modes:

@@ -19,14 +19,13 @@ import pandas as pd
 
 from etl.rules.columns import REFERRAL_TYPES, REFERRALS
 from etl.rules.reference import CareReference
+from etl.sensitive import PRIMARY, REASON_SUFFIX, SECONDARY
+from etl.sensitive import SUPPRESSED_SUFFIX as MARK_SUFFIX
 
 KEYS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode", "provider": "provider"}
 COLUMNS = ("periode", "soort", "verwijzer", "aantal", "totaal", "aandeel")
 VIA_BUURTTEAM = "buurtteam"
 TIE = "gelijk"  # the dominant route when two or more routes share the largest count
-MARK_SUFFIX = "__onderdrukt"
-REASON_SUFFIX = "__reden"
-PRIMARY, SECONDARY = "primair", "secundair"
 
 
 class ReferralTables(NamedTuple):

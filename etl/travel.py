@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 
 from geodata.errors import InputError
 from geodata.io import read_vector
-from geodata.network import MODES, Speeds, StreetNetwork, car_speed_kmh
+from geodata.network import DEFAULT_MODE, MODES, Speeds, StreetNetwork, car_speed_kmh
 
 METHOD_NETWORK = "network"
 METHOD_STRAIGHT = "straight_line"
@@ -109,10 +109,10 @@ class TravelOptions:
     speeds: Speeds = field(default_factory=Speeds)
     detour: DetourFactors = field(default_factory=DetourFactors)
     thresholds_min: tuple[float, ...] = (10.0, 15.0, 20.0)
-    coverage_mode: str = "bike"
+    coverage_mode: str = DEFAULT_MODE
     seam_margin_min: float = 2.0
     decay: str = "step:10=1,20=0.68,30=0.22"
-    access_mode: str = "bike"
+    access_mode: str = DEFAULT_MODE
     access_supply: str = "capaciteit_fte"
     # Bound on the origin×team matrix (minutes); None = complete. Nearest-team answers stay exact either way.
     matrix_limit_min: float | None = None

@@ -15,16 +15,15 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
+from etl.inputs import KINDS, Kind
 from geodata.errors import InputError, Problem
 from geodata.tables import XLSX_MAGIC, RefusedTableError, TableLimits, read_notes, read_table_bytes, row_numbers
 
 LOG = logging.getLogger(__name__)
-UploadKind = Literal["teams", "providers", "caseloads"]
-KINDS: tuple[str, ...] = ("teams", "providers", "caseloads")
+UploadKind = Kind
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 # Validator for one kind: text frame in, validated frame out; raises InputError listing every problem.
 Validator = Callable[[pd.DataFrame, str], pd.DataFrame]

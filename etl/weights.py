@@ -6,7 +6,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 WeightsKind = Literal["queen", "knn", "distance"]
 IslandPolicy = Literal["attach", "exclude"]
-WEIGHTS_KINDS: tuple[str, ...] = ("queen", "knn", "distance")
+WEIGHTS_KINDS: tuple[str, ...] = get_args(WeightsKind)
+ISLAND_POLICIES: tuple[str, ...] = get_args(IslandPolicy)
 DEFAULT_K = 6
 
 # Why a buurt takes no part in a spatial analysis; stable codes, the messages are for people.
@@ -57,7 +58,7 @@ class WeightsSpec:
             problems.append(f"k={self.k!r}")
         if self.distance_m is not None and not (math.isfinite(self.distance_m) and self.distance_m > 0):
             problems.append(f"distance_m={self.distance_m!r}")
-        if self.islands not in ("attach", "exclude"):
+        if self.islands not in ISLAND_POLICIES:
             problems.append(f"islands={self.islands!r}")
         if problems:
             raise _spec_error(", ".join(problems))

@@ -194,14 +194,15 @@ def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
             ) from exc
         raise
     recorded = header.get("options", {})
+    default = TravelOptions()
     options = TravelOptions(
         speeds=costs.speeds,
         detour=costs.detour,
-        thresholds_min=tuple(float(t) for t in recorded.get("thresholds_min", (10, 15, 20))),
-        coverage_mode=recorded.get("coverage_mode", "bike"),
+        thresholds_min=tuple(float(t) for t in recorded.get("thresholds_min", default.thresholds_min)),
+        coverage_mode=recorded.get("coverage_mode", default.coverage_mode),
         seam_margin_min=float(recorded.get("seam_margin_min", 2.0)),
-        decay=recorded.get("decay", TravelOptions().decay),
-        access_mode=recorded.get("access_mode", "bike"),
+        decay=recorded.get("decay", default.decay),
+        access_mode=recorded.get("access_mode", default.access_mode),
         access_supply=recorded.get("access_supply", "capaciteit_fte"),
         matrix_limit_min=recorded.get("matrix_limit_min"),
     )

@@ -322,11 +322,8 @@ def _finish_names(df: pd.DataFrame, name_cols: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def _filter_gemeenten(
-    df: gpd.GeoDataFrame, gemeenten: Sequence[str] | None, *, source: str
-) -> gpd.GeoDataFrame:
-    if not gemeenten:
-        return df
+def gemeente_codes(gemeenten: Sequence[str]) -> list[str]:
+    """The gemeente codes given on the command line, normalised to GM + 4 digits; refuses the first that is none."""
     wanted = []
     for g in gemeenten:
         code = codes.normalise_code(g, "gemeente")
@@ -338,6 +335,15 @@ def _filter_gemeenten(
                 file="--gemeente",
             )
         wanted.append(code)
+    return wanted
+
+
+def _filter_gemeenten(
+    df: gpd.GeoDataFrame, gemeenten: Sequence[str] | None, *, source: str
+) -> gpd.GeoDataFrame:
+    if not gemeenten:
+        return df
+    wanted = gemeente_codes(gemeenten)
     kept = df[df["gemeentecode"].isin(wanted)]
     if kept.empty:
         present = df["gemeentecode"].value_counts().index[:10].tolist()

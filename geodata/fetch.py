@@ -15,7 +15,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geodata import codes
+from geodata.cbs import gemeente_codes
 from geodata.crs import RD_NEW
 from geodata.errors import InputError
 from geodata.io import write_gpkg_atomic
@@ -137,17 +137,7 @@ def fetch_boundaries(
             f"Year {year} is invalid; CBS boundaries exist per year, for example --year 2024.",
             file="--year",
         )
-    wanted = []
-    for g in gemeenten:
-        code = codes.normalise_code(g, "gemeente")
-        if code is None:
-            raise InputError.single(
-                "GEMEENTE_INVALID",
-                f"'{g}' is geen gemeentecode; gebruik bijvoorbeeld GM0344 (Utrecht).",
-                f"'{g}' is not a gemeente code; use e.g. GM0344 (Utrecht).",
-                file="--gemeente",
-            )
-        wanted.append(code)
+    wanted = gemeente_codes(gemeenten)
     url = (base_url or PDOK_WFS).format(year=year)
     frames: dict[str, pd.DataFrame] = {}
     for name, type_name in LAYERS.items():

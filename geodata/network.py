@@ -19,16 +19,18 @@ from pathlib import Path
 
 from geodata.roads.detect import detect_schema, read_network
 from geodata.roads.linefile import EDGE_SUFFIXES
-from geodata.roads.model import FLAG_COLS, MODES, SCHEMA_LABELS, StreetNetwork
+from geodata.roads.model import DEFAULT_MODE, FLAG_COLS, MODE_NL, MODES, SCHEMA_LABELS, StreetNetwork
 from geodata.roads.osm import OSM_SUFFIXES, is_osm_file, read_osm
 from geodata.roads.osm_tags import ROUTABLE_HIGHWAYS, TAG_KEYS, parse_maxspeed, way_rules
 from geodata.roads.speeds import CAR_HIGHWAY_KMH, Speeds, car_speed_kmh
 
 __all__ = [
     "CAR_HIGHWAY_KMH",
+    "DEFAULT_MODE",
     "EDGE_SUFFIXES",
     "FLAG_COLS",
     "MODES",
+    "MODE_NL",
     "OSM_SUFFIXES",
     "ROUTABLE_HIGHWAYS",
     "SCHEMA_LABELS",

@@ -36,6 +36,7 @@ from shapely.geometry import box
 
 from dashboard.uploads import check as upload_check
 from etl.care import validate_caseloads_frame, validate_providers_frame, validate_teams_frame
+from etl.inputs import KINDS
 from etl.rules import CareReference, validate
 from etl.rules.caseloads import parse_period
 from etl.rules.check import check_file
@@ -52,7 +53,6 @@ REFERENCE = CareReference.from_frames(GRID, WIJKEN, source="atlas")
 VIEW = SimpleNamespace(buurten=GRID, wijken=WIJKEN)  # all the upload page's check reads of an AtlasView
 LIMITS = UploadLimits()
 UPLOAD_ONLY = ("UPLOAD_",)  # the page's own checks; everything else must be the same through both paths
-KINDS = ("teams", "providers", "caseloads")
 VALIDATE_FRAME: dict[str, Callable[..., Any]] = {
     "teams": validate_teams_frame, "providers": validate_providers_frame, "caseloads": validate_caseloads_frame,
 }

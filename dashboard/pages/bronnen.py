@@ -11,6 +11,7 @@ from dash import html
 from dashboard.app import atlas_dir
 from dashboard.data import get_view
 from dashboard.i18n import Lang, t
+from dashboard.indicators import MODES
 from dashboard.protection import served_threshold
 from dashboard.state import parse_state
 from dashboard.values import available, quality_text
@@ -47,12 +48,12 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
     if not isinstance(travel, dict):
         return []
     per_mode = travel.get("method_per_mode") or {}
-    methods = ", ".join(f"{t('mode_' + m, lang)}: {t('method_' + str(v), lang)}" for m, v in per_mode.items() if m in ("walk", "bike", "car"))
+    methods = ", ".join(f"{t('mode_' + m, lang)}: {t('method_' + str(v), lang)}" for m, v in per_mode.items() if m in MODES)
     notes = [str(n) for n in travel.get("notes") or []]
     counts = ((travel.get("quality") or {}).get("buurten_per_mode")) or {}
     count_items = [
         html.Li(t("sources_travel_counts", lang, mode=t("mode_" + m, lang), counts="; ".join(f"{quality_text(k, lang)}: {v}" for k, v in c.items())))
-        for m, c in counts.items() if m in ("walk", "bike", "car")
+        for m, c in counts.items() if m in MODES
     ]
     far = travel.get("far_snaps") or {}
     far_lists = [
@@ -66,7 +67,7 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
             ],
             className="far-snaps",
         )
-        for m, found in far.items() if m in ("walk", "bike", "car")
+        for m, found in far.items() if m in MODES
     ]
     return [
         html.Section(

@@ -16,6 +16,7 @@ from dashboard.i18n import Lang, aria, format_size, has_label, t
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
 from dashboard.uploads import applied, apply, check, limits_from_env, pending, remove, stage
+from etl.inputs import KINDS
 from etl.numbers import format_number
 from etl.upload import UploadReport, safe_name
 from geodata.errors import InputError, Problem
@@ -33,7 +34,6 @@ REMOVE = "upload-remove"
 LANG = "upload-lang"
 OFFERED = "upload-offered"  # the kind whose checked (pending) file the Apply button applies, or None
 PREVIEW_ROWS = 20
-KINDS = ("teams", "providers", "caseloads")
 
 
 def lbl(key: str, lang: Lang, **fmt: object) -> str:

@@ -51,7 +51,7 @@ from dashboard.figures import (
 )
 from dashboard.geometry import PolygonLayer
 from dashboard.i18n import Lang, aria, t
-from dashboard.indicators import Indicator
+from dashboard.indicators import MODES, Indicator
 from dashboard.protection import served_threshold
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
@@ -332,7 +332,7 @@ def sync_controls(
     """URL → controls (back/forward, a pasted link) and indicator → the pickers it needs; one owner per value."""
     view = _view()
     lang = _lang(route)
-    current = ViewState(indicator=indicator, period=period or "", mode=mode or "bike", soort=soort or "totaal",
+    current = ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal",
                         scheme=scheme, k=int(k), level=level, buurt=buurt or "", lang=lang)
     if ctx.triggered_id == ids.URL:
         state, _ = parse_state(search or "")
@@ -381,7 +381,7 @@ def update_map(
     view = _view()
     lang = _lang(route)
     ind = current_indicator(view, indicator)
-    sel = resolve(view, ind, Selection(level, period or "", mode or "bike", soort or "totaal"))
+    sel = resolve(view, ind, Selection(level, period or "", mode or MODES[0], soort or "totaal"))
     bbox = _bbox(relayout)
     shown, codes = choose_level(view, sel.level, bbox)
     new_lod = {"level": shown, "codes": codes is not None, "n": 0}
@@ -468,7 +468,7 @@ clientside_callback(
 def show_detail(buurt: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None, route: Any) -> tuple[Any, Any]:
     """The detail panel of the chosen buurt, and its outline highlighted on the map."""
     view = _view()
-    state = ViewState(indicator=indicator, period=period or "", mode=mode or "bike", soort=soort or "totaal", buurt=buurt or "", lang=_lang(route))
+    state = ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", buurt=buurt or "", lang=_lang(route))
     patch = Patch()
     lons, lats = ring_coords(_selected_geometries(view, buurt))
     patch["data"][SELECTED_TRACE]["lon"] = lons

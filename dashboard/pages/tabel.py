@@ -15,12 +15,14 @@ from dashboard.components import current_indicator, dimensions, indicator_picker
 from dashboard.data import AtlasView
 from dashboard.export_ui import AREA, export_file, export_panel
 from dashboard.i18n import Lang, aria, t
+from dashboard.indicators import MODES
 from dashboard.protection import served_threshold
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
 from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
-from dashboard.values import OK, Selection, indicator_frame, resolve
+from dashboard.values import Selection, indicator_frame, resolve
+from etl.sensitive import OK
 from geodata.errors import InputError
 
 dash.register_page(__name__, path="/tabel", name="Tabel", title="Tabel · Buurtdekking", order=1)
@@ -175,7 +177,7 @@ def layout(**query: str) -> html.Div:
 
 
 def _state(indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, lang: Lang) -> ViewState:
-    return ViewState(indicator=indicator, period=period or "", mode=mode or "bike", soort=soort or "totaal", level=level, lang=lang)
+    return ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", level=level, lang=lang)
 
 
 @callback(

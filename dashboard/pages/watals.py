@@ -19,18 +19,20 @@ from dashboard.figures import base_layout, choropleth_figure, colour_frame, labe
 from dashboard.i18n import Lang, aria, t
 from dashboard.indicators import MODES, Indicator
 from dashboard.protection import served_threshold
+from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
-from dashboard.values import MISSING, OK
 from etl.numbers import format_minutes, format_number
+from etl.rules.columns import KNOWN_ORGANISATIONS
+from etl.sensitive import MISSING, OK
 from geodata.crs import to_wgs84
 from geodata.errors import InputError, Problem
 
 dash.register_page(__name__, path="/wat-als", name="Wat als?", title="Wat als? · Buurtdekking", order=2)
 
 TARGETS = ("buurtteam", "spec_contract")
-ORGANISATIONS = ("Lokalis", "KOOS", "Spoor030")
+ORGANISATIONS = KNOWN_ORGANISATIONS
 TOP_N = 10
 
 
@@ -208,7 +210,7 @@ def layout(**query: str) -> html.Div:
         ),
         fieldset(
             t("whatif_action", lang),
-            dcc.RadioItems(id=ids.WHATIF_ACTION, options=[{"label": t(f"whatif_{a}", lang), "value": a} for a in ("add", "move", "remove")], value="add", className="radio"),
+            dcc.RadioItems(id=ids.WHATIF_ACTION, options=[{"label": t(f"whatif_{a}", lang), "value": a} for a in SCENARIO_KINDS], value=SCENARIO_KINDS[0], className="radio"),
         ),
         field(t("whatif_team", lang), dcc.Dropdown(id=ids.WHATIF_TEAM, options=team_options, searchable=True, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_TEAM),
         html.P(t("whatif_where", lang), className="field-label"),
@@ -221,7 +223,7 @@ def layout(**query: str) -> html.Div:
             className="xy-row",
         ),
         field(t("whatif_name", lang), dcc.Input(id=ids.WHATIF_NAME, type="text", value=t("whatif_default_name", lang), className="text-input"), control_id=ids.WHATIF_NAME),
-        field(t("whatif_org", lang), dcc.Dropdown(id=ids.WHATIF_ORG, options=list(ORGANISATIONS), value="Lokalis", clearable=False, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_ORG),
+        field(t("whatif_org", lang), dcc.Dropdown(id=ids.WHATIF_ORG, options=list(ORGANISATIONS), value=ORGANISATIONS[0], clearable=False, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_ORG),
         fieldset(
             t("whatif_kind", lang),
             dcc.RadioItems(id=ids.WHATIF_KIND, options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in ("buurtteam", "specialistisch")], value="buurtteam", className="radio"),

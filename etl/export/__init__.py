@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from etl.export.snapshot import FORMATS, LegendEntry, Snapshot, export_filename, write_snapshot
+from etl.export.snapshot import FORMATS, Snapshot, export_filename, write_snapshot
+from etl.palette import LegendEntry
 
 __all__ = ["FORMATS", "LegendEntry", "Snapshot", "export_filename", "write_snapshot"]

@@ -12,6 +12,7 @@ from etl import config
 from etl.export.snapshot import FORMATS, snapshot_filename, write_snapshot
 from etl.export.tables import DIALECTS
 from geodata.errors import InputError
+from geodata.network import DEFAULT_MODE, MODES
 
 PUBLIC_URL_ENV = "BUURTDEKKING_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
@@ -28,7 +29,7 @@ def add_export_parser(sub: Any) -> None:
     e.add_argument("--area", required=True, help="GM0344, WK034401 of/or BU03440101")
     e.add_argument("--indicator", required=True, help="sleutel uit het indicatorregister / registry key, e.g. caseload")
     e.add_argument("--period", default="", help="periode, bv. 2024 of 2024-Q1 (default: de laatste / the latest)")
-    e.add_argument("--mode", default="bike", choices=("bike", "walk", "car"), help="vervoerswijze voor reistijden / travel mode")
+    e.add_argument("--mode", default=DEFAULT_MODE, choices=MODES, help="vervoerswijze voor reistijden / travel mode")
     e.add_argument("--soort", default="totaal", help="soort zorg / care type (default totaal)")
     e.add_argument("--level", default="buurt", choices=("buurt", "wijk"), help="eenheden op de kaart / units on the map")
     e.add_argument("--scheme", default="quantiles", choices=("quantiles", "natural_breaks", "equal_interval"))

@@ -15,6 +15,7 @@ import shapely
 
 from etl.export.snapshot import Snapshot
 from etl.numbers import format_scale_label
+from etl.palette import OTHER_ORG_COLOUR, org_colour
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
@@ -22,7 +23,6 @@ LEGEND_X = 0.73
 LEGEND_WRAP = 26  # characters per legend line: the legend column is about a quarter of the figure
 SCALE_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000)
 TEAM_SYMBOLS = {"buurtteam": "circle", "specialistisch": "diamond"}
-ORG_COLOURS = {"Lokalis": "#000000", "KOOS": "#0072b2", "Spoor030": "#e69f00"}
 
 
 def _ring_path(coords: np.ndarray) -> str:
@@ -203,7 +203,7 @@ def _add_teams(fig: go.Figure, snapshot: Snapshot) -> None:
         marker={
             "size": 10,
             "symbol": [TEAM_SYMBOLS.get(s, "square") for s in soort] if soort is not None else "circle",
-            "color": [ORG_COLOURS.get(o, "#cc79a7") for o in org] if org is not None else "#000000",
+            "color": [org_colour(o) for o in org] if org is not None else OTHER_ORG_COLOUR,
             "line": {"color": "#ffffff", "width": 1.5},
         },
     ))

@@ -13,22 +13,13 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
+from etl.palette import LegendEntry
 from geodata.errors import InputError
 
 Level = Literal["gemeente", "wijk", "buurt"]
 FORMATS = ("pdf", "png", "xlsx", "csv", "gpkg")
-# Status of one value, as the dashboard's value frame has it.
-OK, MISSING, SUPPRESSED = "ok", "missing", "suppressed"
 UNIT_COLUMNS = ("code", "naam", "waarde", "weergave", "status", "kleur")
 QUALITY_COLUMN = "kwaliteit"  # optional: how sure a travel figure is, per unit
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    """One line of the legend: its colour and what it means (a class range, a category, 'beschermd')."""
-
-    label: str
-    colour: str
 
 
 @dataclass(frozen=True)

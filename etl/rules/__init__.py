@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from etl.inputs import KINDS, Kind
 from etl.rules import caseloads as _caseloads
 from etl.rules import common as _common  # also registers the shared rules
 from etl.rules import providers as _providers
 from etl.rules import teams as _teams
-from etl.rules.base import KINDS, RULES, Context, Kind, match_headers, problems_for, rules_for
+from etl.rules.base import RULES, Context, match_headers, problems_for, rules_for
 from etl.rules.columns import ALIASES, DEFAULT_PROVIDERS
 from etl.rules.reference import CareReference
 from geodata.codes import describe

@@ -15,14 +15,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from etl.inputs import Kind
 from etl.rules.reference import CareReference
 from geodata.codes import Level, Resolution, name_key, resolve_code
 from geodata.errors import Problem
 from geodata.tables import cell_text, infer_decimal, parse_numbers
 
 Stage = Literal["header", "rows", "table"]
-Kind = Literal["teams", "providers", "caseloads"]
-KINDS: tuple[Kind, ...] = ("teams", "providers", "caseloads")
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from etl.rules.base import Context, Hit, Kind, each, rule, suggestion_text
+from etl.inputs import KINDS
+from etl.rules.base import Context, Hit, each, rule, suggestion_text
 from geodata.codes import EXAMPLE, Level, normalise_code
-
-_ALL: tuple[Kind, ...] = ("teams", "providers", "caseloads")
 
 
 def code_columns(ctx: Context) -> list[tuple[str, Level]]:
@@ -20,7 +19,7 @@ def code_columns(ctx: Context) -> list[tuple[str, Level]]:
     return out
 
 
-@rule("FILE_NOT_TABLE", "teams", "providers", "caseloads", stage="header")
+@rule("FILE_NOT_TABLE", *KINDS, stage="header")
 def file_not_table(ctx: Context) -> Iterator[Hit]:
     """Dit is geen {kind}-tabel: geen enkele kolomnaam is bekend (gevonden: {found}). Zet de kolomnamen in de eerste rij, bijvoorbeeld {expected}; sla op als CSV (; of ,) of XLSX.
     This is not a {kind} table: not one column name is known (found: {found}). Put the column names in the first row, for example {expected}; save as CSV (; or ,) or XLSX.
@@ -36,7 +35,7 @@ _EXPECTED = {
 }
 
 
-@rule("FILE_NO_ROWS", "teams", "providers", "caseloads", stage="header")
+@rule("FILE_NO_ROWS", *KINDS, stage="header")
 def file_no_rows(ctx: Context) -> Iterator[Hit]:
     """Het bestand heeft kolomnamen maar geen enkele rij met gegevens.
     The file has column names but not a single row of data.
@@ -45,7 +44,7 @@ def file_no_rows(ctx: Context) -> Iterator[Hit]:
         yield Hit()
 
 
-@rule("COLUMN_DUPLICATE", "teams", "providers", "caseloads", stage="header")
+@rule("COLUMN_DUPLICATE", *KINDS, stage="header")
 def column_duplicate(ctx: Context) -> Iterator[Hit]:
     """De kolommen {headers} betekenen allemaal '{column}'; houd er één.
     The columns {headers} all mean '{column}'; keep one.
@@ -58,7 +57,7 @@ def column_duplicate(ctx: Context) -> Iterator[Hit]:
 _REQUIRED = {"teams": ("team_id", "naam", "organisatie", "soort"), "providers": ("aanbieder",), "caseloads": ("periode",)}
 
 
-@rule("COLUMN_MISSING", "teams", "providers", "caseloads", stage="header")
+@rule("COLUMN_MISSING", *KINDS, stage="header")
 def column_missing(ctx: Context) -> Iterator[Hit]:
     """Verplichte kolom '{column}' ontbreekt. Gevonden kolommen: {found}.
     Required column '{column}' is missing. Columns found: {found}.
@@ -83,7 +82,7 @@ def _found(ctx: Context) -> str:
     return ", ".join(f"'{c}'" for c in ctx.raw.columns) or "(geen/none)"
 
 
-@rule("CODE_INVALID", *_ALL)
+@rule("CODE_INVALID", *KINDS)
 def code_invalid(ctx: Context) -> Iterator[Hit]:
     """'{value}' is geen geldige {level}code en geen {level}naam (verwacht bijvoorbeeld {example}).{hint_nl}
     '{value}' is not a valid {level} code nor a {level} name (expected e.g. {example}).{hint_en}
@@ -105,7 +104,7 @@ def code_invalid(ctx: Context) -> Iterator[Hit]:
                                   "hint_nl": hint_nl, "hint_en": hint_en})
 
 
-@rule("CODE_UNKNOWN", *_ALL)
+@rule("CODE_UNKNOWN", *KINDS)
 def code_unknown(ctx: Context) -> Iterator[Hit]:
     """{level}code '{value}' bestaat niet in de grenzen van {year}.{hint_nl}
     {level} code '{value}' does not exist in the {year} boundaries.{hint_en}
@@ -120,7 +119,7 @@ def code_unknown(ctx: Context) -> Iterator[Hit]:
                                       "hint_nl": hint_nl, "hint_en": hint_en})
 
 
-@rule("CODE_NAME_AMBIGUOUS", *_ALL)
+@rule("CODE_NAME_AMBIGUOUS", *KINDS)
 def code_name_ambiguous(ctx: Context) -> Iterator[Hit]:
     """'{value}' is de naam van meer dan één {level}: {options}. Geef de code.
     '{value}' is the name of more than one {level}: {options}. Give the code.

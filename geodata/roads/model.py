@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 
 MODES: tuple[str, ...] = ("walk", "bike", "car")
+# The mode coverage and access are measured in unless a build says otherwise; the app and exports open on it.
+DEFAULT_MODE = "bike"
+MODE_NL = {"walk": "lopen", "bike": "fiets", "car": "auto"}
 FLAG_COLS: tuple[str, ...] = tuple(f"{m}_{d}" for m in MODES for d in ("fw", "bw"))
 # (highway class, maxspeed km/h or NaN, (walk_fw, walk_bw, bike_fw, bike_bw, car_fw, car_bw))
 Rule = tuple[str, float, tuple[bool, ...]]
