@@ -13,7 +13,7 @@ LOCK_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
+.PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
 
 setup: $(STAMP)
 
@@ -90,6 +90,10 @@ run: atlas
 
 serve: setup
 	$(VENV)/bin/buurtdekking serve --atlas $(ATLAS) --host $(HOST) --port $(PORT)
+
+# docs/ATLAS.md is generated from the atlas schema (etl/atlas_schema.py); a test fails when it is stale.
+docs: setup
+	$(PY) -m etl.atlas_docs > docs/ATLAS.md
 
 lint: setup
 	$(VENV)/bin/ruff check geodata etl dashboard tests bench
