@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from etl import atlas_schema
+from etl.atlas_schema import threshold_label as threshold_label  # callers take it from here
 
 LEVELS: tuple[tuple[str, str], ...] = (
     ("buurt", "buurtcode"),
