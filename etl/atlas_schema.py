@@ -296,7 +296,7 @@ def _travel(*, buurt: bool) -> tuple[Column, ...]:
         Column(f"travel_quality_{_T}_{_M}", "text", "how sure `tt_{target}_{mode}_min` is: `network` · `network, far snap` "
                "(a snap leg > 500 m of one of the youth-carrying origins, or of the team nearest to one of them) · "
                "`estimate (straight line × detour)` · `unreachable` (no team reachable on the network); empty where "
-               "the figure is", "betrouwbaarheid van de reistijd", stage="travel"),
+               "the figure is missing (no team of the target for the area)", "betrouwbaarheid van de reistijd", stage="travel"),
         Column(f"travel_quality_{_M}", "text", f"the least sure of the three `travel_quality_{{target}}_{{mode}}` ({worst}; "
                "order: unreachable, far snap, network/estimate)", "minst zekere betrouwbaarheid", stage="travel"),
         Column(f"travel_method_{_M}", "text", "`network` or `straight_line`: the method of the mode",
