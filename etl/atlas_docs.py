@@ -41,7 +41,8 @@ wrong type or an undeclared layer stops it with one error listing each problem (
 A build stage adds its columns to a shared layer all or none: the columns of a stage that did not run (no teams,
 no provider contract) are absent.
 
-Types: `text`, `float`, `int` (nullable: NA = unknown), `bool`, `number or text` (CBS attributes). Sensitivity:
+Types: `text`, `float`, `int` (nullable: NA = unknown), `bool`, `as in the source` (attributes passed on
+from the boundary file: numbers and text for CBS files). Sensitivity:
 `public` (CBS figures, locations, methods, public population estimates), `count, protected` (raw care counts:
 server only, published only through `etl.protect`), `derived from counts, protected` (rates, shares and classes
 computed from care counts: published only from protected counts), `server only` (never leaves the server:

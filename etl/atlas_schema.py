@@ -30,7 +30,7 @@ from geodata.roads.model import MODES
 from geodata.schema import BUURT_SPEC, WIJK_SPEC
 from geodata.schema import Column as GeoColumn
 
-Dtype = Literal["text", "float", "int", "bool", "geometry", "number or text"]
+Dtype = Literal["text", "float", "int", "bool", "geometry", "as in the source"]
 Sensitivity = Literal["public", "count, protected", "derived from counts, protected", "server only"]
 Stage = Literal["boundaries", "care", "referrals", "travel", "hotspots"]
 
@@ -64,8 +64,8 @@ _DTYPE_OK: Mapping[str, Callable[[Any], bool]] = {
     "int": pdt.is_integer_dtype,
     "bool": pdt.is_bool_dtype,
     "geometry": lambda d: str(d) == "geometry",
-    "number or text": lambda d: (pdt.is_numeric_dtype(d) and not pdt.is_bool_dtype(d))
-    or pdt.is_string_dtype(d) or pdt.is_object_dtype(d),
+    # Attributes passed on from a boundary file keep its types (CBS files: numbers and text; others may add more).
+    "as in the source": lambda d: str(d) != "geometry",
 }
 
 
@@ -245,7 +245,7 @@ def _canonical(spec: Iterable[GeoColumn]) -> tuple[Column, ...]:
 
 
 _CBS = Column(
-    "{col}", "number or text", "CBS Kerncijfers (canonical names for well-known ones, e.g. `aantal_inwoners`, "
+    "{col}", "as in the source", "CBS Kerncijfers (canonical names for well-known ones, e.g. `aantal_inwoners`, "
     "`aantal_0_14`, `aantal_15_24`, `opp_land_ha`; CBS names for the rest)",
     "CBS Kerncijfers (vaste namen voor bekende, CBS-namen voor de rest)", label="aantal_inwoners, aantal_0_14, …",
 )
