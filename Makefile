@@ -16,7 +16,7 @@ LOCK_HASH := $(shell cat $(LOCKS) pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test lint unit bench lock lock-gpkg clean
+.PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
 
 setup: $(STAMP)
 
@@ -97,6 +97,10 @@ serve: setup
 # deptry twice: the runtime code against [project] dependencies ([tool.deptry] in pyproject.toml), then
 # tests/ and bench/ with the dev extra allowed and without the unused-dependency rule.
 DEPTRY_DEV := tests bench --exclude '\.venv' --ignore DEP002,DEP004
+# docs/ATLAS.md is generated from the atlas schema (etl/atlas_schema.py); a test fails when it is stale.
+docs: setup
+	$(PY) -m etl.atlas_docs > docs/ATLAS.md
+
 lint: setup
 	$(VENV)/bin/ruff check geodata etl dashboard tests bench
 	$(VENV)/bin/mypy

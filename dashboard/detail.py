@@ -14,6 +14,7 @@ from dashboard.indicators import BY_KEY, MODES
 from dashboard.routes import route_section
 from dashboard.state import ViewState
 from dashboard.values import Selection, indicator_frame, is_available, periods_for, quality_text, resolve, summary_value
+from etl import atlas_schema as schema
 from etl.numbers import format_number
 
 
@@ -40,7 +41,7 @@ def _team_name(view: AtlasView, team_id: object) -> str:
 
 def _travel_table(view: AtlasView, row: pd.Series, lang: Lang) -> html.Table | None:
     targets = [("buurtteam", t("nearest_buurtteam", lang)), ("spec_contract", t("nearest_spec", lang))]
-    modes = [m for m in MODES if any(f"tt_{k}_{m}_min" in row.index for k, _ in targets)]
+    modes = [m for m in MODES if any(schema.travel_time(k, m) in row.index for k, _ in targets)]
     if not modes:
         return None
     head = html.Tr([html.Th(t("mode", lang), scope="col"), *[html.Th(label, scope="col") for _, label in targets]])
@@ -48,11 +49,11 @@ def _travel_table(view: AtlasView, row: pd.Series, lang: Lang) -> html.Table | N
     for m in modes:
         cells = []
         for key, _ in targets:
-            tt = row.get(f"tt_{key}_{m}_min")
-            name = _team_name(view, row.get(f"nearest_{key}_{m}"))
+            tt = row.get(schema.travel_time(key, m))
+            name = _team_name(view, row.get(schema.nearest_team(key, m)))
             text = t("minutes", lang, v=format_number(float(tt), decimals=1, lang=lang)) if pd.notna(tt) else "–"
             # how sure the minutes are (etl.quality), right under them
-            quality = quality_text(row.get(f"travel_quality_{key}_{m}"), lang) if pd.notna(tt) else ""
+            quality = quality_text(row.get(schema.travel_quality(m, key)), lang) if pd.notna(tt) else ""
             shown = f"{text} · {name}" if name != "–" else text
             cells.append(html.Td([shown, html.Span(quality, className="travel-quality")] if quality else shown))
         body.append(html.Tr([html.Th(t(f"mode_{m}", lang), scope="row"), *cells]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from etl import atlas_schema as schema
 from etl.palette import ORG_COLOURS
 from etl.rules.columns import DEFAULT_PROVIDERS
 from geodata.network import DEFAULT_MODE
@@ -100,7 +101,7 @@ class Indicator:
         """The atlas layer holding this indicator at ``level`` (buurt | wijk)."""
         if self.source == "units":
             return {"buurt": "buurten", "wijk": "wijken"}.get(level, "")
-        return f"{self.source}_{level}"
+        return schema.area_table(self.source, level)
 
 
 # A provider area has its organisation's team colour.
@@ -143,7 +144,7 @@ _TRAVEL_NOTE = (
 def _travel(key: str, nl: str, en: str, column: str, target: str) -> Indicator:
     return Indicator(
         key, nl, en, column, group="travel", decimals=1, unit_nl="min", unit_en="min", aggregate="mean_youth",
-        note_nl=_TRAVEL_NOTE[0], note_en=_TRAVEL_NOTE[1], quality=f"travel_quality_{target}_{{mode}}",
+        note_nl=_TRAVEL_NOTE[0], note_en=_TRAVEL_NOTE[1], quality=schema.travel_quality("{mode}", target),
     )
 
 
@@ -152,9 +153,9 @@ def _coverage(minutes: int) -> Indicator:
         f"coverage_bike_{minutes}",
         f"Jeugd binnen {minutes} min fietsen van een buurtteam",
         f"Youth within {minutes} min by bike of a buurtteam",
-        f"coverage_bike_{minutes}min",
+        schema.coverage("bike", minutes),
         group="travel", decimals=0, scale=100.0, unit_nl="%", unit_en="%", aggregate="mean_youth",
-        quality="travel_quality_buurtteam_bike",
+        quality=schema.travel_quality("bike", "buurtteam"),
     )
 
 
@@ -243,30 +244,30 @@ REGISTRY: tuple[Indicator, ...] = (
         aggregate="none", filters={"soort": "totaal"},
     ),
     # travel, coverage and access
-    _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", "tt_buurtteam_{mode}_min", "buurtteam"),
+    _travel("tt_buurtteam", "Reistijd naar buurtteam", "Travel time to buurtteam", schema.travel_time("buurtteam", "{mode}"), "buurtteam"),
     _travel(
         "tt_spec_contract", "Reistijd naar gecontracteerd specialistisch team",
-        "Travel time to contracted specialist team", "tt_spec_contract_{mode}_min", "spec_contract",
+        "Travel time to contracted specialist team", schema.travel_time("spec_contract", "{mode}"), "spec_contract",
     ),
     _travel(
         "tt_spec_any", "Reistijd naar dichtstbijzijnd specialistisch team", "Travel time to nearest specialist team",
-        "tt_spec_any_{mode}_min", "spec_any",
+        schema.travel_time("spec_any", "{mode}"), "spec_any",
     ),
     Indicator(
-        "seam", "Naad: team van andere aanbieder sneller", "Seam: other provider's team faster", "seam_{mode}",
+        "seam", "Naad: team van andere aanbieder sneller", "Seam: other provider's team faster", schema.seam("{mode}"),
         group="travel", kind="category", palette="categorical", categories=_SEAM, aggregate="none",
-        quality="travel_quality_{mode}",
+        quality=schema.travel_quality("{mode}"),
     ),
     _coverage(10),
     _coverage(15),
     _coverage(20),
     Indicator(
         "access_e2sfca", "Toegang tot zorgcapaciteit (E2SFCA)", "Access to care capacity (E2SFCA)", "access_e2sfca",
-        group="travel", decimals=2, aggregate="mean_youth", quality="travel_quality_buurtteam_bike",
+        group="travel", decimals=2, aggregate="mean_youth", quality=schema.travel_quality("bike", "buurtteam"),
     ),
     Indicator(
         "access_e2sfca_rel", "Toegang t.o.v. stadsgemiddelde", "Access relative to city mean", "access_e2sfca_rel",
-        group="travel", palette="diverging", decimals=2, aggregate="mean_youth", diverging_mid=1.0, quality="travel_quality_buurtteam_bike",
+        group="travel", palette="diverging", decimals=2, aggregate="mean_youth", diverging_mid=1.0, quality=schema.travel_quality("bike", "buurtteam"),
         note_nl="1 = stadsgemiddelde; boven 1 betere toegang.", note_en="1 = city mean; above 1 better access.",
     ),
 )

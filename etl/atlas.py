@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from etl.atlas_schema import validate_atlas
 from etl.staging import staging
 from geodata.errors import InputError
 from geodata.io import read_layer, write_gpkg_atomic
@@ -91,12 +92,17 @@ def layer_summary(frame: pd.DataFrame) -> dict[str, Any]:
     return summary
 
 
-def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str]) -> Path:
+def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str], *, validate: bool = False) -> Path:
     """Write atlas.gpkg then manifest.json, each via a staged file and a rename.
 
     If anything fails before the renames, the previous atlas stays as it was. Files staged by a build that was
     killed mid-write (its lock is free) are removed first; a live build's are left alone (etl/staging.py).
+    With ``validate`` (the build) every layer is first checked against the atlas schema: one InputError
+    listing each problem, raised before anything is written. Without it any layers may be written (test
+    fixtures, benchmarks).
     """
+    if validate:
+        validate_atlas(atlas.layers)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gpkg = out / ATLAS_FILE

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from etl import atlas_schema
+from etl.atlas_schema import threshold_label as threshold_label  # callers take it from here
 from geodata.network import DEFAULT_MODE
 
 LEVELS: tuple[tuple[str, str], ...] = (
@@ -18,14 +20,9 @@ LEVELS: tuple[tuple[str, str], ...] = (
 COLUMNS = ("niveau", "code", "target", "mode", "threshold_min", "youth_within", "youth_total", "share", "method")
 
 
-def threshold_label(threshold_min: float) -> str:
-    """10.0 → '10', 7.5 → '7_5' (for column names)."""
-    return f"{threshold_min:g}".replace(".", "_")
-
-
 def coverage_column(mode: str, threshold_min: float) -> str:
     """The buurt/wijk column holding the share of youth within ``threshold_min`` of a buurtteam by ``mode``."""
-    return f"coverage_{mode}_{threshold_label(threshold_min)}min"
+    return atlas_schema.coverage(mode, threshold_min)
 
 
 def coverage_table(

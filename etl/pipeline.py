@@ -159,7 +159,7 @@ def run_build(opts: BuildOptions, out_dir: Path) -> Path:
     atlas = build_atlas(opts)
     with step(f"Atlas schrijven / writing atlas ({out_dir})", enabled=opts.progress):
         atlas = atlas.with_manifest(build_seconds=round(time.perf_counter() - started, 3))
-        path = write_atlas(atlas, out_dir)
+        path = write_atlas(atlas, out_dir, validate=True)
     if opts.progress:
         # Repaired geometries, unmatched codes and the like: worth a look, not worth failing the build.
         for note in atlas.manifest.get("notes", []):

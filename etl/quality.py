@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl import atlas_schema
 from etl.travel import FAR_SNAP_M, METHOD_NETWORK, Nearest, TravelCosts
 from geodata.network import MODE_NL
 
@@ -39,7 +40,7 @@ _ESTIMATE_LABELS = (None, QUALITY_ESTIMATE, QUALITY_ESTIMATE, QUALITY_ESTIMATE)
 
 def quality_column(mode: str, target: str | None = None) -> str:
     """``travel_quality_{mode}`` (worst over targets) or ``travel_quality_{target}_{mode}``."""
-    return f"travel_quality_{mode}" if target is None else f"travel_quality_{target}_{mode}"
+    return atlas_schema.travel_quality(mode, target)
 
 
 def origin_ranks(costs: TravelCosts, *, mode: str, near: Nearest, has_set: np.ndarray) -> np.ndarray:

@@ -15,8 +15,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from etl import atlas_schema as schema
 from etl.access import PER, e2sfca, parse_decay, relative_to_mean
 from etl.atlas import Atlas, input_record
+from etl.atlas_schema import TARGETS
 from etl.coverage import coverage_column, coverage_table
 from etl.quality import (
     fallback_notes,
@@ -47,7 +49,6 @@ from etl.travel import (
 from geodata.errors import InputError, Problem
 from geodata.network import DEFAULT_MODE, MODES
 
-TARGETS: tuple[str, ...] = ("buurtteam", "spec_contract", "spec_any")
 SOORT_BUURTTEAM = "buurtteam"
 SOORT_SPECIALIST = "specialistisch"
 TEAM_COLUMNS = ("team_id", "organisatie", "soort")
@@ -69,9 +70,9 @@ def buurt_columns(*, modes: tuple[str, ...] = MODES, thresholds_min: tuple[float
     cols: list[str] = []
     for mode in modes:
         for target in TARGETS:
-            cols += [f"dist_{target}_{mode}_m", f"tt_{target}_{mode}_min", f"nearest_{target}_{mode}"]
-        cols += [f"seam_{mode}", f"seam_gain_{mode}_min"]
-        cols += [*(quality_column(mode, target) for target in TARGETS), quality_column(mode), f"travel_method_{mode}"]
+            cols += [schema.travel_distance(target, mode), schema.travel_time(target, mode), schema.nearest_team(target, mode)]
+        cols += [schema.seam(mode), schema.seam_gain(mode)]
+        cols += [*(quality_column(mode, target) for target in TARGETS), quality_column(mode), schema.travel_method(mode)]
     cols += [coverage_column(coverage_mode, t) for t in thresholds_min]
     cols += ["access_e2sfca", "access_e2sfca_rel", "access_e2sfca_spec", "access_e2sfca_spec_rel", "travel_method"]
     return cols
@@ -305,25 +306,25 @@ def travel_metrics(
             b_cols[quality_column(mode, target)] = labels(rank_b, method=method)
             w_cols[quality_column(mode, target)] = labels(rank_w, method=method)
             per_origin[(target, mode)] = _finite(near.time_min)
-            b_cols[f"dist_{target}_{mode}_m"] = buurts.weighted_mean(near.dist_m, weight)
-            b_cols[f"tt_{target}_{mode}_min"] = buurts.weighted_mean(near.time_min, weight)
-            b_cols[f"nearest_{target}_{mode}"] = pd.array(buurts.dominant(near.team, weight, ids), dtype="string")
-            w_cols[f"dist_{target}_{mode}_m"] = wijks.weighted_mean(near.dist_m, weight)
-            w_cols[f"tt_{target}_{mode}_min"] = wijks.weighted_mean(near.time_min, weight)
-        gain: np.ndarray = b_cols[f"tt_spec_contract_{mode}_min"] - b_cols[f"tt_spec_any_{mode}_min"]
+            b_cols[schema.travel_distance(target, mode)] = buurts.weighted_mean(near.dist_m, weight)
+            b_cols[schema.travel_time(target, mode)] = buurts.weighted_mean(near.time_min, weight)
+            b_cols[schema.nearest_team(target, mode)] = pd.array(buurts.dominant(near.team, weight, ids), dtype="string")
+            w_cols[schema.travel_distance(target, mode)] = wijks.weighted_mean(near.dist_m, weight)
+            w_cols[schema.travel_time(target, mode)] = wijks.weighted_mean(near.time_min, weight)
+        gain: np.ndarray = b_cols[schema.travel_time("spec_contract", mode)] - b_cols[schema.travel_time("spec_any", mode)]
         known = ~np.isnan(gain)
         seam = np.where(known, gain > options.seam_margin_min, False)
-        b_cols[f"seam_{mode}"] = pd.arrays.BooleanArray(seam, ~known)
-        b_cols[f"seam_gain_{mode}_min"] = gain
+        b_cols[schema.seam(mode)] = pd.arrays.BooleanArray(seam, ~known)
+        b_cols[schema.seam_gain(mode)] = gain
         # per wijk: the share of youth living in seam buurten (of those where a seam can be judged)
         judged = known & (wijk_pos >= 0)
         in_seam = np.bincount(wijk_pos[judged], weights=youth_b[judged] * seam[judged], minlength=len(wijk_index))
         total = np.bincount(wijk_pos[judged], weights=youth_b[judged], minlength=len(wijk_index))
-        w_cols[f"seam_{mode}_share"] = np.divide(in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0)
+        w_cols[schema.seam_share(mode)] = np.divide(in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0)
         b_cols[quality_column(mode)] = labels(worst_b, method=method)
         w_cols[quality_column(mode)] = labels(worst_w, method=method)
-        b_cols[f"travel_method_{mode}"] = np.full(len(buurt_index), method, dtype=object)
-        w_cols[f"travel_method_{mode}"] = np.full(len(wijk_index), method, dtype=object)
+        b_cols[schema.travel_method(mode)] = np.full(len(buurt_index), method, dtype=object)
+        w_cols[schema.travel_method(mode)] = np.full(len(wijk_index), method, dtype=object)
 
     areas = gdf_buurten[[c for c in ("buurtcode", "wijkcode", "gemeentecode", "provider") if c in gdf_buurten.columns]].copy()
     areas["buurtcode"] = areas["buurtcode"].astype(str)

@@ -30,6 +30,7 @@ import pandas as pd
 from pyproj import Transformer
 from shapely.geometry import Point
 
+from etl import atlas_schema as schema
 from etl.access import parse_decay
 from etl.atlas import ATLAS_FILE, read_manifest
 from etl.coverage import coverage_column
@@ -447,13 +448,13 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
 
     per_mode: dict[str, Any] = {}
     for m in base.costs.modes:
-        changed = _differs(after[f"nearest_buurtteam_{m}"], before[f"nearest_buurtteam_{m}"])
+        changed = _differs(after[schema.nearest_team("buurtteam", m)], before[schema.nearest_team("buurtteam", m)])
         per_mode[m] = {
             "buurten_new_nearest_buurtteam": int(changed.sum()),
             "youth_new_nearest_buurtteam": round(float(youth[changed].sum()), 1),
-            "mean_tt_buurtteam_min": {"before": _mean(col(before, f"tt_buurtteam_{m}_min"), youth), "after": _mean(col(after, f"tt_buurtteam_{m}_min"), youth)},
-            "mean_tt_spec_contract_min": {"before": _mean(col(before, f"tt_spec_contract_{m}_min"), youth), "after": _mean(col(after, f"tt_spec_contract_{m}_min"), youth)},
-            "seam_buurten": {"before": int(before[f"seam_{m}"].fillna(False).to_numpy(dtype=bool).sum()), "after": int(after[f"seam_{m}"].fillna(False).to_numpy(dtype=bool).sum())},
+            "mean_tt_buurtteam_min": {"before": _mean(col(before, schema.travel_time("buurtteam", m)), youth), "after": _mean(col(after, schema.travel_time("buurtteam", m)), youth)},
+            "mean_tt_spec_contract_min": {"before": _mean(col(before, schema.travel_time("spec_contract", m)), youth), "after": _mean(col(after, schema.travel_time("spec_contract", m)), youth)},
+            "seam_buurten": {"before": int(before[schema.seam(m)].fillna(False).to_numpy(dtype=bool).sum()), "after": int(after[schema.seam(m)].fillna(False).to_numpy(dtype=bool).sum())},
         }
     shares_before = _gemeente_shares(base.baseline.coverage, mode=mode)
     shares_after = _gemeente_shares(new.coverage, mode=mode)
@@ -461,7 +462,7 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
         {"threshold_min": t, "share_before": shares_before.get(float(t), math.nan), "share_after": shares_after.get(float(t), math.nan)}
         for t in opts.thresholds_min
     ]
-    name = f"tt_buurtteam_{mode}_min"
+    name = schema.travel_time("buurtteam", mode)
     b_t, a_t = col(before, name), col(after, name)
     delta = a_t - b_t
     moved_rows = np.flatnonzero(np.abs(np.nan_to_num(delta)) > 1e-9)

@@ -23,6 +23,7 @@ from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
 from dashboard.state import parse_state
+from etl import atlas_schema as schema
 from etl.numbers import format_minutes, format_number
 from etl.rules.columns import KNOWN_ORGANISATIONS
 from etl.sensitive import MISSING, OK
@@ -65,7 +66,7 @@ def _lang(route: dict[str, Any] | None) -> Lang:
 def _change_indicator(target: str, mode: str, lang: Lang) -> Indicator:
     label = t("whatif_change", lang, target=t("nearest_buurtteam" if target == "buurtteam" else "nearest_spec", lang).lower(), mode=t(f"mode_{mode}", lang))
     return Indicator(
-        "whatif_change", label, label, f"tt_{target}_{mode}_min", palette="diverging", decimals=1,
+        "whatif_change", label, label, schema.travel_time(target, mode), palette="diverging", decimals=1,
         unit_nl="min", unit_en="min", diverging_mid=0.0, aggregate="none",
     )
 
@@ -79,7 +80,7 @@ def render_result(
 ) -> tuple[Any, list[Any], list[Any]]:
     """(figure, summary and gainers/losers, steps list) for a scenario from the atlas's teams or ``teams``."""
     result = whatif_result(atlas_dir(), scenario, teams)
-    column = f"tt_{target}_{mode}_min"
+    column = schema.travel_time(target, mode)
     change = change_frame(result, column=column)
     ind = _change_indicator(target, mode, lang)
     b = view.buurten
