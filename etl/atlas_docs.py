@@ -76,7 +76,8 @@ inhabited buurt is unknown) or, for wijk-level input, the input itself (then `ca
 `rate_per_1000__onderdrukt` (bool) and `aantal__reden` (`primair` = 1…threshold-1, shown `<5`; `secundair` =
 hidden so that no arithmetic recovers a `<5`, shown `•`). For other counts: `protect_counts(df, count_columns=…,
 area_column=…, parent_column=…, group_columns=…, rate_columns={rate: count})`. Display text:
-`format_count`, `format_rate`, `suppressed_label(threshold)`.
+`etl.numbers.format_count`/`format_rate` with `marker=etl.protect.protection_marker(suppressed=…, reason=…,
+threshold=…)`; the marker alone: `suppressed_label(threshold)`.
 
 Manifest:
 - `care`: `threshold`, `boundary_year`; per input (`teams`, `providers`, `caseloads`) the source (file name,
