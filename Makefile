@@ -92,8 +92,9 @@ serve: setup
 	$(VENV)/bin/buurtdekking serve --atlas $(ATLAS) --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(VENV)/bin/ruff check geodata etl dashboard tests bench
+	$(VENV)/bin/ruff check geodata etl views reports dashboard cli tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"

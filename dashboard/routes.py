@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.data import AtlasView
-from dashboard.i18n import Lang, aria, format_number, t
-from dashboard.protection import served_threshold, suppression
-from dashboard.state import ViewState
+from views.data import AtlasView
+from views.i18n import Lang, aria, format_number, t
+from views.protection import served_threshold, suppression
+from views.state import ViewState
 
 ROUTES = ("buurtteam", "huisarts", "jeugdarts", "save", "medisch_specialist", "overig")
 SOORT = "specialistisch"

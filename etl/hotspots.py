@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -28,13 +28,22 @@ from etl.inference import (
     permutations_needed,
     significant,
 )
+from etl.protect import DEFAULT_THRESHOLD, SUPPRESSED_SUFFIX, ProtectionError, protect_caseloads
+from etl.protect import REASON_SUFFIX as PROTECT_REASON_SUFFIX
 from etl.rates import eb_prior, eb_standardised, empirical_bayes, raw_rates, spatial_empirical_bayes
 from etl.weights import REASONS, BuurtWeights, WeightsSpec, build_weights, exclusion_reasons
 from geodata.errors import InputError, Problem, raise_if_any
 
 if TYPE_CHECKING:
     from etl.atlas import Atlas
-    from etl.pipeline import BuildOptions
+
+
+class BuildOptions(Protocol):
+    """What this stage reads of the pipeline's options (etl.pipeline.BuildOptions sits above this module)."""
+
+    @property
+    def hotspots(self) -> HotspotOptions: ...
+
 
 DEFAULT_SEED = 20240505
 DEFAULT_PERMUTATIONS = 999
@@ -666,13 +675,11 @@ def suppression_marks(
     Asks etl.protect, the one protection function, with the wijk table when there is one so that the
     secondary suppression is the very one the dashboard and exports show.
     """
-    from etl.protect import DEFAULT_THRESHOLD, REASON_SUFFIX, SUPPRESSED_SUFFIX, protect_caseloads
-
     protected = protect_caseloads(
         df_caseloads, df_caseloads_wijk, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
     ).buurt
     keys = ["buurtcode", "periode", "soort"]
-    mark, reason = "aantal" + SUPPRESSED_SUFFIX, "aantal" + REASON_SUFFIX
+    mark, reason = "aantal" + SUPPRESSED_SUFFIX, "aantal" + PROTECT_REASON_SUFFIX
     marks = protected[[*keys, mark, reason]].astype(dict.fromkeys(keys, "string"))
     aligned = df_caseloads[keys].astype("string").merge(marks, on=keys, how="left", validate="one_to_one")
     hidden = aligned[mark].fillna(False).to_numpy(dtype=bool)
@@ -693,8 +700,6 @@ def add_hotspots(atlas: Atlas, opts: BuildOptions) -> Atlas:
         notes.append("hotspots: geen caseloads, overgeslagen / no caseloads, skipped")
         return atlas.with_manifest(methods=methods, notes=notes)
     df_caseloads = atlas[CASELOADS]
-    from etl.protect import ProtectionError
-
     try:
         marks = suppression_marks(df_caseloads, atlas.layers.get("caseloads_wijk"), threshold=_threshold(opts))
     except ProtectionError as exc:

@@ -11,9 +11,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from etl.export.snapshot import MISSING, QUALITY_COLUMN, SUPPRESSED, Snapshot
-from etl.export.tables import metadata_rows
 from geodata.crs import RD_NEW
+from reports.snapshot import MISSING, QUALITY_COLUMN, SUPPRESSED, Snapshot
+from reports.tables import metadata_rows
 
 # PDOK RQ1/RQ6: names start with a letter and hold only a-z, 0-9 and _. RC: geometry column 'geom'.
 GEOMETRY_NAME = "geom"

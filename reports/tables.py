@@ -11,7 +11,7 @@ from typing import Literal
 
 import pandas as pd
 
-from etl.export.snapshot import MISSING, QUALITY_COLUMN, SUPPRESSED, Snapshot
+from reports.snapshot import MISSING, QUALITY_COLUMN, SUPPRESSED, Snapshot
 
 # A cell a spreadsheet would run as a formula (or DDE) when it starts with one of these.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import shapely
 
-from etl.export.snapshot import Snapshot
+from reports.snapshot import Snapshot
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
