@@ -37,7 +37,6 @@ def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
     """``BUURTDEKKING_UPLOAD_MAX_MB`` (10), ``…_MAX_ROWS`` (50 000), ``…_MAX_COLUMNS`` (60)."""
     import os
 
-
     env = dict(os.environ) if env is None else env
     base = UploadLimits()
     try:
@@ -184,5 +183,4 @@ def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
 
 def current_view(atlas_dir: str) -> AtlasView:
     """The shared atlas view with this request's own uploads laid over it: what every page of this user shows."""
-
     return session_view(get_view(atlas_dir), current_store(), current_sid())

@@ -469,7 +469,7 @@ def protect_referral_tables(
     published_caseloads: ProtectedCaseloads | None = None,
     threshold: int = DEFAULT_THRESHOLD,
 ) -> ProtectedReferrals:
-    """See :func:`etl.protect.protect_referrals` (the public entry point)."""
+    """See :func:`protect_referrals` below (the public entry point)."""
     if published_caseloads is None:
         published_caseloads = protect_caseloads(caseloads_buurt, caseloads_wijk, threshold=threshold)
     cells = _route_cells(df_buurt, df_wijk, df_provider)

@@ -430,7 +430,6 @@ def compute_costs(
     modes keep their network figures, and every output labels that mode an estimate); the summary's
     ``fallback`` says which and why. Every origin's intrazonal distance is the floor of its costs.
     """
-
     graphs = None
     summary = None
     if options.network is not None:

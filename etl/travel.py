@@ -713,7 +713,6 @@ def read_origins(
     small positive number). ``intrazonal_m`` is the mean distance within a polygon (its people are spread
     over it), 0 for a point. Notes for the manifest are in ``.attrs["notes"]``.
     """
-
     p = Path(path)
     gdf = ensure_rd(read_vector(p, layer=layer), source=str(p))
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]

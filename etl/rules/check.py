@@ -75,7 +75,6 @@ def load_reference(
 
 
 def _default_boundaries(data_dir: str | os.PathLike[str] | None, gemeenten: Sequence[str]) -> tuple[CareReference, dict[str, Any]]:
-
     root = config.data_dir(data_dir)
     path = root / config.DEFAULT_BOUNDARIES
     if not path.exists():
