@@ -81,11 +81,13 @@ URL_CONTROLS = (
 )
 
 
-
 def choropleth_patch(
     *, frame: pd.DataFrame, coloured: Coloured, ind: Indicator, level: str, lang: Lang, geojson: Any = None
 ) -> Patch:
-    """Only what changes on an indicator switch; the geometry stays in the browser unless ``geojson`` is given."""
+    """Only what changes on an indicator switch; the geometry stays in the browser unless ``geojson`` is given.
+
+    Built here, beside its one callback: a Patch is Dash's, and views.figures builds whole figures Dash-free.
+    """
     patch = Patch()
     trace = patch["data"][0]
     if geojson is not None:
