@@ -18,7 +18,7 @@ RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r req
 # ---------------------------------------------------------------- tests (the image only builds when they pass)
 FROM deps AS test
 # Chromium for the browser tests and PNG export; make for the project's own targets; DejaVu for the test
-# that regenerates the committed map label glyphs (dashboard/glyphs.py) and compares them byte for byte;
+# that regenerates the committed map label glyphs (views/glyphs.py) and compares them byte for byte;
 # GDAL's Python binding for PDOK's geopackage-validator, which checks the GeoPackage export (.venv-gpkg).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver make fonts-dejavu-core \
@@ -30,8 +30,9 @@ ENV BUURTDEKKING_DATA=/data
 # The dev extra (pytest, playwright, ruff, mypy, deptry …) goes into this stage's copy of the environment only.
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-cache -r requirements.lock -r requirements-dev.lock \
  && /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -e . \
- && /opt/venv/bin/ruff check geodata etl dashboard tests bench \
+ && /opt/venv/bin/ruff check geodata etl views reports dashboard cli tests bench \
  && /opt/venv/bin/mypy \
+ && /opt/venv/bin/lint-imports \
  && make gpkg-validator \
  && /opt/venv/bin/pytest -q \
  && /opt/venv/bin/buurtdekking build --out /app/atlas --quiet \
@@ -50,7 +51,10 @@ WORKDIR /app
 COPY --chown=buurtdekking pyproject.toml README.md ./
 COPY --chown=buurtdekking geodata ./geodata
 COPY --chown=buurtdekking etl ./etl
+COPY --chown=buurtdekking views ./views
+COPY --chown=buurtdekking reports ./reports
 COPY --chown=buurtdekking dashboard ./dashboard
+COPY --chown=buurtdekking cli ./cli
 COPY --chown=buurtdekking assets ./assets
 # Editable, so the package finds /app/assets (the Dash assets folder lives beside the packages).
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps --no-cache -e . \

@@ -102,10 +102,11 @@ docs: setup
 	$(PY) -m etl.atlas_docs > docs/ATLAS.md
 
 lint: setup
-	$(VENV)/bin/ruff check geodata etl dashboard tests bench
+	$(VENV)/bin/ruff check geodata etl views reports dashboard cli tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/deptry .
 	$(VENV)/bin/deptry $(DEPTRY_DEV)
+	$(VENV)/bin/lint-imports
 
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"

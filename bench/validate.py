@@ -156,7 +156,7 @@ def _baseline_tree(ref: str, directory: Path) -> Path | None:
 
 def _cli_seconds(kind: str, path: Path) -> tuple[float, int]:
     exe = Path(sys.executable).parent / "buurtdekking"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "etl.cli"]
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
     started = time.perf_counter()
     done = subprocess.run([*command, "validate", kind, str(path)], capture_output=True, text=True, check=False, cwd=REPO)
     return round(time.perf_counter() - started, 2), done.returncode

@@ -20,7 +20,7 @@ from flask_compress import Compress
 
 from dashboard import ids, logs
 from dashboard.callback_guard import guard_callbacks, on_callback_error, render_error_notice
-from dashboard.data import get_view
+from dashboard.export_ui import register_export_route
 from dashboard.first_paint import (
     FIRST_PAINT_MARK,
     defer_scripts,
@@ -30,18 +30,19 @@ from dashboard.first_paint import (
     page_map_spec,
     skeleton,
 )
-from dashboard.i18n import Lang, aria, t
-from dashboard.mapstyle import glyphs_url
+from dashboard.mapstyle import glyphs_url, tile_style
+from dashboard.paths import ATLAS_CONFIG_KEY, GEO_ROUTE, MAP_STYLE_ROUTE, atlas_dir
 from dashboard.security import harden
-from dashboard.state import parse_state
+from dashboard.session import init_sessions
+from dashboard.uploads import limits_from_env
 from etl import config
 from geodata.errors import InputError, Problem
+from views.data import get_view
+from views.i18n import Lang, aria, t
+from views.state import parse_state
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = Path(os.environ.get("BUURTDEKKING_ASSETS", config.REPO_ROOT / "assets"))
-ATLAS_CONFIG_KEY = "BUURTDEKKING_ATLAS"
-GEO_ROUTE = "/geo/<token>/<level>.json"
-MAP_STYLE_ROUTE = "/geo/map-style.json"
 # Fingerprinted URLs (atlas hash in the path) never change content: let browsers keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 NAV_PAGES = ("kaart", "tabel", "watals", "eigen_gegevens", "bronnen")
@@ -55,15 +56,6 @@ REGENERATOR = "vendor/regenerator-runtime.min.js"
 FIRST_MAP_SCRIPT = "early/first-map.js"
 FIRST_PAINT_PAGES = ("kaart",)  # pages whose HTML carries their first paint (dashboard/first_paint.py)
 POLYFILL_TAG = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
-
-
-def atlas_dir() -> str:
-    return str(flask.current_app.config[ATLAS_CONFIG_KEY])
-
-
-def geo_url(token: str, level: str) -> str:
-    """Where the browser fetches a level's GeoJSON (cached: the atlas hash is in the path)."""
-    return str(dash.get_relative_path(f"/geo/{token}/{level}.json"))
 
 
 def _page_name(page: dict[str, Any]) -> str:
@@ -256,19 +248,11 @@ def _query_dict(search: str | None) -> dict[str, str]:
     return dict(parse_qsl((search or "").lstrip("?")))
 
 
-def map_style_url() -> str:
-    """The MapLibre style as a URL: plotly.js compares a style *string* to decide whether to reload the style,
-    whereas a style dict that Dash re-sends with every figure Patch makes it rebuild the map (and fail)."""
-    return str(dash.get_relative_path(MAP_STYLE_ROUTE))
-
-
 def _register_geo_route(app: Dash) -> None:
     server: flask.Flask = app.server
 
     @server.route(MAP_STYLE_ROUTE)
     def style() -> flask.Response:
-        from dashboard.figures import tile_style
-
         resp = flask.Response(json.dumps(tile_style()), mimetype="application/json")
         resp.headers["Cache-Control"] = "no-cache"  # tiny; the operator may change the tile configuration
         return resp
@@ -465,9 +449,14 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         suppress_callback_exceptions=True,
         on_error=on_callback_error,
     )
-    # Login, security headers, per-user sessions, upload size and the export route (dashboard/security.py);
-    # first, so that the login check runs before any other hook and the headers are set after all of them.
+    # Login and security headers first, so that the login check runs before any other hook and the headers
+    # are set after all of them; then per-user sessions, the upload size and the export route.
     harden(app)
+    init_sessions(app)
+    # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the
+    # request. Anything larger than three times the upload limit is refused before it is read.
+    app.server.config["MAX_CONTENT_LENGTH"] = 4 * limits_from_env().max_bytes + 1024 * 1024
+    register_export_route(app)
     app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html", "text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml",

@@ -23,7 +23,7 @@ from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dashboard import ids, logs
-from dashboard.i18n import Lang, t
+from views.i18n import Lang, t
 
 ROUTE = "/_dash-update-component"
 MAX_DEPTH = 64  # nesting of any value; the deepest our components send is a figure's relayout data (< 10)

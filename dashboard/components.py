@@ -7,13 +7,13 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.classify import SCHEMES
-from dashboard.data import AtlasView
-from dashboard.figures import Coloured
-from dashboard.i18n import Lang, aria, has_label, t
-from dashboard.indicators import BY_KEY, DEFAULT_INDICATOR, GROUP_LABELS, Indicator
-from dashboard.state import LEVELS, MAX_CLASSES, MIN_CLASSES, ViewState
-from dashboard.values import Selection, available, modes_for, periods_for, resolve, soorten_for
+from views.classify import SCHEMES
+from views.data import AtlasView
+from views.figures import Coloured
+from views.i18n import Lang, aria, has_label, t
+from views.indicators import BY_KEY, DEFAULT_INDICATOR, GROUP_LABELS, Indicator
+from views.state import LEVELS, MAX_CLASSES, MIN_CLASSES, ViewState
+from views.values import Selection, available, modes_for, periods_for, resolve, soorten_for
 
 
 def indicator_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:

@@ -8,14 +8,14 @@ import pandas as pd
 from dash import html
 
 from dashboard.components import current_indicator
-from dashboard.data import AtlasView
-from dashboard.i18n import Lang, t
-from dashboard.indicators import BY_KEY, MODES
 from dashboard.routes import route_section
-from dashboard.state import ViewState
-from dashboard.values import Selection, indicator_frame, is_available, periods_for, quality_text, resolve, summary_value
 from etl import atlas_schema as schema
 from etl.numbers import format_number
+from views.data import AtlasView
+from views.i18n import Lang, t
+from views.indicators import BY_KEY, MODES
+from views.state import ViewState
+from views.values import Selection, indicator_frame, is_available, periods_for, quality_text, resolve, summary_value
 
 
 def _dl(rows: list[tuple[str, str]]) -> html.Dl:

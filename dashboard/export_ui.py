@@ -19,15 +19,18 @@ import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import logs
-from dashboard.data import AtlasView, get_view
-from dashboard.i18n import Lang, aria, t
-from dashboard.protection import served_threshold
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
-from dashboard.state import ViewState, parse_state
-from etl.export.png import keep_browser_running
-from etl.export.snapshot import snapshot_filename, write_snapshot
+from dashboard.uploads import session_view
 from geodata.errors import InputError
+from reports.build import build_snapshot
+from reports.png import keep_browser_running
+from reports.snapshot import snapshot_filename
+from reports.write import write_snapshot
+from views.data import AtlasView, get_view
+from views.i18n import Lang, aria, t
+from views.protection import served_threshold
+from views.state import ViewState, parse_state
 
 ROUTE = "/download/export"
 PANEL = "export-panel"
@@ -149,8 +152,6 @@ def export_file(
     writers check once more that no small count is in them, and CSV/XLSX cells are formula-injection safe.
     InputError for a bad area, indicator or period; ExportBusyError when a map render is already running.
     """
-    from dashboard.snapshot import build_snapshot
-
     fmt, options, _, _ = CHOICES[choice]
     snapshot = build_snapshot(view, state, area=area, permalink=permalink, session_meta=session_meta)
     heavy = fmt in ("pdf", "png")
@@ -181,7 +182,6 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
     pages = {str(p["relative_path"]) for p in dash.page_registry.values()}
     page = args.get("pad", "/") if args.get("pad", "/") in pages else "/"
     store, sid = current_store(), current_sid()
-    from dashboard.uploads import session_view
 
     try:
         name, data, mimetype = export_file(

@@ -24,6 +24,9 @@ from typing import Any
 
 import flask
 
+from dashboard.errors import ConfigError
+from dashboard.session import secret_key
+
 LOGGER_NAME = "buurtdekking"
 LEVEL_ENV = "BUURTDEKKING_LOG_LEVEL"
 FORMAT_ENV = "BUURTDEKKING_LOG_FORMAT"
@@ -72,8 +75,6 @@ class JsonFormatter(logging.Formatter):
 
 def configure(env: Mapping[str, str] | None = None) -> logging.Logger:
     """Give the ``buurtdekking`` logger its level and one stderr handler in the chosen format (idempotent)."""
-    from dashboard.security import ConfigError
-
     env = os.environ if env is None else env
     raw_level, raw_fmt = env.get(LEVEL_ENV) or "INFO", env.get(FORMAT_ENV) or "text"
     level, fmt = raw_level.strip().upper(), raw_fmt.strip().lower()
@@ -114,8 +115,6 @@ def pseudonym(value: str, key: str | bytes | None = None) -> str:
     if key is None:
         key = flask.current_app.secret_key if flask.has_app_context() and flask.current_app.secret_key else ""
         if not key:
-            from dashboard.session import secret_key
-
             key = secret_key()
     raw = key.encode() if isinstance(key, str) else key
     return "h:" + hmac.new(raw, value.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:12]

@@ -1,18 +1,19 @@
-"""The MapLibre style of every map: white background, optional raster tiles, label glyphs from our own assets."""
+"""The map style as the running app serves it: glyph URLs under the app's assets path, operator tiles from the env."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import dash
 
-# Font stacks committed under assets/glyphs/ (dashboard/glyphs.py); use them as a text trace's textfont.family.
-# Plotly defaults map text to "Open Sans Regular", which is not served: a text trace without one of these
-# families makes MapLibre request a glyph file that does not exist.
-TEXT_FONT = "DejaVu Sans Book"
-TEXT_FONT_BOLD = "DejaVu Sans Bold"
-GLYPHS_PATH = "glyphs/{fontstack}/{range}.pbf"
-BACKGROUND = "#ffffff"
+from views import mapstyle
+from views.mapstyle import GLYPHS_PATH, TEXT_FONT, TEXT_FONT_BOLD, text_font
+
+__all__ = ["GLYPHS_PATH", "TEXT_FONT", "TEXT_FONT_BOLD", "TILE_ATTRIBUTION_ENV", "TILE_URL_ENV", "glyphs_url", "map_style", "text_font", "tile_style"]
+
+TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
+TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
 
 
 def glyphs_url() -> str:
@@ -24,33 +25,14 @@ def glyphs_url() -> str:
     try:
         return str(dash.get_asset_url(GLYPHS_PATH))
     except AttributeError:  # no Dash app configured in this process
-        return "/assets/" + GLYPHS_PATH
+        return mapstyle.DEFAULT_GLYPHS
 
 
 def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs: str | None = None) -> dict[str, Any]:
-    """A complete MapLibre style (version 8) for ``layout.map.style``: white background, glyphs from our assets,
-    and, when an operator configures ``tile_url`` (an XYZ template), a raster basemap under the data."""
-    sources: dict[str, Any] = {}
-    layers: list[dict[str, Any]] = [
-        {"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}},
-    ]
-    if tile_url:
-        sources["basemap"] = {
-            "type": "raster",
-            "tiles": [tile_url],
-            "tileSize": 256,
-            "attribution": tile_attribution,
-        }
-        layers.append({"id": "basemap", "type": "raster", "source": "basemap"})
-    return {
-        "version": 8,
-        "name": "buurtdekking",
-        "sources": sources,
-        "layers": layers,
-        "glyphs": glyphs if glyphs is not None else glyphs_url(),
-    }
+    """views.mapstyle.map_style with this app's glyph URL unless ``glyphs`` is given."""
+    return mapstyle.map_style(tile_url=tile_url, tile_attribution=tile_attribution, glyphs=glyphs if glyphs is not None else glyphs_url())
 
 
-def text_font(*, size: float = 12, color: str = "#222222", bold: bool = False) -> dict[str, Any]:
-    """A ``textfont`` for map text traces (Scattermap ``mode="text"``) drawn with the locally served glyphs."""
-    return {"family": TEXT_FONT_BOLD if bold else TEXT_FONT, "size": size, "color": color}
+def tile_style() -> dict[str, Any]:
+    """The MapLibre style: white, or the operator's raster tiles; map text uses the glyphs in our own assets."""
+    return map_style(tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, ""))

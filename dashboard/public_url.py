@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from etl.export.command import PUBLIC_URL_ENV
+from reports.command import PUBLIC_URL_ENV
 
 ALLOWED_HOSTS_ENV = "BUURTDEKKING_ALLOWED_HOSTS"
 BIND_HOST_KEY = "BUURTDEKKING_BIND_HOST"  # server config: the host `buurtdekking serve --host` listens on

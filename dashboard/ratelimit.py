@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from dashboard.errors import ConfigError
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 ACCOUNT_ATTEMPTS_ENV = "BUURTDEKKING_LOGIN_ATTEMPTS"
 CLIENT_ATTEMPTS_ENV = "BUURTDEKKING_LOGIN_CLIENT_ATTEMPTS"
@@ -48,8 +50,6 @@ class LimitSettings:
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    from dashboard.security import ConfigError
-
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
@@ -59,8 +59,6 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def limits_from_env(env: Mapping[str, str] | None = None) -> LimitSettings:
-    from dashboard.security import ConfigError
-
     env = os.environ if env is None else env
     proxies = []
     for part in (env.get(TRUSTED_PROXIES_ENV) or "").replace(";", ",").split(","):

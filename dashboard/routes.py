@@ -10,12 +10,12 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.data import AtlasView
-from dashboard.i18n import Lang, aria, t
-from dashboard.protection import served_threshold, suppression
-from dashboard.state import ViewState
 from etl.numbers import format_percent
 from etl.rules.columns import REFERRALS
+from views.data import AtlasView
+from views.i18n import Lang, aria, t
+from views.protection import served_threshold, suppression
+from views.state import ViewState
 
 ROUTES = REFERRALS
 SOORT = "specialistisch"

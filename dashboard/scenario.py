@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.session import SessionStore
+from dashboard.uploads import APPLIED
 from etl.whatif import WhatIfBase, WhatIfResult, apply_scenario, load_whatif_base, parse_scenario, rebase
 from geodata.crs import RD_NEW
 from geodata.errors import InputError, Problem
@@ -84,8 +85,6 @@ def teams_digest(gdf_teams: gpd.GeoDataFrame) -> str:
 
 def own_teams(store: SessionStore, sid: str) -> OwnTeams | None:
     """The teams this session applied on the own-data page, or None (then the what-if starts from the atlas)."""
-    from dashboard.uploads import APPLIED
-
     found = store.get(sid, APPLIED + "teams")
     if found is None:
         return None

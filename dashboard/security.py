@@ -35,6 +35,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard import logs
+from dashboard.errors import ConfigError
 from dashboard.logs import pseudonym
 from dashboard.ratelimit import LoginLimiter, client_address, limiter_from_env
 from dashboard.session import SID_KEY, current_sid, default_root, private_dir
@@ -46,10 +47,6 @@ AUTH_MODES = ("none", "basic", "proxy")
 PROXY_SECRET_HEADER = "X-Buurtdekking-Proxy-Secret"
 REALM = "buurtdekking"
 LOGIN_KEY = "login"  # in the signed session: the pseudonym of the account this browser logged in to
-
-
-class ConfigError(RuntimeError):
-    """The security settings in the environment are contradictory or incomplete; the app refuses to start."""
 
 
 @dataclass(frozen=True)
@@ -299,18 +296,7 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
 
 
 def harden(app: Dash) -> SecuritySettings:
-    """Everything this module and its neighbours add to a fresh app, in the order that makes it hold:
-    login and headers first (their hooks run first and last), then sessions, upload size and the export route."""
-    from dashboard.export_ui import register_export_route
-    from dashboard.session import init_sessions
-    from dashboard.uploads import limits_from_env
-
+    """Logging, login and security headers on a given app; called first, so that their hooks run first and last."""
     logs.configure()
     logs.quiet_server_errors(app.server)
-    settings = secure_app(app)
-    init_sessions(app)
-    # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the
-    # request. Anything larger than three times the upload limit is refused before it is read.
-    app.server.config["MAX_CONTENT_LENGTH"] = 4 * limits_from_env().max_bytes + 1024 * 1024
-    register_export_route(app)
-    return settings
+    return secure_app(app)

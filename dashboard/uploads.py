@@ -9,35 +9,35 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.data import AtlasView
-from dashboard.session import SessionStore
+from dashboard.errors import ConfigError
+from dashboard.session import SessionStore, current_sid, current_store
+from etl.care import validate_caseloads_frame, validate_providers_frame, validate_teams_frame
 from etl.inputs import KINDS
 from etl.sensitive import CASELOAD_PREFIXES
 from etl.upload import UploadLimits, UploadReport, Validator, check_upload
 from geodata.crs import RD_NEW, WGS84
+from views.data import AtlasView, get_view
+from views.protection import manifest_threshold, publish_tables
 
 PENDING, APPLIED = "pending-", "applied-"
-# Where the care-data rules live (etl): kind → (module, function). Each takes the text frame and the
-# file name plus the boundaries, and returns the validated frame or raises InputError with every problem.
-RULES: dict[str, tuple[str, str]] = {
-    "teams": ("etl.care", "validate_teams_frame"),
-    "providers": ("etl.care", "validate_providers_frame"),
-    "caseloads": ("etl.care", "validate_caseloads_frame"),
+# The care-data rules per kind (etl.care). Each takes the text frame and the file name plus the boundaries,
+# and returns the validated frame or raises InputError with every problem.
+RULES: dict[str, Callable[..., pd.DataFrame]] = {
+    "teams": validate_teams_frame,
+    "providers": validate_providers_frame,
+    "caseloads": validate_caseloads_frame,
 }
 
 
 def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
     """``BUURTDEKKING_UPLOAD_MAX_MB`` (10), ``…_MAX_ROWS`` (50 000), ``…_MAX_COLUMNS`` (60)."""
     import os
-
-    from dashboard.security import ConfigError
 
     env = dict(os.environ) if env is None else env
     base = UploadLimits()
@@ -55,11 +55,9 @@ def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
 
 
 def validator_for(kind: str, view: AtlasView) -> Validator | None:
-    """The care rules for ``kind`` bound to this atlas's boundaries, or None while they are not installed."""
-    module_name, func_name = RULES.get(kind, ("", ""))
-    try:
-        func: Callable[..., pd.DataFrame] = getattr(importlib.import_module(module_name), func_name)
-    except (ImportError, AttributeError, ValueError):
+    """The care rules for ``kind`` bound to this atlas's boundaries, or None for a kind that has none."""
+    func = RULES.get(kind)
+    if func is None:
         return None
 
     def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -145,8 +143,6 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     ``frame`` is ``etl.care.validate_caseloads_frame``'s long frame (``niveau`` buurt | wijk); the raw counts
     never leave this function unprotected: ``publish_tables`` runs ``etl.protect.protect_caseloads``.
     """
-    from dashboard.protection import manifest_threshold, publish_tables
-
     level = frame["niveau"].astype(str)
     # Referral-route rows have a verwijzer; the atlas's own route tables never mix with an upload.
     route = frame["verwijzer"].notna() if "verwijzer" in frame else pd.Series(False, index=frame.index)
@@ -188,7 +184,4 @@ def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
 
 def current_view(atlas_dir: str) -> AtlasView:
     """The shared atlas view with this request's own uploads laid over it: what every page of this user shows."""
-    from dashboard.data import get_view
-    from dashboard.session import current_sid, current_store
-
     return session_view(get_view(atlas_dir), current_store(), current_sid())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 
 from dashboard.app import create_app
-from dashboard.data import get_view
-from dashboard.security import ConfigError
+from dashboard.errors import ConfigError
 from etl import config
 from geodata.errors import InputError
+from views.data import get_view
 
 try:
     app = create_app(config.atlas_dir())

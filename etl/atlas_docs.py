@@ -103,7 +103,7 @@ Manifest:
         "is empty.",
         ("referrals_buurt", "referrals_wijk", "referrals_provider"),
         outro="""\
-**Published view** (what `dashboard.protection` serves; `etl.protect.protect_referrals(df_buurt, df_wijk,
+**Published view** (what `views.protection` serves; `etl.protect_referrals.protect_referrals(df_buurt, df_wijk,
 df_provider, caseloads_buurt=…, caseloads_wijk=…, published_caseloads=…)`, which also adds the gemeente):
 `referrals_{buurt,wijk,gemeente,provider}` with `aantal`, `totaal`, `aandeel` NaN where hidden, and for each
 `<col>__onderdrukt` (bool) and `<col>__reden` (`primair` = shown `<5`, `secundair` = shown `•`). `totaal`

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +28,7 @@ from etl.inference import (
     permutations_needed,
     significant,
 )
+from etl.protect import ProtectionError, protect_caseloads
 from etl.rates import eb_prior, eb_standardised, empirical_bayes, raw_rates, spatial_empirical_bayes
 from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 from etl.weights import REASONS, BuurtWeights, WeightsSpec, build_weights, exclusion_reasons
@@ -35,7 +36,14 @@ from geodata.errors import InputError, Problem, raise_if_any
 
 if TYPE_CHECKING:
     from etl.atlas import Atlas
-    from etl.pipeline import BuildOptions
+
+
+class BuildOptions(Protocol):
+    """What this stage reads of the pipeline's options (etl.pipeline.BuildOptions sits above this module)."""
+
+    @property
+    def hotspots(self) -> HotspotOptions: ...
+
 
 DEFAULT_SEED = 20240505
 DEFAULT_PERMUTATIONS = 999
@@ -664,7 +672,6 @@ def suppression_marks(
     Asks etl.protect, the one protection function, with the wijk table when there is one so that the
     secondary suppression is the very one the dashboard and exports show.
     """
-    from etl.protect import protect_caseloads
 
     protected = protect_caseloads(
         df_caseloads, df_caseloads_wijk, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
@@ -691,8 +698,6 @@ def add_hotspots(atlas: Atlas, opts: BuildOptions) -> Atlas:
         notes.append("hotspots: geen caseloads, overgeslagen / no caseloads, skipped")
         return atlas.with_manifest(methods=methods, notes=notes)
     df_caseloads = atlas[CASELOADS]
-    from etl.protect import ProtectionError
-
     try:
         marks = suppression_marks(df_caseloads, atlas.layers.get("caseloads_wijk"), threshold=_threshold(opts))
     except ProtectionError as exc:

@@ -32,7 +32,7 @@ person who re-runs the choice on every candidate table could in rare cases narro
 that is the usual limit of deterministic cell suppression and why the threshold should not be lowered.
 
 Everything a browser, download or export receives must come from :func:`protect_counts`,
-:func:`protect_caseloads` or :func:`protect_referrals`; raw counts stay in the atlas on the server.
+:func:`protect_caseloads` or :func:`etl.protect_referrals.protect_referrals`; raw counts stay in the atlas on the server.
 Protect whole tables, then filter: protecting a filtered subset loses the totals' context.
 """
 
@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,9 +54,7 @@ from etl.protect_audit import Auditor, Relation, System
 from etl.rules.columns import CARE_TYPES as CASELOAD_TYPES
 from etl.rules.columns import TOTAL as TOTAL_TYPE
 from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
-
-if TYPE_CHECKING:
-    from etl.protect_referrals import ProtectedReferrals
+from geodata.codes import gemeentecode_from_code, wijkcode_from_buurtcode
 
 SECONDARY_LABEL = "•"
 
@@ -481,8 +479,6 @@ def protect_caseloads(
     hierarchy). Returns copies with ``aantal`` and ``rate_per_1000`` protected plus the
     ``__onderdrukt``/``__reden`` columns. Pass the tables whole — filter after protecting, never before.
     """
-    from geodata.codes import gemeentecode_from_code, wijkcode_from_buurtcode
-
     parts = []
     b = df_buurt.assign(_area=df_buurt["buurtcode"].astype(str), _level="buurt")
     b["_parent"] = b["_area"].map(wijkcode_from_buurtcode)
@@ -626,31 +622,3 @@ def _exposed_after(system: System, auditor: Auditor, cell: int, hide: int) -> bo
         return auditor.is_exposed(system, cell)
     finally:
         system.status[hide] = before
-
-
-# ---------------------------------------------------------------- referral routes
-
-
-def protect_referrals(
-    df_buurt: pd.DataFrame,
-    df_wijk: pd.DataFrame,
-    df_provider: pd.DataFrame | None = None,
-    *,
-    caseloads_buurt: pd.DataFrame,
-    caseloads_wijk: pd.DataFrame | None = None,
-    published_caseloads: ProtectedCaseloads | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
-) -> ProtectedReferrals:
-    """Protect ``referrals_buurt/wijk/provider`` together with the caseload tables whose counts they break down.
-
-    The caseload publication (``published_caseloads``, else ``protect_caseloads`` of the raw tables) is kept as
-    it is; route counts are hidden around it so that no ``<5`` of either table can be recovered, and shares
-    (``aandeel``) are hidden wherever the route count or the area's count is. Returns ``.buurt``, ``.wijk``,
-    ``.gemeente``, ``.provider``. The method: :mod:`etl.protect_referrals`.
-    """
-    from etl.protect_referrals import protect_referral_tables
-
-    return protect_referral_tables(
-        df_buurt, df_wijk, df_provider, caseloads_buurt=caseloads_buurt, caseloads_wijk=caseloads_wijk,
-        published_caseloads=published_caseloads, threshold=threshold,
-    )

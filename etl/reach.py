@@ -38,16 +38,19 @@ from etl.travel import (
     Nearest,
     TravelCosts,
     TravelOptions,
+    build_mode_graphs,
     costs_to_npz,
+    floor,
     floored_times,
     nearest_team,
     origin_team_costs,
     read_origins,
     representative_origins,
+    usable_graphs,
     weighted_origins,
 )
 from geodata.errors import InputError, Problem
-from geodata.network import DEFAULT_MODE, MODES
+from geodata.network import DEFAULT_MODE, MODES, read_network
 
 SOORT_BUURTTEAM = "buurtteam"
 SOORT_SPECIALIST = "specialistisch"
@@ -428,9 +431,6 @@ def compute_costs(
     modes keep their network figures, and every output labels that mode an estimate); the summary's
     ``fallback`` says which and why. Every origin's intrazonal distance is the floor of its costs.
     """
-    from etl.travel import build_mode_graphs, usable_graphs
-    from geodata.network import read_network
-
     graphs = None
     summary = None
     if options.network is not None:
@@ -467,8 +467,6 @@ def compute_costs(
 
 def _intrazonal_summary(origins: pd.DataFrame, costs: TravelCosts) -> dict[str, Any]:
     """How the intrazonal floor was set, and what it comes to (m; per mode in minutes) over the origins."""
-    from etl.travel import floor
-
     d = origins["intrazonal_m"].to_numpy(dtype="float64") if "intrazonal_m" in origins.columns else np.zeros(len(origins))
     return {
         "distance": "(2/3)·√(A/π): mean distance to the centre of a disc of the buurt's land area A (opp_land_ha, else polygon area); "

@@ -4,7 +4,7 @@ Utrecht's model says specialist youth care is brought in by the buurtteam, the h
 :func:`referral_tables` turns the route rows of a validated caseload file (``verwijzer`` filled) into the raw
 atlas tables ``referrals_buurt``, ``referrals_wijk`` and ``referrals_provider``: per area, period, care type
 and route the count, the area's count of that care type (``totaal``) and the route's share of it
-(``aandeel``). Raw counts stay on the server; :func:`etl.protect.protect_referrals` makes the published form,
+(``aandeel``). Raw counts stay on the server; :func:`etl.protect_referrals.protect_referrals` makes the published form,
 and :func:`referral_views` derives the dashboard's summary (share via buurtteam, dominant route) and change
 tables from that published form only.
 """
@@ -167,7 +167,7 @@ def referral_summary(tables: ReferralTables) -> dict[str, Any]:
             r: None if counts.get(r) is None else int(counts[r]) for r in REFERRALS}
     out["counts_per_period"] = city
     out["share"] = "aandeel = aantal / totaal (the area's count of the care type, = the sum of its routes)"
-    out["protection"] = "raw counts; published through etl.protect.protect_referrals together with the caseloads"
+    out["protection"] = "raw counts; published through etl.protect_referrals.protect_referrals together with the caseloads"
     return out
 
 

@@ -40,6 +40,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from etl.cbs_grid import SECRET, SECRET_WEIGHT, cbs_count, grid_weight, is_cbs_grid, secret_note
+from etl.intrazonal import buurt_intrazonal_m, disc_mean_distance_m
+from geodata.crs import ensure_rd
 from geodata.errors import InputError
 from geodata.io import read_vector
 from geodata.network import DEFAULT_MODE, MODES, Speeds, StreetNetwork, car_speed_kmh
@@ -687,8 +690,6 @@ def representative_origins(gdf_buurten: gpd.GeoDataFrame) -> pd.DataFrame:
 
     ``intrazonal_m``: the buurt's intrazonal distance (`etl.intrazonal`), the floor of every trip from it.
     """
-    from etl.intrazonal import buurt_intrazonal_m
-
     points = gdf_buurten.geometry.representative_point()
     youth = pd.to_numeric(gdf_buurten.get("youth_population", pd.Series(np.nan, index=gdf_buurten.index)), errors="coerce")
     return pd.DataFrame(
@@ -712,10 +713,6 @@ def read_origins(
     small positive number). ``intrazonal_m`` is the mean distance within a polygon (its people are spread
     over it), 0 for a point. Notes for the manifest are in ``.attrs["notes"]``.
     """
-    from etl.cbs_grid import cbs_count, grid_weight, is_cbs_grid, secret_note
-    from etl.intrazonal import disc_mean_distance_m
-    from geodata.crs import ensure_rd
-
     p = Path(path)
     gdf = ensure_rd(read_vector(p, layer=layer), source=str(p))
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
@@ -774,8 +771,6 @@ def _guess_weight_column(gdf: gpd.GeoDataFrame, path: Path, *, cbs_grid: bool = 
         if name in gdf.columns:
             return name
     if cbs_grid:
-        from etl.cbs_grid import grid_weight
-
         made = grid_weight(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
         if made is not None:
             return made[1]
@@ -797,8 +792,6 @@ def weighted_origins(gdf_points: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame
     buurt are dropped. ``intrazonal_m`` comes with the points (0 when they do not say), the buurt's own for
     a representative point. Returns the origins and notes for the manifest.
     """
-    from etl.cbs_grid import SECRET, SECRET_WEIGHT
-
     notes: list[str] = []
     pts = gdf_points.to_crs(gdf_buurten.crs) if gdf_points.crs != gdf_buurten.crs else gdf_points
     if "buurtcode" not in pts.columns or pts["buurtcode"].isna().all():

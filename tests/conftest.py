@@ -159,7 +159,7 @@ class ServedApp:
                 "dashboard.wsgi:server",
             ]
         else:
-            cmd = [sys.executable, "-m", "etl.cli", "serve", "--atlas", str(atlas), "--port", str(self.port)]
+            cmd = [sys.executable, "-m", "cli.main", "serve", "--atlas", str(atlas), "--port", str(self.port)]
         self._fh = self.log.open("w")
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=self._fh, stderr=subprocess.STDOUT)
         try:

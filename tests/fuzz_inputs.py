@@ -3,7 +3,7 @@
 Each file is one of the example files with one or two of the 21 mutations below (ragged rows, cut files, NUL
 bytes, UTF-16, a 1 MB cell, stray quotes, formula prefixes, 1e309/NaN, binary junk, duplicated headers,
 blank lines, bit flips, extra fields, a corrupt XLSX deflate stream, …). Every file is checked the way
-``buurtdekking validate KIND FILE`` checks it (``etl.cli.main`` in this process, the boundaries read once)
+``buurtdekking validate KIND FILE`` checks it (``cli.main.main`` in this process, the boundaries read once)
 and the way the upload page checks it (``dashboard.uploads.check``). Counted as failures: an exception other
 than the CLI's exit 0/1 (a traceback), an exception out of the upload check (HTTP 500), and an upload report
 that says the file "could not be checked" instead of naming its problems.
@@ -334,7 +334,7 @@ def _site(exc: BaseException) -> str:
 
 def cli_outcome(path: Path, kind: str) -> tuple[str, set[tuple[str, int | None]]]:
     """'exit 0' / 'exit 1' / 'crash: …' and the (code, row) of every problem printed, as `validate` would."""
-    from etl.cli import main
+    from cli.main import main
     from etl.rules import check as check_module
 
     out, err = io.StringIO(), io.StringIO()

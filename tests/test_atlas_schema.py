@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from dashboard.indicators import MODES as DASHBOARD_MODES
-from dashboard.indicators import REGISTRY
 from etl import atlas_schema as schema
 from etl.atlas import Atlas, read_atlas, write_atlas
 from etl.atlas_docs import REGENERATE, render_markdown
@@ -19,6 +17,8 @@ from etl.pipeline import BuildOptions, build_atlas, run_build
 from etl.reach import buurt_columns
 from geodata.errors import InputError
 from geodata.network import MODES
+from views.indicators import MODES as DASHBOARD_MODES
+from views.indicators import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -59,7 +59,7 @@ def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
 def _serves(out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """How many buurten the dashboard serves from ``out`` (its GeoJSON route)."""
     from dashboard.app import create_app
-    from dashboard.data import build_view
+    from views.data import build_view
 
     monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
@@ -171,7 +171,7 @@ def test_the_real_build_killed_mid_write_then_built_again(default_atlas: Path, t
     shutil.copytree(default_atlas, out)
     before = sha256_file(out / ATLAS_FILE)
     served = _serves(out, tmp_path, monkeypatch)
-    cli = [sys.executable, "-m", "etl.cli", "build", "--out", str(out), "--quiet"]
+    cli = [sys.executable, "-m", "cli.main", "build", "--out", str(out), "--quiet"]
     proc = subprocess.Popen(cli, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while proc.poll() is None and time.monotonic() < deadline:

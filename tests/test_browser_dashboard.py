@@ -25,7 +25,7 @@ from conftest import ARTIFACTS, REPO, PageErrors, ServedApp
 from dashboard_atlas import write_care_atlas
 from playwright.sync_api import expect
 
-from dashboard.data import AtlasView, build_view
+from views.data import AtlasView, build_view
 
 pytestmark = pytest.mark.browser
 

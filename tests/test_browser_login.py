@@ -34,7 +34,7 @@ def login_server(tmp_path: Path) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"server-login-{port}.log"
     with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--atlas", str(atlas), "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--atlas", str(atlas), "--port", str(port)],
                                 cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

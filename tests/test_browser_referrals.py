@@ -14,8 +14,8 @@ import pytest
 from conftest import ARTIFACTS
 from test_browser_dashboard import click_buurt, wait_for_map
 
-from dashboard.data import AtlasView, build_view
 from etl.atlas import read_atlas
+from views.data import AtlasView, build_view
 
 pytestmark = pytest.mark.browser
 

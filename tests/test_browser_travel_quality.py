@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from conftest import ARTIFACTS, PageErrors, ServedApp
 
+from cli.main import main
 from etl.atlas import read_manifest
-from etl.cli import main
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 MAP_READY = "() => { const gd = document.querySelector('#kaart-graph .js-plotly-plot'); return !!(gd && gd.data && gd.data[0] && gd.data[0].customdata); }"

@@ -11,8 +11,8 @@ import pyogrio
 import pytest
 from conftest import REPO, grid_buurten
 
+from cli.main import main
 from etl.atlas import read_atlas
-from etl.cli import main
 from etl.protect import DEFAULT_THRESHOLD, protect_caseloads
 
 EXAMPLES = REPO / "examples"

@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 from test_cbs_boundaries import shapefile_era_frame
 
-from etl.cli import main
+from cli.main import main
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.protection import manifest_threshold, publish_tables
 from etl.atlas import read_atlas
+from views.protection import manifest_threshold, publish_tables
 
 
 def test_manifest_threshold() -> None:

@@ -13,15 +13,15 @@ import pytest
 from conftest import page_module
 from travel_grid import FAR_CODE, code, grid_buurten_with_far, grid_edges, grid_teams_with_far, grid_wijken
 
-from dashboard.data import AtlasView, build_view
 from dashboard.detail import detail_panel
-from dashboard.figures import colour_frame
-from dashboard.indicators import BY_KEY
-from dashboard.state import ViewState
-from dashboard.values import Selection, indicator_frame
 from etl.atlas import Atlas, write_atlas
 from etl.reach import add_travel
 from etl.travel import TravelOptions
+from views.data import AtlasView, build_view
+from views.figures import colour_frame
+from views.indicators import BY_KEY
+from views.state import ViewState
+from views.values import Selection, indicator_frame
 
 
 class _Opts:
@@ -141,9 +141,9 @@ def test_the_sources_page_names_the_far_buurten_and_teams(atlas: Path, tmp_path:
 
 
 def test_exports_carry_the_quality_column_and_notes(view: AtlasView, tmp_path: Path) -> None:
-    from dashboard.snapshot import build_snapshot
-    from etl.export import write_snapshot
-    from etl.export.tables import metadata_rows, read_back_csv
+    from reports.build import build_snapshot
+    from reports.tables import metadata_rows, read_back_csv
+    from reports.write import write_snapshot
 
     snap = build_snapshot(view, ViewState(indicator="tt_buurtteam", mode="bike"), area="GM9999")
     csv = read_back_csv(write_snapshot(snap, tmp_path / "x.csv").read_bytes()).set_index("Buurtcode")

@@ -14,15 +14,15 @@ import shapely
 from conftest import grid_buurten, page_module
 from dash import no_update
 
-from dashboard.data import build_view
-from dashboard.figures import Z_MISSING, Z_SUPPRESSED, colour_frame
-from dashboard.geometry import build_layer
-from dashboard.indicators import BY_KEY, REGISTRY
 from dashboard.scenario import Step, decode, encode
-from dashboard.state import ViewState, parse_state
-from dashboard.values import Selection, available, indicator_frame
 from etl.atlas import Atlas, write_atlas
 from geodata.errors import InputError
+from views.data import build_view
+from views.figures import Z_MISSING, Z_SUPPRESSED, colour_frame
+from views.geometry import build_layer
+from views.indicators import BY_KEY, REGISTRY
+from views.state import ViewState, parse_state
+from views.values import Selection, available, indicator_frame
 
 # ---------------------------------------------------------------- URL state
 

@@ -57,7 +57,7 @@ def families(client: FlaskClient) -> dict[str, tuple[str, str]]:
     asset = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', index)
     assert suite is not None
     assert asset is not None
-    from dashboard.data import build_view
+    from views.data import build_view
 
     token = build_view(client.application.config["BUURTDEKKING_ATLAS"]).token
     return {

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from etl.cli import main
+from cli.main import main
 
 pytestmark = pytest.mark.integration
 WIJK = "WK034404"  # Noordoost

@@ -8,15 +8,16 @@ from pathlib import Path
 import pyogrio
 import pytest
 from care_grid import care_grid_atlas
+from etl.cli import main
 from openpyxl import load_workbook
 from test_export_writers import _validate, grid_snapshot
 
-from dashboard.data import AtlasView, build_view
-from dashboard.snapshot import build_snapshot
-from dashboard.state import ViewState
-from etl.cli import main
-from etl.export import Snapshot, write_snapshot
-from etl.export.tables import read_back_csv
+from reports.build import build_snapshot
+from reports.snapshot import Snapshot
+from reports.tables import read_back_csv
+from reports.write import write_snapshot
+from views.data import AtlasView, build_view
+from views.state import ViewState
 
 # The 3×3 grid: one gemeente GM9999 "Teststad", wijken WK999901–03 (one per row), buurten BU9999<wijk><col>.
 # Caseloads 12 3 0 / 7 9 2 / 15 6 8 (row-major from the south-west): 3 (BU99990102) and 2 (BU99990203) are

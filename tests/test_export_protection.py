@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from etl.cli import main
+from cli.main import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SMALL = {1, 2, 3, 4}

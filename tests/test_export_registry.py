@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_every_available_indicator_exports(default_atlas: Path, tmp_path: Path) -> None:
-    from dashboard.data import get_view
-    from dashboard.snapshot import build_snapshot
-    from dashboard.state import ViewState
-    from dashboard.values import available
-    from etl.export import write_snapshot
+    from reports.build import build_snapshot
+    from reports.write import write_snapshot
+    from views.data import get_view
+    from views.state import ViewState
+    from views.values import available
 
     view = get_view(default_atlas)
     done = []

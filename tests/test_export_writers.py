@@ -19,10 +19,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from shapely.geometry import Point
 
-from etl.export import LegendEntry, Snapshot, export_filename, write_snapshot
-from etl.export.png import with_dpi
-from etl.export.tables import csv_bytes, neutralise, read_back_csv
 from geodata.errors import InputError
+from reports.png import with_dpi
+from reports.snapshot import LegendEntry, Snapshot, export_filename
+from reports.tables import csv_bytes, neutralise, read_back_csv
+from reports.write import write_snapshot
 
 # Value per buurt (row-major from the south-west); None = suppressed (<5), nan = no data.
 VALUES: list[float | None] = [0.0, 7.0, None, 12.0, float("nan"), 25.0, 9.0, 6.0, 40.0]

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pytest
 
 import geodata.fetch
-from etl.cli import main
+from cli.main import main
 from geodata.cbs import read_boundaries
 from geodata.errors import InputError
 

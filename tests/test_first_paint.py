@@ -23,8 +23,8 @@ from dashboard.first_paint import (
     page_map_spec,
     skeleton,
 )
-from dashboard.i18n import aria
 from dashboard.prerender import find, static_html
+from views.i18n import aria
 
 
 def test_static_html_writes_html_components_as_their_tags() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard import glyphs, mapstyle
+from views import glyphs, mapstyle
 
 GLYPHS_DIR = Path(__file__).resolve().parent.parent / "assets" / "glyphs"
 FIELDS = {1: "id", 2: "bitmap", 3: "width", 4: "height", 5: "left", 6: "top", 7: "advance"}

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import grid_buurten
 
+from cli.main import build_parser, main
 from etl.atlas import Atlas, read_atlas, write_atlas
-from etl.cli import build_parser, main
 from etl.hotspots import CHANGE_COLUMNS, DEFAULT_SEED, HotspotOptions, add_hotspots
 from etl.pipeline import BuildOptions
 from etl.weights import WeightsSpec
@@ -96,7 +96,7 @@ def test_stage_without_caseloads_says_it_skipped() -> None:
 
 
 def test_cli_flags_reach_the_options() -> None:
-    from etl.cli import _hotspot_options
+    from cli.main import _hotspot_options
 
     args = build_parser().parse_args(
         ["build", "--weights", "knn:5", "--islands", "exclude", "--permutations", "4999", "--seed", "7",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from etl.atlas import read_atlas, read_manifest
-from etl.cli import main
 from etl.quality import QUALITY_FAR_SNAP, QUALITY_VALUES
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
+from cli.main import main
 from etl.atlas import read_atlas, read_manifest
-from etl.cli import main
 from etl.travel import CACHE_FILE
 
 pytestmark = pytest.mark.integration

@@ -78,7 +78,7 @@ def test_bad_log_settings_stop_the_app(env: dict[str, str], message: str) -> Non
 def test_serve_with_a_bad_log_setting_says_so_and_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], message: str
 ) -> None:
-    from etl.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
     for name, value in env.items():

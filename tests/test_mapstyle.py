@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import glyphs, mapstyle
+from dashboard import mapstyle
+from views import glyphs
+from views import mapstyle as pure_mapstyle
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -60,3 +62,8 @@ def test_text_font_names_a_committed_font_stack(bold: bool) -> None:
     folder = ASSETS / mapstyle.GLYPHS_PATH.split("/")[0] / font["family"]
     for start in glyphs.DEFAULT_RANGES:
         assert (folder / f"{start}-{start + 255}.pbf").is_file()
+
+
+def test_the_dash_free_style_falls_back_to_dashs_default_assets_path() -> None:
+    assert pure_mapstyle.map_style()["glyphs"] == "/assets/glyphs/{fontstack}/{range}.pbf"
+    assert mapstyle.map_style(glyphs="/x/{fontstack}/{range}.pbf") == pure_mapstyle.map_style(glyphs="/x/{fontstack}/{range}.pbf")

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl.export.mapfig import SCALE_STEPS, _scale_label_annotations, scale_bar_length
 from etl.numbers import (
     format_count,
     format_metres,
@@ -22,6 +21,7 @@ from etl.numbers import (
     format_scale_label,
 )
 from etl.protect import SECONDARY, SECONDARY_LABEL, protection_marker
+from reports.mapfig import SCALE_STEPS, _scale_label_annotations, scale_bar_length
 
 # (value, decimals, Dutch, English), each worked out by hand
 NUMBERS: list[tuple[object, int, str, str]] = [
@@ -118,7 +118,7 @@ def test_scale_labels_by_hand(metres: int, nl: str, en: str) -> None:
 
 
 def _former_format_number(value: float | int | None, *, decimals: int = 0, lang: str = "nl") -> str:
-    """dashboard.i18n.format_number as it was."""
+    """views.i18n.format_number as it was."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:,.{decimals}f}"
@@ -148,7 +148,7 @@ def _former_format_rate(value: float | None, *, decimals: int = 1, lang: str = "
 
 
 def _former_scale_label(metres: int) -> str:
-    """etl.export.mapfig._scale_label as it was (always Dutch)."""
+    """reports.mapfig._scale_label as it was (always Dutch)."""
     return f"{metres // 1000} km" if metres >= 1000 and metres % 1000 == 0 else (
         f"{metres / 1000:.1f} km".replace(".", ",") if metres >= 1000 else f"{metres} m"
     )
@@ -195,8 +195,8 @@ def test_every_scale_step_is_labelled_by_hand() -> None:
 
 
 def test_the_dashboard_call_sites_give_the_texts_they_gave() -> None:
-    from dashboard.i18n import format_size
     from dashboard.routes import _text
+    from views.i18n import format_size
 
     assert _text(pd.Series({"status": "ok", "share": 0.456}), "nl", 5) == "46%"
     assert _text(pd.Series({"status": "ok", "share": 0.0049}), "en", 5) == "0%"

@@ -9,21 +9,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from etl.cli import build_parser
+from etl.export import snapshot as export_snapshot
 from test_export_writers import grid_snapshot
 
 from dashboard import figures, routes
-from dashboard.figures import team_traces
-from dashboard.i18n import t
-from dashboard.indicators import BY_KEY
-from dashboard.indicators import MODES as APP_MODES
-from dashboard.protection import publish_tables, served_threshold
-from dashboard.state import ViewState
 from etl import protect, protect_referrals
 from etl.atlas import read_atlas
 from etl.care import CareOptions
-from etl.cli import build_parser
-from etl.export import snapshot as export_snapshot
-from etl.export.mapfig import map_figure
 from etl.inputs import KINDS
 from etl.palette import ORG_COLOURS, org_colour
 from etl.protect import protect_caseloads
@@ -38,6 +31,13 @@ from geodata.errors import InputError
 from geodata.fetch import fetch_boundaries
 from geodata.network import MODE_NL
 from geodata.network import MODES as NETWORK_MODES
+from reports.mapfig import map_figure
+from views.figures import team_traces
+from views.i18n import t
+from views.indicators import BY_KEY
+from views.indicators import MODES as APP_MODES
+from views.protection import publish_tables, served_threshold
+from views.state import ViewState
 
 
 def _screen_marker_colours(teams: pd.DataFrame) -> dict[str, str]:
@@ -67,7 +67,7 @@ def test_an_unknown_organisation_gets_the_same_colour_on_screen_and_in_the_expor
 
 
 def test_the_screen_legend_and_the_export_legend_are_one_type() -> None:
-    # dashboard.snapshot hands the screen's entries to the export as they are: no field order to swap
+    # reports.build hands the screen's entries to the export as they are: no field order to swap
     assert figures.LegendEntry is export_snapshot.LegendEntry
 
 

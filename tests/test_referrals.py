@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from test_protect import milp_ranges
 
 from etl.care import assign_providers, caseload_tables
-from etl.protect import PRIMARY, SECONDARY, ProtectedCaseloads, protect_caseloads, protect_referrals
-from etl.protect_referrals import ProtectedReferrals
+from etl.protect import PRIMARY, SECONDARY, ProtectedCaseloads, protect_caseloads
+from etl.protect_referrals import ProtectedReferrals, protect_referrals
 from etl.referrals import TIE, ReferralTables, dominant_route, referral_tables, referral_views
 from etl.rules import validate
 from etl.rules.columns import REFERRALS
@@ -368,7 +368,7 @@ def test_summary_and_change_views_read_only_published_values() -> None:
 
 
 def _view_with(tables: dict[str, pd.DataFrame]) -> object:
-    from dashboard.data import AtlasView
+    from views.data import AtlasView
 
     buurten, wijken = grid()
     return AtlasView(atlas_dir="", token="t", buurten=buurten, wijken=wijken, gemeenten=wijken.iloc[:0], tables=tables,

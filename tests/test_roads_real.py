@@ -155,8 +155,8 @@ def test_real_cycleways_without_mode_columns_are_refused(tmp_path: Path, parts: 
 
 
 def test_build_output_says_which_schema(tmp_path: Path, data_dir: Path, default_atlas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
     from etl.atlas import read_manifest
-    from etl.cli import main
 
     xmin, ymin, xmax, ymax = gpd.read_file(default_atlas / "atlas.gpkg", layer="buurten").total_bounds + np.array([-2000, -2000, 2000, 2000])
     spacing = 500.0

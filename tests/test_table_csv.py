@@ -10,11 +10,11 @@ import pytest
 from care_grid import care_grid_atlas
 from conftest import page_module
 
-from dashboard.data import AtlasView, build_view
-from dashboard.state import ViewState
-from etl.cli import main
-from etl.export.tables import read_back_csv
+from cli.main import main
 from geodata.errors import InputError
+from reports.tables import read_back_csv
+from views.data import AtlasView, build_view
+from views.state import ViewState
 
 FORMULA_NAME = "=HYPERLINK(\"http://evil.example\";\"klik\")"
 

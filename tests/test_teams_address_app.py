@@ -14,9 +14,9 @@ from care_grid import care_grid_atlas
 from conftest import page_module
 from test_upload_page import from_labels, visible
 
-from dashboard.figures import team_location_lines, team_traces
 from etl.care import validate_teams_frame
 from etl.upload import check_upload
+from views.figures import team_location_lines, team_traces
 
 
 def _teams() -> pd.DataFrame:

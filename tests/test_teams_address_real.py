@@ -12,8 +12,8 @@ import pytest
 import shapely
 from conftest import REPO
 
+from cli.main import main
 from etl.atlas import read_atlas
-from etl.cli import main
 from etl.places import postcode_table, with_places
 from etl.rules import validate
 from etl.rules.check import load_reference

@@ -11,16 +11,16 @@ from care_grid import care_grid_atlas
 from conftest import REPO
 
 from dashboard.components import legend
-from dashboard.data import AtlasView, build_view
-from dashboard.figures import colour_frame
-from dashboard.i18n import LABELS, t
-from dashboard.indicators import BY_KEY
-from dashboard.protection import served_threshold
 from dashboard.routes import _text
-from dashboard.snapshot import build_snapshot
-from dashboard.state import ViewState
-from dashboard.values import Selection, indicator_frame
-from etl.export.tables import csv_bytes
+from reports.build import build_snapshot
+from reports.tables import csv_bytes
+from views.data import AtlasView, build_view
+from views.figures import colour_frame
+from views.i18n import LABELS, t
+from views.indicators import BY_KEY
+from views.protection import served_threshold
+from views.state import ViewState
+from views.values import Selection, indicator_frame
 
 SMALL_UNDER_10 = {"BU99990102", "BU99990201", "BU99990202", "BU99990203", "BU99990302", "BU99990303"}
 

@@ -13,9 +13,9 @@ import pytest
 from care_grid import care_grid_atlas
 from conftest import page_module
 
-from dashboard.i18n import LABELS, Lang
 from etl.upload import UploadReport
 from geodata.errors import Problem
+from views.i18n import LABELS, Lang
 
 VISIBLE_PROPS = ("children", "label", "title", "placeholder", "aria-label")
 MB = 1024 * 1024

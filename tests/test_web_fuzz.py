@@ -20,9 +20,9 @@ from care_grid import care_grid_atlas
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.classify import SCHEMES
-from dashboard.indicators import BY_KEY, MODES
-from dashboard.state import (
+from views.classify import SCHEMES
+from views.indicators import BY_KEY, MODES
+from views.state import (
     LEVELS,
     MAX_CLASSES,
     MAX_OTHER_VALUE,

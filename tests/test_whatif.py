@@ -255,7 +255,7 @@ def test_a_missing_or_foreign_cache_is_refused(tmp_path: Path) -> None:
 
 
 def test_whatif_command_prints_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from etl.cli import main
+    from cli.main import main
 
     out, _ = _built_atlas(tmp_path)
     x, y = centre(2, 1)

@@ -8,15 +8,15 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.app import atlas_dir
-from dashboard.data import get_view
-from dashboard.i18n import Lang, t
-from dashboard.indicators import MODES
-from dashboard.protection import served_threshold
-from dashboard.state import parse_state
-from dashboard.values import available, quality_text
+from dashboard.paths import atlas_dir
 from etl.numbers import format_metres
 from geodata.errors import InputError
+from views.data import get_view
+from views.i18n import Lang, t
+from views.indicators import MODES
+from views.protection import served_threshold
+from views.state import parse_state
+from views.values import available, quality_text
 
 dash.register_page(__name__, path="/bronnen", name="Bronnen", title="Bronnen · Buurtdekking", order=3)
 

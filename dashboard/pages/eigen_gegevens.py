@@ -10,16 +10,17 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import logs
-from dashboard.app import atlas_dir
-from dashboard.data import get_view
-from dashboard.i18n import Lang, aria, format_size, has_label, t
+from dashboard.paths import atlas_dir
 from dashboard.session import current_sid, current_store
-from dashboard.state import parse_state
 from dashboard.uploads import applied, apply, check, limits_from_env, pending, remove, stage
 from etl.inputs import KINDS
 from etl.numbers import format_number
+from etl.rules.columns import LOCATION_SOURCES
 from etl.upload import UploadReport, safe_name
 from geodata.errors import InputError, Problem
+from views.data import get_view
+from views.i18n import Lang, aria, format_size, has_label, t
+from views.state import parse_state
 
 dash.register_page(__name__, path="/eigen-gegevens", name="Eigen gegevens", title="Eigen gegevens · Buurtdekking", order=4)
 
@@ -37,7 +38,7 @@ PREVIEW_ROWS = 20
 
 
 def lbl(key: str, lang: Lang, **fmt: object) -> str:
-    """This page's label ``upload_<key>`` from the one translation table (dashboard/i18n.py)."""
+    """This page's label ``upload_<key>`` from the one translation table (views/i18n.py)."""
     return t(f"upload_{key}", lang, **fmt)
 
 
@@ -69,8 +70,6 @@ def preview_table(report: UploadReport, lang: Lang) -> html.Div | None:
 
 def locations_view(report: UploadReport, lang: Lang) -> html.Div | None:
     """For valid teams: how many stand where, and how precise that is (a PC4 centre is ± 1–2 km)."""
-    from etl.rules.columns import LOCATION_SOURCES
-
     frame = report.frame
     if not report.ok or report.kind != "teams" or frame is None or "locatie_bron" not in frame.columns:
         return None

@@ -21,7 +21,6 @@ from dash import (
 )
 
 from dashboard import ids
-from dashboard.app import atlas_dir, geo_url, map_style_url
 from dashboard.components import (
     current_indicator,
     dimensions,
@@ -31,32 +30,35 @@ from dashboard.components import (
     legend,
     scheme_pickers,
 )
-from dashboard.data import MAX_FEATURES_IN_VIEW, AtlasView
 from dashboard.detail import detail_panel
 from dashboard.export_ui import export_panel
-from dashboard.figures import (
+from dashboard.paths import atlas_dir, geo_url, map_style_url
+from dashboard.uploads import current_view
+from geodata.errors import InputError
+from views.data import MAX_FEATURES_IN_VIEW, AtlasView
+from views.figures import (
     FIRST_TEAM_TRACE,
     LABEL_TRACE,
     OUTLINE_TRACE,
     SELECTED_TRACE,
+    Coloured,
     base_layout,
     choropleth_figure,
-    choropleth_patch,
     colour_frame,
+    customdata,
+    hovertemplate,
     label_trace,
     outline_trace,
     ring_coords,
     team_key_list,
     team_traces,
 )
-from dashboard.geometry import PolygonLayer
-from dashboard.i18n import Lang, aria, t
-from dashboard.indicators import MODES, Indicator
-from dashboard.protection import served_threshold
-from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
-from dashboard.uploads import current_view
-from dashboard.values import Selection, indicator_frame, resolve
-from geodata.errors import InputError
+from views.geometry import PolygonLayer
+from views.i18n import Lang, aria, t
+from views.indicators import MODES, Indicator
+from views.protection import served_threshold
+from views.state import FIELD_TO_PARAM, ViewState, parse_state
+from views.values import Selection, indicator_frame, resolve
 
 dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekking", order=0)
 
@@ -77,6 +79,28 @@ URL_CONTROLS = (
     (ids.MAP_LEVEL, "level"),
     (ids.MAP_BUURT, "buurt"),
 )
+
+
+def choropleth_patch(
+    *, frame: pd.DataFrame, coloured: Coloured, ind: Indicator, level: str, lang: Lang, geojson: Any = None
+) -> Patch:
+    """Only what changes on an indicator switch; the geometry stays in the browser unless ``geojson`` is given.
+
+    Built here, beside its one callback: a Patch is Dash's, and views.figures builds whole figures Dash-free.
+    """
+    patch = Patch()
+    trace = patch["data"][0]
+    if geojson is not None:
+        trace["geojson"] = geojson
+        trace["locations"] = frame["code"].tolist()
+        trace["name"] = level
+    trace["z"] = coloured.z
+    trace["zmin"] = coloured.zmin
+    trace["zmax"] = coloured.zmax
+    trace["colorscale"] = coloured.colorscale
+    trace["customdata"] = customdata(frame)
+    trace["hovertemplate"] = hovertemplate(ind, level, lang)
+    return patch
 
 
 def _view() -> AtlasView:

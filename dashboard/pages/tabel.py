@@ -10,20 +10,20 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from dash.dcc.express import send_bytes
 
 from dashboard import ids
-from dashboard.app import atlas_dir
 from dashboard.components import current_indicator, dimensions, indicator_pickers
-from dashboard.data import AtlasView
 from dashboard.export_ui import AREA, export_file, export_panel
-from dashboard.i18n import Lang, aria, t
-from dashboard.indicators import MODES
-from dashboard.protection import served_threshold
+from dashboard.paths import atlas_dir
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
-from dashboard.state import FIELD_TO_PARAM, ViewState, parse_state
 from dashboard.uploads import current_view
-from dashboard.values import Selection, indicator_frame, resolve
 from etl.sensitive import OK
 from geodata.errors import InputError
+from views.data import AtlasView
+from views.i18n import Lang, aria, t
+from views.indicators import MODES
+from views.protection import served_threshold
+from views.state import FIELD_TO_PARAM, ViewState, parse_state
+from views.values import Selection, indicator_frame, resolve
 
 dash.register_page(__name__, path="/tabel", name="Tabel", title="Tabel · Buurtdekking", order=1)
 

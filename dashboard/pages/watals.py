@@ -12,23 +12,24 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.app import atlas_dir, geo_url, map_style_url
 from dashboard.components import dropdown_labels, field, fieldset, legend
-from dashboard.data import AtlasView, get_view
-from dashboard.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
-from dashboard.i18n import Lang, aria, t
-from dashboard.indicators import MODES, Indicator
-from dashboard.protection import served_threshold
+from dashboard.paths import atlas_dir, geo_url, map_style_url
 from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
-from dashboard.state import parse_state
 from etl import atlas_schema as schema
 from etl.numbers import format_minutes, format_number
 from etl.rules.columns import KNOWN_ORGANISATIONS
 from etl.sensitive import MISSING, OK
+from etl.whatif import to_rd
 from geodata.crs import to_wgs84
 from geodata.errors import InputError, Problem
+from views.data import AtlasView, get_view
+from views.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
+from views.i18n import Lang, aria, t
+from views.indicators import MODES, Indicator
+from views.protection import served_threshold
+from views.state import parse_state
 
 dash.register_page(__name__, path="/wat-als", name="Wat als?", title="Wat als? · Buurtdekking", order=2)
 
@@ -258,8 +259,6 @@ def layout(**query: str) -> html.Div:
 def _location(view: AtlasView, buurt: str | None, x: str | None, y: str | None, lang: Lang) -> tuple[float, float] | str:
     """RD New x, y from typed coordinates (RD or lon/lat) or a buurt's representative point; else a message."""
     if x not in (None, "") and y not in (None, ""):
-        from etl.whatif import to_rd
-
         try:
             rx, ry = to_rd(float(str(x).replace(",", ".")), float(str(y).replace(",", ".")), source="x/y")
         except (ValueError, InputError):

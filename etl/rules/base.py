@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.inputs import Kind
 from etl.rules.reference import CareReference
-from geodata.codes import Level, Resolution, name_key, resolve_code
+from geodata.codes import Level, Resolution, describe, name_key, resolve_code
 from geodata.errors import Problem
 from geodata.tables import cell_text, infer_decimal, parse_numbers
 
@@ -181,8 +181,6 @@ def each(mask: pd.Series) -> Iterator[int]:
 
 def suggestion_text(codes: Iterable[str], known: Mapping[str, object]) -> tuple[str, str]:
     """' Bedoelt u BU… (naam)?' / ' Did you mean BU… (name)?' or empty strings."""
-    from geodata.codes import describe
-
     listed = [describe(c, known) for c in codes]
     if not listed:
         return "", ""

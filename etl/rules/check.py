@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from etl import config
+from etl.atlas import ATLAS_FILE, read_atlas
+from etl.join import fill_wijknaam_on_buurten, join_statistics
+from etl.population import estimate_youth
 from etl.rules import Validated, validate
 from etl.rules.columns import DEFAULT_PROVIDERS
 from etl.rules.reference import CareReference
+from etl.sources import read_input
+from geodata.cbs import read_boundaries
 from geodata.errors import InputError, Problem
+from geodata.statistics import read_statistics
 from geodata.tables import TableLimits
 from geodata.tables import read_notes as notes_of
 
@@ -52,8 +58,6 @@ def load_reference(
     gemeenten: Sequence[str] = (config.DEFAULT_GEMEENTE,),
 ) -> tuple[CareReference, dict[str, Any]]:
     """The buurten of the current atlas; without an atlas, the default boundaries of the data directory."""
-    from etl.atlas import ATLAS_FILE, read_atlas
-
     directory = config.atlas_dir(atlas_dir)
     if (directory / ATLAS_FILE).is_file():
         atlas = read_atlas(directory, layers=["buurten", "wijken"])
@@ -71,11 +75,6 @@ def load_reference(
 
 
 def _default_boundaries(data_dir: str | os.PathLike[str] | None, gemeenten: Sequence[str]) -> tuple[CareReference, dict[str, Any]]:
-    from etl.join import fill_wijknaam_on_buurten, join_statistics
-    from etl.population import estimate_youth
-    from geodata.cbs import read_boundaries
-    from geodata.statistics import read_statistics
-
     root = config.data_dir(data_dir)
     path = root / config.DEFAULT_BOUNDARIES
     if not path.exists():
@@ -103,8 +102,6 @@ def check_file(
     """Read and check one file; never raises for bad input (the report says what is wrong).
 
     ``limits`` are the reader's (``geodata.tables.TableLimits``: the command line's by default)."""
-    from etl.sources import read_input
-
     name = str(path)
     info = reference_info or {"year": reference.year}
     try:

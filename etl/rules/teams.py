@@ -14,6 +14,7 @@ from etl.rules.base import Context, Hit, each, rule
 from etl.rules.columns import KNOWN_ORGANISATIONS, LOCATION_SOURCES, TEAM_SOORT_VALUES
 from geodata.codes import name_key
 from geodata.crs import RD_BOUNDS
+from geodata.postcodes import parse_huisnummer
 
 # The Netherlands in WGS84, generously: to tell a swapped lat/lon from a point abroad.
 NL_LAT = (50.6, 53.7)
@@ -320,8 +321,6 @@ def huisnummer_invalid(ctx: Context) -> Iterator[Hit]:
     """'{value}' is geen huisnummer; begin met het nummer, eventueel met letter of toevoeging: 12, 12a, 12-2.
     '{value}' is not a house number; start with the number, optionally with a letter or addition: 12, 12a, 12-2.
     """
-    from geodata.postcodes import parse_huisnummer
-
     for i, text in enumerate(ctx.text("huisnummer")):
         if text and parse_huisnummer(text) is None:
             yield Hit(i, "huisnummer", {"value": text})

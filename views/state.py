@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from dashboard.classify import SCHEMES
-from dashboard.i18n import Lang
-from dashboard.indicators import BY_KEY, DEFAULT_INDICATOR, MODES
 from geodata.errors import Problem
+from views.classify import SCHEMES
+from views.i18n import Lang
+from views.indicators import BY_KEY, DEFAULT_INDICATOR, MODES
 
 LEVELS = ("buurt", "wijk")
 MIN_CLASSES, MAX_CLASSES = 3, 7

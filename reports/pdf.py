@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from etl.export.png import png_bytes
-from etl.export.snapshot import Snapshot
+from reports.png import png_bytes
+from reports.snapshot import Snapshot
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 MAP_SIZE_MM = (180.0, 118.0)

@@ -13,9 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 import shapely
 
-from etl.export.snapshot import Snapshot
 from etl.numbers import format_scale_label
 from etl.palette import OTHER_ORG_COLOUR, org_colour
+from reports.snapshot import Snapshot
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.data import LEVEL_KEYS, AtlasView
-from dashboard.i18n import Lang, t
-from dashboard.indicators import MODES, REGISTRY, Indicator
-from dashboard.protection import served_threshold, suppression
 from etl.numbers import format_number
 from etl.sensitive import MISSING, OK, SUPPRESSED
+from views.data import LEVEL_KEYS, AtlasView
+from views.i18n import Lang, t
+from views.indicators import MODES, REGISTRY, Indicator
+from views.protection import served_threshold, suppression
 
 PERIOD = "periode"
 SOORT = "soort"
-# How sure a travel figure is (the atlas values of etl.quality), worst last; their labels in dashboard.i18n.
+# How sure a travel figure is (the atlas values of etl.quality), worst last; their labels in views.i18n.
 QUALITY_KEYS = {
     "network": "quality_network",
     "estimate (straight line × detour)": "quality_estimate",

@@ -11,10 +11,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dashboard.geometry import BUDGET_GZIP_BYTES, PolygonLayer, build_layer, view_extent
-from dashboard.protection import manifest_threshold, publish_tables_cached
 from etl.atlas import read_atlas
 from geodata.crs import RD_NEW, to_wgs84
+from views.geometry import BUDGET_GZIP_BYTES, PolygonLayer, build_layer, view_extent
+from views.protection import manifest_threshold, publish_tables_cached
 
 # More features than this in view and the map shows the next coarser level (national scale stays fast).
 MAX_FEATURES_IN_VIEW = 2000

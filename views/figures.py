@@ -1,8 +1,7 @@
-"""Pure figure builders: (geometry, protected values, classes) → plotly Figure or Patch; no callbacks, no IO."""
+"""Pure figure builders: (geometry, protected values, classes) → plotly Figure; no Dash, no callbacks, no IO."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from html import escape as html_escape
 from typing import Any
@@ -10,19 +9,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Patch
 
-from dashboard.classify import Classes, classify
-from dashboard.i18n import Lang, t
-from dashboard.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
-from dashboard.mapstyle import map_style, text_font
-from dashboard.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 from etl.numbers import format_number
 from etl.palette import NO_DATA_COLOUR, SUPPRESSED_COLOUR, LegendEntry, org_colour
+from etl.rules.teams import describe_location
 from etl.sensitive import MISSING, SUPPRESSED
+from views.classify import Classes, classify
+from views.i18n import Lang, t
+from views.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
+from views.mapstyle import text_font
+from views.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 
-TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
-TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
 # z codes below the classes: -2 protected, -1 no data
 Z_SUPPRESSED, Z_MISSING = -2, -1
 # trace order: 0 choropleth, 1 wijk outlines, 2 wijk names, 3 selected buurt, then team markers
@@ -154,13 +151,13 @@ def customdata(frame: pd.DataFrame) -> list[list[str]]:
     return [[n, p, d] for n, p, d in zip(frame["name"], parent, display, strict=True)]
 
 
-def base_layout(*, center: dict[str, float], zoom: float, style: Any = None) -> dict[str, Any]:
+def base_layout(*, center: dict[str, float], zoom: float, style: Any) -> dict[str, Any]:
     """The map: white, or the operator's raster tiles; labels use our own glyphs (no font CDN).
 
     No layout layers: plotly.js cannot update a layer's source later, so outlines and selection are traces.
     """
     return {
-        "map": {"style": style if style is not None else tile_style(), "center": center, "zoom": zoom},
+        "map": {"style": style, "center": center, "zoom": zoom},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": False,
         "uirevision": "keep-view",
@@ -189,16 +186,11 @@ def outline_trace(geometries: list[dict[str, Any]], *, name: str, colour: str, w
 
 
 def label_trace(names: list[str], points: np.ndarray, *, visible: bool = True) -> go.Scattermap:
-    """Wijk names on the map, drawn by MapLibre from the glyphs in our assets (dashboard.mapstyle)."""
+    """Wijk names on the map, drawn by MapLibre from the glyphs in our assets (views.mapstyle)."""
     return go.Scattermap(
         lon=points[:, 0].tolist(), lat=points[:, 1].tolist(), text=names, mode="text",
         textfont=text_font(size=13, color="#1a1a1a", bold=True), hoverinfo="skip", name="wijknamen", visible=visible,
     )
-
-
-def tile_style() -> dict[str, Any]:
-    """The MapLibre style: white, or the operator's raster tiles; map text uses the glyphs in our own assets."""
-    return map_style(tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, ""))
 
 
 def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[go.Scattermap]:
@@ -230,8 +222,6 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
 
 def team_location_lines(teams: pd.DataFrame, lang: Lang) -> list[str]:
     """Per team '<br>locatie: postcode 3581 (midden van het postcodegebied, ± 1–2 km)', or '' when the atlas does not say."""
-    from etl.rules.teams import describe_location
-
     if "locatie_bron" not in teams.columns:
         return [""] * len(teams)
     details = teams["locatie_detail"] if "locatie_detail" in teams.columns else pd.Series(pd.NA, index=teams.index)
@@ -282,22 +272,3 @@ def choropleth_figure(
         fig.add_trace(trace)
     fig.update_layout(**layout)
     return fig
-
-
-def choropleth_patch(
-    *, frame: pd.DataFrame, coloured: Coloured, ind: Indicator, level: str, lang: Lang, geojson: Any = None
-) -> Patch:
-    """Only what changes on an indicator switch; the geometry stays in the browser unless ``geojson`` is given."""
-    patch = Patch()
-    trace = patch["data"][0]
-    if geojson is not None:
-        trace["geojson"] = geojson
-        trace["locations"] = frame["code"].tolist()
-        trace["name"] = level
-    trace["z"] = coloured.z
-    trace["zmin"] = coloured.zmin
-    trace["zmax"] = coloured.zmax
-    trace["colorscale"] = coloured.colorscale
-    trace["customdata"] = customdata(frame)
-    trace["hovertemplate"] = hovertemplate(ind, level, lang)
-    return patch

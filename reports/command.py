@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from etl import config
-from etl.export.snapshot import FORMATS, snapshot_filename, write_snapshot
-from etl.export.tables import DIALECTS
 from geodata.errors import InputError
 from geodata.network import DEFAULT_MODE, MODES
+from reports.snapshot import FORMATS, snapshot_filename
+from reports.tables import DIALECTS
 
 PUBLIC_URL_ENV = "BUURTDEKKING_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
@@ -45,9 +45,13 @@ def add_export_parser(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from dashboard.data import get_view
-    from dashboard.snapshot import build_snapshot
-    from dashboard.state import ViewState
+    # late import: `buurtdekking --help` builds this parser; the views and writers (plotly, kaleido, reportlab)
+    # would add ~10 s to it under load (-X importtime: views.data alone 10.3 s of 15 s on the shared 2-core box).
+    from reports.build import build_snapshot
+    from reports.write import write_snapshot
+    from views.data import get_view
+    from views.state import ViewState
+
 
     atlas = config.atlas_dir(args.atlas)
     view = get_view(atlas)

@@ -11,10 +11,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from etl.export.snapshot import QUALITY_COLUMN, Snapshot
-from etl.export.tables import metadata_rows
 from etl.sensitive import MISSING, SUPPRESSED
 from geodata.crs import RD_NEW
+from reports.snapshot import QUALITY_COLUMN, Snapshot
+from reports.tables import metadata_rows
 
 # PDOK RQ1/RQ6: names start with a letter and hold only a-z, 0-9 and _. RC: geometry column 'geom'.
 GEOMETRY_NAME = "geom"

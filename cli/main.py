@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from etl import config
 from etl.inputs import KINDS
 from geodata.errors import InputError
+from reports.command import add_export_parser
 
 if TYPE_CHECKING:
     from etl.care import CareOptions
@@ -43,6 +44,7 @@ def _gemeenten(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    # late import: the whole pipeline (geopandas, scipy, networkx): ~5 s of -X importtime under load, only for build
     from etl.pipeline import BuildOptions, run_build
 
     opts = BuildOptions(
@@ -66,6 +68,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _care_options(args: argparse.Namespace) -> CareOptions:
+    # late import: the care rules (geopandas, pandas): ~6 s of -X importtime under load, only for build
     from etl.care import CareOptions
     from etl.rules.columns import DEFAULT_PROVIDERS
 
@@ -77,6 +80,7 @@ def _care_options(args: argparse.Namespace) -> CareOptions:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    # late import: the reference data and rules (geopandas): ~5 s of -X importtime under load, only for validate
     from etl.places import geocoder_note, geocoder_summary, with_places
     from etl.rules.check import check_file, load_reference
     from etl.rules.columns import DEFAULT_PROVIDERS
@@ -123,6 +127,7 @@ def _minutes_list(text: str) -> tuple[float, ...]:
 
 
 def _travel_options(args: argparse.Namespace) -> TravelOptions:
+    # late import: the travel stage (networkx, scipy): ~7 s of -X importtime under load, only for build
     from etl.travel import TravelOptions
     from geodata.network import Speeds
 
@@ -152,6 +157,7 @@ def _travel_options(args: argparse.Namespace) -> TravelOptions:
 
 
 def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
+    # late import: the hotspot stage (esda, libpysal): ~9 s of -X importtime under load, only for build
     from etl.hotspots import HotspotOptions
     from etl.weights import WeightsSpec
 
@@ -172,6 +178,7 @@ def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
 def _cmd_whatif(args: argparse.Namespace) -> int:
     import json
 
+    # late import: the what-if model (travel and coverage): ~14 s of -X importtime under load, only for whatif
     from etl.whatif import apply_scenario, format_summary, load_whatif_base, parse_scenario
 
     scenario = parse_scenario(add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ())
@@ -185,8 +192,10 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    # late import: Dash and the whole app: ~20 s of -X importtime under load, only for serve
     from dashboard.app import create_app
-    from dashboard.security import ConfigError
+    from dashboard.errors import ConfigError
+    from views.data import get_view
 
     atlas = config.atlas_dir(args.atlas)
     try:
@@ -196,8 +205,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     app.server.config["BUURTDEKKING_BIND_HOST"] = args.host  # a Host the permalinks may use (dashboard/public_url.py)
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
-    from dashboard.data import get_view
-
     with contextlib.suppress(InputError):
         get_view(atlas)
     print(f"buurtdekking: http://{args.host}:{args.port}  (atlas: {atlas})", file=sys.stderr)
@@ -206,6 +213,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    # late import: the WFS client (geopandas, pyogrio): ~6 s of -X importtime under load, only for fetch-boundaries
     from geodata.fetch import fetch_boundaries
 
     out = fetch_boundaries(
@@ -324,8 +332,6 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--url", help="basis-URL van de WFS / WFS base URL ({year} is replaced)")
     f.add_argument("--timeout", type=float, default=60.0)
     f.set_defaults(func=_cmd_fetch)
-
-    from etl.export.command import add_export_parser
 
     add_export_parser(sub)
     return parser

@@ -2,15 +2,14 @@
 
 The app never holds raw counts: when a worker loads the atlas, ``caseloads_*`` go through
 ``etl.protect.protect_caseloads`` (the one protection function), ``referrals_*`` through
-``etl.protect.protect_referrals`` (together with the caseloads they break down; the summary and change views
+``etl.protect_referrals.protect_referrals`` (together with the caseloads they break down; the summary and change views
 are derived from that published form) and ``hotspots_*`` through the hotspot stage's published view. Fail
-closed: a sensitive table whose protection function is not available is dropped, so its indicators are
-hidden instead of shown unprotected.
+closed: a sensitive table that has no protection function here is dropped, so its indicators are hidden
+instead of shown unprotected.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -18,6 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.hotspots import protected_change, protected_hotspots
+from etl.protect import ProtectedCaseloads, protect_caseloads
+from etl.protect_referrals import protect_referrals
+from etl.referrals import referral_views
 from etl.sensitive import DEFAULT_THRESHOLD, REASON_SUFFIX, SECONDARY, SENSITIVE_PREFIXES
 from etl.sensitive import SUPPRESSED_SUFFIX as MARK_SUFFIX
 
@@ -28,18 +31,6 @@ ROW_MARK = "suppressed"
 SECONDARY_REASONS = (SECONDARY, "secondary")
 
 
-def _function(module: str, name: str) -> Callable[..., object] | None:
-    try:
-        found = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-    return found if callable(found) else None
-
-
-def protection_available() -> bool:
-    return _function("etl.protect", "protect_caseloads") is not None
-
-
 def publish_tables(tables: Mapping[str, pd.DataFrame], *, threshold: int | None = None) -> dict[str, pd.DataFrame]:
     """The non-spatial atlas tables as they may be shown: sensitive ones protected, or dropped if that is impossible.
 
@@ -48,31 +39,26 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], *, threshold: int | None 
     """
     threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
     out = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
-    protect_caseloads = _function("etl.protect", "protect_caseloads")
-    if "caseloads_buurt" in tables and protect_caseloads is not None:
+    if "caseloads_buurt" in tables:
         result = protect_caseloads(tables["caseloads_buurt"], tables.get("caseloads_wijk"), threshold=threshold)
         for level in ("buurt", "wijk", "gemeente"):
             frame = getattr(result, level)
             if frame is not None and len(frame):
                 out[f"caseloads_{level}"] = frame
         out.update(_publish_referrals(tables, result, threshold=threshold))
-    views = {
-        "hotspots_buurt": _function("etl.hotspots", "protected_hotspots"),
-        "hotspots_change_buurt": _function("etl.hotspots", "protected_change"),
+    views: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+        "hotspots_buurt": protected_hotspots,
+        "hotspots_change_buurt": protected_change,
     }
     for name, publish in views.items():
-        if name in tables and publish is not None:
-            published = publish(tables[name])
-            assert isinstance(published, pd.DataFrame)
-            out[name] = published
+        if name in tables:
+            out[name] = publish(tables[name])
     return out
 
 
-def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object, *, threshold: int) -> dict[str, pd.DataFrame]:
+def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: ProtectedCaseloads, *, threshold: int) -> dict[str, pd.DataFrame]:
     """Referral routes, protected with the caseloads they break down, plus their summary and change views."""
-    protect_referrals = _function("etl.protect", "protect_referrals")
-    views = _function("etl.referrals", "referral_views")
-    if protect_referrals is None or views is None or not any(k.startswith("referrals_") for k in tables):
+    if not any(k.startswith("referrals_") for k in tables):
         return {}
     empty = pd.DataFrame()
     result = protect_referrals(
@@ -82,8 +68,7 @@ def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: object, *,
     )
     published = {f"referrals_{level}": getattr(result, level) for level in ("buurt", "wijk", "gemeente", "provider")}
     published = {k: v for k, v in published.items() if len(v)}
-    derived = views(published, threshold=threshold)
-    assert isinstance(derived, dict)
+    derived = referral_views(published, threshold=threshold)
     return {**published, **derived}
 
 

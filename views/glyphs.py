@@ -13,7 +13,7 @@ The distance field comes from an 8× oversampled anti-aliased FreeType raster an
 ``scipy.ndimage.distance_transform_edt``, averaged back down to 24 px (error ≈1/16 px).
 
 The generated files are committed under ``assets/glyphs/`` so the app needs nothing at run time; regenerate with
-``python -m dashboard.glyphs`` (needs the dev dependency freetype-py and Debian's ``fonts-dejavu-core``).
+``python -m views.glyphs`` (needs the dev dependency freetype-py and Debian's ``fonts-dejavu-core``).
 """
 
 from __future__ import annotations

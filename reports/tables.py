@@ -11,8 +11,8 @@ from typing import Literal
 
 import pandas as pd
 
-from etl.export.snapshot import QUALITY_COLUMN, Snapshot
 from etl.sensitive import MISSING, SUPPRESSED
+from reports.snapshot import QUALITY_COLUMN, Snapshot
 
 # A cell a spreadsheet would run as a formula (or DDE) when it starts with one of these.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,7 +1,7 @@
 """A view (indicator, period, mode, area …) → an export Snapshot: the dashboard's protected values, colours and legend.
 
 The same functions that fill the map and the table fill the export, so a PDF shows what the screen shows.
-Used by the export buttons (dashboard/export_ui.py) and by ``buurtdekking export`` (etl/cli.py).
+Used by the export buttons (dashboard/export_ui.py) and by ``buurtdekking export`` (cli/main.py).
 """
 
 from __future__ import annotations
@@ -14,21 +14,27 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dashboard.data import AtlasView
-from dashboard.figures import colour_frame
-from dashboard.i18n import Lang, t
-from dashboard.indicators import BY_KEY, MODES, Indicator
-from dashboard.protection import served_threshold
-from dashboard.state import ViewState
-from dashboard.values import Selection, indicator_frame, resolve
-from etl.export import Snapshot
-from etl.export.snapshot import QUALITY_COLUMN
 from etl.numbers import format_count
 from etl.palette import NO_DATA_COLOUR
 from etl.sensitive import MISSING, OK, SUPPRESSED
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
 from geodata.network import MODE_NL
+from reports.snapshot import QUALITY_COLUMN, Snapshot
+from views.data import AtlasView
+from views.figures import colour_frame, quality_notes
+from views.i18n import Lang, t
+from views.indicators import BY_KEY, MODES, Indicator
+from views.protection import served_threshold
+from views.state import ViewState
+from views.values import (
+    Selection,
+    available,
+    indicator_frame,
+    is_available,
+    periods_for,
+    resolve,
+)
 
 AREA_PATTERN = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
 LEVEL_OF_PREFIX = {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}
@@ -58,8 +64,6 @@ def normalise_area(area: str, view: AtlasView) -> tuple[str, str]:
 
 
 def _bad_indicator(key: str, view: AtlasView, level: str = "buurt") -> InputError:
-    from dashboard.values import available
-
     if level != "buurt" and key in {ind.key for ind in available(view)}:
         keys = ", ".join(ind.key for ind in available(view, level=level))
         return InputError.single(
@@ -208,8 +212,6 @@ def build_snapshot(
     ``threshold`` defaults to the one the atlas was protected with (``protection.served_threshold``): the labels
     say ``<threshold`` and the writers' last guard refuses any count below it.
     """
-    from dashboard.values import is_available
-
     threshold = served_threshold(view.manifest) if threshold is None else int(threshold)
     problems: list[Problem] = []
     ind = BY_KEY.get(state.indicator)
@@ -225,8 +227,6 @@ def build_snapshot(
     level = "wijk" if state.level == "wijk" and area_level != "buurt" else "buurt"
     sel = resolve(view, ind, Selection(level, state.period, state.mode if state.mode in MODES else MODES[0], state.soort))
     if state.period and sel.period != state.period:
-        from dashboard.values import periods_for
-
         periods = ", ".join(periods_for(view, ind)) or "–"
         raise InputError.single("EXPORT_PERIOD", f"Periode '{state.period}' bestaat niet voor deze indicator; kies uit: {periods}.",
                                 f"Period '{state.period}' does not exist for this indicator; choose from: {periods}.", file="--period", column="period")
@@ -286,7 +286,6 @@ def _quality_notes(units: gpd.GeoDataFrame, lang: Lang) -> tuple[str, ...]:
     """The legend's words on how sure the figures of the units in view are (the same as on the map page)."""
     if "quality" not in units:
         return ()
-    from dashboard.figures import quality_notes
 
     return quality_notes(pd.DataFrame({"status": units["status"], "quality": units["quality"]}), lang)
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
-import pandas as pd
 
 from etl.palette import LegendEntry
-from geodata.errors import InputError
 
 Level = Literal["gemeente", "wijk", "buurt"]
 FORMATS = ("pdf", "png", "xlsx", "csv", "gpkg")
@@ -93,28 +88,6 @@ class Snapshot:
         return int(text) if text.isdigit() else None
 
 
-def check_snapshot_protected(snapshot: Snapshot) -> None:
-    """Refuse to write a count indicator that still shows a value from 1 to threshold - 1.
-
-    The values were protected when the snapshot was built (etl.protect); this is the last guard
-    before bytes leave the server, so a bug upstream fails loudly instead of leaking.
-    """
-    if snapshot.protection != "count":
-        return
-    from etl.protect import check_protected
-
-    check_protected(pd.DataFrame({"waarde": snapshot.units["waarde"]}), count_columns=["waarde"], threshold=snapshot.threshold)
-    for _label, text in snapshot.key_figures:
-        number = _plain_int(text)
-        if number is not None and 1 <= number < snapshot.threshold:
-            raise ValueError(f"unprotected small count in key figures: {text!r}")
-
-
-def _plain_int(text: str) -> int | None:
-    digits = text.replace(".", "").replace(",", "").strip()
-    return int(digits) if digits.isdigit() else None
-
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 
 
@@ -139,36 +112,3 @@ def snapshot_filename(snapshot: Snapshot, fmt: str) -> str:
         area=snapshot.area_code, indicator=snapshot.indicator_key, fmt=fmt, period=snapshot.period,
         day=snapshot.created.date(),
     )
-
-
-def _writers() -> dict[str, Callable[..., None]]:
-    from etl.export.gpkg import write_gpkg
-    from etl.export.pdf import write_pdf
-    from etl.export.png import write_png
-    from etl.export.tables import write_csv, write_xlsx
-
-    return {"pdf": write_pdf, "png": write_png, "xlsx": write_xlsx, "csv": write_csv, "gpkg": write_gpkg}
-
-
-def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str], *, fmt: str | None = None, **options: object) -> Path:
-    """Write ``snapshot`` as ``fmt`` (else from the suffix) to ``path``, via a temporary file and a rename."""
-    target = Path(path)
-    kind = (fmt or target.suffix.lstrip(".")).lower()
-    if kind not in FORMATS:
-        raise InputError.single(
-            "EXPORT_FORMAT",
-            f"Onbekend exportformaat '{kind}'; kies uit {', '.join(FORMATS)}.",
-            f"Unknown export format '{kind}'; choose from {', '.join(FORMATS)}.",
-            file=target,
-        )
-    check_snapshot_protected(snapshot)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Same suffix as the target: GDAL and reportlab look at it.
-    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
-    try:
-        _writers()[kind](snapshot, tmp, **options)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target

@@ -9,8 +9,8 @@ import threading
 import warnings
 import zlib
 
-from etl.export.mapfig import map_figure
-from etl.export.snapshot import Snapshot
+from reports.mapfig import map_figure
+from reports.snapshot import Snapshot
 
 CSS_DPI = 96  # Plotly lays out in CSS pixels; kaleido's scale multiplies them
 DEFAULT_SIZE_MM = (254.0, 174.0)  # 10 × 6.85 inch: fits a slide and a landscape A4 page

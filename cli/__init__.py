@@ -1,0 +1,1 @@
+"""The `buurtdekking` command line: argument parsing and dispatch to the floors below."""
