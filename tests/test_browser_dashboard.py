@@ -430,7 +430,8 @@ def test_no_protected_count_reaches_the_browser(page: Any, care_atlas: Path, vie
     rows = list(csv.reader(io.StringIO(csv_text), delimiter=";"))
     small_2024 = set(small_total[small_total["periode"] == "2024"]["buurtcode"])
     assert len(rows) == 112
-    for code, _name, _wijkcode, _wijk, value, _note in rows[1:]:
+    assert rows[0][4:7] == ["Gemeentecode", "Gemeentenaam", "Grenzen (jaar)"]
+    for code, _name, _wijkcode, _wijk, _gemeentecode, _gemeentenaam, _jaar, value, _note in rows[1:]:
         assert value not in ("1", "2", "3", "4")
         if code in small_2024:
             assert value in ("<5", "•"), (code, value)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 from care_grid import care_grid_atlas
-from etl.cli import main
+from cli.main import main
 from openpyxl import load_workbook
 from test_export_writers import _validate, grid_snapshot
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from etl.cli import build_parser
-from etl.export import snapshot as export_snapshot
 from test_export_writers import grid_snapshot
 
-from dashboard import figures, routes
+from cli.main import build_parser
+from dashboard import routes
 from etl import protect, protect_referrals
 from etl.atlas import read_atlas
 from etl.care import CareOptions
@@ -31,7 +30,9 @@ from geodata.errors import InputError
 from geodata.fetch import fetch_boundaries
 from geodata.network import MODE_NL
 from geodata.network import MODES as NETWORK_MODES
+from reports import snapshot as export_snapshot
 from reports.mapfig import map_figure
+from views import figures
 from views.figures import team_traces
 from views.i18n import t
 from views.indicators import BY_KEY
