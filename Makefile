@@ -103,6 +103,7 @@ docs: setup
 
 lint: setup
 	$(VENV)/bin/ruff check geodata etl views reports dashboard cli tests bench
+	$(VENV)/bin/ruff format --check geodata etl views reports dashboard cli tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/deptry .
 	$(VENV)/bin/deptry $(DEPTRY_DEV)

@@ -103,7 +103,7 @@ def national_atlas(out: Path, *, n_side: int = 119, seed: int = 20240601) -> Pat
     cell_of = np.empty(len(pts), dtype=int)
     cell_of[order[0]] = order[1]
     geoms = [polys[i] for i in cell_of]
-    gem = (np.floor((x - x0) / size * 18).astype(int) * 19 + np.floor((y - y0) / size * 19).astype(int))
+    gem = np.floor((x - x0) / size * 18).astype(int) * 19 + np.floor((y - y0) / size * 19).astype(int)
     wijk_bin = np.floor((x - x0) / size * 57).astype(int) * 58 + np.floor((y - y0) / size * 58).astype(int)
     df = pd.DataFrame({"gem": gem, "wbin": wijk_bin})
     df["w"] = df.groupby("gem")["wbin"].rank(method="dense").astype(int)
@@ -114,14 +114,37 @@ def national_atlas(out: Path, *, n_side: int = 119, seed: int = 20240601) -> Pat
     youth = rng.poisson(300, len(df)).astype(float)
     gdf = gpd.GeoDataFrame(
         {
-            "buurtcode": bu, "buurtnaam": [f"Buurt {c[2:]}" for c in bu], "wijkcode": wk, "wijknaam": [f"Wijk {c[2:]}" for c in wk],
-            "gemeentecode": gm, "gemeentenaam": [f"Gemeente {c[2:]}" for c in gm], "water": False,
-            "youth_population": youth, "aantal_inwoners": youth * rng.uniform(4, 7, len(df)).round(0),
+            "buurtcode": bu,
+            "buurtnaam": [f"Buurt {c[2:]}" for c in bu],
+            "wijkcode": wk,
+            "wijknaam": [f"Wijk {c[2:]}" for c in wk],
+            "gemeentecode": gm,
+            "gemeentenaam": [f"Gemeente {c[2:]}" for c in gm],
+            "water": False,
+            "youth_population": youth,
+            "aantal_inwoners": youth * rng.uniform(4, 7, len(df)).round(0),
         },
-        geometry=geoms, crs="EPSG:28992",
+        geometry=geoms,
+        crs="EPSG:28992",
     )
-    wijken = gdf.dissolve(by="wijkcode", as_index=False, aggfunc={"wijknaam": "first", "gemeentecode": "first", "gemeentenaam": "first", "youth_population": "sum", "aantal_inwoners": "sum"})
-    write_atlas(Atlas({"buurten": gdf, "wijken": wijken}, {"synthetic": "national-size benchmark case", "gemeenten": sorted(set(gm))}), out)
+    wijken = gdf.dissolve(
+        by="wijkcode",
+        as_index=False,
+        aggfunc={
+            "wijknaam": "first",
+            "gemeentecode": "first",
+            "gemeentenaam": "first",
+            "youth_population": "sum",
+            "aantal_inwoners": "sum",
+        },
+    )
+    write_atlas(
+        Atlas(
+            {"buurten": gdf, "wijken": wijken},
+            {"synthetic": "national-size benchmark case", "gemeenten": sorted(set(gm))},
+        ),
+        out,
+    )
     return out
 
 
@@ -134,7 +157,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-BROWSER_ENCODINGS = "gzip, deflate, br, zstd"  # what Chromium asks for: the compressed copies it gets are cached per encoding
+BROWSER_ENCODINGS = (
+    "gzip, deflate, br, zstd"  # what Chromium asks for: the compressed copies it gets are cached per encoding
+)
 
 
 def warm_up(url: str, *, rounds: int = 6) -> None:
@@ -155,7 +180,18 @@ def serve(app: str, atlas: Path, log: Path) -> Iterator[str]:
     """gunicorn with 2 workers serving ``app`` (module:server) on a free port; the URL while it runs."""
     port = _free_port()
     env = {**os.environ, "BUURTDEKKING_ATLAS": str(atlas)}
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4", "--timeout", "300", "--bind", f"127.0.0.1:{port}", app]
+    cmd = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--timeout",
+        "300",
+        "--bind",
+        f"127.0.0.1:{port}",
+        app,
+    ]
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
@@ -197,7 +233,10 @@ def first_map(browser: Any, url: str, *, runs: int, control: str) -> dict[str, A
             context.close()
             return {"drawn_s": None, "timeout_s": TIMEOUT_S, "note": f"map not drawn within {TIMEOUT_S} s"}
         times.append(float(handle.json_value()) / 1000)
-        ready.append(float(page.wait_for_function(READY_JS, arg=control, polling="raf", timeout=TIMEOUT_S * 1000).json_value()) / 1000)
+        ready.append(
+            float(page.wait_for_function(READY_JS, arg=control, polling="raf", timeout=TIMEOUT_S * 1000).json_value())
+            / 1000
+        )
         levels.add(str(page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].name || ''")))
         total = map_bytes = 0
         for req in responses:
@@ -209,15 +248,20 @@ def first_map(browser: Any, url: str, *, runs: int, control: str) -> dict[str, A
             resp = req.response()
             if resp is not None and ("/geo/" in req.url or "plotly.min.js" in req.url):
                 headers[req.url.rsplit("/", 1)[-1].split("?")[0]] = {
-                    "content-encoding": resp.headers.get("content-encoding"), "cache-control": resp.headers.get("cache-control"),
+                    "content-encoding": resp.headers.get("content-encoding"),
+                    "cache-control": resp.headers.get("cache-control"),
                 }
         totals.append(total)
         maps.append(map_bytes)
         context.close()
     return {
-        "drawn_s": round(statistics.median(times), 3), "drawn_s_runs": [round(t, 3) for t in times],
-        "controls_s": round(statistics.median(ready), 3), "controls_s_runs": [round(t, 3) for t in ready],
-        "bytes_total": int(statistics.median(totals)), "bytes_map_data": int(statistics.median(maps)), "headers": headers,
+        "drawn_s": round(statistics.median(times), 3),
+        "drawn_s_runs": [round(t, 3) for t in times],
+        "controls_s": round(statistics.median(ready), 3),
+        "controls_s_runs": [round(t, 3) for t in ready],
+        "bytes_total": int(statistics.median(totals)),
+        "bytes_map_data": int(statistics.median(maps)),
+        "headers": headers,
         "level": "/".join(sorted(levels)),
     }
 
@@ -242,7 +286,11 @@ def plotly_alone(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
     if not fig.get("bundle"):
         return {"note": "no partial plotly.js bundle (make plotly-bundle)"}
     html = BARE_PAGE.format(
-        bundle=fig["bundle"], width=fig["width"], height=fig["height"], data=json.dumps(fig["data"]), layout=json.dumps(fig["layout"])
+        bundle=fig["bundle"],
+        width=fig["width"],
+        height=fig["height"],
+        data=json.dumps(fig["data"]),
+        layout=json.dumps(fig["layout"]),
     )
     times = []
     for _ in range(runs):
@@ -254,7 +302,11 @@ def plotly_alone(browser: Any, url: str, *, runs: int) -> dict[str, Any]:
         handle = page.wait_for_function(DRAWN_JS, polling="raf", timeout=TIMEOUT_S * 1000)
         times.append(float(handle.json_value()) / 1000)
         context.close()
-    return {"drawn_s": round(statistics.median(times), 3), "drawn_s_runs": [round(t, 3) for t in times], "map_px": [fig["width"], fig["height"]]}
+    return {
+        "drawn_s": round(statistics.median(times), 3),
+        "drawn_s_runs": [round(t, 3) for t in times],
+        "map_px": [fig["width"], fig["height"]],
+    }
 
 
 def switch_times(browser: Any, url: str, *, control: str, values: list[str], n: int) -> dict[str, Any]:
@@ -283,13 +335,19 @@ def switch_times(browser: Any, url: str, *, control: str, values: list[str], n: 
             if item.get("id") == control:
                 item["value"] = values[i % len(values)]
         data = json.dumps(payload).encode()
-        req = urllib.request.Request(url + "/_dash-update-component", data=data, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url + "/_dash-update-component", data=data, headers={"Content-Type": "application/json"}
+        )
         started = time.perf_counter()
         with urllib.request.urlopen(req, timeout=120) as r:
             size = len(r.read())
         seconds.append(time.perf_counter() - started)
     ms = sorted(s * 1000 for s in seconds)
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1), "response_bytes": size}
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "response_bytes": size,
+    }
 
 
 def geojson_size(url: str, level: str = "buurt") -> dict[str, Any]:
@@ -334,8 +392,11 @@ def run(*, quick: bool, atlas: Path | None, work: Path) -> dict[str, Any]:
         cases["utrecht_densified_1m"] = densified_atlas(atlas, work / "dense")
         cases["national_synthetic"] = national_atlas(work / "national")
     report: dict[str, Any] = {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": platform.platform(), "cpus": os.cpu_count(),
-        "utrecht_atlas": {"path": str(atlas), "layers": layers}, "cases": {},
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "utrecht_atlas": {"path": str(atlas), "layers": layers},
+        "cases": {},
     }
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
@@ -358,7 +419,11 @@ def run(*, quick: bool, atlas: Path | None, work: Path) -> dict[str, Any]:
                     case["naive"] = first_map(browser, url, runs=runs, control="indicator")
                     if name == "utrecht":
                         case["naive"]["switch"] = switch_times(
-                            browser, url, control="indicator", values=["youth_population", "aantal_inwoners"], n=switches
+                            browser,
+                            url,
+                            control="indicator",
+                            values=["youth_population", "aantal_inwoners"],
+                            n=switches,
                         )
             report["cases"][name] = case
         browser.close()
@@ -375,19 +440,27 @@ def markdown(report: dict[str, Any]) -> str:
     for name, case in report["cases"].items():
         alone = case.get("plotly_alone", {})
         if alone.get("drawn_s") is not None:
-            lines.append(f"| {name} | {case['buurten']} | plotly.js alone, no Dash (the floor) | {alone['drawn_s']} | – | – | – | – |")
+            lines.append(
+                f"| {name} | {case['buurten']} | plotly.js alone, no Dash (the floor) | {alone['drawn_s']} | – | – | – | – |"
+            )
         for app in ("ours", "naive"):
             r = case.get(app)
             if not r:
                 continue
             if r.get("drawn_s") is None:
-                lines.append(f"| {name} | {case['buurten']} | {app} | > {r.get('timeout_s')} (not drawn) | – | – | – | – |")
+                lines.append(
+                    f"| {name} | {case['buurten']} | {app} | > {r.get('timeout_s')} (not drawn) | – | – | – | – |"
+                )
                 continue
             sw = r.get("switch", {})
             switch = f"{sw['p50_ms']} / {sw['p95_ms']}" if "p50_ms" in sw else "–"
             # Ours: the GeoJSON of the level the first map shows (a national atlas starts with its gemeenten).
             geo = r.get("geojson", {}).get(r.get("level", ""), {})
-            data = f"{geo['gzip_bytes'] / 1000:.1f} KB gzip ({r['level']} GeoJSON)" if geo else f"{r['bytes_map_data'] / 1000:.0f} KB"
+            data = (
+                f"{geo['gzip_bytes'] / 1000:.1f} KB gzip ({r['level']} GeoJSON)"
+                if geo
+                else f"{r['bytes_map_data'] / 1000:.0f} KB"
+            )
             lines.append(
                 f"| {name} | {case['buurten']} | {app} | {r['drawn_s']} | {r['controls_s']} | {r['bytes_total'] / 1e6:.2f} MB | {data} | {switch} |"
             )
@@ -397,7 +470,9 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="Utrecht only, one run (a smoke test)")
-    parser.add_argument("--atlas", type=Path, help="an existing Utrecht atlas (default: build the default atlas afresh)")
+    parser.add_argument(
+        "--atlas", type=Path, help="an existing Utrecht atlas (default: build the default atlas afresh)"
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}; `make browser` installs it", file=sys.stderr)

@@ -31,8 +31,14 @@ def figure(gdf: gpd.GeoDataFrame, column: str) -> Any:
     geojson = json.loads(gdf[["buurtcode", "geometry"]].to_json())
     bounds = gdf.total_bounds
     return px.choropleth_map(
-        gdf, geojson=geojson, locations="buurtcode", featureidkey="properties.buurtcode", color=column,
-        hover_name="buurtnaam", map_style="white-bg", zoom=10.5,
+        gdf,
+        geojson=geojson,
+        locations="buurtcode",
+        featureidkey="properties.buurtcode",
+        color=column,
+        hover_name="buurtnaam",
+        map_style="white-bg",
+        zoom=10.5,
         center={"lon": (bounds[0] + bounds[2]) / 2, "lat": (bounds[1] + bounds[3]) / 2},
     )
 

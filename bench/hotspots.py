@@ -42,8 +42,15 @@ def _buurten() -> Any:
     import geopandas as gpd
     from shapely.geometry import box
 
-    cells = [box(136000 + 300 * (i % 11), 455000 + 300 * (i // 11), 136300 + 300 * (i % 11), 455300 + 300 * (i // 11)) for i in range(111)]
-    gdf = gpd.GeoDataFrame({"buurtcode": [f"BU9999{i // 11 + 1:02d}{i % 11 + 1:02d}" for i in range(111)]}, geometry=cells, crs="EPSG:28992")
+    cells = [
+        box(136000 + 300 * (i % 11), 455000 + 300 * (i // 11), 136300 + 300 * (i % 11), 455300 + 300 * (i // 11))
+        for i in range(111)
+    ]
+    gdf = gpd.GeoDataFrame(
+        {"buurtcode": [f"BU9999{i // 11 + 1:02d}{i % 11 + 1:02d}" for i in range(111)]},
+        geometry=cells,
+        crs="EPSG:28992",
+    )
     gdf["youth_population"] = 200.0 + np.random.default_rng(1).gamma(2.0, 300.0, 111)
     return gdf, "synthetic 111-buurt grid (no data directory)"
 
@@ -54,8 +61,16 @@ def _caseloads(gdf: Any) -> pd.DataFrame:
     frames = []
     for periode in ("2023", "2024"):
         for soort, rate in SOORTEN.items():
-            frames.append(pd.DataFrame({"buurtcode": gdf["buurtcode"], "periode": periode, "soort": soort,
-                                        "aantal": rng.poisson(youth * rate * rng.gamma(8.0, 1 / 8.0, len(youth)))}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "buurtcode": gdf["buurtcode"],
+                        "periode": periode,
+                        "soort": soort,
+                        "aantal": rng.poisson(youth * rate * rng.gamma(8.0, 1 / 8.0, len(youth))),
+                    }
+                )
+            )
     df = pd.concat(frames, ignore_index=True)
     total = df.groupby(["buurtcode", "periode"], as_index=False)["aantal"].sum().assign(soort="totaal")
     df = pd.concat([df, total], ignore_index=True)
@@ -100,7 +115,9 @@ def run(*, quick: bool, out_dir: Path) -> dict[str, Any]:
     keep = rows["youth_population"].fillna(0).to_numpy() > 0
     exclude = {c: "no_youth" for c, k in zip(gdf["buurtcode"], keep, strict=True) if not k}
     bw = build_weights(gdf, exclude=exclude)
-    y = empirical_bayes(rows.loc[list(bw.ids), "aantal"].to_numpy(), rows.loc[list(bw.ids), "youth_population"].to_numpy())
+    y = empirical_bayes(
+        rows.loc[list(bw.ids), "aantal"].to_numpy(), rows.loc[list(bw.ids), "youth_population"].to_numpy()
+    )
     index = {c: i for i, c in enumerate(bw.ids)}
     neighbours = [[index[c] for c in bw.neighbours[code]] for code in bw.ids]
     started = time.perf_counter()
@@ -159,7 +176,9 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.hotspots", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.hotspots", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--quick", action="store_true", help="99 permutations (smoke test)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

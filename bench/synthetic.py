@@ -79,7 +79,9 @@ def street_grid(layout: Layout, *, seed: int, drop: float = 0.08) -> StreetNetwo
     return StreetNetwork(nodes, edges, f"synthetic {nx_}×{ny_} @ {layout.spacing:g} m (seed {seed})", "edges")
 
 
-def clustered_points(n: int, bbox: tuple[float, float, float, float], *, n_centres: int, seed: int, spread: float) -> np.ndarray:
+def clustered_points(
+    n: int, bbox: tuple[float, float, float, float], *, n_centres: int, seed: int, spread: float
+) -> np.ndarray:
     """Points around ``n_centres`` town centres (Gaussian, ``spread`` m), 20 % uniform; clipped to the box."""
     rng = np.random.default_rng(seed)
     xmin, ymin, xmax, ymax = bbox

@@ -82,7 +82,9 @@ def make_case(name: str, *, quick: bool) -> dict[str, Any]:
         origins, gdf = _utrecht_buurten(quick)
         xmin, ymin, xmax, ymax = _utrecht_extent(origins, gdf)
         spacing = 250.0 if quick else 60.0
-        layout = Layout(int((xmax - xmin) // spacing) + 1, int((ymax - ymin) // spacing) + 1, spacing, (float(xmin), float(ymin)))
+        layout = Layout(
+            int((xmax - xmin) // spacing) + 1, int((ymax - ymin) // spacing) + 1, spacing, (float(xmin), float(ymin))
+        )
         n_teams, limit = 38, None
         rng = np.random.default_rng(30)
         teams = origins[rng.choice(len(origins), n_teams, replace=False)] + rng.normal(0, 150, (n_teams, 2))
@@ -94,7 +96,15 @@ def make_case(name: str, *, quick: bool) -> dict[str, Any]:
         teams = clustered_points(n_teams, layout.bbox, n_centres=40 if quick else 400, seed=12, spread=1500.0)
         limit = 30.0
     soort, org = team_sets(len(teams), seed=13)
-    return {"name": name, "layout": layout, "origins": origins, "teams": teams, "soort": soort, "org": org, "limit": limit}
+    return {
+        "name": name,
+        "layout": layout,
+        "origins": origins,
+        "teams": teams,
+        "soort": soort,
+        "org": org,
+        "limit": limit,
+    }
 
 
 def _save(case: dict[str, Any], network: StreetNetwork, path: Path) -> None:
@@ -118,7 +128,15 @@ def _save(case: dict[str, Any], network: StreetNetwork, path: Path) -> None:
 
 def _load(path: Path) -> tuple[StreetNetwork, dict[str, Any]]:
     with np.load(path) as z:
-        edges = pd.DataFrame({"u": z["u"], "v": z["v"], "length_m": z["length"], "highway": z["highway"].astype(object), "maxspeed_kmh": z["maxspeed"]})
+        edges = pd.DataFrame(
+            {
+                "u": z["u"],
+                "v": z["v"],
+                "length_m": z["length"],
+                "highway": z["highway"].astype(object),
+                "maxspeed_kmh": z["maxspeed"],
+            }
+        )
         for i, col in enumerate(f"{m}_{d}" for m in MODES for d in ("fw", "bw")):
             edges[col] = z["flags"][:, i]
         nodes = pd.DataFrame({"x": z["node_xy"][:, 0], "y": z["node_xy"][:, 1], "osm_id": -1})
@@ -172,7 +190,13 @@ def phase_fast(data_path: Path, out_path: Path) -> dict[str, Any]:
     nearest = {name: (decode(enc)[0], which) for name, (enc, which) in found.items()}
     t3 = time.perf_counter()
     cpu = time.process_time() - c0
-    np.savez(out_path, time_min=time_min, dist_m=dist_m, **{f"near_t_{k}": v[0] for k, v in nearest.items()}, **{f"near_j_{k}": v[1] for k, v in nearest.items()})
+    np.savez(
+        out_path,
+        time_min=time_min,
+        dist_m=dist_m,
+        **{f"near_t_{k}": v[0] for k, v in nearest.items()},
+        **{f"near_j_{k}": v[1] for k, v in nearest.items()},
+    )
     return {
         "prepare_s": t1 - t0,
         "matrix_s": t2 - t1,
@@ -201,7 +225,11 @@ def phase_naive(data_path: Path, out_path: Path, sample: int) -> dict[str, Any]:
     tails, heads, weights = forward.row.tolist(), forward.col.tolist(), forward.data.tolist()
     del graph, forward
     n_o = len(o_snap.nodes)
-    rows = np.sort(np.random.default_rng(5).choice(n_o, min(sample, n_o), replace=False)) if sample < n_o else np.arange(n_o)
+    rows = (
+        np.sort(np.random.default_rng(5).choice(n_o, min(sample, n_o), replace=False))
+        if sample < n_o
+        else np.arange(n_o)
+    )
     limit_enc = None if data["limit"] is None else (np.floor(data["limit"] * 60000) + 1) * 1e8
     base_mb = _rss_mb()
     c0 = time.process_time()
@@ -219,7 +247,10 @@ def phase_naive(data_path: Path, out_path: Path, sample: int) -> dict[str, Any]:
     if limit_enc is not None:
         enc = np.where(enc < limit_enc, enc, np.inf)
     time_min, dist_m = decode(enc)
-    nearest = {name: time_min[:, mask].min(axis=1) if mask.any() else np.full(len(rows), np.inf) for name, mask in _set_masks(data["soort"], data["org"]).items()}
+    nearest = {
+        name: time_min[:, mask].min(axis=1) if mask.any() else np.full(len(rows), np.inf)
+        for name, mask in _set_masks(data["soort"], data["org"]).items()
+    }
     t2 = time.perf_counter()
     c2 = time.process_time()
     np.savez(out_path, rows=rows, time_min=time_min, dist_m=dist_m, **{f"near_t_{k}": v for k, v in nearest.items()})
@@ -239,7 +270,19 @@ def phase_naive(data_path: Path, out_path: Path, sample: int) -> dict[str, Any]:
 
 
 def _run_phase(phase: str, data_path: Path, out_path: Path, sample: int) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "bench.travel", "--phase", phase, "--data", str(data_path), "--phase-out", str(out_path), "--naive-sample", str(sample)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.travel",
+        "--phase",
+        phase,
+        "--data",
+        str(data_path),
+        "--phase-out",
+        str(out_path),
+        "--naive-sample",
+        str(sample),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent)
     if done.returncode != 0:
         raise RuntimeError(f"phase {phase} failed:\n{done.stderr}")
@@ -276,13 +319,19 @@ def whatif_timing(*, quick: bool, repeats: int = 5) -> dict[str, Any]:
         from shapely.geometry import Point
 
         gdf = gpd.GeoDataFrame(
-            {"buurtcode": [f"BU0344{i:04d}" for i in range(len(origins_xy))], "wijkcode": [f"WK0344{i % 10 + 1:02d}" for i in range(len(origins_xy))], "gemeentecode": "GM0344"},
+            {
+                "buurtcode": [f"BU0344{i:04d}" for i in range(len(origins_xy))],
+                "wijkcode": [f"WK0344{i % 10 + 1:02d}" for i in range(len(origins_xy))],
+                "gemeentecode": "GM0344",
+            },
             geometry=[Point(x, y).buffer(100) for x, y in origins_xy],
             crs="EPSG:28992",
         )
     gdf = gdf.copy()
     gdf["youth_population"] = np.random.default_rng(1).integers(50, 1500, len(gdf)).astype(float)
-    contract = pd.read_csv(Path(__file__).resolve().parent.parent / "geodata" / "reference" / "utrecht_contract_2020.csv", comment="#")
+    contract = pd.read_csv(
+        Path(__file__).resolve().parent.parent / "geodata" / "reference" / "utrecht_contract_2020.csv", comment="#"
+    )
     gdf["provider"] = gdf["wijkcode"].map(dict(zip(contract["wijkcode"], contract["aanbieder"], strict=True)))
     n_t = len(case["teams"])
     import geopandas as gpd
@@ -304,11 +353,16 @@ def whatif_timing(*, quick: bool, repeats: int = 5) -> dict[str, Any]:
     xmid, ymid = origins_xy.mean(axis=0)
     scenarios = {
         "move one team": Scenario(move=(Move("T03", float(xmid), float(ymid)),)),
-        "add one buurtteam": Scenario(add=(NewTeam("Nieuw", float(xmid) + 800, float(ymid) - 600, "Lokalis", "buurtteam"),)),
+        "add one buurtteam": Scenario(
+            add=(NewTeam("Nieuw", float(xmid) + 800, float(ymid) - 600, "Lokalis", "buurtteam"),)
+        ),
         "remove one team": Scenario(remove=("T05",)),
         "change a capacity": Scenario(capacity=(parse_capacity("T01", 20.0),)),
         "add 2 + move 2 + remove 2": Scenario(
-            add=(NewTeam("N1", float(xmid) - 2000, float(ymid), "Lokalis", "buurtteam"), NewTeam("N2", float(xmid) + 2000, float(ymid), "KOOS", "specialistisch")),
+            add=(
+                NewTeam("N1", float(xmid) - 2000, float(ymid), "Lokalis", "buurtteam"),
+                NewTeam("N2", float(xmid) + 2000, float(ymid), "KOOS", "specialistisch"),
+            ),
             move=(Move("T07", float(xmid), float(ymid) + 1500), Move("T30", float(xmid) - 1500, float(ymid) - 1500)),
             remove=("T09", "T31"),
         ),
@@ -317,8 +371,12 @@ def whatif_timing(*, quick: bool, repeats: int = 5) -> dict[str, Any]:
         graphs = build_mode_graphs(network, speeds=Speeds()) if method == "network" else None
         t0 = time.perf_counter()
         costs = origin_team_costs(
-            origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(), team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
-            speeds=Speeds(), detour=DetourFactors(), graphs=graphs,
+            origin_xy=origins[["x", "y"]].to_numpy(),
+            team_ids=teams["team_id"].tolist(),
+            team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+            speeds=Speeds(),
+            detour=DetourFactors(),
+            graphs=graphs,
         )
         build_s = time.perf_counter() - t0
         base = whatif_base(gdf_buurten=gdf, gdf_teams=teams, origins=origins, costs=costs, options=TravelOptions())
@@ -366,7 +424,11 @@ def run(*, quick: bool, naive_sample: int, out_dir: Path) -> dict[str, Any]:
             data_path = Path(tmp) / f"{name}.npz"
             _save(case, network, data_path)
             sample = naive_sample if name == "national" else len(case["origins"])
-            print(f"· {name}: {len(case['origins'])} origins, {len(case['teams'])} teams, {len(network.edges)} edges …", file=sys.stderr, flush=True)
+            print(
+                f"· {name}: {len(case['origins'])} origins, {len(case['teams'])} teams, {len(network.edges)} edges …",
+                file=sys.stderr,
+                flush=True,
+            )
             fast = _run_phase("fast", data_path, Path(tmp) / f"{name}-fast.npz", sample)
             naive = _run_phase("naive", data_path, Path(tmp) / f"{name}-naive.npz", sample)
             agree = _agree(Path(tmp) / f"{name}-fast.npz", Path(tmp) / f"{name}-naive.npz")
@@ -413,7 +475,11 @@ def markdown(report: dict[str, Any]) -> str:
             f"**{c['speedup']:.0f}×** ({c['speedup_cpu']:.0f}×) | {'yes' if c['agreement']['matrix_rows_equal'] and c['agreement']['nearest_equal'] else 'NO'} |"
         )
     w = report["whatif_utrecht"]
-    lines += ["", f"What-if on Utrecht ({w['buurten']} buurten, {w['teams']} teams, {w['network_edges']:,} edges, all three modes), median seconds:", ""]
+    lines += [
+        "",
+        f"What-if on Utrecht ({w['buurten']} buurten, {w['teams']} teams, {w['network_edges']:,} edges, all three modes), median seconds:",
+        "",
+    ]
     lines.append("| scenario | network: wall (CPU) | straight line: wall (CPU) |")
     lines.append("|---|---|---|")
     for label in w["network"]["whatif_median_s"]:
@@ -422,21 +488,31 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {label} | {net['whatif_median_s'][label]:.3f} ({net['whatif_median_cpu_s'][label]:.3f}) | "
             f"{sl['whatif_median_s'][label]:.3f} ({sl['whatif_median_cpu_s'][label]:.3f}) |"
         )
-    lines.append(f"| (cost structure from scratch) | {w['network']['cost_structure_3_modes_s']:.2f} | {w['straight_line']['cost_structure_3_modes_s']:.3f} |")
+    lines.append(
+        f"| (cost structure from scratch) | {w['network']['cost_structure_3_modes_s']:.2f} | {w['straight_line']['cost_structure_3_modes_s']:.3f} |"
+    )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.travel", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.travel", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--naive-sample", type=int, default=2000, help="origins the naive method searches on the national case")
+    parser.add_argument(
+        "--naive-sample", type=int, default=2000, help="origins the naive method searches on the national case"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--phase", choices=["fast", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--phase-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase:
-        result = phase_fast(args.data, args.phase_out) if args.phase == "fast" else phase_naive(args.data, args.phase_out, args.naive_sample)
+        result = (
+            phase_fast(args.data, args.phase_out)
+            if args.phase == "fast"
+            else phase_naive(args.data, args.phase_out, args.naive_sample)
+        )
         print(json.dumps(result, default=float))
         return 0
     report = run(quick=args.quick, naive_sample=args.naive_sample, out_dir=args.out)

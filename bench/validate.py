@@ -34,8 +34,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 BASELINE_REF = "98517f0"
-FILES = (("teams", "teams.csv"), ("teams", "teams_example_repeated.csv"), ("caseloads", "caseloads_wide.csv"),
-         ("caseloads", "caseloads_long.tsv"))
+FILES = (
+    ("teams", "teams.csv"),
+    ("teams", "teams_example_repeated.csv"),
+    ("caseloads", "caseloads_wide.csv"),
+    ("caseloads", "caseloads_long.tsv"),
+)
 PERIODS = [f"{y}-{m:02d}" for y in range(1990, 2100) for m in range(1, 13)]
 TYPES = (("totaal", 40), ("buurtteam", 30), ("specialistisch", 12), ("verblijf", 1), ("jeugdbescherming", 2))
 
@@ -53,11 +57,21 @@ def reference() -> tuple[Any, str]:
     import geopandas as gpd
     from shapely.geometry import box
 
-    cells = [box(136000 + 300 * (i % 11), 455000 + 300 * (i // 11), 136300 + 300 * (i % 11), 455300 + 300 * (i // 11))
-             for i in range(111)]
+    cells = [
+        box(136000 + 300 * (i % 11), 455000 + 300 * (i // 11), 136300 + 300 * (i % 11), 455300 + 300 * (i // 11))
+        for i in range(111)
+    ]
     codes = [f"BU0344{i // 11 + 1:02d}{i % 11 + 1:02d}" for i in range(111)]
-    gdf = gpd.GeoDataFrame({"buurtcode": codes, "buurtnaam": [f"Buurt {c}" for c in codes], "wijkcode": [c[:8].replace("BU", "WK") for c in codes],
-                            "aantal_inwoners": 1000.0}, geometry=cells, crs="EPSG:28992")
+    gdf = gpd.GeoDataFrame(
+        {
+            "buurtcode": codes,
+            "buurtnaam": [f"Buurt {c}" for c in codes],
+            "wijkcode": [c[:8].replace("BU", "WK") for c in codes],
+            "aantal_inwoners": 1000.0,
+        },
+        geometry=cells,
+        crs="EPSG:28992",
+    )
     return CareReference.from_frames(gdf, source="synthetic"), "synthetic 111-buurt grid (no data directory)"
 
 
@@ -79,7 +93,9 @@ def write_files(directory: Path, *, rows: int) -> dict[str, Path]:
         return forms[i % len(forms)]
 
     points = buurten.geometry.representative_point()
-    lon, lat = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True).transform(points.x.to_numpy(), points.y.to_numpy())
+    lon, lat = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True).transform(
+        points.x.to_numpy(), points.y.to_numpy()
+    )
     paths = {name: directory / name for _, name in FILES}
     with paths["teams.csv"].open("w", encoding="utf-8") as f:
         f.write("team_id;naam;organisatie;soort;lat;lon;x;y;buurtcode;capaciteit_fte;max_caseload\n")
@@ -91,7 +107,9 @@ def write_files(directory: Path, *, rows: int) -> dict[str, Path]:
                 where = f";;{points.x.iat[k]:.0f};{points.y.iat[k]:.0f};"
             else:
                 where = f";;;;{written(k, i // 3, with_names=True)}"
-            f.write(f"T{i};Team {i};{('Lokalis', 'KOOS', 'Spoor030')[i % 3]};{('buurtteam', 'specialistisch')[i % 2]};{where};12,5;150\n")
+            f.write(
+                f"T{i};Team {i};{('Lokalis', 'KOOS', 'Spoor030')[i % 3]};{('buurtteam', 'specialistisch')[i % 2]};{where};12,5;150\n"
+            )
     example = (REPO / "examples" / "teams.csv").read_text(encoding="utf-8").splitlines()
     with paths["teams_example_repeated.csv"].open("w", encoding="utf-8") as f:
         f.write(example[0] + "\n")
@@ -121,8 +139,12 @@ def measure(files: list[tuple[str, str]]) -> dict[str, Any]:
     for kind, path in files:
         started = time.perf_counter()
         report = check_file(kind, path, reference=ref)
-        out[Path(path).name] = {"seconds": round(time.perf_counter() - started, 3), "valid": report.valid,
-                                "rows": report.rows, "problems": len(report.problems)}
+        out[Path(path).name] = {
+            "seconds": round(time.perf_counter() - started, 3),
+            "valid": report.valid,
+            "rows": report.rows,
+            "problems": len(report.problems),
+        }
     return out
 
 
@@ -131,11 +153,18 @@ def _in_fresh_process(tree: Path, files: list[tuple[str, str]]) -> dict[str, Any
 
     # The baseline tree's own idea of the data directory is relative to where it was unpacked: give it ours.
     env = {**os.environ, "PYTHONPATH": "", config.DATA_ENV: str(config.data_dir())}
-    code = ("import json, sys; sys.path[:0] = sys.argv[1:3]; from bench.validate import measure; "
-            "print(json.dumps(measure(json.loads(sys.argv[3]))))")
-    done = subprocess.run([sys.executable, "-c", code, str(tree), str(REPO), json.dumps(files)],
-                          capture_output=True, text=True, check=False, cwd=tempfile.gettempdir(),
-                          env=env)
+    code = (
+        "import json, sys; sys.path[:0] = sys.argv[1:3]; from bench.validate import measure; "
+        "print(json.dumps(measure(json.loads(sys.argv[3]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tree), str(REPO), json.dumps(files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tempfile.gettempdir(),
+        env=env,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"measuring in {tree} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -146,8 +175,9 @@ def _baseline_tree(ref: str, directory: Path) -> Path | None:
     """The packages geodata and etl as of ``ref`` (git archive), or None when git or the commit is not there."""
     target = directory / f"baseline-{ref}"
     target.mkdir()
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref, "geodata", "etl"],
-                             capture_output=True, check=False)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "geodata", "etl"], capture_output=True, check=False
+    )
     if archive.returncode != 0:
         return None
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
@@ -158,7 +188,9 @@ def _cli_seconds(kind: str, path: Path) -> tuple[float, int]:
     exe = Path(sys.executable).parent / "buurtdekking"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
     started = time.perf_counter()
-    done = subprocess.run([*command, "validate", kind, str(path)], capture_output=True, text=True, check=False, cwd=REPO)
+    done = subprocess.run(
+        [*command, "validate", kind, str(path)], capture_output=True, text=True, check=False, cwd=REPO
+    )
     return round(time.perf_counter() - started, 2), done.returncode
 
 
@@ -174,11 +206,16 @@ def run(*, rows: int, baseline_ref: str | None, out_dir: Path) -> dict[str, Any]
         sizes = {p.name: p.stat().st_size for p in paths.values()}
     results = {}
     for _, name in FILES:
-        entry: dict[str, Any] = {"bytes": sizes[name], "today": today[name],
-                                 "cli_process": {"seconds": cli[name][0], "exit": cli[name][1]}}
+        entry: dict[str, Any] = {
+            "bytes": sizes[name],
+            "today": today[name],
+            "cli_process": {"seconds": cli[name][0], "exit": cli[name][1]},
+        }
         if baseline is not None:
             entry["baseline"] = baseline[name]
-            entry["ratio"] = round(baseline[name]["seconds"] / today[name]["seconds"], 1) if today[name]["seconds"] else None
+            entry["ratio"] = (
+                round(baseline[name]["seconds"] / today[name]["seconds"], 1) if today[name]["seconds"] else None
+            )
         results[name] = entry
     report = {
         "benchmark": "validate",
@@ -186,7 +223,9 @@ def run(*, rows: int, baseline_ref: str | None, out_dir: Path) -> dict[str, Any]
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "case": case,
         "rows": rows,
-        "baseline": f"etl.rules.check.check_file at {baseline_ref} (before the reader was rewritten)" if baseline is not None else None,
+        "baseline": f"etl.rules.check.check_file at {baseline_ref} (before the reader was rewritten)"
+        if baseline is not None
+        else None,
         "files": results,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,17 +247,29 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for name, r in report["files"].items():
         base = r.get("baseline")
-        base_text = "–" if base is None else f"{base['seconds']} s" + ("" if base["valid"] else f" (invalid: {base['problems']} problems)")
+        base_text = (
+            "–"
+            if base is None
+            else f"{base['seconds']} s" + ("" if base["valid"] else f" (invalid: {base['problems']} problems)")
+        )
         ratio = "–" if r.get("ratio") is None else f"{r['ratio']}×"
-        lines.append(f"| {name} | {r['bytes'] / 1e6:.1f} | {r['today']['seconds']} s | {base_text} | {ratio} | "
-                     f"{r['cli_process']['seconds']} s (exit {r['cli_process']['exit']}) |")
+        lines.append(
+            f"| {name} | {r['bytes'] / 1e6:.1f} | {r['today']['seconds']} s | {base_text} | {ratio} | "
+            f"{r['cli_process']['seconds']} s (exit {r['cli_process']['exit']}) |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.validate", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.validate", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git commit of the baseline (default: before the reader was rewritten)")
+    parser.add_argument(
+        "--baseline-ref",
+        default=BASELINE_REF,
+        help="git commit of the baseline (default: before the reader was rewritten)",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

@@ -29,8 +29,7 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(
             EXIT_USAGE,
-            f"{self.prog}: fout/error: {message}\n"
-            f"Zie/see '{self.prog} --help'.\n",
+            f"{self.prog}: fout/error: {message}\nZie/see '{self.prog} --help'.\n",
         )
 
 
@@ -73,9 +72,14 @@ def _care_options(args: argparse.Namespace) -> CareOptions:
     from etl.rules.columns import DEFAULT_PROVIDERS
 
     return CareOptions(
-        teams=args.teams, providers=args.providers, caseloads=args.caseloads, demo=not args.no_demo,
-        threshold=args.threshold, known_providers=tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])])),
-        geocode=args.geocode, geocode_cache=args.geocode_cache,
+        teams=args.teams,
+        providers=args.providers,
+        caseloads=args.caseloads,
+        demo=not args.no_demo,
+        threshold=args.threshold,
+        known_providers=tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])])),
+        geocode=args.geocode,
+        geocode_cache=args.geocode_cache,
     )
 
 
@@ -181,7 +185,9 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     # late import: the what-if model (travel and coverage): ~14 s of -X importtime under load, only for whatif
     from etl.whatif import apply_scenario, format_summary, load_whatif_base, parse_scenario
 
-    scenario = parse_scenario(add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ())
+    scenario = parse_scenario(
+        add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ()
+    )
     base = load_whatif_base(config.atlas_dir(args.atlas))
     result = apply_scenario(base, scenario)
     if args.json:
@@ -230,13 +236,16 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _add_geocode_arguments(group: argparse._ActionsContainer) -> None:
     """--geocode and --geocode-cache (docs/INPUTS.md: Teams op adres / by address)."""
     group.add_argument(
-        "--geocode", choices=("pdok",),
+        "--geocode",
+        choices=("pdok",),
         help="teams met postcode + huisnummer of straat + huisnummer + plaats op hun adres plaatsen via PDOK "
-             "Locatieserver (internet); zonder: midden van de postcode (PC4) / place teams at their address via PDOK "
-             "(online); without: the centre of their postcode (PC4)",
+        "Locatieserver (internet); zonder: midden van de postcode (PC4) / place teams at their address via PDOK "
+        "(online); without: the centre of their postcode (PC4)",
     )
     group.add_argument(
-        "--geocode-cache", type=Path, metavar="F",
+        "--geocode-cache",
+        type=Path,
+        metavar="F",
         help="cachebestand van de adressen (standaard ~/.cache/buurtdekking/pdok-locatieserver.json) / address cache file",
     )
 
@@ -254,48 +263,122 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--statistics", type=Path, help="CBS Kerncijfers wijken en buurten (csv/xlsx)")
     b.add_argument("--no-statistics", action="store_true", help="geen kerncijfers koppelen / skip statistics")
     b.add_argument(
-        "--gemeente", action="append", metavar="CODE",
+        "--gemeente",
+        action="append",
+        metavar="CODE",
         help="gemeentecode, herhaalbaar of met komma's (standaard GM0344) / repeatable or comma-separated",
     )
     b.add_argument("--crs", help="CRS voor een bestand zonder CRS, bv. EPSG:28992 / CRS of a file without one")
     b.add_argument("--year", type=int, help="jaar van de grenzen / boundary year (else from the file)")
     b.add_argument("--out", type=Path, help="atlasmap / atlas directory (default ./atlas)")
-    b.add_argument("--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)")
+    b.add_argument(
+        "--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)"
+    )
     b.add_argument("--quiet", action="store_true", help="geen voortgang / no progress lines")
     t = b.add_argument_group("reistijd / travel (docs/METHOD.md: Reistijd en bereik)")
-    t.add_argument("--network", type=Path, metavar="F", help="stratennet (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen of lijnen met OSM-tags/kolommen per vervoerwijze); zonder: hemelsbreed × omwegfactor / street network (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen or lines with OSM tags/per-mode columns); without: straight line × detour factor")
+    t.add_argument(
+        "--network",
+        type=Path,
+        metavar="F",
+        help="stratennet (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen of lijnen met OSM-tags/kolommen per vervoerwijze); zonder: hemelsbreed × omwegfactor / street network (.osm.pbf/.osm, .graphml, Geofabrik, NWB Wegen or lines with OSM tags/per-mode columns); without: straight line × detour factor",
+    )
     t.add_argument("--network-layer", metavar="NAME", help="laag met de straten / layer holding the streets")
-    t.add_argument("--network-crs", metavar="EPSG", help="CRS van een netwerkbestand zonder CRS / CRS of a network file without one")
-    t.add_argument("--network-speeds", type=Path, metavar="F", help="NDW-maximumsnelheden per WVK_ID (CSV of GIS-bestand) bij een NWB-netwerk / NDW maximum speeds by WVK_ID (CSV or GIS file) for an NWB network")
-    t.add_argument("--origins", type=Path, metavar="F", help="gewogen herkomstpunten (adressen, CBS-vierkanten) / weighted origin points")
+    t.add_argument(
+        "--network-crs",
+        metavar="EPSG",
+        help="CRS van een netwerkbestand zonder CRS / CRS of a network file without one",
+    )
+    t.add_argument(
+        "--network-speeds",
+        type=Path,
+        metavar="F",
+        help="NDW-maximumsnelheden per WVK_ID (CSV of GIS-bestand) bij een NWB-netwerk / NDW maximum speeds by WVK_ID (CSV or GIS file) for an NWB network",
+    )
+    t.add_argument(
+        "--origins",
+        type=Path,
+        metavar="F",
+        help="gewogen herkomstpunten (adressen, CBS-vierkanten) / weighted origin points",
+    )
     t.add_argument("--origins-layer", metavar="NAME")
-    t.add_argument("--origins-weight", metavar="COL", help="kolom met het aantal jeugdigen / column with the youth count")
+    t.add_argument(
+        "--origins-weight", metavar="COL", help="kolom met het aantal jeugdigen / column with the youth count"
+    )
     t.add_argument("--walk-kmh", type=float, help="loopsnelheid (5) / walking speed")
     t.add_argument("--bike-kmh", type=float, help="fietssnelheid (15) / cycling speed")
     t.add_argument("--car-kmh", type=float, help="auto zonder maxspeed, binnen de bebouwde kom (30) / car default")
     t.add_argument("--car-max-kmh", type=float, help="hoogste autosnelheid (100) / car speed cap")
-    t.add_argument("--thresholds", type=_minutes_list, metavar="MIN,…", help="drempels voor bereik in minuten / coverage thresholds in minutes (10,15,20)")
-    t.add_argument("--seam-margin", type=float, metavar="MIN", help="marge voor de naadvlag in minuten / seam margin in minutes (2)")
-    t.add_argument("--decay", metavar="SPEC", help="E2SFCA-afstandsverval / distance decay: step:10=1,20=0.68,30=0.22 (standaard/default) of/or gaussian:sigma=10,max=30")
-    t.add_argument("--matrix-limit", type=float, metavar="MIN", help="begrens de herkomst×team-matrix (groot gebied) / bound the origin×team matrix (large areas); nearest stays exact")
+    t.add_argument(
+        "--thresholds",
+        type=_minutes_list,
+        metavar="MIN,…",
+        help="drempels voor bereik in minuten / coverage thresholds in minutes (10,15,20)",
+    )
+    t.add_argument(
+        "--seam-margin",
+        type=float,
+        metavar="MIN",
+        help="marge voor de naadvlag in minuten / seam margin in minutes (2)",
+    )
+    t.add_argument(
+        "--decay",
+        metavar="SPEC",
+        help="E2SFCA-afstandsverval / distance decay: step:10=1,20=0.68,30=0.22 (standaard/default) of/or gaussian:sigma=10,max=30",
+    )
+    t.add_argument(
+        "--matrix-limit",
+        type=float,
+        metavar="MIN",
+        help="begrens de herkomst×team-matrix (groot gebied) / bound the origin×team matrix (large areas); nearest stays exact",
+    )
     t.add_argument("--no-travel", action="store_true", help="geen reistijden berekenen / skip travel times")
     h = b.add_argument_group("hotspots (docs/METHOD.md: Hotspots)")
-    h.add_argument("--weights", metavar="SPEC", help="ruimtelijke gewichten: queen (standaard), knn:K of distance[:METERS] / spatial weights")
-    h.add_argument("--islands", choices=("attach", "exclude"), help="buurt zonder buren: koppelen aan de dichtstbijzijnde (standaard) of uitsluiten / islands")
-    h.add_argument("--permutations", type=int, metavar="R", help="conditionele permutaties (999) / conditional permutations")
-    h.add_argument("--seed", type=int, help="toevalszaad van de permutaties, vastgelegd in het manifest / permutation seed")
+    h.add_argument(
+        "--weights",
+        metavar="SPEC",
+        help="ruimtelijke gewichten: queen (standaard), knn:K of distance[:METERS] / spatial weights",
+    )
+    h.add_argument(
+        "--islands",
+        choices=("attach", "exclude"),
+        help="buurt zonder buren: koppelen aan de dichtstbijzijnde (standaard) of uitsluiten / islands",
+    )
+    h.add_argument(
+        "--permutations", type=int, metavar="R", help="conditionele permutaties (999) / conditional permutations"
+    )
+    h.add_argument(
+        "--seed", type=int, help="toevalszaad van de permutaties, vastgelegd in het manifest / permutation seed"
+    )
     h.add_argument("--alpha", type=float, help="significantieniveau (0.05) / significance level")
-    h.add_argument("--correction", choices=("none", "bonferroni", "fdr"), help="meervoudig toetsen (fdr) / multiple testing")
-    h.add_argument("--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis")
-    h.add_argument("--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change")
+    h.add_argument(
+        "--correction", choices=("none", "bonferroni", "fdr"), help="meervoudig toetsen (fdr) / multiple testing"
+    )
+    h.add_argument(
+        "--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis"
+    )
+    h.add_argument(
+        "--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change"
+    )
     h.add_argument("--no-hotspots", action="store_true", help="geen hotspots berekenen / skip hotspots")
     c = b.add_argument_group("zorggegevens / care data (docs/INPUTS.md: Zorggegevens)")
-    c.add_argument("--teams", type=Path, help="teams (csv/xlsx); zonder: fictieve demoteams / without: fictitious demo teams")
-    c.add_argument("--providers", type=Path, help="aanbiedersgebieden (csv/xlsx); zonder: contract 2020 / without: 2020 contract")
-    c.add_argument("--caseloads", type=Path, help="caseloads (csv/xlsx); zonder: fictieve demo-aantallen / without: fictitious demo counts")
+    c.add_argument(
+        "--teams", type=Path, help="teams (csv/xlsx); zonder: fictieve demoteams / without: fictitious demo teams"
+    )
+    c.add_argument(
+        "--providers", type=Path, help="aanbiedersgebieden (csv/xlsx); zonder: contract 2020 / without: 2020 contract"
+    )
+    c.add_argument(
+        "--caseloads",
+        type=Path,
+        help="caseloads (csv/xlsx); zonder: fictieve demo-aantallen / without: fictitious demo counts",
+    )
     c.add_argument("--no-demo", action="store_true", help="geen demogegevens / no demo data (only the files given)")
-    c.add_argument("--threshold", type=_threshold, default=5, help="kleine aantallen afschermen onder / suppress counts below (5)")
-    c.add_argument("--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider")
+    c.add_argument(
+        "--threshold", type=_threshold, default=5, help="kleine aantallen afschermen onder / suppress counts below (5)"
+    )
+    c.add_argument(
+        "--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider"
+    )
     _add_geocode_arguments(c)
     b.set_defaults(func=_cmd_build)
 
@@ -305,18 +388,30 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="uitvoer als JSON / output as JSON")
     v.add_argument("--atlas", type=Path, help="atlas met de grenzen / atlas with the boundaries (default ./atlas)")
     v.add_argument("--data-dir", type=Path, help="datamap als er geen atlas is / data directory when there is no atlas")
-    v.add_argument("--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider")
+    v.add_argument(
+        "--known-provider", action="append", metavar="NAAM", help="extra bekende aanbieder / extra known provider"
+    )
     _add_geocode_arguments(v)
     v.set_defaults(func=_cmd_validate)
 
     w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")
     w.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
-    w.add_argument("--add", action="append", metavar='"naam,x,y,organisatie,soort[,capaciteit]"', help="nieuw team (x,y in RD of lengte,breedte) / new team")
+    w.add_argument(
+        "--add",
+        action="append",
+        metavar='"naam,x,y,organisatie,soort[,capaciteit]"',
+        help="nieuw team (x,y in RD of lengte,breedte) / new team",
+    )
     w.add_argument("--move", action="append", metavar='"team_id,x,y"', help="verplaats een team / move a team")
     w.add_argument("--remove", action="append", metavar="TEAM_ID", help="verwijder een team / remove a team")
     w.add_argument("--capacity", action="append", metavar='"team_id,fte"', help="nieuwe capaciteit / new capacity")
     w.add_argument("--json", action="store_true", help="samenvatting als JSON / summary as JSON")
-    w.add_argument("--lang", default="nl", choices=("nl", "en"), help="getallen met decimale komma (nl) of punt (en) / numbers with a decimal comma (nl) or point (en)")
+    w.add_argument(
+        "--lang",
+        default="nl",
+        choices=("nl", "en"),
+        help="getallen met decimale komma (nl) of punt (en) / numbers with a decimal comma (nl) or point (en)",
+    )
     w.set_defaults(func=_cmd_whatif)
 
     s = sub.add_parser("serve", help="start het dashboard / serve the dashboard")

@@ -82,8 +82,10 @@ def _problems_notice(problems: list[Problem], lang: Lang) -> html.Div | None:
     if not problems:
         return None
     return html.Div(
-        [html.H2(t("link_problem", lang), className="notice-title"),
-         html.Ul([html.Li(p.nl if lang == "nl" else p.en) for p in problems])],
+        [
+            html.H2(t("link_problem", lang), className="notice-title"),
+            html.Ul([html.Li(p.nl if lang == "nl" else p.en) for p in problems]),
+        ],
         className="notice",
         role="alert",
     )
@@ -101,7 +103,10 @@ def render_shell(page: dict[str, Any] | None, query: dict[str, str], lang: Lang,
     """Header, navigation, the page and the footer, all in ``lang``."""
     if page is None:
         body: Any = html.Div(
-            [html.H1(t("page_not_found", lang)), dcc.Link(t("page_not_found_text", lang), href=dash.get_relative_path("/"))],
+            [
+                html.H1(t("page_not_found", lang)),
+                dcc.Link(t("page_not_found_text", lang), href=dash.get_relative_path("/")),
+            ],
             className="page",
         )
         current = ""
@@ -127,7 +132,12 @@ def render_shell(page: dict[str, Any] | None, query: dict[str, str], lang: Lang,
             className="site-header",
             children=[
                 html.Img(src=dash.get_asset_url("logo.svg"), alt="", className="logo", width=36, height=36),
-                html.Div([html.P(t("app_title", lang), className="site-title"), html.P(t("app_subtitle", lang), className="site-subtitle")]),
+                html.Div(
+                    [
+                        html.P(t("app_title", lang), className="site-title"),
+                        html.P(t("app_subtitle", lang), className="site-subtitle"),
+                    ]
+                ),
                 html.Nav(nav, className="site-nav", **aria(label=t("main_menu", lang))),
                 html.Button(
                     t("lang_toggle", lang),
@@ -167,8 +177,16 @@ def render_route(pathname: str | None, search: str | None) -> tuple[list[Any], d
     """The shell for a URL, and what the router remembers of it (path, language, document title)."""
     state, problems = parse_state(search or "")
     page = _page_for_path(pathname)
-    title = f"{t('page_' + _page_name(page), state.lang)} · {t('app_title', state.lang)}" if page else t("page_not_found", state.lang)
-    return render_shell(page, _query_dict(search), state.lang, problems), {"pathname": pathname or "/", "lang": state.lang, "title": title}
+    title = (
+        f"{t('page_' + _page_name(page), state.lang)} · {t('app_title', state.lang)}"
+        if page
+        else t("page_not_found", state.lang)
+    )
+    return render_shell(page, _query_dict(search), state.lang, problems), {
+        "pathname": pathname or "/",
+        "lang": state.lang,
+        "title": title,
+    }
 
 
 def _layout() -> html.Div:
@@ -388,7 +406,9 @@ def _first_paint(app: Dash) -> None:
         # download and compilation alongside held the map up by half a second.
         parts["scripts"] = defer_scripts(parts["scripts"])
         parts["renderer"] = defer_scripts(parts["renderer"])
-        parts["app_entry"] = early_script(plotly_src) + FIRST_PAINT_MARK + parts["app_entry"] + early_script(first_map_src)
+        parts["app_entry"] = (
+            early_script(plotly_src) + FIRST_PAINT_MARK + parts["app_entry"] + early_script(first_map_src)
+        )
 
     _edit_index(app, mark)
     server: flask.Flask = app.server
@@ -459,14 +479,21 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     register_export_route(app)
     app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
     app.server.config["COMPRESS_MIMETYPES"] = [
-        "text/html", "text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml",
+        "text/html",
+        "text/css",
+        "application/javascript",
+        "text/javascript",
+        "application/json",
+        "image/svg+xml",
     ]
     app.server.config["COMPRESS_CACHE_BACKEND"] = _CompressedStatic
     app.server.config["COMPRESS_CACHE_KEY"] = _compress_key
     Compress(app.server)
     # Dash's template wraps its scripts in a <footer>: a second "contentinfo" landmark beside ours.
     app.index_string = (
-        app.index_string.replace("<html>", '<html lang="nl">').replace("<footer>", "<div>").replace("</footer>", "</div>")
+        app.index_string.replace("<html>", '<html lang="nl">')
+        .replace("<footer>", "<div>")
+        .replace("</footer>", "</div>")
     )
     _preload_plotly(app)
     # Wrapped in this order, the polyfill goes before the first paint makes Dash's scripts inert.

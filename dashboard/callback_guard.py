@@ -122,7 +122,10 @@ def check_payload(body: Any, callback_map: Mapping[str, Any], *, size: int) -> M
         raise PayloadError("CALLBACK_UNKNOWN", "onbekende callback / unknown callback")
     if not _depth_ok(body):
         raise PayloadError("CALLBACK_PAYLOAD", f"dieper genest dan / nested deeper than {MAX_DEPTH}")
-    declared = {"inputs": [(d["id"], d["property"]) for d in cb["inputs"]], "state": [(d["id"], d["property"]) for d in cb["state"]]}
+    declared = {
+        "inputs": [(d["id"], d["property"]) for d in cb["inputs"]],
+        "state": [(d["id"], d["property"]) for d in cb["state"]],
+    }
     takes_file = any(prop in FILE_PROPERTIES for _, prop in declared["inputs"] + declared["state"])
     if size > SMALL_BODY and not takes_file:
         raise PayloadError("CALLBACK_TOO_LARGE", f"meer dan / more than {SMALL_BODY} bytes", status=413)
@@ -144,7 +147,11 @@ def check_payload(body: Any, callback_map: Mapping[str, Any], *, size: int) -> M
         for n, (item, (dep_id, prop)) in enumerate(zip(sent_outputs, outputs, strict=True)):
             _dependency(item, dep_id, prop, f"outputs[{n}]")
     changed = body.get("changedPropIds", [])
-    if not isinstance(changed, list) or len(changed) > MAX_ITEMS or not all(isinstance(c, str) and len(c) <= MAX_ID for c in changed):
+    if (
+        not isinstance(changed, list)
+        or len(changed) > MAX_ITEMS
+        or not all(isinstance(c, str) and len(c) <= MAX_ID for c in changed)
+    ):
         raise PayloadError("CALLBACK_PAYLOAD", "changedPropIds")
     return dict(cb)
 
@@ -201,7 +208,12 @@ def on_callback_error(exc: Exception) -> None:
     output = flask.request.get_json(silent=True, cache=True) if flask.has_request_context() else None
     logs.render_error(callback=callback_label(output.get("output") if isinstance(output, dict) else None), exc=exc)
     lang = _page_lang()
-    notice = {"children": [html.P(t("render_error", lang))], "hidden": False, "className": "notice render-error", "role": "alert"}
+    notice = {
+        "children": [html.P(t("render_error", lang))],
+        "hidden": False,
+        "className": "notice render-error",
+        "role": "alert",
+    }
     dash.set_props(ids.RENDER_ERROR, notice)
 
 

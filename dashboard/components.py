@@ -71,7 +71,9 @@ def field(label: str, control: Any, *, control_id: str, hidden: bool = False) ->
 
 
 def fieldset(legend: str, control: Any, *, hidden: bool = False, class_name: str = "") -> html.Fieldset:
-    return html.Fieldset([html.Legend(legend, className="field-label"), control], className=f"field {class_name}".strip(), hidden=hidden)
+    return html.Fieldset(
+        [html.Legend(legend, className="field-label"), control], className=f"field {class_name}".strip(), hidden=hidden
+    )
 
 
 def dropdown_labels(lang: Lang) -> Any:
@@ -86,36 +88,69 @@ def dropdown(
     control_id: str, options: list[dict[str, Any]], value: Any, *, lang: Lang, searchable: bool = False, **kw: Any
 ) -> dcc.Dropdown:
     return dcc.Dropdown(
-        id=control_id, options=options, value=value, clearable=False, searchable=searchable, className="dropdown",
-        labels=dropdown_labels(lang), **kw,
+        id=control_id,
+        options=options,
+        value=value,
+        clearable=False,
+        searchable=searchable,
+        className="dropdown",
+        labels=dropdown_labels(lang),
+        **kw,
     )
 
 
 def indicator_pickers(
-    view: AtlasView, state: ViewState, lang: Lang, *, ind_id: str, period_id: str, mode_id: str, soort_id: str, level_id: str
+    view: AtlasView,
+    state: ViewState,
+    lang: Lang,
+    *,
+    ind_id: str,
+    period_id: str,
+    mode_id: str,
+    soort_id: str,
+    level_id: str,
 ) -> list[Any]:
     """Indicator, period, mode, care type and level: the part every page with values shares."""
     ind = current_indicator(view, state.indicator)
     dims = dimensions(view, ind, state, lang)
     return [
-        field(t("indicator", lang), dropdown(ind_id, indicator_options(view, lang), ind.key, lang=lang, searchable=True), control_id=ind_id),
-        html.Div(
-            field(t("period", lang), dropdown(period_id, dims.periods, dims.period or None, lang=lang), control_id=period_id),
-            id=f"{period_id}-wrap", hidden=not dims.periods,
+        field(
+            t("indicator", lang),
+            dropdown(ind_id, indicator_options(view, lang), ind.key, lang=lang, searchable=True),
+            control_id=ind_id,
         ),
         html.Div(
-            fieldset(t("mode", lang), dcc.RadioItems(id=mode_id, options=dims.modes, value=dims.mode, inline=True, className="radio")),
-            id=f"{mode_id}-wrap", hidden=not dims.modes,
+            field(
+                t("period", lang),
+                dropdown(period_id, dims.periods, dims.period or None, lang=lang),
+                control_id=period_id,
+            ),
+            id=f"{period_id}-wrap",
+            hidden=not dims.periods,
         ),
         html.Div(
-            field(t("soort", lang), dropdown(soort_id, dims.soorten, dims.soort or None, lang=lang), control_id=soort_id),
-            id=f"{soort_id}-wrap", hidden=not dims.soorten,
+            fieldset(
+                t("mode", lang),
+                dcc.RadioItems(id=mode_id, options=dims.modes, value=dims.mode, inline=True, className="radio"),
+            ),
+            id=f"{mode_id}-wrap",
+            hidden=not dims.modes,
+        ),
+        html.Div(
+            field(
+                t("soort", lang), dropdown(soort_id, dims.soorten, dims.soort or None, lang=lang), control_id=soort_id
+            ),
+            id=f"{soort_id}-wrap",
+            hidden=not dims.soorten,
         ),
         fieldset(
             t("level", lang),
             dcc.RadioItems(
-                id=level_id, options=[{"label": t(f"level_{lv}", lang), "value": lv} for lv in LEVELS],
-                value=state.level, inline=True, className="radio",
+                id=level_id,
+                options=[{"label": t(f"level_{lv}", lang), "value": lv} for lv in LEVELS],
+                value=state.level,
+                inline=True,
+                className="radio",
             ),
         ),
     ]
@@ -134,7 +169,12 @@ def scheme_pickers(state: ViewState, lang: Lang, *, scheme_id: str, classes_id: 
         ),
         field(
             t("classes", lang),
-            dropdown(classes_id, [{"label": str(k), "value": k} for k in range(MIN_CLASSES, MAX_CLASSES + 1)], state.k, lang=lang),
+            dropdown(
+                classes_id,
+                [{"label": str(k), "value": k} for k in range(MIN_CLASSES, MAX_CLASSES + 1)],
+                state.k,
+                lang=lang,
+            ),
             control_id=classes_id,
         ),
     ]
@@ -142,7 +182,12 @@ def scheme_pickers(state: ViewState, lang: Lang, *, scheme_id: str, classes_id: 
 
 def legend(ind: Indicator, coloured: Coloured, lang: Lang, *, level: str, extra: list[Any] | None = None) -> list[Any]:
     items = [
-        html.Li([html.Span(className="swatch", style={"backgroundColor": e.colour}, **aria(hidden="true")), html.Span(e.label)])
+        html.Li(
+            [
+                html.Span(className="swatch", style={"backgroundColor": e.colour}, **aria(hidden="true")),
+                html.Span(e.label),
+            ]
+        )
         for e in coloured.entries
     ]
     return [
@@ -150,7 +195,9 @@ def legend(ind: Indicator, coloured: Coloured, lang: Lang, *, level: str, extra:
         html.P(ind.label(lang), className="legend-indicator"),
         html.P(f"{t('level_' + level, lang)} · {coloured.scheme_text}", className="legend-scheme"),
         html.Ul(items, className="legend-items"),
-        html.P(ind.note(lang, threshold=coloured.threshold), className="legend-note") if ind.note(lang, threshold=coloured.threshold) else None,
+        html.P(ind.note(lang, threshold=coloured.threshold), className="legend-note")
+        if ind.note(lang, threshold=coloured.threshold)
+        else None,
         *[html.P(note, className="legend-quality") for note in coloured.notes],
         *(extra or []),
     ]

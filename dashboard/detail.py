@@ -57,7 +57,9 @@ def _travel_table(view: AtlasView, row: pd.Series, lang: Lang) -> html.Table | N
             shown = f"{text} · {name}" if name != "–" else text
             cells.append(html.Td([shown, html.Span(quality, className="travel-quality")] if quality else shown))
         body.append(html.Tr([html.Th(t(f"mode_{m}", lang), scope="row"), *cells]))
-    return html.Table([html.Caption(t("travel_times", lang)), html.Thead(head), html.Tbody(body)], className="mini-table")
+    return html.Table(
+        [html.Caption(t("travel_times", lang)), html.Thead(head), html.Tbody(body)], className="mini-table"
+    )
 
 
 def _protected_figures(view: AtlasView, state: ViewState, code: str, lang: Lang) -> list[tuple[str, str]]:
@@ -67,7 +69,12 @@ def _protected_figures(view: AtlasView, state: ViewState, code: str, lang: Lang)
         if not is_available(view, ind):
             continue
         sel = resolve(view, ind, Selection("buurt", state.period, state.mode, state.soort))
-        rows.append((f"{ind.label(lang)} ({sel.period})" if sel.period else ind.label(lang), summary_value(view, ind, sel, level="buurt", code=code, lang=lang)))
+        rows.append(
+            (
+                f"{ind.label(lang)} ({sel.period})" if sel.period else ind.label(lang),
+                summary_value(view, ind, sel, level="buurt", code=code, lang=lang),
+            )
+        )
     return rows
 
 
@@ -102,10 +109,15 @@ def detail_panel(view: AtlasView, state: ViewState, lang: Lang) -> list[Any]:
 
     # Comparison of the picked indicator: this buurt, its wijk, the city (each protected on its own level).
     parts.append(html.H3(f"{t('comparison', lang)}: {ind.label(lang)}"))
-    levels = [("buurt", code, t("this_buurt", lang)), ("wijk", str(row["wijkcode"]), f"{t('wijk', lang)} {row.get('wijknaam', '')}")]
+    levels = [
+        ("buurt", code, t("this_buurt", lang)),
+        ("wijk", str(row["wijkcode"]), f"{t('wijk', lang)} {row.get('wijknaam', '')}"),
+    ]
     rows = [(label, summary_value(view, ind, sel, level=lv, code=c, lang=lang)) for lv, c, label in levels]
     if ind.kind == "number" and ind.aggregate != "none":
-        rows.append((t("city", lang), summary_value(view, ind, sel, level="gemeente", code=str(row["gemeentecode"]), lang=lang)))
+        rows.append(
+            (t("city", lang), summary_value(view, ind, sel, level="gemeente", code=str(row["gemeentecode"]), lang=lang))
+        )
     parts.append(_dl(rows))
 
     periods = periods_for(view, ind)
@@ -120,4 +132,3 @@ def detail_panel(view: AtlasView, state: ViewState, lang: Lang) -> list[Any]:
     else:
         parts.append(html.P(t("trend_none", lang), className="hint"))
     return parts
-

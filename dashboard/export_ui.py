@@ -65,7 +65,9 @@ def link_id(choice: str) -> dict[str, str]:
 
 
 def _options(df: pd.DataFrame, code: str, name: str, label: str) -> list[dict[str, str]]:
-    return [{"label": label.format(n), "value": str(c)} for c, n in zip(df[code].tolist(), df[name].tolist(), strict=True)]
+    return [
+        {"label": label.format(n), "value": str(c)} for c, n in zip(df[code].tolist(), df[name].tolist(), strict=True)
+    ]
 
 
 def area_options(view: AtlasView, state: ViewState) -> list[dict[str, str]]:
@@ -93,11 +95,28 @@ def export_panel(view: AtlasView, state: ViewState, lang: Lang) -> html.Details:
         children=[
             html.Summary("Exporteren" if nl else "Export"),
             html.Label("Gebied" if nl else "Area", htmlFor=AREA, className="field-label"),
-            dcc.Dropdown(id=AREA, options=area_options(view, state), value=default_area, clearable=False, searchable=True, className="dropdown"),
+            dcc.Dropdown(
+                id=AREA,
+                options=area_options(view, state),
+                value=default_area,
+                clearable=False,
+                searchable=True,
+                className="dropdown",
+            ),
             dcc.Store(id=BASE, data=dash.get_relative_path(ROUTE)),
             html.Ul(
-                [html.Li(html.A(label_nl if nl else label_en, id=link_id(choice), href=_href(ROUTE, choice, default_area, ""),
-                                download="", className="export-link")) for choice, (_, _, label_nl, label_en) in CHOICES.items()],
+                [
+                    html.Li(
+                        html.A(
+                            label_nl if nl else label_en,
+                            id=link_id(choice),
+                            href=_href(ROUTE, choice, default_area, ""),
+                            download="",
+                            className="export-link",
+                        )
+                    )
+                    for choice, (_, _, label_nl, label_en) in CHOICES.items()
+                ],
                 className="export-links",
                 **aria(label="Exportformaten" if nl else "Export formats"),
             ),
@@ -143,7 +162,12 @@ class ExportBusyError(RuntimeError):
 
 
 def export_file(
-    view: AtlasView, state: ViewState, *, choice: str, area: str, permalink: str,
+    view: AtlasView,
+    state: ViewState,
+    *,
+    choice: str,
+    area: str,
+    permalink: str,
     session_meta: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[str, bytes, str]:
     """(file name, bytes, MIME type) of one export of ``state`` for ``area``: the one path every download takes.
@@ -176,7 +200,10 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
     choice = args.get("formaat", "")
     if choice not in CHOICES:
         logs.request_refused(code="EXPORT_FORMAT", path=ROUTE)
-        return _error(400, [f"Onbekend formaat '{choice}'; kies {', '.join(CHOICES)}. / Unknown format; choose {', '.join(CHOICES)}."])
+        return _error(
+            400,
+            [f"Onbekend formaat '{choice}'; kies {', '.join(CHOICES)}. / Unknown format; choose {', '.join(CHOICES)}."],
+        )
     state, _problems = parse_state({k: v for k, v in args.items() if k not in EXPORT_PARAMS})
     area = args.get("gebied") or state.buurt or str(view.buurten["gemeentecode"].iloc[0])
     pages = {str(p["relative_path"]) for p in dash.page_registry.values()}
@@ -185,14 +212,21 @@ def export_response(view: AtlasView, args: dict[str, str], *, base_url: str) -> 
 
     try:
         name, data, mimetype = export_file(
-            session_view(view, store, sid), state, choice=choice, area=area,
-            permalink=base_url.rstrip("/") + page + state.to_query(), session_meta=store.meta(sid),
+            session_view(view, store, sid),
+            state,
+            choice=choice,
+            area=area,
+            permalink=base_url.rstrip("/") + page + state.to_query(),
+            session_meta=store.meta(sid),
         )
     except InputError as exc:
         logs.request_refused(code=",".join(sorted({p.code for p in exc.problems})), path=ROUTE)
         return _error(400, [p.format() for p in exc.problems])
     except ExportBusyError:
-        return _error(503, ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."])
+        return _error(
+            503,
+            ["Er wordt al een kaart gemaakt; probeer het zo opnieuw. / A map is being rendered; try again shortly."],
+        )
     return download_response(name, data, mimetype)
 
 

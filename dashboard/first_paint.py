@@ -50,7 +50,12 @@ def map_fetches(spec: dict[str, Any], glyphs: str) -> list[str]:
         if isinstance(trace.get("geojson"), str):
             urls.append(trace["geojson"])
         family = (trace.get("textfont") or {}).get("family")
-        if "text" in str(trace.get("mode", "")) and trace.get("visible", True) is not False and family and family not in fonts:
+        if (
+            "text" in str(trace.get("mode", ""))
+            and trace.get("visible", True) is not False
+            and family
+            and family not in fonts
+        ):
             fonts.append(family)
     urls += [glyphs.replace("{fontstack}", quote(f)).replace("{range}", "0-255") for f in fonts]
     return urls
@@ -65,7 +70,9 @@ def skeleton(shell: Any, spec: dict[str, Any], *, preload: list[str] | None = No
     body = static_html(shell, ids={ids.MAP_GRAPH: ids.FIRST_MAP_HOST})
     # A JSON data block is not run (no CSP hash needed); "</" must not end the <script> element early.
     figure = to_json_plotly(spec).replace("</", "<\\/")
-    links = "".join(f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{escape(u)}">' for u in preload or [])
+    links = "".join(
+        f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{escape(u)}">' for u in preload or []
+    )
     return (
         f'{links}<div id="{SKELETON_ID}" class="shell first-paint"><div class="shell-content">{body}</div></div>\n'
         f'<script type="application/json" id="{FIGURE_ID}">{figure}</script>\n'

@@ -10,7 +10,17 @@ import dash
 from views import mapstyle
 from views.mapstyle import GLYPHS_PATH, TEXT_FONT, TEXT_FONT_BOLD, text_font
 
-__all__ = ["GLYPHS_PATH", "TEXT_FONT", "TEXT_FONT_BOLD", "TILE_ATTRIBUTION_ENV", "TILE_URL_ENV", "glyphs_url", "map_style", "text_font", "tile_style"]
+__all__ = [
+    "GLYPHS_PATH",
+    "TEXT_FONT",
+    "TEXT_FONT_BOLD",
+    "TILE_ATTRIBUTION_ENV",
+    "TILE_URL_ENV",
+    "glyphs_url",
+    "map_style",
+    "text_font",
+    "tile_style",
+]
 
 TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
 TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
@@ -30,9 +40,13 @@ def glyphs_url() -> str:
 
 def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs: str | None = None) -> dict[str, Any]:
     """views.mapstyle.map_style with this app's glyph URL unless ``glyphs`` is given."""
-    return mapstyle.map_style(tile_url=tile_url, tile_attribution=tile_attribution, glyphs=glyphs if glyphs is not None else glyphs_url())
+    return mapstyle.map_style(
+        tile_url=tile_url, tile_attribution=tile_attribution, glyphs=glyphs if glyphs is not None else glyphs_url()
+    )
 
 
 def tile_style() -> dict[str, Any]:
     """The MapLibre style: white, or the operator's raster tiles; map text uses the glyphs in our own assets."""
-    return map_style(tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, ""))
+    return map_style(
+        tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, "")
+    )

@@ -14,7 +14,9 @@ VOID_TAGS = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link
 TAG_NAMES = {"MapEl": "map", "ObjectEl": "object"}
 ATTRIBUTE_NAMES = {"className": "class", "htmlFor": "for"}
 # Props that are Dash's own state, not HTML attributes.
-DASH_PROPS = frozenset({"children", "id", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "loading_state", "setProps"})
+DASH_PROPS = frozenset(
+    {"children", "id", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "loading_state", "setProps"}
+)
 
 
 def _style(style: Mapping[str, Any]) -> str:

@@ -54,7 +54,9 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw:
         return default
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10**6:
-        raise ConfigError(f"{name}={raw!r}: geef een geheel getal van 1 tot 1000000 / give a whole number from 1 to 1000000")
+        raise ConfigError(
+            f"{name}={raw!r}: geef een geheel getal van 1 tot 1000000 / give a whole number from 1 to 1000000"
+        )
     return int(raw)
 
 
@@ -128,9 +130,13 @@ class SqliteAttemptStore:
         self._local = threading.local()
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS attempts (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS attempts (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL)"
+            )
             db.execute("CREATE INDEX IF NOT EXISTS attempts_last ON attempts (last)")
-            db.execute("CREATE TABLE IF NOT EXISTS sessions (account TEXT, session TEXT, since REAL NOT NULL, PRIMARY KEY (account, session))")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS sessions (account TEXT, session TEXT, since REAL NOT NULL, PRIMARY KEY (account, session))"
+            )
         with contextlib.suppress(OSError):
             os.chmod(path, 0o600)
 
@@ -171,11 +177,15 @@ class SqliteAttemptStore:
 
     def remember_session(self, account: str, session: str, *, now: float) -> None:
         with self._db() as db:
-            db.execute("INSERT OR REPLACE INTO sessions (account, session, since) VALUES (?, ?, ?)", (account, session, now))
+            db.execute(
+                "INSERT OR REPLACE INTO sessions (account, session, since) VALUES (?, ?, ?)", (account, session, now)
+            )
 
     def known_session(self, account: str, session: str, *, now: float, forget_s: float) -> bool:
         with self._db() as db:
-            row = db.execute("SELECT since FROM sessions WHERE account = ? AND session = ?", (account, session)).fetchone()
+            row = db.execute(
+                "SELECT since FROM sessions WHERE account = ? AND session = ?", (account, session)
+            ).fetchone()
         return row is not None and now - float(row[0]) <= forget_s
 
     def forget_session(self, account: str, session: str) -> None:
@@ -210,7 +220,11 @@ class LoginLimiter:
             self._remaining("a:" + account, self.settings.account_attempts, now),
             self._remaining("c:" + client, self.settings.client_attempts, now),
         )
-        if wait > 0 and session and self.store.known_session(account, session, now=now, forget_s=self.settings.forget_s):
+        if (
+            wait > 0
+            and session
+            and self.store.known_session(account, session, now=now, forget_s=self.settings.forget_s)
+        ):
             return 0
         return math.ceil(wait)
 
@@ -221,7 +235,10 @@ class LoginLimiter:
         if session:
             self.store.forget_session(account, session)
         trips = []
-        for scope, key, free in (("account", account, self.settings.account_attempts), ("client", client, self.settings.client_attempts)):
+        for scope, key, free in (
+            ("account", account, self.settings.account_attempts),
+            ("client", client, self.settings.client_attempts),
+        ):
             count = self.store.fail(f"{scope[0]}:{key}", now=now, forget_s=self.settings.forget_s)
             wait = self.settings.wait_after(count, free)
             if wait > 0:

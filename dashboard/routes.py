@@ -39,18 +39,23 @@ def route_rows(view: AtlasView, *, level: str, code: str, period: str, soort: st
     empty = pd.DataFrame({"verwijzer": list(ROUTES), "share": np.nan, "count": np.nan, "status": "missing"})
     if table is None or table.empty:
         return empty
-    part = table[(table[key].astype(str) == code) & (table["periode"].astype(str) == period)
-                 & (table["soort"].astype(str) == soort)]
+    part = table[
+        (table[key].astype(str) == code)
+        & (table["periode"].astype(str) == period)
+        & (table["soort"].astype(str) == soort)
+    ]
     if part.empty:
         return empty
     marked, secondary = suppression(part, "aandeel", None)
     count_hidden, _ = suppression(part, "aantal", None)
-    out = pd.DataFrame({
-        "verwijzer": part["verwijzer"].astype(str).to_numpy(),
-        "share": pd.to_numeric(part["aandeel"], errors="coerce").where(~marked).to_numpy(dtype="float64"),
-        "count": pd.to_numeric(part["aantal"], errors="coerce").where(~count_hidden).to_numpy(dtype="float64"),
-        "status": np.where(marked, np.where(secondary, "secondary", "suppressed"), "ok"),
-    })
+    out = pd.DataFrame(
+        {
+            "verwijzer": part["verwijzer"].astype(str).to_numpy(),
+            "share": pd.to_numeric(part["aandeel"], errors="coerce").where(~marked).to_numpy(dtype="float64"),
+            "count": pd.to_numeric(part["aantal"], errors="coerce").where(~count_hidden).to_numpy(dtype="float64"),
+            "status": np.where(marked, np.where(secondary, "secondary", "suppressed"), "ok"),
+        }
+    )
     out.loc[(out["status"] == "ok") & out["share"].isna(), "status"] = "missing"
     return out.set_index("verwijzer").reindex(list(ROUTES)).fillna({"status": "missing"}).reset_index()
 
@@ -62,7 +67,7 @@ def _text(row: pd.Series, lang: Lang, threshold: int) -> str:
         return t("suppressed_secondary", lang)
     if row["status"] == "missing":
         return "–"
-    return format_percent(float(row['share']), lang=lang)
+    return format_percent(float(row["share"]), lang=lang)
 
 
 def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang, threshold: int) -> go.Figure:
@@ -73,29 +78,62 @@ def route_figure(series: list[tuple[str, str, pd.DataFrame]], *, lang: Lang, thr
     for name, level, rows in series:
         shares = [None if np.isnan(v) else round(float(v) * 100, 1) for v in rows["share"]]
         top = max([top, *[v for v in shares if v is not None]])
-        fig.add_trace(go.Bar(
-            y=labels, x=[0 if v is None else v for v in shares], orientation="h", name=name,
-            marker_color=LEVEL_COLOURS[level], text=[_text(r, lang, threshold) for _, r in rows.iterrows()],
-            textposition="outside", textfont={"size": 10}, cliponaxis=False, constraintext="none",
-            hovertemplate="%{y}: %{text}<extra>" + name.replace("%", "%%") + "</extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=[0 if v is None else v for v in shares],
+                orientation="h",
+                name=name,
+                marker_color=LEVEL_COLOURS[level],
+                text=[_text(r, lang, threshold) for _, r in rows.iterrows()],
+                textposition="outside",
+                textfont={"size": 10},
+                cliponaxis=False,
+                constraintext="none",
+                hovertemplate="%{y}: %{text}<extra>" + name.replace("%", "%%") + "</extra>",
+            )
+        )
     fig.update_layout(
-        barmode="group", height=330, margin={"l": 4, "r": 30, "t": 4, "b": 4}, bargap=0.2, bargroupgap=0.0,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": 11}, "traceorder": "normal"},
-        xaxis={"range": [0, min(100.0, max(top, 10.0) * 1.3)], "ticksuffix": "%", "fixedrange": True,
-               "tickfont": {"size": 10}, "nticks": 4},
+        barmode="group",
+        height=330,
+        margin={"l": 4, "r": 30, "t": 4, "b": 4},
+        bargap=0.2,
+        bargroupgap=0.0,
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "font": {"size": 11},
+            "traceorder": "normal",
+        },
+        xaxis={
+            "range": [0, min(100.0, max(top, 10.0) * 1.3)],
+            "ticksuffix": "%",
+            "fixedrange": True,
+            "tickfont": {"size": 10},
+            "nticks": 4,
+        },
         yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True, "tickfont": {"size": 11}},
-        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", font={"size": 11},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"size": 11},
         separators=",." if lang == "nl" else ".,",
     )
     return fig
 
 
 def _table(series: list[tuple[str, str, pd.DataFrame]], lang: Lang, threshold: int) -> html.Table:
-    head = html.Tr([html.Th(t("routes_route", lang), scope="col"), *[html.Th(name, scope="col") for name, _, _ in series]])
+    head = html.Tr(
+        [html.Th(t("routes_route", lang), scope="col"), *[html.Th(name, scope="col") for name, _, _ in series]]
+    )
     body = [
-        html.Tr([html.Th(t(f"route_{route}", lang), scope="row"),
-                 *[html.Td(_text(rows.iloc[i], lang, threshold), className="num") for _, _, rows in series]])
+        html.Tr(
+            [
+                html.Th(t(f"route_{route}", lang), scope="row"),
+                *[html.Td(_text(rows.iloc[i], lang, threshold), className="num") for _, _, rows in series],
+            ]
+        )
         for i, route in enumerate(ROUTES)
     ]
     return html.Table([html.Thead(head), html.Tbody(body)], className="visually-hidden")
@@ -105,14 +143,21 @@ def _provider_line(view: AtlasView, provider: object, period: str, lang: Lang) -
     table = view.tables.get("referral_summary_provider")
     if table is None or table.empty or not isinstance(provider, str):
         return None
-    part = table[(table["provider"].astype(str) == provider) & (table["periode"].astype(str) == period)
-                 & (table["soort"].astype(str) == SOORT)]
+    part = table[
+        (table["provider"].astype(str) == provider)
+        & (table["periode"].astype(str) == period)
+        & (table["soort"].astype(str) == SOORT)
+    ]
     if part.empty:
         return None
     marked, secondary = suppression(part, "share_buurtteam", None)
     value = part["share_buurtteam"].iloc[0]
     if bool(marked.iloc[0]):
-        shown = t("suppressed_secondary", lang) if bool(secondary.iloc[0]) else t("suppressed", lang, threshold=served_threshold(view.manifest))
+        shown = (
+            t("suppressed_secondary", lang)
+            if bool(secondary.iloc[0])
+            else t("suppressed", lang, threshold=served_threshold(view.manifest))
+        )
     elif pd.isna(value):
         shown = t("no_data", lang)
     else:
@@ -136,16 +181,23 @@ def route_section(view: AtlasView, state: ViewState, row: pd.Series, lang: Lang)
         return []
     threshold = served_threshold(view.manifest)
     via = [_text(rows.iloc[0], lang, threshold) for _, _, rows in series]
-    caption = t("routes_caption", lang, buurt=str(row["buurtnaam"]), wijk=wijknaam, b_bt=via[0], w_bt=via[1], g_bt=via[2])
+    caption = t(
+        "routes_caption", lang, buurt=str(row["buurtnaam"]), wijk=wijknaam, b_bt=via[0], w_bt=via[1], g_bt=via[2]
+    )
     parts: list[Any] = [
         html.H3(t("routes_title", lang, period=period)),
         html.Figure(
             [
                 # The chart is one image to a screen reader; the caption and the table below carry its values.
                 html.Div(
-                    dcc.Graph(id=ids.MAP_ROUTES, figure=route_figure(series, lang=lang, threshold=threshold), className="routes-graph",
-                              config={"displayModeBar": False, "responsive": True}),
-                    role="img", **aria(label=caption),
+                    dcc.Graph(
+                        id=ids.MAP_ROUTES,
+                        figure=route_figure(series, lang=lang, threshold=threshold),
+                        className="routes-graph",
+                        config={"displayModeBar": False, "responsive": True},
+                    ),
+                    role="img",
+                    **aria(label=caption),
                 ),
                 html.Figcaption(caption, className="routes-caption"),
             ],

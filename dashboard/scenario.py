@@ -77,7 +77,9 @@ def teams_digest(gdf_teams: gpd.GeoDataFrame) -> str:
     """sha256 of what a what-if depends on: per team (in order) id, name, organisation, kind, capacity, x, y."""
     rd = gdf_teams.to_crs(RD_NEW) if gdf_teams.crs is not None else gdf_teams
     h = hashlib.sha256()
-    columns = [rd[c].astype("string").fillna("") if c in rd else pd.Series("", index=rd.index) for c in TEAM_KEY_COLUMNS]
+    columns = [
+        rd[c].astype("string").fillna("") if c in rd else pd.Series("", index=rd.index) for c in TEAM_KEY_COLUMNS
+    ]
     for *fields, x, y in zip(*columns, rd.geometry.x.round(3), rd.geometry.y.round(3), strict=True):
         h.update(("\x1f".join([*map(str, fields), f"{x:.3f}", f"{y:.3f}"]) + "\n").encode())
     return h.hexdigest()
@@ -141,4 +143,6 @@ def change_frame(result: WhatIfResult, *, column: str) -> pd.DataFrame:
     """Per buurt: travel time before, after and the change (minutes) for one metric column."""
     after = result.buurten.set_index("buurtcode")[column].astype("float64")
     change = result.buurten_change.set_index("buurtcode")[f"{column}_change"].astype("float64")
-    return pd.DataFrame({"after": after, "change": change.reindex(after.index), "before": after - change.reindex(after.index)})
+    return pd.DataFrame(
+        {"after": after, "change": change.reindex(after.index), "before": after - change.reindex(after.index)}
+    )

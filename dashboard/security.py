@@ -96,7 +96,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> SecuritySettings:
             raise ConfigError(f"BUURTDEKKING_AUTH_USERS_FILE: '{path}' bestaat niet / does not exist")
         users.update(_parse_users(path.read_text(encoding="utf-8"), source=str(path)))
     if auth == "basic" and not users:
-        raise ConfigError("BUURTDEKKING_AUTH=basic zonder gebruikers / without users: zet / set BUURTDEKKING_AUTH_USERS")
+        raise ConfigError(
+            "BUURTDEKKING_AUTH=basic zonder gebruikers / without users: zet / set BUURTDEKKING_AUTH_USERS"
+        )
     tile = env.get("BUURTDEKKING_TILE_URL", "")
     parts = urlsplit(tile.replace("{", "").replace("}", "")) if tile else None
     return SecuritySettings(
@@ -172,7 +174,9 @@ def _basic_login(settings: SecuritySettings, limiter: LoginLimiter) -> flask.Res
     if not header:
         return _unauthorised(settings)  # a browser's first request: not an attempt
     credentials = basic_credentials(header)
-    client = pseudonym(client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), limiter.settings.trusted_proxies))
+    client = pseudonym(
+        client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), limiter.settings.trusted_proxies)
+    )
     account = pseudonym(credentials[0] if credentials else "")
     sid = flask.session.get(SID_KEY)
     session = pseudonym(sid) if isinstance(sid, str) and sid else ""
@@ -229,7 +233,9 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
     settings = settings or settings_from_env()
     server = app.server
     if server.debug or _truthy(os.environ.get("DASH_DEBUG")) or _truthy(os.environ.get("FLASK_DEBUG")):
-        raise ConfigError("debugmodus staat aan (DASH_DEBUG/FLASK_DEBUG); nooit in productie / debug mode is on; never in production")
+        raise ConfigError(
+            "debugmodus staat aan (DASH_DEBUG/FLASK_DEBUG); nooit in productie / debug mode is on; never in production"
+        )
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -104,7 +104,9 @@ class SessionStore:
                 frame.to_parquet(tmp / "frame.parquet")
             else:
                 pd.DataFrame(frame).to_parquet(tmp / "frame.parquet")
-            (tmp / "meta.json").write_text(json.dumps({**meta, "geo": isinstance(frame, gpd.GeoDataFrame)}, default=str))
+            (tmp / "meta.json").write_text(
+                json.dumps({**meta, "geo": isinstance(frame, gpd.GeoDataFrame)}, default=str)
+            )
             target = folder / slot
             old = folder / f".old-{slot}-{secrets.token_hex(4)}"
             if target.exists():
@@ -122,7 +124,9 @@ class SessionStore:
         if not (folder / "meta.json").exists() or self._expired(self._dir(sid)):
             return None
         meta = json.loads((folder / "meta.json").read_text())
-        frame = gpd.read_parquet(folder / "frame.parquet") if meta.get("geo") else pd.read_parquet(folder / "frame.parquet")
+        frame = (
+            gpd.read_parquet(folder / "frame.parquet") if meta.get("geo") else pd.read_parquet(folder / "frame.parquet")
+        )
         self.touch(sid)
         return frame, meta
 

@@ -67,7 +67,9 @@ def validator_for(kind: str, view: AtlasView) -> Validator | None:
 
 
 def check(view: AtlasView, data: bytes, *, name: str, kind: str, limits: UploadLimits | None = None) -> UploadReport:
-    return check_upload(data, name=name, kind=kind, validate=validator_for(kind, view), limits=limits or limits_from_env())
+    return check_upload(
+        data, name=name, kind=kind, validate=validator_for(kind, view), limits=limits or limits_from_env()
+    )
 
 
 def stage(store: SessionStore, sid: str, report: UploadReport) -> bool:
@@ -82,8 +84,14 @@ def stage(store: SessionStore, sid: str, report: UploadReport) -> bool:
 
 
 def _meta(report: UploadReport) -> dict[str, Any]:
-    return {"kind": report.kind, "name": report.name, "sha256": report.sha256, "size": report.size, "rows": report.rows,
-            "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return {
+        "kind": report.kind,
+        "name": report.name,
+        "sha256": report.sha256,
+        "size": report.size,
+        "rows": report.rows,
+        "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def apply(store: SessionStore, sid: str, kind: str) -> bool:
@@ -103,12 +111,12 @@ def remove(store: SessionStore, sid: str, kind: str) -> None:
 
 def applied(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session applied."""
-    return {slot[len(APPLIED):]: meta for slot, meta in store.meta(sid).items() if slot.startswith(APPLIED)}
+    return {slot[len(APPLIED) :]: meta for slot, meta in store.meta(sid).items() if slot.startswith(APPLIED)}
 
 
 def pending(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session checked and may still apply."""
-    return {slot[len(PENDING):]: meta for slot, meta in store.meta(sid).items() if slot.startswith(PENDING)}
+    return {slot[len(PENDING) :]: meta for slot, meta in store.meta(sid).items() if slot.startswith(PENDING)}
 
 
 def _teams_for_view(frame: pd.DataFrame) -> pd.DataFrame:
@@ -128,10 +136,20 @@ def _providers_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     level = frame["niveau"].astype(str) if "niveau" in frame else pd.Series("", index=frame.index)
     rows_b = frame[(level == "buurt") & frame["buurtcode"].notna()] if "buurtcode" in frame else frame.iloc[:0]
     rows_w = frame[(level == "wijk") & frame["wijkcode"].notna()] if "wijkcode" in frame else frame.iloc[:0]
-    by_buurt = pd.Series(rows_b["aanbieder"].astype(str).to_numpy(), index=rows_b["buurtcode"].astype(str)) if len(rows_b) else pd.Series(dtype=str)
-    by_wijk = pd.Series(rows_w["aanbieder"].astype(str).to_numpy(), index=rows_w["wijkcode"].astype(str)) if len(rows_w) else pd.Series(dtype=str)
+    by_buurt = (
+        pd.Series(rows_b["aanbieder"].astype(str).to_numpy(), index=rows_b["buurtcode"].astype(str))
+        if len(rows_b)
+        else pd.Series(dtype=str)
+    )
+    by_wijk = (
+        pd.Series(rows_w["aanbieder"].astype(str).to_numpy(), index=rows_w["wijkcode"].astype(str))
+        if len(rows_w)
+        else pd.Series(dtype=str)
+    )
     buurten = view.buurten.copy()
-    buurten["provider"] = buurten["buurtcode"].astype(str).map(by_buurt).fillna(buurten["wijkcode"].astype(str).map(by_wijk))
+    buurten["provider"] = (
+        buurten["buurtcode"].astype(str).map(by_buurt).fillna(buurten["wijkcode"].astype(str).map(by_wijk))
+    )
     wijken = view.wijken.copy()
     wijken["provider"] = wijken["wijkcode"].astype(str).map(by_wijk)
     return dataclasses.replace(view, buurten=buurten, wijken=wijken)
@@ -148,14 +166,20 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     route = frame["verwijzer"].notna() if "verwijzer" in frame else pd.Series(False, index=frame.index)
     route_columns = ["verwijzer", "provider", "totaal", "aandeel"]
     raw = {
-        "caseloads_buurt": frame[~route & (level == "buurt")].drop(columns=["niveau", "wijkcode", *route_columns], errors="ignore").reset_index(drop=True),
-        "caseloads_wijk": frame[~route & (level == "wijk")].drop(columns=["niveau", "buurtcode", *route_columns], errors="ignore").reset_index(drop=True),
+        "caseloads_buurt": frame[~route & (level == "buurt")]
+        .drop(columns=["niveau", "wijkcode", *route_columns], errors="ignore")
+        .reset_index(drop=True),
+        "caseloads_wijk": frame[~route & (level == "wijk")]
+        .drop(columns=["niveau", "buurtcode", *route_columns], errors="ignore")
+        .reset_index(drop=True),
     }
     keys = {"buurt": ["buurtcode", "provider"], "wijk": ["wijkcode", "provider"], "provider": ["provider"]}
     for lv, key in keys.items():
         rows = frame[route & (level == lv)]
         if len(rows):
-            raw[f"referrals_{lv}"] = rows[[*key, "periode", "soort", "verwijzer", "aantal", "totaal", "aandeel"]].reset_index(drop=True)
+            raw[f"referrals_{lv}"] = rows[
+                [*key, "periode", "soort", "verwijzer", "aantal", "totaal", "aandeel"]
+            ].reset_index(drop=True)
     published = publish_tables(raw, threshold=manifest_threshold(view.manifest))
     tables = {k: v for k, v in view.tables.items() if not k.startswith(CASELOAD_PREFIXES)}
     tables.update({k: v for k, v in published.items() if k.startswith(CASELOAD_PREFIXES)})

@@ -26,8 +26,20 @@ MANIFEST_FILE = "manifest.json"
 FORMAT = "buurtdekking-atlas"
 FORMAT_VERSION = 1
 PACKAGES = (
-    "buurtdekking", "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "scipy",
-    "libpysal", "esda", "access", "mapclassify", "dash", "plotly",
+    "buurtdekking",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "pandas",
+    "numpy",
+    "scipy",
+    "libpysal",
+    "esda",
+    "access",
+    "mapclassify",
+    "dash",
+    "plotly",
 )
 
 

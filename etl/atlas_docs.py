@@ -53,14 +53,16 @@ Placeholders in column and layer names:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
-        "Boundaries and population", "boundaries",
+        "Boundaries and population",
+        "boundaries",
         "Written by the first stage: CBS buurten and wijken of any vintage, normalised to the canonical schema "
         "(README, *CBS-grenzen van elk jaar*), with the CBS Kerncijfers and the youth estimate. `wijken` takes "
         "the Kerncijfers of the wijk row and youth_population from the wijk row, else the sum of its buurten.",
         ("buurten", "wijken"),
     ),
     Section(
-        "Care data", "care",
+        "Care data",
+        "care",
         "Written by the stage `etl.care.add_care` (first stage after the boundaries). Inputs, formats, validation "
         "codes, demo data and the protection rule: README, section *Zorggegevens / care data*. `<source>` in "
         "`provider_bron` is the providers file name, or `contract 2020 (gemeente Utrecht, …)` by default; the provider "
@@ -93,7 +95,8 @@ Manifest:
 - `inputs`: every care file given, with kind, path, bytes and sha256.""",
     ),
     Section(
-        "Referral routes", "referrals",
+        "Referral routes",
+        "referrals",
         "Written by `etl.care.add_care` (via `etl.referrals.referral_tables`) when the caseload input has route rows "
         "(column `verwijzer`; the demo caseloads have them). Input format, synonyms, validation codes and method: "
         "README, section *Verwijsroutes / referral routes*. One row per area × periode × soort × verwijzer (every "
@@ -122,7 +125,8 @@ caseloads, `care.caseloads.referral_mix` records the fictitious mix (base per co
 huisarts-heavy wijken and tilt, buurtteam trend per period).""",
     ),
     Section(
-        "Travel, coverage, access", "travel",
+        "Travel, coverage, access",
+        "travel",
         "Written by the stage `etl.reach.add_travel` when the atlas has `teams` (else a note says it was skipped). "
         "Method, speeds, detour factors and the benchmark: README, section *Reistijd en bereik*. All times are "
         "minutes, all distances metres along the route (network) or straight line × detour factor (no network, or "
@@ -157,9 +161,10 @@ thresholds_min, coverage_mode, seam_margin_min, access (measure, mode, supply, d
 unit), matrix_limit_min, date, cache.""",
     ),
     Section(
-        "Hotspots", "hotspots",
+        "Hotspots",
+        "hotspots",
         "Written by the stage `etl.hotspots.add_hotspots` when the atlas has `caseloads_buurt` (else the manifest "
-        "says `\"status\": \"skipped\"`). Method and inference: README, section *Hotspots*.",
+        'says `"status": "skipped"`). Method and inference: README, section *Hotspots*.',
         ("hotspots_buurt", "hotspots_change_buurt", "hotspots_{periode}", "hotspots_change_{van}_{tot}"),
         outro="""\
 What leaves the server: `etl.hotspots.protected_hotspots(df)` and `protected_change(df)` give the publishable
@@ -201,8 +206,11 @@ def _layer_md(layer: Layer, stage: Stage) -> str:
         when = "" if c.required and not c.is_open else " (when present)"
         lines.append(f"| `{c.label or c.name}` | {c.dtype} | {c.unit} | {c.sensitivity} | {_cell(c.en)}{when} |")
     if own and layer.passthrough is not None:
-        lines += ["", f"Any other column is a CBS attribute, unless its name starts with one of "
-                      f"{', '.join(f'`{p}`' for p in layer.reserved_prefixes)} (the project's own families)."]
+        lines += [
+            "",
+            f"Any other column is a CBS attribute, unless its name starts with one of "
+            f"{', '.join(f'`{p}`' for p in layer.reserved_prefixes)} (the project's own families).",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -169,7 +169,11 @@ class Layer:
         for col in self.columns:
             if col.matches(name):
                 return col
-        if self.passthrough is not None and not name.startswith(self.reserved_prefixes) and self.passthrough.matches(name):
+        if (
+            self.passthrough is not None
+            and not name.startswith(self.reserved_prefixes)
+            and self.passthrough.matches(name)
+        ):
             return self.passthrough
         return None
 
@@ -185,42 +189,87 @@ class Layer:
                 continue
             for name in col.names():
                 if name not in present:
-                    problems.append(_problem("ATLAS_SCHEMA_MISSING", layer_name, name,
-                                             f"kolom '{name}' ontbreekt", f"column '{name}' is missing"))
+                    problems.append(
+                        _problem(
+                            "ATLAS_SCHEMA_MISSING",
+                            layer_name,
+                            name,
+                            f"kolom '{name}' ontbreekt",
+                            f"column '{name}' is missing",
+                        )
+                    )
         for name, dtype in frame.dtypes.items():
             if name == geometry:
                 continue
             decl = self.declared(str(name))
             if decl is None:
-                problems.append(_problem("ATLAS_SCHEMA_UNDECLARED", layer_name, str(name),
-                                         f"kolom '{name}' staat niet in het atlasschema",
-                                         f"column '{name}' is not in the atlas schema"))
+                problems.append(
+                    _problem(
+                        "ATLAS_SCHEMA_UNDECLARED",
+                        layer_name,
+                        str(name),
+                        f"kolom '{name}' staat niet in het atlasschema",
+                        f"column '{name}' is not in the atlas schema",
+                    )
+                )
             elif not _DTYPE_OK[decl.dtype](dtype):
-                problems.append(_problem("ATLAS_SCHEMA_DTYPE", layer_name, str(name),
-                                         f"kolom '{name}' is {dtype}, het schema zegt {decl.dtype}",
-                                         f"column '{name}' is {dtype}, the schema says {decl.dtype}"))
+                problems.append(
+                    _problem(
+                        "ATLAS_SCHEMA_DTYPE",
+                        layer_name,
+                        str(name),
+                        f"kolom '{name}' is {dtype}, het schema zegt {decl.dtype}",
+                        f"column '{name}' is {dtype}, the schema says {decl.dtype}",
+                    )
+                )
         return problems
-
 
     def _geometry_problems(self, frame: pd.DataFrame, *, layer_name: str) -> list[Problem]:
         """A feature layer has geometries of its type in EPSG:28992; an attribute table has none."""
         if not self.geometry:
             if isinstance(frame, gpd.GeoDataFrame):
-                return [_problem("ATLAS_SCHEMA_GEOMETRY", layer_name, "geometry", "een attribuuttabel heeft geen geometrie",
-                                 "an attribute table has no geometry")]
+                return [
+                    _problem(
+                        "ATLAS_SCHEMA_GEOMETRY",
+                        layer_name,
+                        "geometry",
+                        "een attribuuttabel heeft geen geometrie",
+                        "an attribute table has no geometry",
+                    )
+                ]
             return []
         if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-            return [_problem("ATLAS_SCHEMA_GEOMETRY", layer_name, "geometry", f"geen geometrie ({self.geometry})",
-                             f"no geometry ({self.geometry})")]
+            return [
+                _problem(
+                    "ATLAS_SCHEMA_GEOMETRY",
+                    layer_name,
+                    "geometry",
+                    f"geen geometrie ({self.geometry})",
+                    f"no geometry ({self.geometry})",
+                )
+            ]
         problems = []
         if frame.crs is None or f"EPSG:{frame.crs.to_epsg()}" != RD_NEW:
-            problems.append(_problem("ATLAS_SCHEMA_CRS", layer_name, "geometry", f"CRS {frame.crs} is niet {RD_NEW}",
-                                     f"CRS {frame.crs} is not {RD_NEW}"))
+            problems.append(
+                _problem(
+                    "ATLAS_SCHEMA_CRS",
+                    layer_name,
+                    "geometry",
+                    f"CRS {frame.crs} is niet {RD_NEW}",
+                    f"CRS {frame.crs} is not {RD_NEW}",
+                )
+            )
         other = sorted(set(frame.geom_type.dropna()) - {self.geometry, f"Multi{self.geometry}"})
         if other:
-            problems.append(_problem("ATLAS_SCHEMA_GEOMETRY", layer_name, "geometry",
-                                     f"geometrie {', '.join(other)}, het schema zegt {self.geometry}",
-                                     f"geometry {', '.join(other)}, the schema says {self.geometry}"))
+            problems.append(
+                _problem(
+                    "ATLAS_SCHEMA_GEOMETRY",
+                    layer_name,
+                    "geometry",
+                    f"geometrie {', '.join(other)}, het schema zegt {self.geometry}",
+                    f"geometry {', '.join(other)}, the schema says {self.geometry}",
+                )
+            )
         return problems
 
 
@@ -234,8 +283,13 @@ _T, _M = "{target}", "{mode}"
 # The canonical boundary columns are geodata's (one spec for the reader and the atlas); here their Dutch words.
 _TYPES: Mapping[str, Dtype] = {"string": "text", "bool": "bool", "int64": "int"}
 _NL = {
-    "buurtcode": "CBS-buurtcode", "buurtnaam": "buurtnaam", "wijkcode": "CBS-wijkcode", "wijknaam": "wijknaam",
-    "gemeentecode": "CBS-gemeentecode", "gemeentenaam": "gemeentenaam", "water": "alleen water",
+    "buurtcode": "CBS-buurtcode",
+    "buurtnaam": "buurtnaam",
+    "wijkcode": "CBS-wijkcode",
+    "wijknaam": "wijknaam",
+    "gemeentecode": "CBS-gemeentecode",
+    "gemeentenaam": "gemeentenaam",
+    "water": "alleen water",
     "n_buurten": "aantal buurten in de wijk",
 }
 
@@ -245,27 +299,49 @@ def _canonical(spec: Iterable[GeoColumn]) -> tuple[Column, ...]:
 
 
 _CBS = Column(
-    "{col}", "as in the source", "CBS Kerncijfers (canonical names for well-known ones, e.g. `aantal_inwoners`, "
+    "{col}",
+    "as in the source",
+    "CBS Kerncijfers (canonical names for well-known ones, e.g. `aantal_inwoners`, "
     "`aantal_0_14`, `aantal_15_24`, `opp_land_ha`; CBS names for the rest)",
-    "CBS Kerncijfers (vaste namen voor bekende, CBS-namen voor de rest)", label="aantal_inwoners, aantal_0_14, …",
+    "CBS Kerncijfers (vaste namen voor bekende, CBS-namen voor de rest)",
+    label="aantal_inwoners, aantal_0_14, …",
 )
 _MISSING = Column(
-    "{col}" + MISSING_SUFFIX, "text", "`geheim` (CBS secret) or `onbekend` (unknown) where CBS wrote a sentinel",
-    "`geheim` of `onbekend` waar CBS een codewaarde schreef", required=False,
+    "{col}" + MISSING_SUFFIX,
+    "text",
+    "`geheim` (CBS secret) or `onbekend` (unknown) where CBS wrote a sentinel",
+    "`geheim` of `onbekend` waar CBS een codewaarde schreef",
+    required=False,
 )
 _YOUTH = (
-    Column("youth_population", "float", "0–17 year olds, **estimate**: a_00_14 + 3/10 × a_15_24",
-           "jeugdigen 0–17, **schatting**: a_00_14 + 3/10 × a_15_24", unit="persons"),
+    Column(
+        "youth_population",
+        "float",
+        "0–17 year olds, **estimate**: a_00_14 + 3/10 × a_15_24",
+        "jeugdigen 0–17, **schatting**: a_00_14 + 3/10 × a_15_24",
+        unit="persons",
+    ),
     Column("youth_population_method", "text", "how the youth population was estimated", "hoe geschat"),
     Column("youth_population_is_estimate", "bool", "true where youth_population is an estimate", "schatting ja/nee"),
 )
 _PROVIDER = (
-    Column("provider", "text", "contracted specialist consortium (`KOOS`, `Spoor030`, or a `--known-provider`); a buurt "
-           "row of the providers file overrides its wijk. Every buurt with inhabitants has one (else the build stops "
-           "with `PROVIDER_GAP` naming it)", "gecontracteerd specialistisch consortium", stage="care"),
-    Column("provider_bron", "text", "where it comes from: `wijk: <source>` or `buurt: <source>` on buurten; on wijken "
-           "`wijk: …` (own row), `buurten: …` (all its buurten agree) or `meerderheid jeugd / majority of youth (…): …`",
-           "herkomst van de aanbieder", stage="care"),
+    Column(
+        "provider",
+        "text",
+        "contracted specialist consortium (`KOOS`, `Spoor030`, or a `--known-provider`); a buurt "
+        "row of the providers file overrides its wijk. Every buurt with inhabitants has one (else the build stops "
+        "with `PROVIDER_GAP` naming it)",
+        "gecontracteerd specialistisch consortium",
+        stage="care",
+    ),
+    Column(
+        "provider_bron",
+        "text",
+        "where it comes from: `wijk: <source>` or `buurt: <source>` on buurten; on wijken "
+        "`wijk: …` (own row), `buurten: …` (all its buurten agree) or `meerderheid jeugd / majority of youth (…): …`",
+        "herkomst van de aanbieder",
+        stage="care",
+    ),
 )
 
 
@@ -273,48 +349,142 @@ def _travel(*, buurt: bool) -> tuple[Column, ...]:
     """The per-mode travel, coverage and access columns on buurten (``buurt``) or wijken."""
     weighted = "youth-weighted mean over the buurt's origins" if buurt else "youth-weighted over the wijk's origins"
     cols = [
-        Column(f"tt_{_T}_{_M}_min", "float", f"time of the fastest route to the nearest team of the target; {weighted}. "
-               "NaN: no such team (e.g. no provider)", "reistijd naar het dichtstbijzijnde team", unit="min", stage="travel"),
-        Column(f"dist_{_T}_{_M}_m", "float", "distance of that route (along the network, or straight line × detour factor)",
-               "afstand van die route", unit="m", stage="travel"),
+        Column(
+            f"tt_{_T}_{_M}_min",
+            "float",
+            f"time of the fastest route to the nearest team of the target; {weighted}. "
+            "NaN: no such team (e.g. no provider)",
+            "reistijd naar het dichtstbijzijnde team",
+            unit="min",
+            stage="travel",
+        ),
+        Column(
+            f"dist_{_T}_{_M}_m",
+            "float",
+            "distance of that route (along the network, or straight line × detour factor)",
+            "afstand van die route",
+            unit="m",
+            stage="travel",
+        ),
     ]
     if buurt:
         cols += [
-            Column(f"nearest_{_T}_{_M}", "text", "team_id of that team (with weighted origins: the team nearest for most "
-                   "of the buurt's youth). Ties: shorter route, then the first team", "team_id van dat team", stage="travel"),
-            Column(f"seam_{_M}", "bool", "the other provider's specialist team is faster than the contracted one by more "
-                   "than the margin (default 2 min): `tt_spec_contract − tt_spec_any > margin`. Empty without a provider",
-                   "naad: team van de andere aanbieder sneller", stage="travel"),
-            Column(f"seam_gain_{_M}_min", "float", "`tt_spec_contract_{mode}_min − tt_spec_any_{mode}_min` (0 when the "
-                   "contracted team is the nearest)", "tijdwinst bij de andere aanbieder", unit="min", stage="travel"),
+            Column(
+                f"nearest_{_T}_{_M}",
+                "text",
+                "team_id of that team (with weighted origins: the team nearest for most "
+                "of the buurt's youth). Ties: shorter route, then the first team",
+                "team_id van dat team",
+                stage="travel",
+            ),
+            Column(
+                f"seam_{_M}",
+                "bool",
+                "the other provider's specialist team is faster than the contracted one by more "
+                "than the margin (default 2 min): `tt_spec_contract − tt_spec_any > margin`. Empty without a provider",
+                "naad: team van de andere aanbieder sneller",
+                stage="travel",
+            ),
+            Column(
+                f"seam_gain_{_M}_min",
+                "float",
+                "`tt_spec_contract_{mode}_min − tt_spec_any_{mode}_min` (0 when the contracted team is the nearest)",
+                "tijdwinst bij de andere aanbieder",
+                unit="min",
+                stage="travel",
+            ),
         ]
     else:
-        cols.append(Column(f"seam_{_M}_share", "float", "share of the wijk's youth living in seam buurten",
-                           "aandeel jeugd in naadbuurten", unit="share 0–1", stage="travel"))
-    worst = "of the buurt's youth-carrying origins" if buurt else "of the wijk's youth-carrying origins, i.e. of its buurten"
+        cols.append(
+            Column(
+                f"seam_{_M}_share",
+                "float",
+                "share of the wijk's youth living in seam buurten",
+                "aandeel jeugd in naadbuurten",
+                unit="share 0–1",
+                stage="travel",
+            )
+        )
+    worst = (
+        "of the buurt's youth-carrying origins"
+        if buurt
+        else "of the wijk's youth-carrying origins, i.e. of its buurten"
+    )
     cols += [
-        Column(f"travel_quality_{_T}_{_M}", "text", "how sure `tt_{target}_{mode}_min` is: `network` · `network, far snap` "
-               "(a snap leg > 500 m of one of the youth-carrying origins, or of the team nearest to one of them) · "
-               "`estimate (straight line × detour)` · `unreachable` (no team reachable on the network); empty where "
-               "the figure is missing (no team of the target for the area)", "betrouwbaarheid van de reistijd", stage="travel"),
-        Column(f"travel_quality_{_M}", "text", f"the least sure of the three `travel_quality_{{target}}_{{mode}}` ({worst}; "
-               "order: unreachable, far snap, network/estimate)", "minst zekere betrouwbaarheid", stage="travel"),
-        Column(f"travel_method_{_M}", "text", "`network` or `straight_line`: the method of the mode",
-               "methode van de vervoerswijze", stage="travel"),
-        Column("coverage_{mode}_{t}min", "float", "share of the youth within t minutes of a buurtteam by the coverage "
-               "mode (bike by default); NaN without youth", "aandeel jeugd binnen t minuten van een buurtteam",
-               unit="share 0–1", stage="travel"),
-        Column("access_e2sfca", "float", "E2SFCA access to buurtteams: capaciteit_fte per 1,000 youth in reach, by bike, "
-               "decay step 10/20/30 min → 1/0.68/0.22", "toegang tot buurtteamcapaciteit (E2SFCA)",
-               unit="fte per 1,000 youth", stage="travel"),
-        Column("access_e2sfca_rel", "float", "`access_e2sfca` ÷ its youth-weighted city mean (1 = city average)",
-               "toegang t.o.v. het stadsgemiddelde", unit="ratio", stage="travel"),
-        Column("access_e2sfca_spec", "float", "the same for the specialist teams of the contracted provider only; NaN "
-               "without a provider", "toegang tot specialistische capaciteit", unit="fte per 1,000 youth", stage="travel"),
-        Column("access_e2sfca_spec_rel", "float", "`access_e2sfca_spec` ÷ its youth-weighted city mean",
-               "specialistische toegang t.o.v. het stadsgemiddelde", unit="ratio", stage="travel"),
-        Column("travel_method", "text", "`network` or `straight_line` when every mode has it, else `mixed`",
-               "methode over alle vervoerswijzen", stage="travel"),
+        Column(
+            f"travel_quality_{_T}_{_M}",
+            "text",
+            "how sure `tt_{target}_{mode}_min` is: `network` · `network, far snap` "
+            "(a snap leg > 500 m of one of the youth-carrying origins, or of the team nearest to one of them) · "
+            "`estimate (straight line × detour)` · `unreachable` (no team reachable on the network); empty where "
+            "the figure is missing (no team of the target for the area)",
+            "betrouwbaarheid van de reistijd",
+            stage="travel",
+        ),
+        Column(
+            f"travel_quality_{_M}",
+            "text",
+            f"the least sure of the three `travel_quality_{{target}}_{{mode}}` ({worst}; "
+            "order: unreachable, far snap, network/estimate)",
+            "minst zekere betrouwbaarheid",
+            stage="travel",
+        ),
+        Column(
+            f"travel_method_{_M}",
+            "text",
+            "`network` or `straight_line`: the method of the mode",
+            "methode van de vervoerswijze",
+            stage="travel",
+        ),
+        Column(
+            "coverage_{mode}_{t}min",
+            "float",
+            "share of the youth within t minutes of a buurtteam by the coverage "
+            "mode (bike by default); NaN without youth",
+            "aandeel jeugd binnen t minuten van een buurtteam",
+            unit="share 0–1",
+            stage="travel",
+        ),
+        Column(
+            "access_e2sfca",
+            "float",
+            "E2SFCA access to buurtteams: capaciteit_fte per 1,000 youth in reach, by bike, "
+            "decay step 10/20/30 min → 1/0.68/0.22",
+            "toegang tot buurtteamcapaciteit (E2SFCA)",
+            unit="fte per 1,000 youth",
+            stage="travel",
+        ),
+        Column(
+            "access_e2sfca_rel",
+            "float",
+            "`access_e2sfca` ÷ its youth-weighted city mean (1 = city average)",
+            "toegang t.o.v. het stadsgemiddelde",
+            unit="ratio",
+            stage="travel",
+        ),
+        Column(
+            "access_e2sfca_spec",
+            "float",
+            "the same for the specialist teams of the contracted provider only; NaN without a provider",
+            "toegang tot specialistische capaciteit",
+            unit="fte per 1,000 youth",
+            stage="travel",
+        ),
+        Column(
+            "access_e2sfca_spec_rel",
+            "float",
+            "`access_e2sfca_spec` ÷ its youth-weighted city mean",
+            "specialistische toegang t.o.v. het stadsgemiddelde",
+            unit="ratio",
+            stage="travel",
+        ),
+        Column(
+            "travel_method",
+            "text",
+            "`network` or `straight_line` when every mode has it, else `mixed`",
+            "methode over alle vervoerswijzen",
+            stage="travel",
+        ),
     ]
     return tuple(cols)
 
@@ -336,15 +506,40 @@ def _caseload_columns(code: str) -> tuple[Column, ...]:
     return (
         _care_key(code, "the area", "care"),
         _PERIODE,
-        Column("soort", "text", "`buurtteam` | `specialistisch` | `verblijf` | `jeugdbescherming` | `totaal` (children "
-               "with any care; between the largest type and their sum) — only the types the input has", "zorgsoort",
-               stage="care"),
-        Column("aantal", "int", "**raw count, server only**: never send it anywhere without `etl.protect` (NA = unknown)",
-               "**ruw aantal, alleen op de server**", unit="children", sensitivity=_COUNT, stage="care"),
-        Column("youth_population", "float", "0–17, the atlas's estimate (see `buurten`)", "jeugdigen 0–17 (schatting)",
-               unit="persons", stage="care"),
-        Column("rate_per_1000", "float", "aantal / youth_population × 1,000; NA when either is unknown or youth is 0",
-               "aantal per 1.000 jeugdigen", unit="per 1,000 youth", sensitivity=_DERIVED, stage="care"),
+        Column(
+            "soort",
+            "text",
+            "`buurtteam` | `specialistisch` | `verblijf` | `jeugdbescherming` | `totaal` (children "
+            "with any care; between the largest type and their sum) — only the types the input has",
+            "zorgsoort",
+            stage="care",
+        ),
+        Column(
+            "aantal",
+            "int",
+            "**raw count, server only**: never send it anywhere without `etl.protect` (NA = unknown)",
+            "**ruw aantal, alleen op de server**",
+            unit="children",
+            sensitivity=_COUNT,
+            stage="care",
+        ),
+        Column(
+            "youth_population",
+            "float",
+            "0–17, the atlas's estimate (see `buurten`)",
+            "jeugdigen 0–17 (schatting)",
+            unit="persons",
+            stage="care",
+        ),
+        Column(
+            "rate_per_1000",
+            "float",
+            "aantal / youth_population × 1,000; NA when either is unknown or youth is 0",
+            "aantal per 1.000 jeugdigen",
+            unit="per 1,000 youth",
+            sensitivity=_DERIVED,
+            stage="care",
+        ),
     )
 
 
@@ -352,73 +547,176 @@ def _referral_columns(code: str, *, with_provider: bool) -> tuple[Column, ...]:
     area = "the provider: `KOOS`, `Spoor030` or a `--known-provider`" if code == "provider" else "the area"
     cols = [_care_key(code, area, "referrals")]
     if with_provider:
-        cols.append(Column("provider", "text", "the area's provider (the provider rows are the sums of the buurten with "
-                           "that provider — of the wijken for wijk-level input)", "aanbieder van het gebied",
-                           stage="referrals"))
+        cols.append(
+            Column(
+                "provider",
+                "text",
+                "the area's provider (the provider rows are the sums of the buurten with "
+                "that provider — of the wijken for wijk-level input)",
+                "aanbieder van het gebied",
+                stage="referrals",
+            )
+        )
     return (
         *cols,
         Column("periode", "text", "as in `caseloads_*`; only periods with route rows", "periode", stage="referrals"),
-        Column("soort", "text", "`specialistisch` or `verblijf` (the care types routes apply to), only those with "
-               "route rows", "zorgsoort", stage="referrals"),
-        Column("verwijzer", "text", "the route: `buurtteam`, `huisarts`, `jeugdarts`, `save` (SAVE, jeugdbescherming), "
-               "`medisch_specialist`, `overig` (other or unknown)", "verwijsroute", stage="referrals"),
-        Column("aantal", "int", "**raw count, server only**: children of this care type who came by this route "
-               "(NA = unknown)", "**ruw aantal**: kinderen via deze route", unit="children", sensitivity=_COUNT,
-               stage="referrals"),
-        Column("totaal", "int", "the area's count of this care type (= `caseloads_*.aantal`; = the sum of its routes)",
-               "aantal van deze zorgsoort", unit="children", sensitivity=_COUNT, stage="referrals"),
-        Column("aandeel", "float", "aantal / totaal; NaN when either is unknown or totaal is 0", "aandeel van de route",
-               unit="share 0–1", sensitivity=_DERIVED, stage="referrals"),
+        Column(
+            "soort",
+            "text",
+            "`specialistisch` or `verblijf` (the care types routes apply to), only those with route rows",
+            "zorgsoort",
+            stage="referrals",
+        ),
+        Column(
+            "verwijzer",
+            "text",
+            "the route: `buurtteam`, `huisarts`, `jeugdarts`, `save` (SAVE, jeugdbescherming), "
+            "`medisch_specialist`, `overig` (other or unknown)",
+            "verwijsroute",
+            stage="referrals",
+        ),
+        Column(
+            "aantal",
+            "int",
+            "**raw count, server only**: children of this care type who came by this route (NA = unknown)",
+            "**ruw aantal**: kinderen via deze route",
+            unit="children",
+            sensitivity=_COUNT,
+            stage="referrals",
+        ),
+        Column(
+            "totaal",
+            "int",
+            "the area's count of this care type (= `caseloads_*.aantal`; = the sum of its routes)",
+            "aantal van deze zorgsoort",
+            unit="children",
+            sensitivity=_COUNT,
+            stage="referrals",
+        ),
+        Column(
+            "aandeel",
+            "float",
+            "aantal / totaal; NaN when either is unknown or totaal is 0",
+            "aandeel van de route",
+            unit="share 0–1",
+            sensitivity=_DERIVED,
+            stage="referrals",
+        ),
     )
 
 
 # ---------------------------------------------------------------- hotspots
 
 
-def _hot(name: str, dtype: Dtype, en: str, nl: str, *, unit: str = "", sensitivity: Sensitivity = "server only") -> Column:
+def _hot(
+    name: str, dtype: Dtype, en: str, nl: str, *, unit: str = "", sensitivity: Sensitivity = "server only"
+) -> Column:
     return Column(name, dtype, en, nl, unit=unit, sensitivity=sensitivity, stage="hotspots")
 
 
 _PER_1000 = "per 1,000 youth"
 _HOT_COMMON = (
-    _hot("reason", "text", "why not tested: `water`, `no_youth`, `youth_unknown`, `no_count`, `count_without_youth` (an "
-         "input error, also in the notes), `island` (with `--islands exclude`), `too_few`, `no_geometry`",
-         "waarom niet getoetst", sensitivity="public"),
-    _hot("suppressed", "bool", "the count is hidden by `etl.protect` (primary `<5` or secondary)", "aantal beschermd",
-         sensitivity="public"),
-    _hot("suppression", "text", "how: `primair` (shown as `<5`) or `secundair` (shown as `•`); empty when shown",
-         "hoe beschermd", sensitivity="public"),
+    _hot(
+        "reason",
+        "text",
+        "why not tested: `water`, `no_youth`, `youth_unknown`, `no_count`, `count_without_youth` (an "
+        "input error, also in the notes), `island` (with `--islands exclude`), `too_few`, `no_geometry`",
+        "waarom niet getoetst",
+        sensitivity="public",
+    ),
+    _hot(
+        "suppressed",
+        "bool",
+        "the count is hidden by `etl.protect` (primary `<5` or secondary)",
+        "aantal beschermd",
+        sensitivity="public",
+    ),
+    _hot(
+        "suppression",
+        "text",
+        "how: `primair` (shown as `<5`) or `secundair` (shown as `•`); empty when shown",
+        "hoe beschermd",
+        sensitivity="public",
+    ),
 )
 _HOTSPOTS_BUURT = (
     _hot("buurtcode", "text", "key", "sleutel", sensitivity="public"),
     _hot("periode", "text", "key", "sleutel", sensitivity="public"),
     _hot("soort", "text", "key (as in `caseloads_buurt`)", "sleutel", sensitivity="public"),
-    _hot("youth_population", "float", "0–17 year olds used as the population at risk", "jeugdigen 0–17",
-         unit="persons", sensitivity="public"),
+    _hot(
+        "youth_population",
+        "float",
+        "0–17 year olds used as the population at risk",
+        "jeugdigen 0–17",
+        unit="persons",
+        sensitivity="public",
+    ),
     _hot("rate_raw", "float", "aantal / youth × 1,000", "ruw cijfer per 1.000", unit=_PER_1000),
-    _hot("rate_eb", "float", "Empirical Bayes rate per 1,000 (esda `Empirical_Bayes`, global prior; prior variance < 0 → 0)",
-         "Empirical Bayes-cijfer", unit=_PER_1000),
-    _hot("rate_seb", "float", "spatial EB rate per 1,000 (esda `Spatial_Empirical_Bayes`, prior from the buurt and its "
-         "neighbours)", "ruimtelijk EB-cijfer", unit=_PER_1000),
-    _hot("rate_eb_z", "float", "Assunção–Reis EB-standardised rate (esda `assuncao_rate`): what local Moran is computed on",
-         "EB-gestandaardiseerd cijfer"),
+    _hot(
+        "rate_eb",
+        "float",
+        "Empirical Bayes rate per 1,000 (esda `Empirical_Bayes`, global prior; prior variance < 0 → 0)",
+        "Empirical Bayes-cijfer",
+        unit=_PER_1000,
+    ),
+    _hot(
+        "rate_seb",
+        "float",
+        "spatial EB rate per 1,000 (esda `Spatial_Empirical_Bayes`, prior from the buurt and its neighbours)",
+        "ruimtelijk EB-cijfer",
+        unit=_PER_1000,
+    ),
+    _hot(
+        "rate_eb_z",
+        "float",
+        "Assunção–Reis EB-standardised rate (esda `assuncao_rate`): what local Moran is computed on",
+        "EB-gestandaardiseerd cijfer",
+    ),
     _hot("gi_z", "float", "Gi* z-score (analytical)", "Gi* z-score"),
     _hot("gi_p", "float", "Gi* permutation p-value", "Gi* p-waarde"),
     _hot("gi_p_adj", "float", "Gi* p adjusted for multiple testing", "Gi* gecorrigeerde p"),
-    _hot("gi_class", "text", "`hot` · `cold` · `ns`; empty when not tested (see `reason`)", "Gi*-klasse",
-         sensitivity=_DERIVED),
+    _hot(
+        "gi_class",
+        "text",
+        "`hot` · `cold` · `ns`; empty when not tested (see `reason`)",
+        "Gi*-klasse",
+        sensitivity=_DERIVED,
+    ),
     _hot("lisa_i", "float", "local Moran's I", "lokale Moran's I"),
     _hot("lisa_quadrant", "text", "HH · LH · LL · HL whatever the significance", "kwadrant"),
     _hot("lisa_p", "float", "local Moran permutation p-value", "p-waarde"),
     _hot("lisa_p_adj", "float", "local Moran adjusted p", "gecorrigeerde p"),
-    _hot("lisa_class", "text", "`HH` · `LL` · `HL` (high among low) · `LH` (low among high) · `ns`; empty when not tested",
-         "LISA-klasse", sensitivity=_DERIVED),
-    _hot("n_neighbours", "int", "neighbours in the weights (after attaching islands)", "aantal buren", sensitivity="public"),
+    _hot(
+        "lisa_class",
+        "text",
+        "`HH` · `LL` · `HL` (high among low) · `LH` (low among high) · `ns`; empty when not tested",
+        "LISA-klasse",
+        sensitivity=_DERIVED,
+    ),
+    _hot(
+        "n_neighbours",
+        "int",
+        "neighbours in the weights (after attaching islands)",
+        "aantal buren",
+        sensitivity="public",
+    ),
     *_HOT_COMMON,
-    _hot("rate_eb_protected", "float", "the EB rate that may be published: recomputed from published counts only, NaN "
-         "where the count is suppressed", "publiceerbaar EB-cijfer", unit=_PER_1000, sensitivity=_DERIVED),
-    _hot("rate_seb_protected", "float", "the spatial EB rate that may be published, likewise", "publiceerbaar SEB-cijfer",
-         unit=_PER_1000, sensitivity=_DERIVED),
+    _hot(
+        "rate_eb_protected",
+        "float",
+        "the EB rate that may be published: recomputed from published counts only, NaN where the count is suppressed",
+        "publiceerbaar EB-cijfer",
+        unit=_PER_1000,
+        sensitivity=_DERIVED,
+    ),
+    _hot(
+        "rate_seb_protected",
+        "float",
+        "the spatial EB rate that may be published, likewise",
+        "publiceerbaar SEB-cijfer",
+        unit=_PER_1000,
+        sensitivity=_DERIVED,
+    ),
 )
 _HOTSPOTS_CHANGE = (
     _hot("buurtcode", "text", "key", "sleutel", sensitivity="public"),
@@ -432,16 +730,38 @@ _HOTSPOTS_CHANGE = (
     _hot("change_gi_z", "float", "Gi* z-score of the change", "Gi* z-score van de verandering"),
     _hot("change_gi_p", "float", "its permutation p-value", "p-waarde"),
     _hot("change_gi_p_adj", "float", "its adjusted p", "gecorrigeerde p"),
-    _hot("change_class", "text", "`hot` = cluster of increase, `cold` = cluster of decrease, relative to the city-wide "
-         "change; `ns`", "klasse van de verandering", sensitivity=_DERIVED),
+    _hot(
+        "change_class",
+        "text",
+        "`hot` = cluster of increase, `cold` = cluster of decrease, relative to the city-wide change; `ns`",
+        "klasse van de verandering",
+        sensitivity=_DERIVED,
+    ),
     _hot("reason", "text", "why not tested (as in `hotspots_buurt`)", "waarom niet getoetst", sensitivity="public"),
     _hot("suppressed", "bool", "either period's count is hidden", "aantal beschermd", sensitivity="public"),
-    _hot("suppression", "text", "`primair` when either period's count is `<5`, else `secundair`", "hoe beschermd",
-         sensitivity="public"),
-    _hot("change_abs_protected", "float", "change_abs from published counts only", "publiceerbare verandering",
-         unit=_PER_1000, sensitivity=_DERIVED),
-    _hot("change_rel_protected", "float", "change_rel from published counts only", "publiceerbare relatieve verandering",
-         unit="ratio", sensitivity=_DERIVED),
+    _hot(
+        "suppression",
+        "text",
+        "`primair` when either period's count is `<5`, else `secundair`",
+        "hoe beschermd",
+        sensitivity="public",
+    ),
+    _hot(
+        "change_abs_protected",
+        "float",
+        "change_abs from published counts only",
+        "publiceerbare verandering",
+        unit=_PER_1000,
+        sensitivity=_DERIVED,
+    ),
+    _hot(
+        "change_rel_protected",
+        "float",
+        "change_rel from published counts only",
+        "publiceerbare relatieve verandering",
+        unit="ratio",
+        sensitivity=_DERIVED,
+    ),
 )
 _MAP_KEYS = (
     _hot("buurtcode", "text", "CBS buurt code", "CBS-buurtcode", sensitivity="public"),
@@ -453,8 +773,13 @@ _MAP_KEYS = (
 
 def _per_soort(names: Iterable[tuple[str, Dtype]]) -> tuple[Column, ...]:
     return tuple(
-        _hot("{soort}_" + name, dtype, f"`{name}` of the care type (protected values only)", f"`{name}` per zorgsoort",
-             sensitivity="public" if dtype in ("bool", "text") else _DERIVED)
+        _hot(
+            "{soort}_" + name,
+            dtype,
+            f"`{name}` of the care type (protected values only)",
+            f"`{name}` per zorgsoort",
+            sensitivity="public" if dtype in ("bool", "text") else _DERIVED,
+        )
         for name, dtype in names
     )
 
@@ -465,116 +790,289 @@ _FLAGS: tuple[tuple[str, Dtype], ...] = (("suppressed", "bool"), ("suppression",
 
 LAYERS: tuple[Layer, ...] = (
     Layer(
-        "buurten", "Polygon", "one feature per CBS buurt",
+        "buurten",
+        "Polygon",
+        "one feature per CBS buurt",
         (
             *_canonical(BUURT_SPEC),
-            Column("jaarstatcode", "text", "CBS year + code, when the source has it", "CBS-jaar en code", required=False),
-            _MISSING, *_YOUTH, *_PROVIDER, *_travel(buurt=True),
+            Column(
+                "jaarstatcode", "text", "CBS year + code, when the source has it", "CBS-jaar en code", required=False
+            ),
+            _MISSING,
+            *_YOUTH,
+            *_PROVIDER,
+            *_travel(buurt=True),
         ),
-        "boundaries", passthrough=_CBS, reserved_prefixes=_TRAVEL_PREFIXES,
+        "boundaries",
+        passthrough=_CBS,
+        reserved_prefixes=_TRAVEL_PREFIXES,
     ),
     Layer(
-        "wijken", "Polygon", "one feature per CBS wijk",
+        "wijken",
+        "Polygon",
+        "one feature per CBS wijk",
         (
             *_canonical(WIJK_SPEC),
             _MISSING,
-            Column("youth_population", "float", "0–17 year olds, **estimate**, from the wijk row, else the sum of its "
-                   "buurten", "jeugdigen 0–17 (schatting)", unit="persons"),
-            *_YOUTH[1:], *_PROVIDER, *_travel(buurt=False),
+            Column(
+                "youth_population",
+                "float",
+                "0–17 year olds, **estimate**, from the wijk row, else the sum of its buurten",
+                "jeugdigen 0–17 (schatting)",
+                unit="persons",
+            ),
+            *_YOUTH[1:],
+            *_PROVIDER,
+            *_travel(buurt=False),
         ),
-        "boundaries", passthrough=_CBS, reserved_prefixes=_TRAVEL_PREFIXES,
+        "boundaries",
+        passthrough=_CBS,
+        reserved_prefixes=_TRAVEL_PREFIXES,
     ),
     Layer(
-        "teams", "Point", "one point per team",
+        "teams",
+        "Point",
+        "one point per team",
         (
             Column("team_id", "text", "unique id", "unieke id", stage="care"),
             Column("naam", "text", "team name (demo names end in `(demo)`)", "teamnaam", stage="care"),
-            Column("organisatie", "text", "`Lokalis`, `KOOS`, `Spoor030` (known names get this spelling) or the "
-                   "organisation's own name", "organisatie", stage="care"),
+            Column(
+                "organisatie",
+                "text",
+                "`Lokalis`, `KOOS`, `Spoor030` (known names get this spelling) or the organisation's own name",
+                "organisatie",
+                stage="care",
+            ),
             Column("soort", "text", "`buurtteam` | `specialistisch`", "soort team", stage="care"),
-            Column("capaciteit_fte", "float", "capacity; may be NA (the access stage needs it, see README)", "capaciteit",
-                   unit="fte", stage="care"),
-            Column("max_caseload", "float", "maximum number of children; may be NA", "maximale caseload",
-                   unit="children", stage="care"),
-            Column("locatie_bron", "text", "where the point comes from, most precise first: `latlon` | `rd` (as given) | "
-                   "`adres (PDOK)` (BAG address point from PDOK Locatieserver, only with `--geocode pdok`; a few metres) | "
-                   "`postcode4` (centre of the PC4 area, **± 1–2 km**) | `buurtcode` (representative point of the buurt, "
-                   "not an address); `whatif` for a team added in a what-if", "herkomst van het punt", stage="care"),
-            Column("locatie_detail", "text", "what the point was taken from: the PC4 (`3581`) for `postcode4`, PDOK's "
-                   "`weergavenaam` (`Bolognalaan 101, 3584CJ Utrecht`) for `adres (PDOK)`, the buurtcode for `buurtcode`; "
-                   "NA for coordinates", "waar het punt op berust", stage="care"),
-            Column("buurtcode", "text", "the buurt the point lies in (nearest buurt within 150 m for a point just outside "
-                   "a generalised boundary)", "buurt van het punt", stage="care"),
+            Column(
+                "capaciteit_fte",
+                "float",
+                "capacity; may be NA (the access stage needs it, see README)",
+                "capaciteit",
+                unit="fte",
+                stage="care",
+            ),
+            Column(
+                "max_caseload",
+                "float",
+                "maximum number of children; may be NA",
+                "maximale caseload",
+                unit="children",
+                stage="care",
+            ),
+            Column(
+                "locatie_bron",
+                "text",
+                "where the point comes from, most precise first: `latlon` | `rd` (as given) | "
+                "`adres (PDOK)` (BAG address point from PDOK Locatieserver, only with `--geocode pdok`; a few metres) | "
+                "`postcode4` (centre of the PC4 area, **± 1–2 km**) | `buurtcode` (representative point of the buurt, "
+                "not an address); `whatif` for a team added in a what-if",
+                "herkomst van het punt",
+                stage="care",
+            ),
+            Column(
+                "locatie_detail",
+                "text",
+                "what the point was taken from: the PC4 (`3581`) for `postcode4`, PDOK's "
+                "`weergavenaam` (`Bolognalaan 101, 3584CJ Utrecht`) for `adres (PDOK)`, the buurtcode for `buurtcode`; "
+                "NA for coordinates",
+                "waar het punt op berust",
+                stage="care",
+            ),
+            Column(
+                "buurtcode",
+                "text",
+                "the buurt the point lies in (nearest buurt within 150 m for a point just outside "
+                "a generalised boundary)",
+                "buurt van het punt",
+                stage="care",
+            ),
             Column("wijkcode", "text", "the wijk the point lies in", "wijk van het punt", stage="care"),
             Column("is_demo", "bool", "true for the fictitious demo teams", "fictief demoteam", stage="care"),
         ),
         "care",
     ),
-    Layer("caseloads_buurt", "", "caseloads per buurt × periode × soort", _caseload_columns("buurtcode"), "care", _COUNT),
-    Layer("caseloads_wijk", "", "caseloads per wijk × periode × soort", _caseload_columns("wijkcode"), "care", _COUNT),
-    Layer("referrals_buurt", "", "referral routes per buurt", _referral_columns("buurtcode", with_provider=True),
-          "referrals", _COUNT),
-    Layer("referrals_wijk", "", "referral routes per wijk", _referral_columns("wijkcode", with_provider=True),
-          "referrals", _COUNT),
-    Layer("referrals_provider", "", "referral routes per provider", _referral_columns("provider", with_provider=False),
-          "referrals", _COUNT),
     Layer(
-        "coverage", "", "one row per niveau × code × target × mode × threshold",
+        "caseloads_buurt", "", "caseloads per buurt × periode × soort", _caseload_columns("buurtcode"), "care", _COUNT
+    ),
+    Layer("caseloads_wijk", "", "caseloads per wijk × periode × soort", _caseload_columns("wijkcode"), "care", _COUNT),
+    Layer(
+        "referrals_buurt",
+        "",
+        "referral routes per buurt",
+        _referral_columns("buurtcode", with_provider=True),
+        "referrals",
+        _COUNT,
+    ),
+    Layer(
+        "referrals_wijk",
+        "",
+        "referral routes per wijk",
+        _referral_columns("wijkcode", with_provider=True),
+        "referrals",
+        _COUNT,
+    ),
+    Layer(
+        "referrals_provider",
+        "",
+        "referral routes per provider",
+        _referral_columns("provider", with_provider=False),
+        "referrals",
+        _COUNT,
+    ),
+    Layer(
+        "coverage",
+        "",
+        "one row per niveau × code × target × mode × threshold",
         (
             Column("niveau", "text", "`buurt` · `wijk` · `provider` · `gemeente`", "niveau", stage="travel"),
-            Column("code", "text", "buurtcode, wijkcode, provider name (KOOS, Spoor030) or gemeentecode; buurten without "
-                   "a provider are left out of the provider level only", "gebiedscode", stage="travel"),
-            Column("target", "text", "`buurtteam` (headline) or `spec_contract` — filter on it: both are in the table",
-                   "doel", stage="travel"),
+            Column(
+                "code",
+                "text",
+                "buurtcode, wijkcode, provider name (KOOS, Spoor030) or gemeentecode; buurten without "
+                "a provider are left out of the provider level only",
+                "gebiedscode",
+                stage="travel",
+            ),
+            Column(
+                "target",
+                "text",
+                "`buurtteam` (headline) or `spec_contract` — filter on it: both are in the table",
+                "doel",
+                stage="travel",
+            ),
             Column("mode", "text", "walk · bike · car", "vervoerswijze", stage="travel"),
-            Column("threshold_min", "float", "10, 15, 20 by default (same thresholds for every mode)", "drempel",
-                   unit="min", stage="travel"),
-            Column("youth_within", "float", "youth (CBS estimate 0–17, public population figures — not care counts) "
-                   "within the threshold", "jeugd binnen de drempel", unit="persons", stage="travel"),
+            Column(
+                "threshold_min",
+                "float",
+                "10, 15, 20 by default (same thresholds for every mode)",
+                "drempel",
+                unit="min",
+                stage="travel",
+            ),
+            Column(
+                "youth_within",
+                "float",
+                "youth (CBS estimate 0–17, public population figures — not care counts) within the threshold",
+                "jeugd binnen de drempel",
+                unit="persons",
+                stage="travel",
+            ),
             Column("youth_total", "float", "youth in total", "jeugd totaal", unit="persons", stage="travel"),
-            Column("share", "float", "youth_within ÷ youth_total (NaN when youth_total is 0); a time equal to the "
-                   "threshold counts as within", "aandeel binnen de drempel", unit="share 0–1", stage="travel"),
-            Column("method", "text", "`network` · `straight_line` — the method of the row's mode", "methode",
-                   stage="travel"),
+            Column(
+                "share",
+                "float",
+                "youth_within ÷ youth_total (NaN when youth_total is 0); a time equal to the "
+                "threshold counts as within",
+                "aandeel binnen de drempel",
+                unit="share 0–1",
+                stage="travel",
+            ),
+            Column(
+                "method",
+                "text",
+                "`network` · `straight_line` — the method of the row's mode",
+                "methode",
+                stage="travel",
+            ),
         ),
         "travel",
     ),
     Layer(
-        "team_load", "", "one row per team; over- or under-stretched teams stand out in the last two measures",
+        "team_load",
+        "",
+        "one row per team; over- or under-stretched teams stand out in the last two measures",
         (
             Column("team_id", "text", "the team", "team", stage="travel"),
             Column("naam", "text", "team name", "teamnaam", stage="travel"),
             Column("organisatie", "text", "organisation", "organisatie", stage="travel"),
             Column("soort", "text", "`buurtteam` | `specialistisch`", "soort team", stage="travel"),
-            Column("capaciteit", "float", "the supply column (capaciteit_fte)", "capaciteit", unit="fte", stage="travel"),
-            Column("catchment_youth", "float", "E2SFCA decay-weighted youth in reach: buurtteams all youth, specialists "
-                   "their provider's", "gewogen jeugd in bereik", unit="persons", stage="travel"),
-            Column("capacity_per_1000_youth", "float", "E2SFCA ratio R_j × 1,000", "capaciteit per 1.000 jeugdigen",
-                   unit="fte per 1,000 youth", stage="travel"),
-            Column("youth_nearest", "float", "youth for whom it is the nearest team by bike: buurtteams among buurtteams, "
-                   "specialists among their provider's", "jeugd voor wie dit het dichtstbijzijnde team is",
-                   unit="persons", stage="travel"),
-            Column("youth_per_capacity", "float", "youth_nearest ÷ capaciteit", "jeugd per fte",
-                   unit="persons per fte", stage="travel"),
+            Column(
+                "capaciteit", "float", "the supply column (capaciteit_fte)", "capaciteit", unit="fte", stage="travel"
+            ),
+            Column(
+                "catchment_youth",
+                "float",
+                "E2SFCA decay-weighted youth in reach: buurtteams all youth, specialists their provider's",
+                "gewogen jeugd in bereik",
+                unit="persons",
+                stage="travel",
+            ),
+            Column(
+                "capacity_per_1000_youth",
+                "float",
+                "E2SFCA ratio R_j × 1,000",
+                "capaciteit per 1.000 jeugdigen",
+                unit="fte per 1,000 youth",
+                stage="travel",
+            ),
+            Column(
+                "youth_nearest",
+                "float",
+                "youth for whom it is the nearest team by bike: buurtteams among buurtteams, "
+                "specialists among their provider's",
+                "jeugd voor wie dit het dichtstbijzijnde team is",
+                unit="persons",
+                stage="travel",
+            ),
+            Column(
+                "youth_per_capacity",
+                "float",
+                "youth_nearest ÷ capaciteit",
+                "jeugd per fte",
+                unit="persons per fte",
+                stage="travel",
+            ),
             Column("mode", "text", "the mode of the catchment", "vervoerswijze", stage="travel"),
             Column("method", "text", "the method of that mode", "methode", stage="travel"),
         ),
         "travel",
     ),
-    Layer("hotspots_buurt", "", "one row per buurt of the boundaries × periode × soort; a buurt that takes no part "
-          "keeps its row, with a `reason`", _HOTSPOTS_BUURT, "hotspots", "server only"),
-    Layer("hotspots_change_buurt", "", "one row per buurt × soort: the change between the last two periods",
-          _HOTSPOTS_CHANGE, "hotspots", "server only"),
     Layer(
-        "hotspots_{periode}", "Polygon", "map layer for QGIS, one feature per buurt, **protected values only** (e.g. "
+        "hotspots_buurt",
+        "",
+        "one row per buurt of the boundaries × periode × soort; a buurt that takes no part "
+        "keeps its row, with a `reason`",
+        _HOTSPOTS_BUURT,
+        "hotspots",
+        "server only",
+    ),
+    Layer(
+        "hotspots_change_buurt",
+        "",
+        "one row per buurt × soort: the change between the last two periods",
+        _HOTSPOTS_CHANGE,
+        "hotspots",
+        "server only",
+    ),
+    Layer(
+        "hotspots_{periode}",
+        "Polygon",
+        "map layer for QGIS, one feature per buurt, **protected values only** (e.g. "
         "`hotspots_2023`, `hotspots_2024_q1`)",
-        (*_MAP_KEYS, *_per_soort((("rate_raw", "float"), ("rate_eb", "float"), ("rate_seb", "float"),
-                                  ("gi_class", "text"), ("lisa_class", "text"), *_FLAGS))),
+        (
+            *_MAP_KEYS,
+            *_per_soort(
+                (
+                    ("rate_raw", "float"),
+                    ("rate_eb", "float"),
+                    ("rate_seb", "float"),
+                    ("gi_class", "text"),
+                    ("lisa_class", "text"),
+                    *_FLAGS,
+                )
+            ),
+        ),
         "hotspots",
     ),
     Layer(
-        "hotspots_change_{van}_{tot}", "Polygon", "map layer for QGIS of the change, protected values only",
-        (*_MAP_KEYS, *_per_soort((("change_abs", "float"), ("change_rel", "float"), ("change_class", "text"), *_FLAGS))),
+        "hotspots_change_{van}_{tot}",
+        "Polygon",
+        "map layer for QGIS of the change, protected values only",
+        (
+            *_MAP_KEYS,
+            *_per_soort((("change_abs", "float"), ("change_rel", "float"), ("change_class", "text"), *_FLAGS)),
+        ),
         "hotspots",
     ),
 )
@@ -653,8 +1151,15 @@ def check_atlas(layers: Mapping[str, pd.DataFrame]) -> list[Problem]:
     for name, frame in layers.items():
         decl = layer_for(name)
         if decl is None:
-            problems.append(_problem("ATLAS_SCHEMA_LAYER", name, "", "deze laag staat niet in het atlasschema",
-                                     "this layer is not in the atlas schema"))
+            problems.append(
+                _problem(
+                    "ATLAS_SCHEMA_LAYER",
+                    name,
+                    "",
+                    "deze laag staat niet in het atlasschema",
+                    "this layer is not in the atlas schema",
+                )
+            )
             continue
         problems += decl.problems(frame, layer_name=name)
     return problems

@@ -33,8 +33,17 @@ from geodata.reference import utrecht_contract_2020
 from geodata.tables import read_notes
 
 TEAM_COLUMNS = (
-    "team_id", "naam", "organisatie", "soort", "capaciteit_fte", "max_caseload", "locatie_bron", "locatie_detail",
-    "buurtcode", "wijkcode", "is_demo",
+    "team_id",
+    "naam",
+    "organisatie",
+    "soort",
+    "capaciteit_fte",
+    "max_caseload",
+    "locatie_bron",
+    "locatie_detail",
+    "buurtcode",
+    "wijkcode",
+    "is_demo",
 )
 CASELOAD_COLUMNS = ("periode", "soort", "aantal", "youth_population", "rate_per_1000")
 CONTRACT_SOURCE = "contract 2020 (gemeente Utrecht, geodata/reference/utrecht_contract_2020.csv)"
@@ -98,9 +107,13 @@ def contract_providers(gdf_wijken: pd.DataFrame) -> pd.DataFrame | None:
     if not present <= set(contract["wijkcode"]):
         return None
     rows = contract[contract["wijkcode"].isin(present)]
-    return pd.DataFrame(
-        {"niveau": "wijk", "wijkcode": rows["wijkcode"], "buurtcode": None, "aanbieder": rows["aanbieder"]}
-    ).astype("string").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {"niveau": "wijk", "wijkcode": rows["wijkcode"], "buurtcode": None, "aanbieder": rows["aanbieder"]}
+        )
+        .astype("string")
+        .reset_index(drop=True)
+    )
 
 
 def assign_providers(
@@ -123,7 +136,11 @@ def assign_providers(
     bron[own.notna()] = f"buurt: {source}"
     buurten["provider_bron"] = bron
     reference = CareReference.from_frames(gdf_buurten, gdf_wijken)
-    gaps = [c for c, living in reference.inhabited.items() if living and pd.isna(buurten.set_index("buurtcode")["provider"].get(c))]
+    gaps = [
+        c
+        for c, living in reference.inhabited.items()
+        if living and pd.isna(buurten.set_index("buurtcode")["provider"].get(c))
+    ]
     if gaps:
         names = reference.names("buurt")
         raise InputError(
@@ -140,7 +157,9 @@ def assign_providers(
     wijken = gdf_wijken.copy()
     provider: list[str | None] = []
     wijk_bron: list[str | None] = []
-    weights = pd.to_numeric(buurten.get("youth_population", pd.Series(1.0, index=buurten.index)), errors="coerce").fillna(0.0)
+    weights = pd.to_numeric(
+        buurten.get("youth_population", pd.Series(1.0, index=buurten.index)), errors="coerce"
+    ).fillna(0.0)
     for code in wijken["wijkcode"].astype(str):
         if code in by_wijk.index:
             provider.append(by_wijk[code])
@@ -194,8 +213,9 @@ def caseload_tables(
     if level == "buurt":
         reference = CareReference.from_frames(gdf_buurten, gdf_wijken)
         uninhabited = {c for c, living in reference.inhabited.items() if not living}
-        grid = pd.MultiIndex.from_product([gdf_buurten["buurtcode"].astype(str), periods, soorten],
-                                          names=["buurtcode", "periode", "soort"])
+        grid = pd.MultiIndex.from_product(
+            [gdf_buurten["buurtcode"].astype(str), periods, soorten], names=["buurtcode", "periode", "soort"]
+        )
         aantal = given.reindex(grid)
         empty = aantal.isna() & grid.get_level_values(0).isin(list(uninhabited))
         aantal[empty] = 0
@@ -205,19 +225,27 @@ def caseload_tables(
         df_w = (
             df_b.groupby(["wijkcode", "periode", "soort"], sort=True)["aantal"]
             .agg(lambda s: pd.NA if s.isna().any() else int(s.sum()))
-            .rename("aantal").reset_index()
+            .rename("aantal")
+            .reset_index()
         )
         df_w["aantal"] = df_w["aantal"].astype("Int64")
         df_b = df_b.drop(columns=["wijkcode"])
     else:
-        grid = pd.MultiIndex.from_product([gdf_wijken["wijkcode"].astype(str), periods, soorten],
-                                          names=["wijkcode", "periode", "soort"])
+        grid = pd.MultiIndex.from_product(
+            [gdf_wijken["wijkcode"].astype(str), periods, soorten], names=["wijkcode", "periode", "soort"]
+        )
         df_w = given.reindex(grid).rename("aantal").reset_index()
         df_w["aantal"] = df_w["aantal"].astype("Int64")
-        df_b = pd.DataFrame({"buurtcode": pd.Series(dtype="string"), "periode": pd.Series(dtype="string"),
-                             "soort": pd.Series(dtype="string"), "aantal": pd.Series(dtype="Int64")})
-    df_b["youth_population"] = (df_b["buurtcode"].map(youth_b) if youth_b is not None else np.nan)
-    df_w["youth_population"] = (df_w["wijkcode"].map(youth_w) if youth_w is not None else np.nan)
+        df_b = pd.DataFrame(
+            {
+                "buurtcode": pd.Series(dtype="string"),
+                "periode": pd.Series(dtype="string"),
+                "soort": pd.Series(dtype="string"),
+                "aantal": pd.Series(dtype="Int64"),
+            }
+        )
+    df_b["youth_population"] = df_b["buurtcode"].map(youth_b) if youth_b is not None else np.nan
+    df_w["youth_population"] = df_w["wijkcode"].map(youth_w) if youth_w is not None else np.nan
     for df in (df_b, df_w):
         df["youth_population"] = pd.to_numeric(df["youth_population"], errors="coerce").astype("float64")
         df["rate_per_1000"] = rate_per_1000(df["aantal"], df["youth_population"])
@@ -231,13 +259,20 @@ def caseload_tables(
 # ---------------------------------------------------------------- uploads (dashboard) and the CLI
 
 
-def _reference(gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None, year: int | None = None) -> CareReference:
+def _reference(
+    gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None, year: int | None = None
+) -> CareReference:
     return CareReference.from_frames(gdf_buurten, gdf_wijken, year=year, source="atlas")
 
 
 def validate_teams_frame(
-    df: pd.DataFrame, *, name: str, gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None = None,
-    is_demo: bool = False, postcodes: PostcodeTable | None = None,
+    df: pd.DataFrame,
+    *,
+    name: str,
+    gdf_buurten: gpd.GeoDataFrame,
+    gdf_wijken: pd.DataFrame | None = None,
+    is_demo: bool = False,
+    postcodes: PostcodeTable | None = None,
 ) -> gpd.GeoDataFrame:
     """A teams text frame checked against these boundaries and placed: the ``teams`` layer, or InputError.
 
@@ -252,21 +287,35 @@ def location_summary(gdf_teams: pd.DataFrame) -> dict[str, Any]:
     """Teams per ``locatie_bron`` and what each source is worth (manifest ``care.teams.locations``)."""
     counts = gdf_teams["locatie_bron"].value_counts(dropna=False)
     per = {str(k): int(v) for k, v in counts.items()}
-    return {"per_locatie_bron": per, "order": list(LOCATION_SOURCES),
-            "precision": {k: {"nl": LOCATION_SOURCES[k][0], "en": LOCATION_SOURCES[k][1]} for k in per if k in LOCATION_SOURCES}}
+    return {
+        "per_locatie_bron": per,
+        "order": list(LOCATION_SOURCES),
+        "precision": {
+            k: {"nl": LOCATION_SOURCES[k][0], "en": LOCATION_SOURCES[k][1]} for k in per if k in LOCATION_SOURCES
+        },
+    }
 
 
 def validate_providers_frame(
-    df: pd.DataFrame, *, name: str, gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None = None,
+    df: pd.DataFrame,
+    *,
+    name: str,
+    gdf_buurten: gpd.GeoDataFrame,
+    gdf_wijken: pd.DataFrame | None = None,
     known_providers: Sequence[str] = DEFAULT_PROVIDERS,
 ) -> pd.DataFrame:
     """A provider text frame checked: niveau, wijkcode (wijk rows), buurtcode (buurt rows), aanbieder."""
-    return validate("providers", df, name=name, reference=_reference(gdf_buurten, gdf_wijken),
-                    known_providers=known_providers).frame
+    return validate(
+        "providers", df, name=name, reference=_reference(gdf_buurten, gdf_wijken), known_providers=known_providers
+    ).frame
 
 
 def validate_caseloads_frame(
-    df: pd.DataFrame, *, name: str, gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None = None,
+    df: pd.DataFrame,
+    *,
+    name: str,
+    gdf_buurten: gpd.GeoDataFrame,
+    gdf_wijken: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A caseload text frame checked and tabulated: both levels in one long frame (``niveau`` buurt | wijk;
     buurtcode empty on wijk rows) with aantal, youth_population and rate_per_1000 — raw, protect before showing.
@@ -284,8 +333,11 @@ def validate_caseloads_frame(
     parts = [b[cols], w[cols]]
     if referrals.has_routes(checked.frame):
         routes = referrals.referral_tables(checked.frame, gdf_buurten, wijken)
-        parts += [table.assign(niveau=level) for level, table in zip(("buurt", "wijk", "provider"), routes, strict=True)
-                  if len(table)]
+        parts += [
+            table.assign(niveau=level)
+            for level, table in zip(("buurt", "wijk", "provider"), routes, strict=True)
+            if len(table)
+        ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -311,8 +363,9 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
     assert isinstance(gdf_wijken, gpd.GeoDataFrame)
     year = atlas.manifest.get("cbs_year")
     reference = CareReference.from_frames(gdf_buurten, gdf_wijken, year=year, source="atlas")
-    reference = with_places(reference, data_dir=getattr(opts, "data_dir", None), geocode=options.geocode,
-                            cache=options.geocode_cache)
+    reference = with_places(
+        reference, data_dir=getattr(opts, "data_dir", None), geocode=options.geocode, cache=options.geocode_cache
+    )
     known = tuple(options.known_providers)
     checked: dict[str, Validated] = {}
     problems: list[Problem] = []
@@ -346,29 +399,46 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
         table, source = contract_providers(gdf_wijken), CONTRACT_SOURCE
     if table is not None:
         gdf_buurten, gdf_wijken = assign_providers(gdf_buurten, gdf_wijken, table, source=source)
-        record["providers"] = {"source": source, "is_demo": False, "rows": len(table),
-                               "per_provider": gdf_wijken["provider"].value_counts().to_dict()}
+        record["providers"] = {
+            "source": source,
+            "is_demo": False,
+            "rows": len(table),
+            "per_provider": gdf_wijken["provider"].value_counts().to_dict(),
+        }
     else:
         record["providers"] = None
-        notes.append("aanbieders: geen tabel en geen contract voor deze gemeente / providers: no table and no contract for this gemeente")
+        notes.append(
+            "aanbieders: geen tabel en geen contract voor deze gemeente / providers: no table and no contract for this gemeente"
+        )
 
     # Teams: the user's file, else demo teams (Utrecht only).
     if "teams" in checked:
         inputs.append(input_record("teams", Path(str(options.teams))))
         layers["teams"] = place_teams(checked["teams"].frame, gdf_buurten, is_demo=False)
-        record["teams"] = {"source": Path(str(options.teams)).name, "is_demo": False, "rows": len(layers["teams"]),
-                           "locations": location_summary(layers["teams"])}
+        record["teams"] = {
+            "source": Path(str(options.teams)).name,
+            "is_demo": False,
+            "rows": len(layers["teams"]),
+            "locations": location_summary(layers["teams"]),
+        }
         if (layers["teams"]["locatie_bron"] == "postcode4").any() and reference.postcodes is not None:
-            record["teams"]["locations"]["postcodes"] = {"source": str(config.DEFAULT_POSTCODES), "year": reference.postcodes.year}
+            record["teams"]["locations"]["postcodes"] = {
+                "source": str(config.DEFAULT_POSTCODES),
+                "year": reference.postcodes.year,
+            }
         if geocoded:
             record["teams"]["locations"]["geocoder"] = geocoded
     elif use_demo:
         frame = demodata.demo_teams(gdf_buurten, gdf_wijken, seed=options.seed)
         teams = validate("teams", frame, name=demodata.TEAMS_NAME, reference=reference).frame
         layers["teams"] = place_teams(teams, gdf_buurten, is_demo=True)
-        record["teams"] = {"source": demodata.TEAMS_NAME, "is_demo": True, "rows": len(teams),
-                           "per_organisation": layers["teams"]["organisatie"].value_counts().to_dict(),
-                           "locations": location_summary(layers["teams"])}
+        record["teams"] = {
+            "source": demodata.TEAMS_NAME,
+            "is_demo": True,
+            "rows": len(teams),
+            "per_organisation": layers["teams"]["organisatie"].value_counts().to_dict(),
+            "locations": location_summary(layers["teams"]),
+        }
     else:
         record["teams"] = None
 
@@ -390,17 +460,29 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
         record["caseloads"].update(_caseload_summary(df_b, df_w))
         if referrals.has_routes(caseloads):  # referral routes: who brought the specialist care in
             routes = referrals.referral_tables(caseloads, gdf_buurten, gdf_wijken)
-            layers.update({f"referrals_{lv}": getattr(routes, lv) for lv in ("buurt", "wijk", "provider")
-                           if len(getattr(routes, lv))})
+            layers.update(
+                {
+                    f"referrals_{lv}": getattr(routes, lv)
+                    for lv in ("buurt", "wijk", "provider")
+                    if len(getattr(routes, lv))
+                }
+            )
             record["caseloads"]["referrals"] = referrals.referral_summary(routes)
 
     is_demo = any(bool(v and v.get("is_demo")) for v in (record["teams"], record["caseloads"]))
     if is_demo:
-        record["demo"] = {"fictitious": True, "seed": options.seed, "generator": "etl.demo",
-                          "label_nl": demodata.LABEL_NL, "label_en": demodata.LABEL_EN}
+        record["demo"] = {
+            "fictitious": True,
+            "seed": options.seed,
+            "generator": "etl.demo",
+            "label_nl": demodata.LABEL_NL,
+            "label_en": demodata.LABEL_EN,
+        }
         notes.append(f"{demodata.LABEL_NL} / {demodata.LABEL_EN}")
     elif options.demo and not utrecht:
-        notes.append("demo-gegevens alleen voor Utrecht; geen teams of caseloads / demo data only for Utrecht; no teams or caseloads")
+        notes.append(
+            "demo-gegevens alleen voor Utrecht; geen teams of caseloads / demo data only for Utrecht; no teams or caseloads"
+        )
     manifest_notes = list(atlas.manifest.get("notes") or []) + notes
     manifest_inputs = list(atlas.manifest.get("inputs") or []) + inputs
     return atlas.with_layers(buurten=gdf_buurten, wijken=gdf_wijken, **layers).with_manifest(
@@ -414,7 +496,9 @@ def _caseload_summary(df_b: pd.DataFrame, df_w: pd.DataFrame) -> dict[str, Any]:
     totals = {}
     for periode in sorted(table["periode"].unique()):
         rows = table[(table["periode"] == periode)]
-        per_type = {s: int(rows.loc[rows["soort"] == s, "aantal"].sum()) for s in SOORTEN_CASELOAD if (rows["soort"] == s).any()}
+        per_type = {
+            s: int(rows.loc[rows["soort"] == s, "aantal"].sum()) for s in SOORTEN_CASELOAD if (rows["soort"] == s).any()
+        }
         totals[str(periode)] = per_type
     youth = table.drop_duplicates(table.columns[0])["youth_population"].sum()
     share = None
@@ -426,7 +510,9 @@ def _caseload_summary(df_b: pd.DataFrame, df_w: pd.DataFrame) -> dict[str, Any]:
         "level": level,
         "periods": sorted(totals),
         "soorten": [s for s in SOORTEN_CASELOAD if (table["soort"] == s).any()],
-        "care_types_without_total": [s for s in CARE_TYPES if (table["soort"] == s).any()] if TOTAL not in set(table["soort"]) else [],
+        "care_types_without_total": [s for s in CARE_TYPES if (table["soort"] == s).any()]
+        if TOTAL not in set(table["soort"])
+        else [],
         "counts_per_period": totals,
         "share_of_youth_latest": share,
         "unknown_cells": unknown,

@@ -44,8 +44,10 @@ def _find(columns: list[str], role: str) -> str | None:
 
 def is_cbs_grid(columns: list[str]) -> bool:
     """Whether a file's columns are CBS's vierkantstatistieken (a square id or its population columns)."""
-    return _find(columns, "square") is not None or _find(columns, "age_0_14") is not None or (
-        _find(columns, "total") is not None and _find(columns, "age_15_24") is not None
+    return (
+        _find(columns, "square") is not None
+        or _find(columns, "age_0_14") is not None
+        or (_find(columns, "total") is not None and _find(columns, "age_15_24") is not None)
     )
 
 

@@ -56,7 +56,9 @@ def coverage_table(
         names, inverse = np.unique(values[keep].astype(str), return_inverse=True)
         groups.append((level, names, keep, inverse))
     n_thr = len(thresholds)
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in ("niveau", "code", "target", "mode", "threshold_min", "youth_within", "youth_total")}
+    parts: dict[str, list[np.ndarray]] = {
+        c: [] for c in ("niveau", "code", "target", "mode", "threshold_min", "youth_within", "youth_total")
+    }
     for (target, mode), t in times.items():
         tt = np.nan_to_num(np.asarray(t, dtype="float64"), nan=np.inf)
         within = (tt[:, None] <= limits[None, :]) * weight[:, None]
@@ -86,7 +88,9 @@ def coverage_table(
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
-def coverage_wide(table: pd.DataFrame, *, niveau: str, target: str = "buurtteam", mode: str = DEFAULT_MODE) -> pd.DataFrame:
+def coverage_wide(
+    table: pd.DataFrame, *, niveau: str, target: str = "buurtteam", mode: str = DEFAULT_MODE
+) -> pd.DataFrame:
     """One row per area code with a ``coverage_{mode}_{t}min`` share column per threshold."""
     rows = table[(table["niveau"] == niveau) & (table["target"] == target) & (table["mode"] == mode)]
     if rows.empty:

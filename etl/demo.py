@@ -29,10 +29,22 @@ TYPE_PROBABILITIES = {"buurtteam": 0.62, "specialistisch": 0.36, "verblijf": 0.0
 # Of the specialist children, the route they came by (fictitious). The two consortia differ on purpose,
 # so the map has something to show: how far each half of the city works "via the buurtteam".
 REFERRAL_MIX = {
-    "KOOS": {"buurtteam": 0.56, "huisarts": 0.22, "jeugdarts": 0.05, "save": 0.08, "medisch_specialist": 0.04,
-             "overig": 0.05},
-    "Spoor030": {"buurtteam": 0.44, "huisarts": 0.32, "jeugdarts": 0.05, "save": 0.09, "medisch_specialist": 0.05,
-                 "overig": 0.05},
+    "KOOS": {
+        "buurtteam": 0.56,
+        "huisarts": 0.22,
+        "jeugdarts": 0.05,
+        "save": 0.08,
+        "medisch_specialist": 0.04,
+        "overig": 0.05,
+    },
+    "Spoor030": {
+        "buurtteam": 0.44,
+        "huisarts": 0.32,
+        "jeugdarts": 0.05,
+        "save": 0.09,
+        "medisch_specialist": 0.05,
+        "overig": 0.05,
+    },
 }
 REFERRAL_CONCENTRATION = 80.0  # Dirichlet concentration of a wijk's mix around its consortium's (higher = closer)
 HUISARTS_HEAVY_WIJKEN = 3  # wijken where a further 12 points go from buurtteam to huisarts
@@ -106,8 +118,17 @@ def demo_teams(gdf_buurten: pd.DataFrame, gdf_wijken: pd.DataFrame, *, seed: int
             served = youth[members].sum()
             fte = round(8.0 + served / 700.0 * rng.uniform(0.85, 1.15), 1)
             n_lok = sum(r["organisatie"] == "Lokalis" for r in rows) + 1
-            rows.append(_team_row(f"LOK-{n_lok:02d}", f"Buurtteam {buurten.at[home, 'buurtnaam']} (demo)",
-                                  "Lokalis", "buurtteam", buurten.at[home, "buurtcode"], fte, round(fte * 12)))
+            rows.append(
+                _team_row(
+                    f"LOK-{n_lok:02d}",
+                    f"Buurtteam {buurten.at[home, 'buurtnaam']} (demo)",
+                    "Lokalis",
+                    "buurtteam",
+                    buurten.at[home, "buurtcode"],
+                    fte,
+                    round(fte * 12),
+                )
+            )
         provider = contract.get(code)
         if provider is not None:
             # The specialist team sits in the wijk's most populous buurt that has no team yet.
@@ -119,15 +140,31 @@ def demo_teams(gdf_buurten: pd.DataFrame, gdf_wijken: pd.DataFrame, *, seed: int
             label = "basecamp" if provider == "KOOS" else "team"
             prefix = "KOOS" if provider == "KOOS" else "SP030"
             n_prov = sum(r["organisatie"] == provider for r in rows) + 1
-            rows.append(_team_row(f"{prefix}-{n_prov:02d}", f"{provider} {label} {name} (demo)", str(provider),
-                                  "specialistisch", buurten.at[home, "buurtcode"], fte, round(fte * 8)))
+            rows.append(
+                _team_row(
+                    f"{prefix}-{n_prov:02d}",
+                    f"{provider} {label} {name} (demo)",
+                    str(provider),
+                    "specialistisch",
+                    buurten.at[home, "buurtcode"],
+                    fte,
+                    round(fte * 8),
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def _team_row(team_id: str, naam: str, org: str, soort: str, buurtcode: str, fte: float, cases: int) -> dict[str, str]:
     # Written the way a Dutch spreadsheet would: decimal comma.
-    return {"team_id": team_id, "naam": naam, "organisatie": org, "soort": soort, "buurtcode": str(buurtcode),
-            "capaciteit_fte": f"{fte:.1f}".replace(".", ","), "max_caseload": str(cases)}
+    return {
+        "team_id": team_id,
+        "naam": naam,
+        "organisatie": org,
+        "soort": soort,
+        "buurtcode": str(buurtcode),
+        "capaciteit_fte": f"{fte:.1f}".replace(".", ","),
+        "max_caseload": str(cases),
+    }
 
 
 def _risk(buurten: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
@@ -139,14 +176,18 @@ def _risk(buurten: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     return multiplier
 
 
-def referral_mix(wijkcodes: list[str], *, seed: int = DEFAULT_SEED, periods: tuple[str, ...] = PERIODS) -> dict[tuple[str, str], np.ndarray]:
+def referral_mix(
+    wijkcodes: list[str], *, seed: int = DEFAULT_SEED, periods: tuple[str, ...] = PERIODS
+) -> dict[tuple[str, str], np.ndarray]:
     """Per (wijk, period) the share of each route in ``REFERRAL_MIX`` order (sums to 1), deterministic."""
     rng = np.random.default_rng(seed + 2)  # its own stream: the caseload counts stay what they were
     contract = utrecht_contract_2020().set_index("wijkcode")["aanbieder"]
     routes = list(REFERRAL_MIX["KOOS"])
     average = np.mean([list(m.values()) for m in REFERRAL_MIX.values()], axis=0)
     codes = sorted(wijkcodes)
-    heavy = set(rng.choice(codes, size=min(HUISARTS_HEAVY_WIJKEN, len(codes)), replace=False).tolist()) if codes else set()
+    heavy = (
+        set(rng.choice(codes, size=min(HUISARTS_HEAVY_WIJKEN, len(codes)), replace=False).tolist()) if codes else set()
+    )
     out: dict[tuple[str, str], np.ndarray] = {}
     bt, ha = routes.index("buurtteam"), routes.index("huisarts")
     for code in codes:
@@ -166,7 +207,9 @@ def referral_mix(wijkcodes: list[str], *, seed: int = DEFAULT_SEED, periods: tup
     return out
 
 
-def demo_caseloads(gdf_buurten: pd.DataFrame, *, seed: int = DEFAULT_SEED, periods: tuple[str, ...] = PERIODS) -> pd.DataFrame:
+def demo_caseloads(
+    gdf_buurten: pd.DataFrame, *, seed: int = DEFAULT_SEED, periods: tuple[str, ...] = PERIODS
+) -> pd.DataFrame:
     """Wide caseload *text* table per buurt and period: totaal (children with any care) and the four care types,
     then one row per buurt, period and referral route with its specialist children (they add up to specialistisch)."""
     rng = np.random.default_rng(seed + 1)
@@ -184,8 +227,15 @@ def demo_caseloads(gdf_buurten: pd.DataFrame, *, seed: int = DEFAULT_SEED, perio
             draws = rng.random((int(n), len(probs))) < probs
             draws[~draws.any(axis=1), 0] = True  # every child in care has at least one type
             per_type = draws.sum(axis=0)
-            rows.append({"buurtcode": str(buurten.at[i, "buurtcode"]), "periode": periode, "verwijzer": "",
-                         "totaal": str(int(n)), **{t: str(int(c)) for t, c in zip(TYPE_PROBABILITIES, per_type, strict=True)}})
+            rows.append(
+                {
+                    "buurtcode": str(buurten.at[i, "buurtcode"]),
+                    "periode": periode,
+                    "verwijzer": "",
+                    "totaal": str(int(n)),
+                    **{t: str(int(c)) for t, c in zip(TYPE_PROBABILITIES, per_type, strict=True)},
+                }
+            )
     mix = referral_mix(buurten["wijkcode"].astype(str).unique().tolist(), seed=seed, periods=periods)
     route_rng = np.random.default_rng(seed + 3)
     routes = list(REFERRAL_MIX["KOOS"])
@@ -195,8 +245,15 @@ def demo_caseloads(gdf_buurten: pd.DataFrame, *, seed: int = DEFAULT_SEED, perio
         split = route_rng.multinomial(n_spec, mix[(wijk, row["periode"])])
         for route, k in zip(routes, split, strict=True):
             if k:  # a route a buurt does not name counts 0 (see etl.referrals)
-                rows.append({"buurtcode": row["buurtcode"], "periode": row["periode"], "verwijzer": route,
-                             **blank, "specialistisch": str(int(k))})
+                rows.append(
+                    {
+                        "buurtcode": row["buurtcode"],
+                        "periode": row["periode"],
+                        "verwijzer": route,
+                        **blank,
+                        "specialistisch": str(int(k)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -209,12 +266,14 @@ def caseload_method() -> dict[str, Any]:
         "type_probabilities": TYPE_PROBABILITIES,
         "periods": list(PERIODS),
         "method": "per buurt: totaal ~ Binomial(youth, p), p = 12% × smooth wijk/buurt multiplier (mean 1 over "
-                  "youth); per child one or more care types (none drawn → buurtteam)",
+        "youth); per child one or more care types (none drawn → buurtteam)",
         "referral_mix": {
-            "base": REFERRAL_MIX, "concentration": REFERRAL_CONCENTRATION,
-            "huisarts_heavy_wijken": HUISARTS_HEAVY_WIJKEN, "huisarts_tilt": HUISARTS_TILT,
+            "base": REFERRAL_MIX,
+            "concentration": REFERRAL_CONCENTRATION,
+            "huisarts_heavy_wijken": HUISARTS_HEAVY_WIJKEN,
+            "huisarts_tilt": HUISARTS_TILT,
             "buurtteam_trend_per_period": BUURTTEAM_TREND,
             "method": "per wijk a mix ~ Dirichlet(consortium mix × concentration); a few wijken tilted to the "
-                      "huisarts; per period the buurtteam gains; per buurt the specialist children ~ Multinomial",
+            "huisarts; per period the buurtteam gains; per buurt the specialist children ~ Multinomial",
         },
     }

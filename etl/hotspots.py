@@ -85,22 +85,50 @@ class HotspotOptions:
     def problems(self) -> list[Problem]:
         out = []
         if not isinstance(self.permutations, int) or not 99 <= self.permutations <= 99_999:
-            out.append(_option_problem("--permutations", self.permutations, "een geheel getal van 99 t/m 99999", "an integer from 99 to 99999"))
+            out.append(
+                _option_problem(
+                    "--permutations",
+                    self.permutations,
+                    "een geheel getal van 99 t/m 99999",
+                    "an integer from 99 to 99999",
+                )
+            )
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            out.append(_option_problem("--seed", self.seed, "een geheel getal van 0 t/m 4294967295", "an integer from 0 to 4294967295"))
+            out.append(
+                _option_problem(
+                    "--seed", self.seed, "een geheel getal van 0 t/m 4294967295", "an integer from 0 to 4294967295"
+                )
+            )
         if not isinstance(self.alpha, float | int) or not 0 < float(self.alpha) <= 0.5:
-            out.append(_option_problem("--alpha", self.alpha, "een getal groter dan 0 en hoogstens 0,5", "a number above 0 and at most 0.5"))
+            out.append(
+                _option_problem(
+                    "--alpha", self.alpha, "een getal groter dan 0 en hoogstens 0,5", "a number above 0 and at most 0.5"
+                )
+            )
         if self.correction not in CORRECTIONS:
-            out.append(_option_problem("--correction", self.correction, " of ".join(CORRECTIONS), " or ".join(CORRECTIONS)))
+            out.append(
+                _option_problem("--correction", self.correction, " of ".join(CORRECTIONS), " or ".join(CORRECTIONS))
+            )
         if self.alternative not in ALTERNATIVES:
-            out.append(_option_problem("--alternative", self.alternative, " of ".join(ALTERNATIVES), " or ".join(ALTERNATIVES)))
+            out.append(
+                _option_problem("--alternative", self.alternative, " of ".join(ALTERNATIVES), " or ".join(ALTERNATIVES))
+            )
         if self.change is not None and (len(self.change) != 2 or self.change[0] == self.change[1]):
-            out.append(_option_problem("--change", self.change, "twee verschillende perioden VAN,TOT", "two different periods FROM,TO"))
+            out.append(
+                _option_problem(
+                    "--change", self.change, "twee verschillende perioden VAN,TOT", "two different periods FROM,TO"
+                )
+            )
         return out
 
 
 def _option_problem(flag: str, value: object, nl: str, en: str) -> Problem:
-    return Problem("HOTSPOT_OPTION", f"{flag} {value!r} is ongeldig: verwacht {nl}.", f"{flag} {value!r} is invalid: expected {en}.", column=flag)
+    return Problem(
+        "HOTSPOT_OPTION",
+        f"{flag} {value!r} is ongeldig: verwacht {nl}.",
+        f"{flag} {value!r} is invalid: expected {en}.",
+        column=flag,
+    )
 
 
 @dataclass(frozen=True)
@@ -114,22 +142,73 @@ class HotspotResult:
 
 
 BUURT_COLUMNS = (
-    "buurtcode", "periode", "soort", "youth_population", "rate_raw", "rate_eb", "rate_seb", "rate_eb_z",
-    "gi_z", "gi_p", "gi_p_adj", "gi_class", "lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_adj", "lisa_class",
-    "n_neighbours", "reason", "suppressed", "suppression", "rate_eb_protected", "rate_seb_protected",
+    "buurtcode",
+    "periode",
+    "soort",
+    "youth_population",
+    "rate_raw",
+    "rate_eb",
+    "rate_seb",
+    "rate_eb_z",
+    "gi_z",
+    "gi_p",
+    "gi_p_adj",
+    "gi_class",
+    "lisa_i",
+    "lisa_quadrant",
+    "lisa_p",
+    "lisa_p_adj",
+    "lisa_class",
+    "n_neighbours",
+    "reason",
+    "suppressed",
+    "suppression",
+    "rate_eb_protected",
+    "rate_seb_protected",
 )
 CHANGE_COLUMNS = (
-    "buurtcode", "soort", "periode_van", "periode_tot", "rate_eb_van", "rate_eb_tot", "change_abs", "change_rel",
-    "change_gi_z", "change_gi_p", "change_gi_p_adj", "change_class", "reason", "suppressed", "suppression",
-    "change_abs_protected", "change_rel_protected",
+    "buurtcode",
+    "soort",
+    "periode_van",
+    "periode_tot",
+    "rate_eb_van",
+    "rate_eb_tot",
+    "change_abs",
+    "change_rel",
+    "change_gi_z",
+    "change_gi_p",
+    "change_gi_p_adj",
+    "change_class",
+    "reason",
+    "suppressed",
+    "suppression",
+    "change_abs_protected",
+    "change_rel_protected",
 )
 PROTECTED_COLUMNS = (
-    "buurtcode", "periode", "soort", "rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed",
-    "suppression", "reason",
+    "buurtcode",
+    "periode",
+    "soort",
+    "rate_raw",
+    "rate_eb",
+    "rate_seb",
+    "gi_class",
+    "lisa_class",
+    "suppressed",
+    "suppression",
+    "reason",
 )
 PROTECTED_CHANGE_COLUMNS = (
-    "buurtcode", "soort", "periode_van", "periode_tot", "change_abs", "change_rel", "change_class", "suppressed",
-    "suppression", "reason",
+    "buurtcode",
+    "soort",
+    "periode_van",
+    "periode_tot",
+    "change_abs",
+    "change_rel",
+    "change_class",
+    "suppressed",
+    "suppression",
+    "reason",
 )
 
 WeightsFor = Callable[[Mapping[str, str]], BuurtWeights]
@@ -247,12 +326,18 @@ def compute_hotspots(
         notes.append(
             f"hotspots: met {options.permutations} permutaties is de kleinste p {method['min_attainable_p']:.4f} > "
             f"α/n = {options.alpha / main_weights.n:.5f}; "
-            + ("met Bonferroni is geen buurt significant te krijgen" if options.correction == "bonferroni"
-               else "met FDR alleen als meerdere buurten die kleinste p delen")
+            + (
+                "met Bonferroni is geen buurt significant te krijgen"
+                if options.correction == "bonferroni"
+                else "met FDR alleen als meerdere buurten die kleinste p delen"
+            )
             + f" (≥ {needed} permutaties nodig voor één buurt) / with {options.permutations} permutations the "
             f"smallest p exceeds α/n; "
-            + ("no buurt can pass Bonferroni" if options.correction == "bonferroni"
-               else "FDR can only pass when several buurten share that smallest p")
+            + (
+                "no buurt can pass Bonferroni"
+                if options.correction == "bonferroni"
+                else "FDR can only pass when several buurten share that smallest p"
+            )
             + f" (≥ {needed} permutations needed for a single buurt)"
         )
     method["seconds"] = round(time.perf_counter() - started, 3)
@@ -294,7 +379,18 @@ def _family(
 
     out = pd.DataFrame({"buurtcode": codes, "youth_population": youth.to_numpy()})
     out = out.set_index("buurtcode", drop=False)
-    for col in ("rate_raw", "rate_eb", "rate_seb", "rate_eb_z", "gi_z", "gi_p", "gi_p_adj", "lisa_i", "lisa_p", "lisa_p_adj"):
+    for col in (
+        "rate_raw",
+        "rate_eb",
+        "rate_seb",
+        "rate_eb_z",
+        "gi_z",
+        "gi_p",
+        "gi_p_adj",
+        "lisa_i",
+        "lisa_p",
+        "lisa_p_adj",
+    ):
         out[col] = np.nan
     out["gi_class"] = pd.Series(pd.NA, index=out.index, dtype="object")
     out["lisa_class"] = pd.Series(pd.NA, index=out.index, dtype="object")
@@ -342,7 +438,9 @@ def _family(
         "suppressed": int(marks.sum()),
         "islands": list(bw.islands),
         "islands_attached_to": dict(bw.attached),
-        "eb_prior": None if prior is None else {"mean_per_1000": 1000 * prior.mean, "variance": prior.variance, "clipped": prior.clipped},
+        "eb_prior": None
+        if prior is None
+        else {"mean_per_1000": 1000 * prior.mean, "variance": prior.variance, "clipped": prior.clipped},
         "gi": _count_values(out["gi_class"]),
         "lisa": _count_values(out["lisa_class"]),
         "notes": notes,
@@ -351,7 +449,14 @@ def _family(
 
 
 def _test_family(
-    out: pd.DataFrame, tested: list[str], e: np.ndarray, b: np.ndarray, *, w: BuurtWeights, options: HotspotOptions, notes: list[str]
+    out: pd.DataFrame,
+    tested: list[str],
+    e: np.ndarray,
+    b: np.ndarray,
+    *,
+    w: BuurtWeights,
+    options: HotspotOptions,
+    notes: list[str],
 ) -> None:
     kw = {"permutations": options.permutations, "seed": options.seed, "alternative": options.alternative}
     y = out.loc[tested, "rate_eb"].to_numpy(dtype="float64")
@@ -404,7 +509,9 @@ def _protected_rates(
     bw = weights_for(public_excluded)
     if bw.n >= MIN_TESTED:
         ids = list(bw.ids)
-        out.loc[ids, "rate_seb_protected"] = spatial_empirical_bayes(count[ids].to_numpy(), youth[ids].to_numpy(), w=bw.fresh())
+        out.loc[ids, "rate_seb_protected"] = spatial_empirical_bayes(
+            count[ids].to_numpy(), youth[ids].to_numpy(), w=bw.fresh()
+        )
 
 
 def _change_table(
@@ -424,7 +531,9 @@ def _change_table(
     elif len(periods) >= 2:
         van, tot = periods[-2], periods[-1]
     else:
-        report["notes"].append("hotspots: minder dan twee perioden, geen verandering / fewer than two periods, no change")
+        report["notes"].append(
+            "hotspots: minder dan twee perioden, geen verandering / fewer than two periods, no change"
+        )
         return _typed(_empty(CHANGE_COLUMNS), CHANGE_COLUMNS), {**report, "from": None, "to": None}
     frames, families = [], []
     for soort in sorted(buurt["soort"].unique()):
@@ -452,7 +561,11 @@ def _change_family(
     reason = a["reason"].where(a["reason"].notna(), b["reason"])
     # An island keeps its rates (so its change exists) but has no neighbours to test against.
     rated = a["rate_eb"].notna() & b["rate_eb"].notna()
-    excluded = {c: str(reason[c]) if not pd.isna(reason[c]) else "no_count" for c in codes if not rated[c] or not pd.isna(reason[c])}
+    excluded = {
+        c: str(reason[c]) if not pd.isna(reason[c]) else "no_count"
+        for c in codes
+        if not rated[c] or not pd.isna(reason[c])
+    }
     out = pd.DataFrame({"buurtcode": codes}, index=codes)
     out["rate_eb_van"] = a["rate_eb"]
     out["rate_eb_tot"] = b["rate_eb"]
@@ -473,7 +586,9 @@ def _change_family(
     tested = list(bw.ids) if bw.n >= MIN_TESTED else []
     y = out.loc[tested, "change_abs"].to_numpy(dtype="float64")
     if tested and np.ptp(y) > 0:
-        gi = gi_star(y, bw.fresh(), permutations=options.permutations, seed=options.seed, alternative=options.alternative)
+        gi = gi_star(
+            y, bw.fresh(), permutations=options.permutations, seed=options.seed, alternative=options.alternative
+        )
         p_adj = adjust_p(gi.p, correction=options.correction)
         out.loc[tested, "change_gi_z"] = gi.z
         out.loc[tested, "change_gi_p"] = gi.p
@@ -485,7 +600,11 @@ def _change_family(
     pub_tot = b["rate_eb_protected"]
     out["change_abs_protected"] = pub_tot - pub_van
     out["change_rel_protected"] = out["change_abs_protected"] / pub_van.where(pub_van > 0)
-    fam = {"n_tested": len(tested), "change": _count_values(out["change_class"]), "excluded": _count_values(out["reason"])}
+    fam = {
+        "n_tested": len(tested),
+        "change": _count_values(out["change_class"]),
+        "excluded": _count_values(out["reason"]),
+    }
     return out.reset_index(drop=True), fam
 
 
@@ -498,9 +617,28 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 _FLOATS = {
-    "youth_population", "rate_raw", "rate_eb", "rate_seb", "rate_eb_z", "gi_z", "gi_p", "gi_p_adj", "lisa_i",
-    "lisa_p", "lisa_p_adj", "rate_eb_protected", "rate_seb_protected", "rate_eb_van", "rate_eb_tot", "change_abs",
-    "change_rel", "change_gi_z", "change_gi_p", "change_gi_p_adj", "change_abs_protected", "change_rel_protected",
+    "youth_population",
+    "rate_raw",
+    "rate_eb",
+    "rate_seb",
+    "rate_eb_z",
+    "gi_z",
+    "gi_p",
+    "gi_p_adj",
+    "lisa_i",
+    "lisa_p",
+    "lisa_p_adj",
+    "rate_eb_protected",
+    "rate_seb_protected",
+    "rate_eb_van",
+    "rate_eb_tot",
+    "change_abs",
+    "change_rel",
+    "change_gi_z",
+    "change_gi_p",
+    "change_gi_p_adj",
+    "change_abs_protected",
+    "change_rel_protected",
 }
 
 
@@ -519,7 +657,12 @@ def _typed(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _method(
-    options: HotspotOptions, weights: BuurtWeights, families: list[dict[str, Any]], change: dict[str, Any], *, n_tests: int
+    options: HotspotOptions,
+    weights: BuurtWeights,
+    families: list[dict[str, Any]],
+    change: dict[str, Any],
+    *,
+    n_tests: int,
 ) -> dict[str, Any]:
     try:
         esda_version = metadata.version("esda")
@@ -549,7 +692,11 @@ def _method(
         "alternative": options.alternative,
         "min_attainable_p": min_attainable_p(permutations=options.permutations, alternative=options.alternative),
         "bonferroni_threshold": options.alpha / max(n_tests, 1),
-        "classes": {"gi": "hot | cold | ns", "lisa": "HH | LL | HL | LH | ns", "change": "hot (cluster of increase) | cold (cluster of decrease) | ns"},
+        "classes": {
+            "gi": "hot | cold | ns",
+            "lisa": "HH | LL | HL | LH | ns",
+            "change": "hot (cluster of increase) | cold (cluster of decrease) | ns",
+        },
         "change": {
             "from": change.get("from"),
             "to": change.get("to"),
@@ -557,7 +704,8 @@ def _method(
             "class": "Gi* on change_abs, relative to the city-wide change",
             "families": change.get("families", []),
         },
-        "reasons": {k: f"{nl} / {en}" for k, (nl, en) in REASONS.items()} | {
+        "reasons": {k: f"{nl} / {en}" for k, (nl, en) in REASONS.items()}
+        | {
             "suppressed": "aantal onderdrukt (alleen voor de beschermde cijfers) / count suppressed (protected rates only)"
         },
         "protection": PROTECTION_RULE,
@@ -633,7 +781,9 @@ def hotspot_layers(
     layers: dict[str, gpd.GeoDataFrame] = {}
     public = protected_hotspots(df_hotspots)
     for periode, rows in public.groupby("periode", sort=True):
-        wide = _wide(rows, ["rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed", "suppression", "reason"])
+        wide = _wide(
+            rows, ["rate_raw", "rate_eb", "rate_seb", "gi_class", "lisa_class", "suppressed", "suppression", "reason"]
+        )
         layers[layer_name(str(periode))] = _with_geometry(base, wide)
     if not df_change.empty:
         change = protected_change(df_change)
@@ -657,7 +807,6 @@ def _with_geometry(base: gpd.GeoDataFrame, wide: pd.DataFrame) -> gpd.GeoDataFra
     geometry = base.geometry.name
     cols = [c for c in merged.columns if c != geometry] + [geometry]
     return gpd.GeoDataFrame(merged[cols], geometry=geometry, crs=base.crs)
-
 
 
 # ---------------------------------------------------------------- the pipeline stage
@@ -708,8 +857,11 @@ def add_hotspots(atlas: Atlas, opts: BuildOptions) -> Atlas:
             "small counts cannot be protected; no smoothed rates published"
         )
     result = compute_hotspots(
-        atlas["buurten"], df_caseloads, options=options,
-        suppressed=marks["suppressed"], suppression=marks["suppression"],
+        atlas["buurten"],
+        df_caseloads,
+        options=options,
+        suppressed=marks["suppressed"],
+        suppression=marks["suppression"],
     )
     layers: dict[str, pd.DataFrame] = {TABLE: result.buurt, CHANGE_TABLE: result.change}
     if options.layers:

@@ -43,7 +43,9 @@ def join_statistics(
         out[col] = out[col].fillna(aligned[col])
     new = aligned[[c for c in indicators if c not in shared]]
     geometry = out.geometry.name
-    out = gpd.GeoDataFrame(pd.concat([out.drop(columns=geometry), new, out[[geometry]]], axis=1), geometry=geometry, crs=out.crs)
+    out = gpd.GeoDataFrame(
+        pd.concat([out.drop(columns=geometry), new, out[[geometry]]], axis=1), geometry=geometry, crs=out.crs
+    )
     name_col = "buurtnaam" if level == "buurt" else "wijknaam"
     names = aligned["naam"].astype("string")
     if level == "wijk":

@@ -21,7 +21,11 @@ def format_number(value: object, *, decimals: int = 0, lang: Lang = DEFAULT_LANG
     if number is None:
         return MISSING
     # an int through 'f' would go via float and lose digits beyond 2**53
-    text = f"{number:,}" + ("." + "0" * decimals if decimals else "") if isinstance(number, int) else f"{number:,.{decimals}f}"
+    text = (
+        f"{number:,}" + ("." + "0" * decimals if decimals else "")
+        if isinstance(number, int)
+        else f"{number:,.{decimals}f}"
+    )
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     if text.startswith("-") and set(text[1:]) <= {"0", ".", ","}:

@@ -27,11 +27,16 @@ def geocoder(name: str | None, *, cache: Path | None = None) -> PdokGeocoder | N
         return None
     if name not in GEOCODERS:
         raise ValueError(f"unknown geocoder {name!r}; expected one of {GEOCODERS}")
-    return PdokGeocoder(cache_path=cache or default_cache_path(), base_url=os.environ.get(PDOK_URL_ENV) or PDOK_FREE_URL)
+    return PdokGeocoder(
+        cache_path=cache or default_cache_path(), base_url=os.environ.get(PDOK_URL_ENV) or PDOK_FREE_URL
+    )
 
 
 def with_places(
-    reference: CareReference, *, data_dir: str | os.PathLike[str] | None = None, geocode: str | None = None,
+    reference: CareReference,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    geocode: str | None = None,
     cache: Path | None = None,
 ) -> CareReference:
     """``reference`` able to place teams by postcode (offline) and, with ``geocode``, by address."""
@@ -47,6 +52,8 @@ def geocoder_summary(reference: CareReference) -> dict[str, Any] | None:
 def geocoder_note(summary: dict[str, Any] | None) -> str | None:
     if not summary:
         return None
-    return (f"PDOK Locatieserver: {summary['asked']} adres(sen) gevraagd, {summary['from_cache']} uit de cache, "
-            f"{summary['failed']} mislukt (cache: {summary['cache']}) / {summary['asked']} address(es) asked, "
-            f"{summary['from_cache']} from the cache, {summary['failed']} failed")
+    return (
+        f"PDOK Locatieserver: {summary['asked']} adres(sen) gevraagd, {summary['from_cache']} uit de cache, "
+        f"{summary['failed']} mislukt (cache: {summary['cache']}) / {summary['asked']} address(es) asked, "
+        f"{summary['from_cache']} from the cache, {summary['failed']} failed"
+    )

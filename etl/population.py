@@ -9,9 +9,7 @@ import pandas as pd
 # band; assuming ages are spread evenly inside a band, 0–17 ≈ (0–14) + 3/10 × (15–24).
 SHARE_15_17_OF_15_24 = 3 / 10
 METHOD_COUNTS = "schatting/estimate: a_00_14 + 3/10 × a_15_24 (CBS leeftijdsgroepen/age bands)"
-METHOD_PERCENTAGES = (
-    "schatting/estimate: aantal_inwoners × (p_00_14 + 3/10 × p_15_24) / 100 (CBS percentages)"
-)
+METHOD_PERCENTAGES = "schatting/estimate: aantal_inwoners × (p_00_14 + 3/10 × p_15_24) / 100 (CBS percentages)"
 
 
 def estimate_youth(df: pd.DataFrame) -> pd.DataFrame:

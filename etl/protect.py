@@ -296,8 +296,15 @@ def protect_counts(
             # A forced zero is the last resort of another dimension: it becomes a '<t' that may be 0.
             state = np.where(force & (state == _VISIBLE) & (values == 0).to_numpy(), _PRIMARY, state)
         states[col] = _suppress_column(
-            out, values, state, area_column=area_column, parent_column=parent_column,
-            group_columns=group_columns, parent_totals=parent_totals, column=col, threshold=threshold,
+            out,
+            values,
+            state,
+            area_column=area_column,
+            parent_column=parent_column,
+            group_columns=group_columns,
+            parent_totals=parent_totals,
+            column=col,
+            threshold=threshold,
         )
 
     for col in count_columns:
@@ -340,8 +347,14 @@ def _suppress_column(
             dupes = sorted({c for c in codes if codes.count(c) > 1})
             raise ValueError(f"area codes repeat within one group {key!r}: {dupes[:5]}")
         tree = _build_tree(
-            df, rows, codes, values, result, parent_column=parent_column,
-            group_key=tuple(key) if isinstance(key, tuple) else (key,), totals=totals,
+            df,
+            rows,
+            codes,
+            values,
+            result,
+            parent_column=parent_column,
+            group_key=tuple(key) if isinstance(key, tuple) else (key,),
+            totals=totals,
         )
         tree.zeros_hidden = bool(((tree.value == 0) & (tree.state == _PRIMARY)).any())
         _protect_tree(tree, threshold)
@@ -505,8 +518,14 @@ def protect_caseloads(
     auditor = Auditor(threshold)
     while True:  # each round hides at least one more count ≥ threshold, so this ends
         protected = protect_counts(
-            combined, count_columns=["aantal"], area_column="_area", parent_column="_parent",
-            group_columns=["periode", "soort"], rate_columns=rates, threshold=threshold, forced=forced,
+            combined,
+            count_columns=["aantal"],
+            area_column="_area",
+            parent_column="_parent",
+            group_columns=["periode", "soort"],
+            rate_columns=rates,
+            threshold=threshold,
+            forced=forced,
         )
         extra = _linked_fixes(combined, protected, auditor=auditor)
         if not extra:
@@ -586,21 +605,15 @@ def _linked_fixes(raw: pd.DataFrame, protected: pd.DataFrame, *, auditor: Audito
     for cell in exposed:
         if hide and any(values[h] >= threshold and not _exposed_after(system, auditor, cell, h) for h in hide):
             continue
-        same = (periods == periods[cell])
+        same = periods == periods[cell]
         ring = same & (
             (areas == areas[cell])
             | ((parents == parents[cell]) & (soorts == soorts[cell]))
             | ((areas == parents[cell]) & (soorts == soorts[cell]))
         )
-        options = [
-            int(i) for i in np.flatnonzero(ring)
-            if system.status[i] == VISIBLE_A and values[i] >= threshold
-        ]
+        options = [int(i) for i in np.flatnonzero(ring) if system.status[i] == VISIBLE_A and values[i] >= threshold]
         if not options:
-            options = [
-                int(i) for i in np.flatnonzero(same)
-                if system.status[i] == VISIBLE_A and values[i] >= threshold
-            ]
+            options = [int(i) for i in np.flatnonzero(same) if system.status[i] == VISIBLE_A and values[i] >= threshold]
         options.sort(key=lambda i: (values[i], str(areas[i]), str(soorts[i])))
         if not options:
             # Nothing ≥ threshold is left to hide: hide the zeros of this period (then '<t' may be 0 there).

@@ -126,8 +126,10 @@ class _Model:
     def solve(self, objective: np.ndarray) -> np.ndarray | None:
         """An optimal integer solution, or None when unbounded in that direction."""
         res = milp(
-            objective, constraints=[LinearConstraint(self.a, self.lb, self.ub)],
-            integrality=np.ones(len(self.cells)), bounds=Bounds(self.lo, self.hi),
+            objective,
+            constraints=[LinearConstraint(self.a, self.lb, self.ub)],
+            integrality=np.ones(len(self.cells)),
+            bounds=Bounds(self.lo, self.hi),
         )
         if res.status == 3:
             return None
@@ -196,7 +198,9 @@ class Auditor:
             # than the two solves of a cell-by-cell check. The answer stays exact either way.
             rng = np.random.default_rng(len(cells))
             pushes = [np.full(len(cells), -1.0), np.full(len(cells), 1.0)]
-            pushes += [rng.choice([-1.0, 1.0], size=len(cells)) for _ in range(RANDOM_PUSHES if len(targets) >= 8 else 0)]
+            pushes += [
+                rng.choice([-1.0, 1.0], size=len(cells)) for _ in range(RANDOM_PUSHES if len(targets) >= 8 else 0)
+            ]
             for k, direction in enumerate(pushes):
                 if not open_ or (k >= 2 and len(open_) < 4):
                     break

@@ -36,7 +36,9 @@ from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, 
 ROUTE_TOTAL = "totaal"  # the verwijzer of a provider's own total cell
 _VIS, _PRIM, _SEC, _UNK = 0, 1, 2, 3
 MAX_TRIES = 8  # candidates audited one by one for a pinned cell; past that the smallest is hidden (and re-audited)
-PUBLISHED_COLUMNS = tuple(f"{c}{s}" for c in ("aantal", "totaal", "aandeel") for s in ("", SUPPRESSED_SUFFIX, REASON_SUFFIX))
+PUBLISHED_COLUMNS = tuple(
+    f"{c}{s}" for c in ("aantal", "totaal", "aandeel") for s in ("", SUPPRESSED_SUFFIX, REASON_SUFFIX)
+)
 _LEVEL_KEYS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode", "provider": "provider"}
 
 
@@ -135,9 +137,13 @@ def _caseload_cells(
         if frame is None or frame.empty:
             continue
         key = _LEVEL_KEYS[level]
-        for code, periode, soort, reason in zip(frame[key].astype(str), frame["periode"].astype(str),
-                                                 frame["soort"].astype(str), frame["aantal" + REASON_SUFFIX].astype(str),
-                                                 strict=True):
+        for code, periode, soort, reason in zip(
+            frame[key].astype(str),
+            frame["periode"].astype(str),
+            frame["soort"].astype(str),
+            frame["aantal" + REASON_SUFFIX].astype(str),
+            strict=True,
+        ):
             reasons[(level, code, periode, soort)] = reason
     keys = zip(cells["_level"], cells["_area"], cells["periode"], cells["soort"], strict=True)
     cells["reason"] = [reasons.get(k, "") for k in keys]
@@ -174,21 +180,36 @@ def _tree_passes(
     area_keys = ["_level", "_area", "periode", "soort"]
     small = cells["aantal"].between(1, threshold - 1) | cells.index.isin(list(zeros))
     hidden_total = cells[area_keys].merge(totals[[*area_keys, "hidden"]], on=area_keys, how="left")["hidden"]
-    relevant = (small | hidden_total.fillna(False).astype(bool).to_numpy()).groupby(
-        [cells[k] for k in area_keys]).transform("any").to_numpy(dtype=bool)
+    relevant = (
+        (small | hidden_total.fillna(False).astype(bool).to_numpy())
+        .groupby([cells[k] for k in area_keys])
+        .transform("any")
+        .to_numpy(dtype=bool)
+    )
     while True:
         state = np.full(len(cells), _UNK)
         a = cells[tree_rows].assign(aantal=values[tree_rows], _raw=values[tree_rows])
         if len(a):
-            out = protect_counts(a, count_columns=["aantal"], area_column="_area", parent_column="_parent",
-                                 group_columns=["periode", "soort", "verwijzer"], threshold=threshold,
-                                 forced=_forced_frame(a.index, forced))
+            out = protect_counts(
+                a,
+                count_columns=["aantal"],
+                area_column="_area",
+                parent_column="_parent",
+                group_columns=["periode", "soort", "verwijzer"],
+                threshold=threshold,
+                forced=_forced_frame(a.index, forced),
+            )
             state[tree_rows] = _states(out).to_numpy()
         p = cells[~tree_rows].assign(aantal=values[~tree_rows], _raw=values[~tree_rows])
         if len(p):
-            out = protect_counts(p, count_columns=["aantal"], area_column="_area",
-                                 group_columns=["periode", "soort", "verwijzer"], threshold=threshold,
-                                 forced=_forced_frame(p.index, forced))
+            out = protect_counts(
+                p,
+                count_columns=["aantal"],
+                area_column="_area",
+                group_columns=["periode", "soort", "verwijzer"],
+                threshold=threshold,
+                forced=_forced_frame(p.index, forced),
+            )
             state[~tree_rows] = _states(out).to_numpy()
         found_a = {int(i) for i in np.flatnonzero(state == _SEC)}
         # Across routes: one tree per area, the caseload count (or the provider's own total) as its parent;
@@ -197,19 +218,31 @@ def _tree_passes(
         partition["_up"] = pd.Series(ROUTE_TOTAL, index=partition.index, dtype=object).where(route_rows[relevant], None)
         partition.loc[~route_rows[relevant], "_node"] = ROUTE_TOTAL
         hidden_totals = totals[totals["hidden"]]
-        extra = pd.DataFrame({
-            "_level": hidden_totals["_level"].to_numpy(), "_area": hidden_totals["_area"].to_numpy(),
-            "periode": hidden_totals["periode"].to_numpy(), "soort": hidden_totals["soort"].to_numpy(),
-            "_node": ROUTE_TOTAL, "_up": None,
-            "aantal": hidden_totals["aantal"].where(hidden_totals["aantal"] > 0).to_numpy(),  # a hidden 0: unknown here
-        }, index=hidden_totals.index + len(cells) + 1)
+        extra = pd.DataFrame(
+            {
+                "_level": hidden_totals["_level"].to_numpy(),
+                "_area": hidden_totals["_area"].to_numpy(),
+                "periode": hidden_totals["periode"].to_numpy(),
+                "soort": hidden_totals["soort"].to_numpy(),
+                "_node": ROUTE_TOTAL,
+                "_up": None,
+                "aantal": hidden_totals["aantal"]
+                .where(hidden_totals["aantal"] > 0)
+                .to_numpy(),  # a hidden 0: unknown here
+            },
+            index=hidden_totals.index + len(cells) + 1,
+        )
         extra["_raw"] = extra["aantal"]
         partition = pd.concat([partition, extra])
         shown = totals[~totals["hidden"]].assign(_up=ROUTE_TOTAL)
         force_b = forced | found_a | {int(i) for i in extra.index[hidden_totals["reason"].to_numpy() == SECONDARY]}
         out = protect_counts(
-            partition, count_columns=["aantal"], area_column="_node", parent_column="_up",
-            group_columns=["_level", "_area", "periode", "soort"], threshold=threshold,
+            partition,
+            count_columns=["aantal"],
+            area_column="_node",
+            parent_column="_up",
+            group_columns=["_level", "_area", "periode", "soort"],
+            threshold=threshold,
             parent_totals=shown[["_up", "_level", "_area", "periode", "soort", "aantal"]],
             forced=_forced_frame(partition.index, force_b),
         )
@@ -246,11 +279,18 @@ def _system(cl: pd.DataFrame, cells: pd.DataFrame, state: np.ndarray, members: M
     route_status = [PRIMARY_A if s == _PRIM else SECONDARY_A if s == _SEC else VISIBLE_A for s in state]
     status = cl_status + route_status
     # '<t' may be 0 in a table (period × care type × route) where some zero is hidden.
-    cl_zero = pd.Series((cl["aantal"].to_numpy() == 0) & (cl["reason"].to_numpy() == PRIMARY)).groupby(
-        [cl["periode"].to_numpy(), cl["soort"].to_numpy()]).transform("any").to_numpy(dtype=bool)
-    route_zero = pd.Series((cells["aantal"].to_numpy() == 0) & (state == _PRIM)).groupby(
-        [cells["periode"].to_numpy(), cells["soort"].to_numpy(), cells["verwijzer"].to_numpy()]
-    ).transform("any").to_numpy(dtype=bool)
+    cl_zero = (
+        pd.Series((cl["aantal"].to_numpy() == 0) & (cl["reason"].to_numpy() == PRIMARY))
+        .groupby([cl["periode"].to_numpy(), cl["soort"].to_numpy()])
+        .transform("any")
+        .to_numpy(dtype=bool)
+    )
+    route_zero = (
+        pd.Series((cells["aantal"].to_numpy() == 0) & (state == _PRIM))
+        .groupby([cells["periode"].to_numpy(), cells["soort"].to_numpy(), cells["verwijzer"].to_numpy()])
+        .transform("any")
+        .to_numpy(dtype=bool)
+    )
     system = System(values=values, status=status, may_be_zero=np.concatenate([cl_zero, route_zero]))
 
     def add_sum(parent: int, kids: Sequence[int]) -> None:
@@ -282,8 +322,10 @@ def _system(cl: pd.DataFrame, cells: pd.DataFrame, state: np.ndarray, members: M
             system.add_leq([by_type[TOTAL]], types)
 
     # Routes: area sums per route; the routes of an area add up to its caseload count (or provider total).
-    pos = {k: n_cl + i for i, k in enumerate(zip(cells["_area"], cells["periode"], cells["soort"], cells["verwijzer"],
-                                                  strict=True))}
+    pos = {
+        k: n_cl + i
+        for i, k in enumerate(zip(cells["_area"], cells["periode"], cells["soort"], cells["verwijzer"], strict=True))
+    }
     route_kids: dict[tuple[str, str, str, str], list[int]] = {}
     for i, (parent, periode, soort, route) in enumerate(
         zip(cells["_parent"], cells["periode"], cells["soort"], cells["verwijzer"], strict=True)
@@ -294,7 +336,9 @@ def _system(cl: pd.DataFrame, cells: pd.DataFrame, state: np.ndarray, members: M
         if route_key in pos:
             add_sum(pos[route_key], children)
     route_of = cells["verwijzer"].to_numpy(dtype=object)
-    for (level, area, periode, soort), rows in cells.groupby(["_level", "_area", "periode", "soort"], sort=False).indices.items():
+    for (level, area, periode, soort), rows in cells.groupby(
+        ["_level", "_area", "periode", "soort"], sort=False
+    ).indices.items():
         routes = [n_cl + int(i) for i in rows if route_of[int(i)] != ROUTE_TOTAL]
         if level == "provider":
             own = pos.get((area, periode, soort, ROUTE_TOTAL))
@@ -388,7 +432,9 @@ def _fixes(
         tiers = [[int(i) for i in np.flatnonzero(ring & visible_big)] for ring in rings]
         for tier in tiers:
             tier.sort(key=lambda i: (system.values[i], str(area[i]), str(route[i])))
-        chosen = next((o for tier in tiers for o in tier[:MAX_TRIES] if not _pinned_after(system, auditor, cell, [o])), None)
+        chosen = next(
+            (o for tier in tiers for o in tier[:MAX_TRIES] if not _pinned_after(system, auditor, cell, [o])), None
+        )
         if chosen is not None:
             hide.add(chosen)
             continue
@@ -402,8 +448,9 @@ def _fixes(
         if picked:
             hide |= set(picked)
             continue
-        ring_zeros = {int(i) - n_cl for i in np.flatnonzero(near & (system.values == 0))
-                      if system.status[int(i)] == VISIBLE_A}
+        ring_zeros = {
+            int(i) - n_cl for i in np.flatnonzero(near & (system.values == 0)) if system.status[int(i)] == VISIBLE_A
+        }
         if not ring_zeros:
             raise ProtectionError(
                 f"cannot protect the referral routes of {area[cell]} ({soort[cell]}, {periode[cell]}): "
@@ -417,14 +464,24 @@ def _fixes(
 
 
 def _published(
-    table: pd.DataFrame, key: str, level: str, cells: pd.DataFrame, state: np.ndarray,
+    table: pd.DataFrame,
+    key: str,
+    level: str,
+    cells: pd.DataFrame,
+    state: np.ndarray,
     totals: Mapping[tuple[str, str, str, str], tuple[float, bool, str]],
 ) -> pd.DataFrame:
-    lookup = {k: i for i, k in enumerate(zip(cells["_level"], cells["_area"], cells["periode"], cells["soort"],
-                                               cells["verwijzer"], strict=True))}
+    lookup = {
+        k: i
+        for i, k in enumerate(
+            zip(cells["_level"], cells["_area"], cells["periode"], cells["soort"], cells["verwijzer"], strict=True)
+        )
+    }
     out = table.reset_index(drop=True).copy()
-    rows = [lookup[(level, str(a), str(p), str(s), str(r))] for a, p, s, r in
-            zip(out[key], out["periode"], out["soort"], out["verwijzer"], strict=True)]
+    rows = [
+        lookup[(level, str(a), str(p), str(s), str(r))]
+        for a, p, s, r in zip(out[key], out["periode"], out["soort"], out["verwijzer"], strict=True)
+    ]
     st = state[rows]
     hidden = (st == _PRIM) | (st == _SEC)
     reason = np.select([st == _PRIM, st == _SEC], [PRIMARY, SECONDARY], "")
@@ -432,8 +489,10 @@ def _published(
     out["aantal"] = raw_count.mask(hidden)
     out["aantal" + SUPPRESSED_SUFFIX] = hidden
     out["aantal" + REASON_SUFFIX] = reason
-    tot = [totals.get((level, str(a), str(p), str(s)), (np.nan, False, "")) for a, p, s in
-           zip(out[key], out["periode"], out["soort"], strict=True)]
+    tot = [
+        totals.get((level, str(a), str(p), str(s)), (np.nan, False, ""))
+        for a, p, s in zip(out[key], out["periode"], out["soort"], strict=True)
+    ]
     t_value = np.array([t[0] for t in tot], dtype="float64")
     t_hidden = np.array([t[1] for t in tot], dtype=bool)
     t_reason = np.array([t[2] for t in tot], dtype=object)
@@ -467,8 +526,11 @@ def protect_referral_tables(
     base_key = "buurtcode" if len(df_buurt) else "wijkcode"
     if df_provider is not None and len(df_provider) and "provider" not in base.columns:
         raise ValueError(f"the {base_key} route table needs a 'provider' column to protect the provider table with it")
-    members = ({str(a): str(p) for a, p in zip(base[base_key], base["provider"], strict=True) if pd.notna(p)}
-               if df_provider is not None and len(df_provider) else {})
+    members = (
+        {str(a): str(p) for a, p in zip(base[base_key], base["provider"], strict=True) if pd.notna(p)}
+        if df_provider is not None and len(df_provider)
+        else {}
+    )
 
     cl_index = {k: i for i, k in enumerate(zip(cl["_level"], cl["_area"], cl["periode"], cl["soort"], strict=True))}
     groups = cells[cells["_level"] != "provider"][["_level", "_area", "periode", "soort"]].drop_duplicates()
@@ -478,8 +540,17 @@ def protect_referral_tables(
         if i is None:
             continue
         reason = str(cl["reason"].iat[i])
-        t_rows.append({"_level": key[0], "_area": key[1], "periode": key[2], "soort": key[3],
-                       "aantal": cl["aantal"].iat[i], "hidden": reason in (PRIMARY, SECONDARY), "reason": reason})
+        t_rows.append(
+            {
+                "_level": key[0],
+                "_area": key[1],
+                "periode": key[2],
+                "soort": key[3],
+                "aantal": cl["aantal"].iat[i],
+                "hidden": reason in (PRIMARY, SECONDARY),
+                "reason": reason,
+            }
+        )
     totals = pd.DataFrame(t_rows, columns=["_level", "_area", "periode", "soort", "aantal", "hidden", "reason"])
     totals["hidden"] = totals["hidden"].astype(bool)
     totals["aantal"] = pd.to_numeric(totals["aantal"], errors="coerce").astype("float64")
@@ -514,7 +585,10 @@ def protect_referral_tables(
     for j in np.flatnonzero((cells["verwijzer"] == ROUTE_TOTAL).to_numpy()):
         s = state[j]
         published_totals[("provider", cells["_area"].iat[j], cells["periode"].iat[j], cells["soort"].iat[j])] = (
-            float(cells["aantal"].iat[j]), bool(s in (_PRIM, _SEC)), PRIMARY if s == _PRIM else SECONDARY if s == _SEC else "")
+            float(cells["aantal"].iat[j]),
+            bool(s in (_PRIM, _SEC)),
+            PRIMARY if s == _PRIM else SECONDARY if s == _SEC else "",
+        )
 
     def level_table(level: str, table: pd.DataFrame | None) -> pd.DataFrame:
         key = _LEVEL_KEYS[level]
@@ -524,7 +598,9 @@ def protect_referral_tables(
 
     g_rows = cells[(cells["_level"] == "gemeente")].rename(columns={"_area": "gemeentecode"})
     order = {r: i for i, r in enumerate(REFERRALS)}
-    g_rows = g_rows.assign(_o=g_rows["verwijzer"].map(order)).sort_values(["gemeentecode", "periode", "soort", "_o"], kind="stable")
+    g_rows = g_rows.assign(_o=g_rows["verwijzer"].map(order)).sort_values(
+        ["gemeentecode", "periode", "soort", "_o"], kind="stable"
+    )
     return ProtectedReferrals(
         buurt=level_table("buurt", df_buurt),
         wijk=level_table("wijk", df_wijk),
@@ -554,6 +630,11 @@ def protect_referrals(
     ``.gemeente``, ``.provider``. The method: this module.
     """
     return protect_referral_tables(
-        df_buurt, df_wijk, df_provider, caseloads_buurt=caseloads_buurt, caseloads_wijk=caseloads_wijk,
-        published_caseloads=published_caseloads, threshold=threshold,
+        df_buurt,
+        df_wijk,
+        df_provider,
+        caseloads_buurt=caseloads_buurt,
+        caseloads_wijk=caseloads_wijk,
+        published_caseloads=published_caseloads,
+        threshold=threshold,
     )

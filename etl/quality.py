@@ -126,7 +126,12 @@ def snap_summary(costs: TravelCosts) -> dict[str, Any]:
 
 
 def far_snaps(
-    costs: TravelCosts, *, origins: pd.DataFrame, buurt_names: Mapping[str, str], team_ids: Sequence[str], team_names: Mapping[str, str]
+    costs: TravelCosts,
+    *,
+    origins: pd.DataFrame,
+    buurt_names: Mapping[str, str],
+    team_ids: Sequence[str],
+    team_names: Mapping[str, str],
 ) -> dict[str, Any]:
     """Per network mode the buurten with an origin and the teams snapped farther than ``FAR_SNAP_M``, longest first."""
     out: dict[str, Any] = {}
@@ -137,16 +142,23 @@ def far_snaps(
         o_leg = costs.origin_snap[mode].leg_m
         far_buurten = (
             pd.DataFrame({"buurtcode": codes, "leg_m": o_leg})[o_leg > FAR_SNAP_M]
-            .groupby("buurtcode", sort=False)["leg_m"].max().sort_values(ascending=False)
+            .groupby("buurtcode", sort=False)["leg_m"]
+            .max()
+            .sort_values(ascending=False)
         )
         t_leg = costs.team_snap[mode].leg_m
-        far_teams = [(str(team_ids[j]), float(t_leg[j])) for j in np.argsort(-t_leg, kind="stable") if t_leg[j] > FAR_SNAP_M]
+        far_teams = [
+            (str(team_ids[j]), float(t_leg[j])) for j in np.argsort(-t_leg, kind="stable") if t_leg[j] > FAR_SNAP_M
+        ]
         if len(far_buurten) or far_teams:
             out[mode] = {
                 "buurten": [
-                    {"buurtcode": c, "buurtnaam": buurt_names.get(c, ""), "leg_m": round(float(v), 1)} for c, v in far_buurten.items()
+                    {"buurtcode": c, "buurtnaam": buurt_names.get(c, ""), "leg_m": round(float(v), 1)}
+                    for c, v in far_buurten.items()
                 ],
-                "teams": [{"team_id": tid, "naam": team_names.get(tid, ""), "leg_m": round(v, 1)} for tid, v in far_teams],
+                "teams": [
+                    {"team_id": tid, "naam": team_names.get(tid, ""), "leg_m": round(v, 1)} for tid, v in far_teams
+                ],
             }
     return out
 
@@ -159,7 +171,9 @@ def far_snap_notes(far: Mapping[str, Any]) -> list[str]:
     """One note per mode naming the buurten (code and name) and teams (id and name) snapped farther than 500 m."""
     notes = []
     for mode, found in far.items():
-        buurten = [f"{b['buurtcode']} {b['buurtnaam']} ({b['leg_m']:.0f} m)".replace("  ", " ") for b in found["buurten"]]
+        buurten = [
+            f"{b['buurtcode']} {b['buurtnaam']} ({b['leg_m']:.0f} m)".replace("  ", " ") for b in found["buurten"]
+        ]
         teams = [f"{t['team_id']} {t['naam']} ({t['leg_m']:.0f} m)".replace("  ", " ") for t in found["teams"]]
         parts_nl, parts_en = [], []
         if buurten:
@@ -177,7 +191,10 @@ def far_snap_notes(far: Mapping[str, Any]) -> list[str]:
 
 
 FALLBACK_REASONS = {
-    "no_edges": ("het netwerk heeft geen straat die deze vervoerswijze mag gebruiken", "the network has no street this mode may use"),
+    "no_edges": (
+        "het netwerk heeft geen straat die deze vervoerswijze mag gebruiken",
+        "the network has no street this mode may use",
+    ),
     "far_from_origins": (
         f"het bruikbare netwerk ligt verder dan {FAR_SNAP_M:g} m van elke herkomst",
         f"the usable network lies farther than {FAR_SNAP_M:g} m from every origin",

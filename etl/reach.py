@@ -68,14 +68,27 @@ class TravelResult:
     notes: tuple[str, ...] = ()
 
 
-def buurt_columns(*, modes: tuple[str, ...] = MODES, thresholds_min: tuple[float, ...] = TravelOptions.thresholds_min, coverage_mode: str = DEFAULT_MODE) -> list[str]:
+def buurt_columns(
+    *,
+    modes: tuple[str, ...] = MODES,
+    thresholds_min: tuple[float, ...] = TravelOptions.thresholds_min,
+    coverage_mode: str = DEFAULT_MODE,
+) -> list[str]:
     """The metric columns :func:`travel_metrics` puts on buurten, in order."""
     cols: list[str] = []
     for mode in modes:
         for target in TARGETS:
-            cols += [schema.travel_distance(target, mode), schema.travel_time(target, mode), schema.nearest_team(target, mode)]
+            cols += [
+                schema.travel_distance(target, mode),
+                schema.travel_time(target, mode),
+                schema.nearest_team(target, mode),
+            ]
         cols += [schema.seam(mode), schema.seam_gain(mode)]
-        cols += [*(quality_column(mode, target) for target in TARGETS), quality_column(mode), schema.travel_method(mode)]
+        cols += [
+            *(quality_column(mode, target) for target in TARGETS),
+            quality_column(mode),
+            schema.travel_method(mode),
+        ]
     cols += [coverage_column(coverage_mode, t) for t in thresholds_min]
     cols += ["access_e2sfca", "access_e2sfca_rel", "access_e2sfca_spec", "access_e2sfca_spec_rel", "travel_method"]
     return cols
@@ -100,7 +113,14 @@ def check_teams(gdf_teams: pd.DataFrame, *, supply: str, source: str = "teams") 
     ids = gdf_teams["team_id"].astype(str)
     for row in np.flatnonzero(ids.duplicated(keep="first").to_numpy())[:10]:
         problems.append(
-            Problem("TEAM_ID_DUPLICATE", f"team_id '{ids.iloc[row]}' komt vaker voor.", f"team_id '{ids.iloc[row]}' occurs more than once.", source, int(row) + 2, "team_id")
+            Problem(
+                "TEAM_ID_DUPLICATE",
+                f"team_id '{ids.iloc[row]}' komt vaker voor.",
+                f"team_id '{ids.iloc[row]}' occurs more than once.",
+                source,
+                int(row) + 2,
+                "team_id",
+            )
         )
     soort = gdf_teams["soort"].astype("string").str.strip().str.lower()
     for row in np.flatnonzero(~soort.isin([SOORT_BUURTTEAM, SOORT_SPECIALIST]).fillna(True).to_numpy())[:10]:
@@ -135,7 +155,14 @@ def check_teams(gdf_teams: pd.DataFrame, *, supply: str, source: str = "teams") 
         bad = ~(geom.notna() & ~geom.is_empty & (geom.geom_type == "Point"))
         for row in np.flatnonzero(bad.to_numpy())[:10]:
             problems.append(
-                Problem("TEAM_LOCATION", "Team zonder puntlocatie.", "Team without a point location.", source, int(row) + 2, "geometry")
+                Problem(
+                    "TEAM_LOCATION",
+                    "Team zonder puntlocatie.",
+                    "Team without a point location.",
+                    source,
+                    int(row) + 2,
+                    "geometry",
+                )
             )
     return problems
 
@@ -179,8 +206,14 @@ def _nearest_per_target(
         "spec_any": nearest_team(costs, mode=mode, team_mask=is_spec),
     }
     n = costs.n_origins
-    has = {"buurtteam": np.full(n, bool(is_bt.any())), "spec_any": np.full(n, bool(is_spec.any())), "spec_contract": np.zeros(n, dtype=bool)}
-    contract = Nearest(np.full(n, np.inf, dtype="float32"), np.full(n, np.inf, dtype="float32"), np.full(n, -1, dtype=np.int64))
+    has = {
+        "buurtteam": np.full(n, bool(is_bt.any())),
+        "spec_any": np.full(n, bool(is_spec.any())),
+        "spec_contract": np.zeros(n, dtype=bool),
+    }
+    contract = Nearest(
+        np.full(n, np.inf, dtype="float32"), np.full(n, np.inf, dtype="float32"), np.full(n, -1, dtype=np.int64)
+    )
     for name in sorted({p for p in provider if p is not None}):
         rows = np.flatnonzero(provider == name)
         members = is_spec & (organisatie == name)
@@ -224,7 +257,9 @@ class _Groups:
 
     def total(self, weights: np.ndarray) -> np.ndarray:
         ok = self.of >= 0
-        return np.asarray(np.bincount(self.of[ok], weights=np.nan_to_num(weights[ok]), minlength=len(self.index)), dtype="float64")
+        return np.asarray(
+            np.bincount(self.of[ok], weights=np.nan_to_num(weights[ok]), minlength=len(self.index)), dtype="float64"
+        )
 
     def share(self, part: np.ndarray, weights: np.ndarray) -> np.ndarray:
         total = self.total(weights)
@@ -284,7 +319,9 @@ def travel_metrics(
     wijk_of = wijk_of_buurt.reindex(buurt_of).to_numpy(dtype=object)
     wijk_index = pd.Index(sorted(set(wijk_of_buurt)), name="wijkcode")
     if all(p is None for p in provider):
-        notes.append("geen contractaanbieder per buurt: spec_contract leeg / no contracted provider per buurt: spec_contract empty")
+        notes.append(
+            "geen contractaanbieder per buurt: spec_contract leeg / no contracted provider per buurt: spec_contract empty"
+        )
 
     buurts = _Groups.of_codes(buurt_of, buurt_index)
     wijks = _Groups.of_codes(wijk_of, wijk_index)
@@ -311,10 +348,14 @@ def travel_metrics(
             per_origin[(target, mode)] = _finite(near.time_min)
             b_cols[schema.travel_distance(target, mode)] = buurts.weighted_mean(near.dist_m, weight)
             b_cols[schema.travel_time(target, mode)] = buurts.weighted_mean(near.time_min, weight)
-            b_cols[schema.nearest_team(target, mode)] = pd.array(buurts.dominant(near.team, weight, ids), dtype="string")
+            b_cols[schema.nearest_team(target, mode)] = pd.array(
+                buurts.dominant(near.team, weight, ids), dtype="string"
+            )
             w_cols[schema.travel_distance(target, mode)] = wijks.weighted_mean(near.dist_m, weight)
             w_cols[schema.travel_time(target, mode)] = wijks.weighted_mean(near.time_min, weight)
-        gain: np.ndarray = b_cols[schema.travel_time("spec_contract", mode)] - b_cols[schema.travel_time("spec_any", mode)]
+        gain: np.ndarray = (
+            b_cols[schema.travel_time("spec_contract", mode)] - b_cols[schema.travel_time("spec_any", mode)]
+        )
         known = ~np.isnan(gain)
         seam = np.where(known, gain > options.seam_margin_min, False)
         b_cols[schema.seam(mode)] = pd.arrays.BooleanArray(seam, ~known)
@@ -323,17 +364,25 @@ def travel_metrics(
         judged = known & (wijk_pos >= 0)
         in_seam = np.bincount(wijk_pos[judged], weights=youth_b[judged] * seam[judged], minlength=len(wijk_index))
         total = np.bincount(wijk_pos[judged], weights=youth_b[judged], minlength=len(wijk_index))
-        w_cols[schema.seam_share(mode)] = np.divide(in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0)
+        w_cols[schema.seam_share(mode)] = np.divide(
+            in_seam, total, out=np.full(len(wijk_index), np.nan), where=total > 0
+        )
         b_cols[quality_column(mode)] = labels(worst_b, method=method)
         w_cols[quality_column(mode)] = labels(worst_w, method=method)
         b_cols[schema.travel_method(mode)] = np.full(len(buurt_index), method, dtype=object)
         w_cols[schema.travel_method(mode)] = np.full(len(wijk_index), method, dtype=object)
 
-    areas = gdf_buurten[[c for c in ("buurtcode", "wijkcode", "gemeentecode", "provider") if c in gdf_buurten.columns]].copy()
+    areas = gdf_buurten[
+        [c for c in ("buurtcode", "wijkcode", "gemeentecode", "provider") if c in gdf_buurten.columns]
+    ].copy()
     areas["buurtcode"] = areas["buurtcode"].astype(str)
     cov_times = {(t, m): per_origin[(t, m)] for m in modes for t in ("buurtteam", "spec_contract")}
     table = coverage_table(
-        origins=origins, areas=areas, times=cov_times, thresholds_min=options.thresholds_min, method=dict(costs.mode_method)
+        origins=origins,
+        areas=areas,
+        times=cov_times,
+        thresholds_min=options.thresholds_min,
+        method=dict(costs.mode_method),
     )
     # the same shares as the table's buurt and wijk rows, as columns (float32-precision thresholds there too)
     reach_t = np.nan_to_num(per_origin[("buurtteam", options.coverage_mode)], nan=np.inf)
@@ -360,7 +409,9 @@ def travel_metrics(
 
     b_cols["travel_method"] = pd.array([costs.method] * len(buurt_index), dtype="string")
     w_cols["travel_method"] = pd.array([costs.method] * len(wijk_index), dtype="string")
-    order = buurt_columns(modes=modes, thresholds_min=tuple(options.thresholds_min), coverage_mode=options.coverage_mode)
+    order = buurt_columns(
+        modes=modes, thresholds_min=tuple(options.thresholds_min), coverage_mode=options.coverage_mode
+    )
     buurten = pd.DataFrame({"buurtcode": buurt_index.to_numpy(dtype=object), **{c: b_cols[c] for c in order}})
     wijken = pd.DataFrame({"wijkcode": wijk_index.to_numpy(dtype=object), **w_cols})
 
@@ -395,7 +446,9 @@ def travel_metrics(
 # ---------------------------------------------------------------- the build stage
 
 
-def _origins_for(gdf_buurten: gpd.GeoDataFrame, options: TravelOptions) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+def _origins_for(
+    gdf_buurten: gpd.GeoDataFrame, options: TravelOptions
+) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
     if options.origins is None:
         return representative_origins(gdf_buurten), {"kind": "representative_point", "n": len(gdf_buurten)}, []
     points = read_origins(options.origins, layer=options.origins_layer, weight=options.origins_weight)
@@ -411,7 +464,9 @@ def _origins_for(gdf_buurten: gpd.GeoDataFrame, options: TravelOptions) -> tuple
     return origins, info, notes
 
 
-def _clip_box(gdf_buurten: gpd.GeoDataFrame, gdf_teams: gpd.GeoDataFrame, buffer_m: float | None) -> tuple[float, float, float, float] | None:
+def _clip_box(
+    gdf_buurten: gpd.GeoDataFrame, gdf_teams: gpd.GeoDataFrame, buffer_m: float | None
+) -> tuple[float, float, float, float] | None:
     if buffer_m is None:
         return None
     xmin, ymin, xmax, ymax = gdf_buurten.total_bounds
@@ -449,8 +504,14 @@ def compute_costs(
                 file=options.network,
             )
         graphs = build_mode_graphs(network, speeds=options.speeds)
-        summary = {**network.summary(), "arcs_per_mode": {m: g.n_arcs for m, g in graphs.items()}, "clip_buffer_m": options.clip_buffer_m}
-        graphs, fallback = usable_graphs(graphs, origin_xy=origins[["x", "y"]].to_numpy(dtype="float64"), team_xy=team_xy(gdf_teams))
+        summary = {
+            **network.summary(),
+            "arcs_per_mode": {m: g.n_arcs for m, g in graphs.items()},
+            "clip_buffer_m": options.clip_buffer_m,
+        }
+        graphs, fallback = usable_graphs(
+            graphs, origin_xy=origins[["x", "y"]].to_numpy(dtype="float64"), team_xy=team_xy(gdf_teams)
+        )
         summary["routed_modes"], summary["fallback"] = list(graphs), fallback
     costs = origin_team_costs(
         origin_xy=origins[["x", "y"]].to_numpy(dtype="float64"),
@@ -460,14 +521,20 @@ def compute_costs(
         detour=options.detour,
         graphs=graphs,
         limit_min=options.matrix_limit_min,
-        origin_intrazonal_m=origins["intrazonal_m"].to_numpy(dtype="float64") if "intrazonal_m" in origins.columns else None,
+        origin_intrazonal_m=origins["intrazonal_m"].to_numpy(dtype="float64")
+        if "intrazonal_m" in origins.columns
+        else None,
     )
     return costs, summary
 
 
 def _intrazonal_summary(origins: pd.DataFrame, costs: TravelCosts) -> dict[str, Any]:
     """How the intrazonal floor was set, and what it comes to (m; per mode in minutes) over the origins."""
-    d = origins["intrazonal_m"].to_numpy(dtype="float64") if "intrazonal_m" in origins.columns else np.zeros(len(origins))
+    d = (
+        origins["intrazonal_m"].to_numpy(dtype="float64")
+        if "intrazonal_m" in origins.columns
+        else np.zeros(len(origins))
+    )
     return {
         "distance": "(2/3)·√(A/π): mean distance to the centre of a disc of the buurt's land area A (opp_land_ha, else polygon area); "
         "a grid square's own area for --origins squares; 0 for --origins points",
@@ -532,14 +599,21 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
         raise InputError(problems)
     notes += capacity_notes(gdf_teams, supply=options.access_supply)
     origins, origin_info, o_notes = _origins_for(gdf_buurten, options)
-    costs, network_summary = compute_costs(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, options=options)
+    costs, network_summary = compute_costs(
+        gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, options=options
+    )
     result = travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)
     fallback = (network_summary or {}).get("fallback", {})
     far = far_snaps(
-        costs, origins=origins,
-        buurt_names=_names(gdf_buurten, "buurtcode", "buurtnaam"), team_ids=list(costs.team_ids), team_names=_names(gdf_teams, "team_id", "naam"),
+        costs,
+        origins=origins,
+        buurt_names=_names(gdf_buurten, "buurtcode", "buurtnaam"),
+        team_ids=list(costs.team_ids),
+        team_names=_names(gdf_teams, "team_id", "naam"),
     )
-    t_notes = fallback_notes(fallback, source=options.network.name if options.network is not None else "") + far_snap_notes(far)
+    t_notes = fallback_notes(
+        fallback, source=options.network.name if options.network is not None else ""
+    ) + far_snap_notes(far)
     buurten = merge_columns(gdf_buurten, result.buurten, key="buurtcode")
     wijken = merge_columns(atlas["wijken"], result.wijken, key="wijkcode")
     inputs = list(atlas.manifest.get("inputs", []))
@@ -579,7 +653,9 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
             "n": len(gdf_teams),
             "per_soort": {str(k): int(v) for k, v in gdf_teams["soort"].astype(str).value_counts().items()},
             # travel to fictitious demo teams is itself demo: the app labels it so
-            "is_demo": bool(gdf_teams["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in gdf_teams.columns else False,
+            "is_demo": bool(gdf_teams["is_demo"].fillna(False).astype(bool).any())
+            if "is_demo" in gdf_teams.columns
+            else False,
         },
         "thresholds_min": list(options.thresholds_min),
         "coverage_mode": options.coverage_mode,
@@ -598,8 +674,11 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
         "cache": CACHE_FILE,
     }
     methods = {**atlas.manifest.get("methods", {}), "travel": method}
-    cache = costs_to_npz(costs, origins=origins, meta={"options": options_record(options), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    cache = costs_to_npz(
+        costs,
+        origins=origins,
+        meta={"options": options_record(options), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+    )
     out = atlas.with_layers(buurten=buurten, wijken=wijken, coverage=result.coverage, team_load=result.team_load)
     out = out.with_manifest(methods=methods, inputs=inputs, notes=notes + o_notes + t_notes + list(result.notes))
     return out.with_files(**{CACHE_FILE: cache})
-

@@ -49,15 +49,28 @@ def share(aantal: pd.Series, totaal: pd.Series) -> pd.Series:
 
 
 def _empty(key: str) -> pd.DataFrame:
-    return pd.DataFrame({key: pd.Series(dtype="string"), "periode": pd.Series(dtype="string"),
-                         "soort": pd.Series(dtype="string"), "verwijzer": pd.Series(dtype="string"),
-                         "aantal": pd.Series(dtype="Int64"), "totaal": pd.Series(dtype="Int64"),
-                         "aandeel": pd.Series(dtype="float64")})
+    return pd.DataFrame(
+        {
+            key: pd.Series(dtype="string"),
+            "periode": pd.Series(dtype="string"),
+            "soort": pd.Series(dtype="string"),
+            "verwijzer": pd.Series(dtype="string"),
+            "aantal": pd.Series(dtype="Int64"),
+            "totaal": pd.Series(dtype="Int64"),
+            "aandeel": pd.Series(dtype="float64"),
+        }
+    )
 
 
 def _grid(
-    routes: pd.DataFrame, totals: pd.DataFrame, codes: Sequence[str], periods: Sequence[str], soorten: Sequence[str],
-    *, key: str, zero: set[str],
+    routes: pd.DataFrame,
+    totals: pd.DataFrame,
+    codes: Sequence[str],
+    periods: Sequence[str],
+    soorten: Sequence[str],
+    *,
+    key: str,
+    zero: set[str],
 ) -> pd.DataFrame:
     """Every area × period × care type × route of one level: counts as given, 0 for a route not named where others
     are, all 0 where the care type's count is 0 or nobody lives (``zero``), else unknown."""
@@ -65,8 +78,9 @@ def _grid(
     named = set(zip(routes["code"], routes["periode"], routes["soort"], strict=True))
     total = totals.set_index(["code", "periode", "soort"])["aantal"]
     total = total[~total.index.duplicated()]
-    index = pd.MultiIndex.from_product([list(codes), list(periods), list(soorten), list(REFERRALS)],
-                                       names=[key, "periode", "soort", "verwijzer"])
+    index = pd.MultiIndex.from_product(
+        [list(codes), list(periods), list(soorten), list(REFERRALS)], names=[key, "periode", "soort", "verwijzer"]
+    )
     aantal = given.reindex(index).astype("Float64")
     cell = pd.Series([(c, p, s) for c, p, s, _ in index], index=index)
     known_total = pd.Series(total.reindex(pd.MultiIndex.from_tuples(cell.tolist())).to_numpy(), index=index)
@@ -105,9 +119,7 @@ def _finish(df: pd.DataFrame, key: str, providers: Mapping[str, str] | None = No
     return out[[key, "provider", *COLUMNS]].reset_index(drop=True)
 
 
-def referral_tables(
-    df_caseloads: pd.DataFrame, gdf_buurten: pd.DataFrame, gdf_wijken: pd.DataFrame
-) -> ReferralTables:
+def referral_tables(df_caseloads: pd.DataFrame, gdf_buurten: pd.DataFrame, gdf_wijken: pd.DataFrame) -> ReferralTables:
     """Raw route tables from a validated caseload frame (``etl.rules`` long form with ``verwijzer``).
 
     Per area × period × care type with routes (``REFERRAL_TYPES``) × route (``REFERRALS``): ``aantal``, the
@@ -140,8 +152,14 @@ def referral_tables(
         base, base_key = df_w, "wijkcode"
         providers = gdf_wijken.set_index("wijkcode")["provider"] if "provider" in gdf_wijken else None
     mapping = {str(k): str(v) for k, v in providers.dropna().items()} if providers is not None else {}
-    df_p = _finish(_sum_up(base, mapping, key=base_key, parent_key="provider"), "provider") if mapping else _empty("provider")
-    wijk_providers = gdf_wijken.set_index("wijkcode")["provider"].dropna() if "provider" in gdf_wijken else pd.Series(dtype=str)
+    df_p = (
+        _finish(_sum_up(base, mapping, key=base_key, parent_key="provider"), "provider")
+        if mapping
+        else _empty("provider")
+    )
+    wijk_providers = (
+        gdf_wijken.set_index("wijkcode")["provider"].dropna() if "provider" in gdf_wijken else pd.Series(dtype=str)
+    )
     out_b = _finish(df_b, "buurtcode", mapping) if level == "buurt" else df_b.assign(provider=pd.Series(dtype="string"))
     out_w = _finish(df_w, "wijkcode", {str(k): str(v) for k, v in wijk_providers.items()})
     return ReferralTables(out_b, out_w, df_p)
@@ -156,18 +174,24 @@ def referral_summary(tables: ReferralTables) -> dict[str, Any]:
         "periods": sorted(base["periode"].astype(str).unique()),
         "soorten": [s for s in REFERRAL_TYPES if s in set(base["soort"].astype(str))],
         "routes": list(REFERRALS),
-        "rows": {"referrals_buurt": len(tables.buurt), "referrals_wijk": len(tables.wijk),
-                 "referrals_provider": len(tables.provider)},
+        "rows": {
+            "referrals_buurt": len(tables.buurt),
+            "referrals_wijk": len(tables.wijk),
+            "referrals_provider": len(tables.provider),
+        },
         "unknown_cells": int(tables.buurt["aantal"].isna().sum() if len(tables.buurt) else base["aantal"].isna().sum()),
     }
     city: dict[str, dict[str, dict[str, int | None]]] = {}
     for (periode, soort), part in base.groupby(["periode", "soort"], sort=True):
         counts = part.groupby("verwijzer")["aantal"].agg(lambda s: None if s.isna().any() else int(s.sum()))
         city.setdefault(str(periode), {})[str(soort)] = {
-            r: None if counts.get(r) is None else int(counts[r]) for r in REFERRALS}
+            r: None if counts.get(r) is None else int(counts[r]) for r in REFERRALS
+        }
     out["counts_per_period"] = city
     out["share"] = "aandeel = aantal / totaal (the area's count of the care type, = the sum of its routes)"
-    out["protection"] = "raw counts; published through etl.protect_referrals.protect_referrals together with the caseloads"
+    out["protection"] = (
+        "raw counts; published through etl.protect_referrals.protect_referrals together with the caseloads"
+    )
     return out
 
 
@@ -175,10 +199,16 @@ def referral_summary(tables: ReferralTables) -> dict[str, Any]:
 
 
 def _marks(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    hidden = frame[column + MARK_SUFFIX].fillna(False).to_numpy(dtype=bool) if column + MARK_SUFFIX in frame else (
-        frame[column].isna().to_numpy())
-    reason = frame[column + REASON_SUFFIX].fillna("").astype(str).to_numpy() if column + REASON_SUFFIX in frame else (
-        np.where(hidden, PRIMARY, ""))
+    hidden = (
+        frame[column + MARK_SUFFIX].fillna(False).to_numpy(dtype=bool)
+        if column + MARK_SUFFIX in frame
+        else (frame[column].isna().to_numpy())
+    )
+    reason = (
+        frame[column + REASON_SUFFIX].fillna("").astype(str).to_numpy()
+        if column + REASON_SUFFIX in frame
+        else (np.where(hidden, PRIMARY, ""))
+    )
     return hidden, reason
 
 
@@ -220,24 +250,45 @@ def summary_table(published: pd.DataFrame, *, key: str, threshold: int) -> pd.Da
     frame = published.assign(_ha=hidden_a, _ra=reason_a, _ht=hidden_t, _rt=reason_t, _hs=hidden_s, _rs=reason_s)
     for (code, periode, soort), part in frame.groupby([key, "periode", "soort"], sort=True):
         by = part.set_index("verwijzer")
-        counts = {r: float(by.at[r, "aantal"]) if r in by.index and pd.notna(by.at[r, "aantal"]) else np.nan
-                  for r in REFERRALS}
+        counts = {
+            r: float(by.at[r, "aantal"]) if r in by.index and pd.notna(by.at[r, "aantal"]) else np.nan
+            for r in REFERRALS
+        }
         hidden = {r: str(by.at[r, "_ra"]) or PRIMARY for r in REFERRALS if r in by.index and bool(by.at[r, "_ha"])}
         first = part.iloc[0]
         total = np.nan if bool(first["_ht"]) or pd.isna(first["totaal"]) else float(first["totaal"])
         route, why = dominant_route(counts, hidden, threshold=threshold, total=total)
         bt = by.loc[VIA_BUURTTEAM] if VIA_BUURTTEAM in by.index else None
-        rows.append({
-            key: code, "periode": periode, "soort": soort,
-            "totaal": first["totaal"], "totaal" + MARK_SUFFIX: bool(first["_ht"]), "totaal" + REASON_SUFFIX: first["_rt"],
-            "share_buurtteam": np.nan if bt is None else bt["aandeel"],
-            "share_buurtteam" + MARK_SUFFIX: False if bt is None else bool(bt["_hs"]),
-            "share_buurtteam" + REASON_SUFFIX: "" if bt is None else str(bt["_rs"]),
-            "dominant": route, "dominant" + MARK_SUFFIX: bool(why), "dominant" + REASON_SUFFIX: why,
-        })
-    columns = [key, "periode", "soort", "totaal", "totaal" + MARK_SUFFIX, "totaal" + REASON_SUFFIX, "share_buurtteam",
-               "share_buurtteam" + MARK_SUFFIX, "share_buurtteam" + REASON_SUFFIX, "dominant", "dominant" + MARK_SUFFIX,
-               "dominant" + REASON_SUFFIX]
+        rows.append(
+            {
+                key: code,
+                "periode": periode,
+                "soort": soort,
+                "totaal": first["totaal"],
+                "totaal" + MARK_SUFFIX: bool(first["_ht"]),
+                "totaal" + REASON_SUFFIX: first["_rt"],
+                "share_buurtteam": np.nan if bt is None else bt["aandeel"],
+                "share_buurtteam" + MARK_SUFFIX: False if bt is None else bool(bt["_hs"]),
+                "share_buurtteam" + REASON_SUFFIX: "" if bt is None else str(bt["_rs"]),
+                "dominant": route,
+                "dominant" + MARK_SUFFIX: bool(why),
+                "dominant" + REASON_SUFFIX: why,
+            }
+        )
+    columns = [
+        key,
+        "periode",
+        "soort",
+        "totaal",
+        "totaal" + MARK_SUFFIX,
+        "totaal" + REASON_SUFFIX,
+        "share_buurtteam",
+        "share_buurtteam" + MARK_SUFFIX,
+        "share_buurtteam" + REASON_SUFFIX,
+        "dominant",
+        "dominant" + MARK_SUFFIX,
+        "dominant" + REASON_SUFFIX,
+    ]
     out = pd.DataFrame(rows, columns=columns)
     out[key] = out[key].astype("string")
     out["totaal"] = pd.to_numeric(out["totaal"], errors="coerce").astype("float64")
@@ -254,30 +305,48 @@ def change_table(summary: pd.DataFrame, *, key: str, periods: tuple[str, str] | 
     available = sorted(summary["periode"].astype(str).unique())
     if periods is None:
         if len(available) < 2:
-            return pd.DataFrame(columns=[key, "soort", "periode_van", "periode_tot", "share_van", "share_tot", "change",
-                                         "change" + MARK_SUFFIX, "change" + REASON_SUFFIX])
+            return pd.DataFrame(
+                columns=[
+                    key,
+                    "soort",
+                    "periode_van",
+                    "periode_tot",
+                    "share_van",
+                    "share_tot",
+                    "change",
+                    "change" + MARK_SUFFIX,
+                    "change" + REASON_SUFFIX,
+                ]
+            )
         periods = (available[-2], available[-1])
     van, tot = periods
     cols = [key, "soort", "share_buurtteam", "share_buurtteam" + MARK_SUFFIX, "share_buurtteam" + REASON_SUFFIX]
     a = summary[summary["periode"].astype(str) == van][cols]
     b = summary[summary["periode"].astype(str) == tot][cols]
     merged = a.merge(b, on=[key, "soort"], suffixes=("_van", "_tot"), how="outer")
-    hidden = (merged["share_buurtteam" + MARK_SUFFIX + "_van"].fillna(False).astype(bool)
-              | merged["share_buurtteam" + MARK_SUFFIX + "_tot"].fillna(False).astype(bool))
+    hidden = merged["share_buurtteam" + MARK_SUFFIX + "_van"].fillna(False).astype(bool) | merged[
+        "share_buurtteam" + MARK_SUFFIX + "_tot"
+    ].fillna(False).astype(bool)
     reasons = np.where(
-        (merged["share_buurtteam" + REASON_SUFFIX + "_van"] == PRIMARY) | (merged["share_buurtteam" + REASON_SUFFIX + "_tot"] == PRIMARY),
-        PRIMARY, SECONDARY,
+        (merged["share_buurtteam" + REASON_SUFFIX + "_van"] == PRIMARY)
+        | (merged["share_buurtteam" + REASON_SUFFIX + "_tot"] == PRIMARY),
+        PRIMARY,
+        SECONDARY,
     )
     change = (merged["share_buurtteam_tot"] - merged["share_buurtteam_van"]).astype("float64")
-    return pd.DataFrame({
-        key: merged[key].astype("string"), "soort": merged["soort"].astype("string"),
-        "periode_van": van, "periode_tot": tot,
-        "share_van": merged["share_buurtteam_van"].where(~hidden).astype("float64"),
-        "share_tot": merged["share_buurtteam_tot"].where(~hidden).astype("float64"),
-        "change": change.where(~hidden),
-        "change" + MARK_SUFFIX: hidden.to_numpy(),
-        "change" + REASON_SUFFIX: np.where(hidden, reasons, ""),
-    })
+    return pd.DataFrame(
+        {
+            key: merged[key].astype("string"),
+            "soort": merged["soort"].astype("string"),
+            "periode_van": van,
+            "periode_tot": tot,
+            "share_van": merged["share_buurtteam_van"].where(~hidden).astype("float64"),
+            "share_tot": merged["share_buurtteam_tot"].where(~hidden).astype("float64"),
+            "change": change.where(~hidden),
+            "change" + MARK_SUFFIX: hidden.to_numpy(),
+            "change" + REASON_SUFFIX: np.where(hidden, reasons, ""),
+        }
+    )
 
 
 def referral_views(published: Mapping[str, pd.DataFrame], *, threshold: int) -> dict[str, pd.DataFrame]:

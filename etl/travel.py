@@ -348,9 +348,12 @@ class TravelCosts:
     def routed(self, mode: str) -> bool:
         """Whether ``mode`` is computed on the network (graph and snaps at hand)."""
         return (
-            self.graphs is not None and mode in self.graphs
-            and self.origin_snap is not None and mode in self.origin_snap
-            and self.team_snap is not None and mode in self.team_snap
+            self.graphs is not None
+            and mode in self.graphs
+            and self.origin_snap is not None
+            and mode in self.origin_snap
+            and self.team_snap is not None
+            and mode in self.team_snap
         )
 
     @property
@@ -434,7 +437,12 @@ def origin_team_costs(
 ) -> TravelCosts:
     """The full origin × team cost structure (network for the modes in ``graphs``, else straight line)."""
     base = empty_costs(
-        origin_xy=origin_xy, speeds=speeds, detour=detour, graphs=graphs, limit_min=limit_min, modes=modes,
+        origin_xy=origin_xy,
+        speeds=speeds,
+        detour=detour,
+        graphs=graphs,
+        limit_min=limit_min,
+        modes=modes,
         origin_intrazonal_m=origin_intrazonal_m,
     )
     return with_teams(base, team_ids=team_ids, team_xy=team_xy)
@@ -495,10 +503,16 @@ def with_teams(
         nodes = np.zeros(len(ids), dtype=np.int64)
         leg_m = np.zeros(len(ids))
         leg_enc = np.zeros(len(ids))
-        nodes[kept], leg_m[kept], leg_enc[kept] = old_snap.nodes[reuse[kept]], old_snap.leg_m[reuse[kept]], old_snap.leg_enc[reuse[kept]]
+        nodes[kept], leg_m[kept], leg_enc[kept] = (
+            old_snap.nodes[reuse[kept]],
+            old_snap.leg_m[reuse[kept]],
+            old_snap.leg_enc[reuse[kept]],
+        )
         nodes[fresh], leg_m[fresh], leg_enc[fresh] = new_snap.nodes, new_snap.leg_m, new_snap.leg_enc
         if len(fresh):
-            t[:, fresh], d[:, fresh] = network_columns(graph, origin=costs.origin_snap[mode], team=new_snap, limit_min=limit_for(mode))
+            t[:, fresh], d[:, fresh] = network_columns(
+                graph, origin=costs.origin_snap[mode], team=new_snap, limit_min=limit_for(mode)
+            )
         return t, d, Snap(nodes, leg_m, leg_enc)
 
     modes = list(costs.modes)
@@ -506,7 +520,9 @@ def with_teams(
     done = [one_mode(m) for m in modes]
     time_min = {m: r[0] for m, r in zip(modes, done, strict=True)}
     dist_m = {m: r[1] for m, r in zip(modes, done, strict=True)}
-    team_snap = {m: r[2] for m, r in zip(modes, done, strict=True) if r[2] is not None} if costs.team_snap is not None else None
+    team_snap = (
+        {m: r[2] for m, r in zip(modes, done, strict=True) if r[2] is not None} if costs.team_snap is not None else None
+    )
     return replace(costs, team_ids=ids, team_xy=xy, time_min=time_min, dist_m=dist_m, team_snap=team_snap)
 
 
@@ -540,7 +556,9 @@ def network_columns(
     limit_enc = np.inf if limit_ms is None else (limit_ms + 1) * BASE
     # one search per distinct team node; teams sharing a node share it
     sources, column_of = np.unique(team.nodes, return_inverse=True)
-    cols_of_source = np.split(np.argsort(column_of, kind="stable"), np.cumsum(np.bincount(column_of, minlength=len(sources)))[:-1])
+    cols_of_source = np.split(
+        np.argsort(column_of, kind="stable"), np.cumsum(np.bincount(column_of, minlength=len(sources)))[:-1]
+    )
     for nodes, region in _regions(graph, sources, limit_ms):
         if region is None:
             sub, at_node, origin_pos = graph.reverse, sources[nodes], origin.nodes
@@ -623,7 +641,13 @@ def nearest_team(costs: TravelCosts, *, mode: str, team_mask: np.ndarray, rows: 
     out_d[found] = tied_d[np.arange(n), pick][found]
     out_j[found] = cols[pick[found]]
     missing = np.flatnonzero(~found)
-    if len(missing) and costs.routed(mode) and costs.graphs is not None and costs.origin_snap is not None and costs.team_snap is not None:
+    if (
+        len(missing)
+        and costs.routed(mode)
+        and costs.graphs is not None
+        and costs.origin_snap is not None
+        and costs.team_snap is not None
+    ):
         o_snap = costs.origin_snap[mode]
         t_snap = costs.team_snap[mode]
         sub = rows_idx[missing]
@@ -649,7 +673,9 @@ def nearest_on_network(graph: ModeGraph, *, origin: Snap, team: Snap) -> tuple[n
     multi-source search from all virtual nodes with ``min_only=True`` then says, per node, how far the
     nearest team is and (``sources``) which one it is.
     """
-    return nearest_sets_on_network(graph, origin=origin, team=team, sets={"all": np.ones(len(team.nodes), dtype=bool)})["all"]
+    return nearest_sets_on_network(graph, origin=origin, team=team, sets={"all": np.ones(len(team.nodes), dtype=bool)})[
+        "all"
+    ]
 
 
 def nearest_sets_on_network(
@@ -675,7 +701,9 @@ def nearest_sets_on_network(
         if len(members) == 0:
             out[name] = none
             continue
-        dist, _, sources = dijkstra(augmented, directed=True, indices=virtual[members], min_only=True, return_predecessors=True)
+        dist, _, sources = dijkstra(
+            augmented, directed=True, indices=virtual[members], min_only=True, return_predecessors=True
+        )
         src = sources[origin.nodes]
         which = np.where(src >= n, src - n, -1)
         out[name] = (dist[origin.nodes] + origin.leg_enc, which.astype(np.int64))
@@ -691,7 +719,9 @@ def representative_origins(gdf_buurten: gpd.GeoDataFrame) -> pd.DataFrame:
     ``intrazonal_m``: the buurt's intrazonal distance (`etl.intrazonal`), the floor of every trip from it.
     """
     points = gdf_buurten.geometry.representative_point()
-    youth = pd.to_numeric(gdf_buurten.get("youth_population", pd.Series(np.nan, index=gdf_buurten.index)), errors="coerce")
+    youth = pd.to_numeric(
+        gdf_buurten.get("youth_population", pd.Series(np.nan, index=gdf_buurten.index)), errors="coerce"
+    )
     return pd.DataFrame(
         {
             "buurtcode": gdf_buurten["buurtcode"].astype(str).to_numpy(),
@@ -795,17 +825,25 @@ def weighted_origins(gdf_points: gpd.GeoDataFrame, gdf_buurten: gpd.GeoDataFrame
     notes: list[str] = []
     pts = gdf_points.to_crs(gdf_buurten.crs) if gdf_points.crs != gdf_buurten.crs else gdf_points
     if "buurtcode" not in pts.columns or pts["buurtcode"].isna().all():
-        joined = gpd.sjoin(pts[["weight", "geometry"]], gdf_buurten[["buurtcode", "geometry"]], how="left", predicate="within")
+        joined = gpd.sjoin(
+            pts[["weight", "geometry"]], gdf_buurten[["buurtcode", "geometry"]], how="left", predicate="within"
+        )
         joined = joined[~joined.index.duplicated(keep="first")]
         codes = joined["buurtcode"]
     else:
         codes = pts["buurtcode"].where(pts["buurtcode"].isin(set(gdf_buurten["buurtcode"])))
     inside = codes.notna().to_numpy()
     if (~inside).any():
-        notes.append(f"{int((~inside).sum())} herkomstpunt(en) buiten de buurten genegeerd / origin point(s) outside the buurten dropped")
+        notes.append(
+            f"{int((~inside).sum())} herkomstpunt(en) buiten de buurten genegeerd / origin point(s) outside the buurten dropped"
+        )
     raw = pts["weight"].to_numpy(dtype="float64")[inside]
     raw = np.where(raw == SECRET, SECRET_WEIGHT, raw)
-    intrazonal = pts["intrazonal_m"].to_numpy(dtype="float64")[inside] if "intrazonal_m" in pts.columns else np.zeros(int(inside.sum()))
+    intrazonal = (
+        pts["intrazonal_m"].to_numpy(dtype="float64")[inside]
+        if "intrazonal_m" in pts.columns
+        else np.zeros(int(inside.sum()))
+    )
     df = pd.DataFrame(
         {
             "buurtcode": codes[inside].astype(str).to_numpy(),
@@ -910,7 +948,9 @@ def costs_from_npz(data: bytes | os.PathLike[str] | str) -> tuple[TravelCosts, p
             n = len(node_xy)
             graphs, origin_snap, team_snap = {}, {}, {}
             for mode in routed:
-                reverse = csr_matrix((npz[f"g_{mode}_data"], npz[f"g_{mode}_indices"], npz[f"g_{mode}_indptr"]), shape=(n, n))
+                reverse = csr_matrix(
+                    (npz[f"g_{mode}_data"], npz[f"g_{mode}_indices"], npz[f"g_{mode}_indptr"]), shape=(n, n)
+                )
                 snap_nodes = npz[f"g_{mode}_snap_nodes"]
                 graphs[mode] = ModeGraph(
                     mode=mode,

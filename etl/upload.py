@@ -34,7 +34,10 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
     (b"GIF8", "GIF"),
-    (b"\xd0\xcf\x11\xe0", "oud Excel-formaat (.xls) of beveiligd met wachtwoord / old Excel (.xls) or password-protected"),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "oud Excel-formaat (.xls) of beveiligd met wachtwoord / old Excel (.xls) or password-protected",
+    ),
     (b"\x1f\x8b", "gzip"),
     (b"7z\xbc\xaf", "7-Zip"),
     (b"Rar!", "RAR"),
@@ -59,8 +62,13 @@ class UploadLimits:
 
     def table(self) -> TableLimits:
         """The same limits for the table reader, which the command line runs with its own (larger) ones."""
-        return TableLimits(max_bytes=self.max_bytes, max_rows=self.max_rows, max_columns=self.max_columns,
-                           max_cell_chars=self.max_cell_chars, max_unzipped_bytes=self.max_unzipped_bytes)
+        return TableLimits(
+            max_bytes=self.max_bytes,
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
+            max_cell_chars=self.max_cell_chars,
+            max_unzipped_bytes=self.max_unzipped_bytes,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,14 @@ def check_suffix(name: str) -> list[Problem]:
     """Only CSV (.csv, .txt, .tsv) and Excel (.xlsx) files are read."""
     if name.lower().endswith(SUFFIXES):
         return []
-    return [_p("UPLOAD_TYPE",
-               f"'{name}' is geen CSV- of XLSX-bestand. Sla het op als CSV (UTF-8) of Excel-werkmap (.xlsx).",
-               f"'{name}' is not a CSV or XLSX file. Save it as CSV (UTF-8) or Excel workbook (.xlsx).", name)]
+    return [
+        _p(
+            "UPLOAD_TYPE",
+            f"'{name}' is geen CSV- of XLSX-bestand. Sla het op als CSV (UTF-8) of Excel-werkmap (.xlsx).",
+            f"'{name}' is not a CSV or XLSX file. Save it as CSV (UTF-8) or Excel workbook (.xlsx).",
+            name,
+        )
+    ]
 
 
 def check_size(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
@@ -112,18 +125,28 @@ def check_size(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
     if len(data) <= limits.max_bytes:
         return []
     mb, max_mb = len(data) / 1_000_000, limits.max_bytes / 1_000_000
-    return [_p("UPLOAD_TOO_LARGE",
-               f"Het bestand is {mb:.1f} MB; het maximum is {max_mb:.0f} MB. Splits het of laat ongebruikte kolommen weg.",
-               f"The file is {mb:.1f} MB; the maximum is {max_mb:.0f} MB. Split it or leave out unused columns.", name)]
+    return [
+        _p(
+            "UPLOAD_TOO_LARGE",
+            f"Het bestand is {mb:.1f} MB; het maximum is {max_mb:.0f} MB. Splits het of laat ongebruikte kolommen weg.",
+            f"The file is {mb:.1f} MB; the maximum is {max_mb:.0f} MB. Split it or leave out unused columns.",
+            name,
+        )
+    ]
 
 
 def check_binary(data: bytes, name: str) -> list[Problem]:
     """A known binary format (PDF, image, archive, program, old .xls) is not a table."""
     for magic, kind in _BINARY_MAGIC:
         if data.startswith(magic):
-            return [_p("UPLOAD_BINARY",
-                       f"Het bestand is een {kind}-bestand, geen tabel. Sla de tabel op als CSV of XLSX.",
-                       f"The file is a {kind} file, not a table. Save the table as CSV or XLSX.", name)]
+            return [
+                _p(
+                    "UPLOAD_BINARY",
+                    f"Het bestand is een {kind}-bestand, geen tabel. Sla de tabel op als CSV of XLSX.",
+                    f"The file is a {kind} file, not a table. Save the table as CSV or XLSX.",
+                    name,
+                )
+            ]
     return []
 
 
@@ -135,18 +158,35 @@ def check_zip(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        return [_p("FILE_NOT_TABLE", "Het bestand lijkt op XLSX maar is beschadigd.",
-                   "The file looks like XLSX but is damaged.", name)]
+        return [
+            _p(
+                "FILE_NOT_TABLE",
+                "Het bestand lijkt op XLSX maar is beschadigd.",
+                "The file looks like XLSX but is damaged.",
+                name,
+            )
+        ]
     total = sum(i.file_size for i in infos)
     if len(infos) > limits.max_zip_entries or total > limits.max_unzipped_bytes:
-        return [_p("UPLOAD_ZIP_BOMB",
-                   f"Het XLSX-bestand pakt uit tot {total / 1_000_000:.0f} MB in {len(infos)} delen; dat is te groot "
-                   f"(maximaal {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Sla alleen de tabel op in een nieuwe werkmap.",
-                   f"The XLSX file unpacks to {total / 1_000_000:.0f} MB in {len(infos)} parts; that is too large "
-                   f"(at most {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Save just the table in a new workbook.", name)]
+        return [
+            _p(
+                "UPLOAD_ZIP_BOMB",
+                f"Het XLSX-bestand pakt uit tot {total / 1_000_000:.0f} MB in {len(infos)} delen; dat is te groot "
+                f"(maximaal {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Sla alleen de tabel op in een nieuwe werkmap.",
+                f"The XLSX file unpacks to {total / 1_000_000:.0f} MB in {len(infos)} parts; that is too large "
+                f"(at most {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Save just the table in a new workbook.",
+                name,
+            )
+        ]
     if any(i.flag_bits & 0x1 for i in infos):
-        return [_p("UPLOAD_ENCRYPTED", "Het XLSX-bestand is versleuteld. Sla het op zonder wachtwoord.",
-                   "The XLSX file is encrypted. Save it without a password.", name)]
+        return [
+            _p(
+                "UPLOAD_ENCRYPTED",
+                "Het XLSX-bestand is versleuteld. Sla het op zonder wachtwoord.",
+                "The XLSX file is encrypted. Save it without a password.",
+                name,
+            )
+        ]
     return []
 
 
@@ -164,16 +204,28 @@ def check_xlsx_formulas(data: bytes, name: str) -> list[Problem]:
                 match = _XLSX_FORMULA.search(zf.read(sheet))
                 if match:
                     col, row = match.group(1).decode(), int(match.group(2))
-                    return [_p("UPLOAD_FORMULA",
-                               f"Cel {col}{row} bevat een spreadsheetformule; kopieer de tabel en plak als waarden.",
-                               f"Cell {col}{row} holds a spreadsheet formula; copy the table and paste it as values.",
-                               name, row=row, column=col)]
+                    return [
+                        _p(
+                            "UPLOAD_FORMULA",
+                            f"Cel {col}{row} bevat een spreadsheetformule; kopieer de tabel en plak als waarden.",
+                            f"Cell {col}{row} holds a spreadsheet formula; copy the table and paste it as values.",
+                            name,
+                            row=row,
+                            column=col,
+                        )
+                    ]
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, RuntimeError, NotImplementedError):
         # A part that does not unpack (a damaged deflate stream, a wrong checksum): the reader would say the same.
-        return [_p("FILE_NOT_TABLE", "Het XLSX-bestand is beschadigd: een deel ervan is niet uit te pakken. "
-                   "Open het in Excel en sla het opnieuw op, of sla het op als CSV.",
-                   "The XLSX file is damaged: part of it cannot be unpacked. Open it in Excel and save it again, "
-                   "or save it as CSV.", name)]
+        return [
+            _p(
+                "FILE_NOT_TABLE",
+                "Het XLSX-bestand is beschadigd: een deel ervan is niet uit te pakken. "
+                "Open het in Excel en sla het opnieuw op, of sla het op als CSV.",
+                "The XLSX file is damaged: part of it cannot be unpacked. Open it in Excel and save it again, "
+                "or save it as CSV.",
+                name,
+            )
+        ]
     return []
 
 
@@ -185,17 +237,30 @@ def check_cells(df: pd.DataFrame, name: str, *, max_problems: int = 20) -> list[
     for pos, column in enumerate(df.columns):
         values = pd.concat([pd.Series([column]), df.iloc[:, pos]], ignore_index=True).astype(str)
         for idx in values.index[values.str.contains(_CONTROL, regex=True)]:
-            problems.append(_p("UPLOAD_CONTROL_CHAR", "De cel bevat onzichtbare stuurtekens; verwijder ze.",
-                               "The cell contains invisible control characters; remove them.",
-                               name, row=rows[int(idx)], column=str(column)[:60]))
+            problems.append(
+                _p(
+                    "UPLOAD_CONTROL_CHAR",
+                    "De cel bevat onzichtbare stuurtekens; verwijder ze.",
+                    "The cell contains invisible control characters; remove them.",
+                    name,
+                    row=rows[int(idx)],
+                    column=str(column)[:60],
+                )
+            )
         for idx in values.index[values.str.match(_FORMULA)]:
-            problems.append(_p("UPLOAD_FORMULA",
-                               "De cel begint als een spreadsheetformule (=, +, -, @); vul een waarde in, geen formule.",
-                               "The cell starts like a spreadsheet formula (=, +, -, @); enter a value, not a formula.",
-                               name, row=rows[int(idx)], column=str(column)[:60]))
+            problems.append(
+                _p(
+                    "UPLOAD_FORMULA",
+                    "De cel begint als een spreadsheetformule (=, +, -, @); vul een waarde in, geen formule.",
+                    "The cell starts like a spreadsheet formula (=, +, -, @); enter a value, not a formula.",
+                    name,
+                    row=rows[int(idx)],
+                    column=str(column)[:60],
+                )
+            )
         if len(problems) >= max_problems:
             break
-    return sorted(problems[:max_problems], key=lambda p: (p.row or 0))
+    return sorted(problems[:max_problems], key=lambda p: p.row or 0)
 
 
 def check_upload(
@@ -212,23 +277,44 @@ def check_upload(
     name = safe_name(name)
     digest = hashlib.sha256(data).hexdigest()
 
-    def report(problems: list[Problem], df: pd.DataFrame | None = None, frame: pd.DataFrame | None = None,
-               shape: tuple[int, tuple[str, ...]] | None = None) -> UploadReport:
+    def report(
+        problems: list[Problem],
+        df: pd.DataFrame | None = None,
+        frame: pd.DataFrame | None = None,
+        shape: tuple[int, tuple[str, ...]] | None = None,
+    ) -> UploadReport:
         if df is not None:
             shape = (len(df), tuple(map(str, df.columns)))
         return UploadReport(
-            kind=kind, name=name, size=len(data), sha256=digest, problems=tuple(problems),
-            rows=None if shape is None else shape[0], columns=None if shape is None else shape[1],
-            frame=None if problems else frame, preview=None if df is None else df.head(preview_rows),
+            kind=kind,
+            name=name,
+            size=len(data),
+            sha256=digest,
+            problems=tuple(problems),
+            rows=None if shape is None else shape[0],
+            columns=None if shape is None else shape[1],
+            frame=None if problems else frame,
+            preview=None if df is None else df.head(preview_rows),
             notes=() if df is None else tuple(read_notes(df)),
         )
 
     if kind not in KINDS:
-        return report([_p("UPLOAD_KIND", f"Onbekende soort '{kind}'; kies {', '.join(KINDS)}.",
-                          f"Unknown kind '{kind}'; choose {', '.join(KINDS)}.", name)])
+        return report(
+            [
+                _p(
+                    "UPLOAD_KIND",
+                    f"Onbekende soort '{kind}'; kies {', '.join(KINDS)}.",
+                    f"Unknown kind '{kind}'; choose {', '.join(KINDS)}.",
+                    name,
+                )
+            ]
+        )
     for check in (
-        lambda: check_suffix(name), lambda: check_size(data, name, limits), lambda: check_binary(data, name),
-        lambda: check_zip(data, name, limits), lambda: check_xlsx_formulas(data, name),
+        lambda: check_suffix(name),
+        lambda: check_size(data, name, limits),
+        lambda: check_binary(data, name),
+        lambda: check_zip(data, name, limits),
+        lambda: check_xlsx_formulas(data, name),
     ):
         found = check()
         if found:
@@ -239,22 +325,50 @@ def check_upload(
         return report(list(exc.problems), shape=(exc.rows, exc.header))
     except InputError as exc:
         return report(list(exc.problems))
-    except Exception as exc:  # a crafted file must never take the app down; say what we can (a bug: tests/fuzz_inputs.py)
+    except (
+        Exception
+    ) as exc:  # a crafted file must never take the app down; say what we can (a bug: tests/fuzz_inputs.py)
         LOG.error("upload %s: the reader failed unexpectedly (%s)", kind, type(exc).__name__)
-        return report([_p("FILE_NOT_TABLE", f"Het bestand is geen leesbare tabel ({type(exc).__name__}).",
-                          f"The file is not a readable table ({type(exc).__name__}).", name)])
+        return report(
+            [
+                _p(
+                    "FILE_NOT_TABLE",
+                    f"Het bestand is geen leesbare tabel ({type(exc).__name__}).",
+                    f"The file is not a readable table ({type(exc).__name__}).",
+                    name,
+                )
+            ]
+        )
     found = check_cells(df, name)
     if found:
         return report(found, df)
     if validate is None:
-        return report([_p("UPLOAD_NO_RULES", f"Voor '{kind}' zijn geen controleregels beschikbaar; het bestand wordt niet gebruikt.",
-                          f"No validation rules are available for '{kind}'; the file is not used.", name)], df)
+        return report(
+            [
+                _p(
+                    "UPLOAD_NO_RULES",
+                    f"Voor '{kind}' zijn geen controleregels beschikbaar; het bestand wordt niet gebruikt.",
+                    f"No validation rules are available for '{kind}'; the file is not used.",
+                    name,
+                )
+            ],
+            df,
+        )
     try:
         frame = validate(df, name)
     except InputError as exc:
         return report(list(exc.problems), df)
     except Exception as exc:
         LOG.error("upload %s: the rules failed unexpectedly (%s)", kind, type(exc).__name__)
-        return report([_p("UPLOAD_INVALID", f"Het bestand kon niet worden gecontroleerd ({type(exc).__name__}).",
-                          f"The file could not be checked ({type(exc).__name__}).", name)], df)
+        return report(
+            [
+                _p(
+                    "UPLOAD_INVALID",
+                    f"Het bestand kon niet worden gecontroleerd ({type(exc).__name__}).",
+                    f"The file could not be checked ({type(exc).__name__}).",
+                    name,
+                )
+            ],
+            df,
+        )
     return report([], df, frame)

@@ -117,6 +117,7 @@ class BuurtWeights:
     def fresh(self) -> W:
         """A new binary libpysal W (id order = ``ids``) that the caller may transform at will."""
         from libpysal.weights import W
+
         neighbours = {i: list(self.neighbours[i]) for i in self.ids}
         weights = {i: [1.0] * len(neighbours[i]) for i in self.ids}
         with warnings.catch_warnings():

@@ -137,10 +137,17 @@ class WhatIfResult:
 
 
 def whatif_base(
-    *, gdf_buurten: gpd.GeoDataFrame, gdf_teams: gpd.GeoDataFrame, origins: pd.DataFrame, costs: TravelCosts, options: TravelOptions
+    *,
+    gdf_buurten: gpd.GeoDataFrame,
+    gdf_teams: gpd.GeoDataFrame,
+    origins: pd.DataFrame,
+    costs: TravelCosts,
+    options: TravelOptions,
 ) -> WhatIfBase:
     """A base from frames in memory (the build's, or a test's); computes the baseline metrics once."""
-    baseline = travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)
+    baseline = travel_metrics(
+        gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options
+    )
     return WhatIfBase(gdf_buurten, gdf_teams, origins, costs, options, baseline)
 
 
@@ -159,7 +166,9 @@ def rebase(base: WhatIfBase, *, gdf_teams: gpd.GeoDataFrame, source: str = "team
     if problems:
         raise InputError(problems)
     costs = with_teams(base.costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams))
-    return whatif_base(gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options)
+    return whatif_base(
+        gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options
+    )
 
 
 def _stale(atlas_dir: Path, why_nl: str, why_en: str) -> InputError:
@@ -180,10 +189,16 @@ def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
     listed = (manifest.get("files") or {}).get(CACHE_FILE)
     path = directory / CACHE_FILE
     if listed is None or not path.is_file():
-        raise _stale(directory, "Deze atlas heeft geen reistijdcache (gebouwd zonder teams?).", "This atlas has no travel cache (built without teams?).")
+        raise _stale(
+            directory,
+            "Deze atlas heeft geen reistijdcache (gebouwd zonder teams?).",
+            "This atlas has no travel cache (built without teams?).",
+        )
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != listed.get("sha256"):
-        raise _stale(directory, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas.")
+        raise _stale(
+            directory, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas."
+        )
     try:
         costs, origins, header = costs_from_npz(data)
     except InputError as exc:
@@ -211,7 +226,11 @@ def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
     gdf_buurten = read_layer(gpkg, "buurten")
     gdf_teams = read_layer(gpkg, "teams")
     if list(gdf_teams["team_id"].astype(str)) != [str(t) for t in costs.team_ids]:
-        raise _stale(directory, "De teams in de atlas verschillen van die in de reistijdcache.", "The atlas teams differ from those in the travel cache.")
+        raise _stale(
+            directory,
+            "De teams in de atlas verschillen van die in de reistijdcache.",
+            "The atlas teams differ from those in the travel cache.",
+        )
     return whatif_base(gdf_buurten=gdf_buurten, gdf_teams=gdf_teams, origins=origins, costs=costs, options=options)
 
 
@@ -268,7 +287,13 @@ def parse_scenario(
     moves = []
     for text in move:
         p = _fields(text, n_min=3, n_max=3, usage="team_id,x,y", source="--move")
-        moves.append(Move(p[0], _number(p[1], what="x", source="--move", column="x"), _number(p[2], what="y", source="--move", column="y")))
+        moves.append(
+            Move(
+                p[0],
+                _number(p[1], what="x", source="--move", column="x"),
+                _number(p[2], what="y", source="--move", column="y"),
+            )
+        )
     caps = []
     for text in capacity:
         p = _fields(text, n_min=2, n_max=2, usage="team_id,capaciteit", source="--capacity")
@@ -304,7 +329,12 @@ def _unknown(team_id: str, known: Sequence[str], source: str) -> Problem:
     hint_nl = f" Bedoelt u {', '.join(close)}?" if close else ""
     hint_en = f" Did you mean {', '.join(close)}?" if close else ""
     return Problem(
-        "WHATIF_TEAM_UNKNOWN", f"Team '{team_id}' bestaat niet.{hint_nl}", f"Team '{team_id}' does not exist.{hint_en}", source, None, "team_id"
+        "WHATIF_TEAM_UNKNOWN",
+        f"Team '{team_id}' bestaat niet.{hint_nl}",
+        f"Team '{team_id}' does not exist.{hint_en}",
+        source,
+        None,
+        "team_id",
     )
 
 
@@ -330,17 +360,53 @@ def scenario_teams(
         if mv.team_id not in known:
             problems.append(_unknown(mv.team_id, ids, "--move"))
         elif mv.team_id in scenario.remove:
-            problems.append(Problem("WHATIF_CONFLICT", f"Team '{mv.team_id}' wordt zowel verplaatst als verwijderd.", f"Team '{mv.team_id}' is both moved and removed.", "--move", None, "team_id"))
+            problems.append(
+                Problem(
+                    "WHATIF_CONFLICT",
+                    f"Team '{mv.team_id}' wordt zowel verplaatst als verwijderd.",
+                    f"Team '{mv.team_id}' is both moved and removed.",
+                    "--move",
+                    None,
+                    "team_id",
+                )
+            )
     for cap in scenario.capacity:
         if cap.team_id not in known:
             problems.append(_unknown(cap.team_id, ids, "--capacity"))
         if cap.capaciteit < 0:
-            problems.append(Problem("WHATIF_CAPACITY", f"Capaciteit {cap.capaciteit} moet ≥ 0 zijn.", f"Capacity {cap.capaciteit} must be ≥ 0.", "--capacity", None, "capaciteit"))
+            problems.append(
+                Problem(
+                    "WHATIF_CAPACITY",
+                    f"Capaciteit {cap.capaciteit} moet ≥ 0 zijn.",
+                    f"Capacity {cap.capaciteit} must be ≥ 0.",
+                    "--capacity",
+                    None,
+                    "capaciteit",
+                )
+            )
     for new in scenario.add:
         if new.soort not in (SOORT_BUURTTEAM, SOORT_SPECIALIST):
-            problems.append(Problem("WHATIF_SOORT", f"soort '{new.soort}' is geen buurtteam of specialistisch.", f"soort '{new.soort}' is neither buurtteam nor specialistisch.", "--add", None, "soort"))
+            problems.append(
+                Problem(
+                    "WHATIF_SOORT",
+                    f"soort '{new.soort}' is geen buurtteam of specialistisch.",
+                    f"soort '{new.soort}' is neither buurtteam nor specialistisch.",
+                    "--add",
+                    None,
+                    "soort",
+                )
+            )
         if new.capaciteit is not None and new.capaciteit < 0:
-            problems.append(Problem("WHATIF_CAPACITY", f"Capaciteit {new.capaciteit} moet ≥ 0 zijn.", f"Capacity {new.capaciteit} must be ≥ 0.", "--add", None, "capaciteit"))
+            problems.append(
+                Problem(
+                    "WHATIF_CAPACITY",
+                    f"Capaciteit {new.capaciteit} moet ≥ 0 zijn.",
+                    f"Capacity {new.capaciteit} must be ≥ 0.",
+                    "--add",
+                    None,
+                    "capaciteit",
+                )
+            )
     if problems:
         raise InputError(problems)
 
@@ -372,7 +438,18 @@ def scenario_teams(
         x, y = to_rd(new.x, new.y, source="--add")
         median = capacity_all[soort == new.soort].median()
         capaciteit = new.capaciteit if new.capaciteit is not None else (float(median) if pd.notna(median) else 0.0)
-        rows.append({"team_id": tid, "naam": new.naam, "organisatie": new.organisatie, "soort": new.soort, supply: capaciteit, "locatie_bron": "whatif", "whatif": "added", geometry: Point(x, y)})
+        rows.append(
+            {
+                "team_id": tid,
+                "naam": new.naam,
+                "organisatie": new.organisatie,
+                "soort": new.soort,
+                supply: capaciteit,
+                "locatie_bron": "whatif",
+                "whatif": "added",
+                geometry: Point(x, y),
+            }
+        )
     if rows:
         added = gpd.GeoDataFrame(rows, geometry=geometry, crs=out.crs)
         out = pd.concat([out, added], ignore_index=True)
@@ -381,7 +458,12 @@ def scenario_teams(
     if gdf_buurten is not None and {"buurtcode", "wijkcode"} <= set(out.columns):
         changed = out["whatif"].isin(["moved", "added", "moved+capacity"]).fillna(False).to_numpy()
         if changed.any():
-            hit = gpd.sjoin(out.loc[changed, [geometry]], gdf_buurten[["buurtcode", "wijkcode", "geometry"]], how="left", predicate="within")
+            hit = gpd.sjoin(
+                out.loc[changed, [geometry]],
+                gdf_buurten[["buurtcode", "wijkcode", "geometry"]],
+                how="left",
+                predicate="within",
+            )
             hit = hit[~hit.index.duplicated(keep="first")]
             out.loc[changed, "buurtcode"] = hit["buurtcode"].to_numpy()
             out.loc[changed, "wijkcode"] = hit["wijkcode"].to_numpy()
@@ -405,12 +487,18 @@ def _change(before: pd.DataFrame, after: pd.DataFrame, *, key: str) -> pd.DataFr
     compared = [c for c in before.columns if c != key and not c.startswith("travel_method")]
     # numbers as one float block, ids/flags/qualities as one object block: a what-if compares ~100 columns
     dtypes = before.dtypes
-    flags = [c for c in compared if pd.api.types.is_bool_dtype(dtypes[c]) or not pd.api.types.is_numeric_dtype(dtypes[c])]
+    flags = [
+        c for c in compared if pd.api.types.is_bool_dtype(dtypes[c]) or not pd.api.types.is_numeric_dtype(dtypes[c])
+    ]
     numbers = [c for c in compared if c not in set(flags)]
     diff = after[numbers].to_numpy(dtype="float64") - before[numbers].to_numpy(dtype="float64")
     changed = _differs(
-        np.column_stack([after[c].to_numpy(dtype=object) for c in flags]) if flags else np.zeros((len(before), 0), dtype=object),
-        np.column_stack([before[c].to_numpy(dtype=object) for c in flags]) if flags else np.zeros((len(before), 0), dtype=object),
+        np.column_stack([after[c].to_numpy(dtype=object) for c in flags])
+        if flags
+        else np.zeros((len(before), 0), dtype=object),
+        np.column_stack([before[c].to_numpy(dtype=object) for c in flags])
+        if flags
+        else np.zeros((len(before), 0), dtype=object),
     )
     number_pos = {c: i for i, c in enumerate(numbers)}
     flag_pos = {c: i for i, c in enumerate(flags)}
@@ -431,15 +519,30 @@ def _mean(values: np.ndarray, youth: np.ndarray) -> float:
 
 def _gemeente_shares(coverage: pd.DataFrame, *, mode: str) -> dict[float, float]:
     """Share of all youth (every gemeente together) within each threshold of a buurtteam."""
-    sel = coverage[(coverage["niveau"].to_numpy() == "gemeente") & (coverage["target"].to_numpy() == "buurtteam") & (coverage["mode"].to_numpy() == mode)]
+    sel = coverage[
+        (coverage["niveau"].to_numpy() == "gemeente")
+        & (coverage["target"].to_numpy() == "buurtteam")
+        & (coverage["mode"].to_numpy() == mode)
+    ]
     sums = sel.groupby("threshold_min")[["youth_within", "youth_total"]].sum()
-    return {float(t): (float(r.youth_within) / float(r.youth_total) if r.youth_total > 0 else math.nan) for t, r in sums.iterrows()}
+    return {
+        float(t): (float(r.youth_within) / float(r.youth_total) if r.youth_total > 0 else math.nan)
+        for t, r in sums.iterrows()
+    }
 
 
-def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scenario: Scenario, seconds: float) -> dict[str, Any]:
+def _summary(
+    base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scenario: Scenario, seconds: float
+) -> dict[str, Any]:
     before, after = base.baseline.buurten, new.buurten
     codes = before["buurtcode"].astype(str).to_numpy()
-    youth = base.origins.groupby(base.origins["buurtcode"].astype(str))["weight"].sum().reindex(codes).fillna(0.0).to_numpy()
+    youth = (
+        base.origins.groupby(base.origins["buurtcode"].astype(str))["weight"]
+        .sum()
+        .reindex(codes)
+        .fillna(0.0)
+        .to_numpy()
+    )
     opts = base.options
     mode = opts.coverage_mode
 
@@ -452,14 +555,27 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
         per_mode[m] = {
             "buurten_new_nearest_buurtteam": int(changed.sum()),
             "youth_new_nearest_buurtteam": round(float(youth[changed].sum()), 1),
-            "mean_tt_buurtteam_min": {"before": _mean(col(before, schema.travel_time("buurtteam", m)), youth), "after": _mean(col(after, schema.travel_time("buurtteam", m)), youth)},
-            "mean_tt_spec_contract_min": {"before": _mean(col(before, schema.travel_time("spec_contract", m)), youth), "after": _mean(col(after, schema.travel_time("spec_contract", m)), youth)},
-            "seam_buurten": {"before": int(before[schema.seam(m)].fillna(False).to_numpy(dtype=bool).sum()), "after": int(after[schema.seam(m)].fillna(False).to_numpy(dtype=bool).sum())},
+            "mean_tt_buurtteam_min": {
+                "before": _mean(col(before, schema.travel_time("buurtteam", m)), youth),
+                "after": _mean(col(after, schema.travel_time("buurtteam", m)), youth),
+            },
+            "mean_tt_spec_contract_min": {
+                "before": _mean(col(before, schema.travel_time("spec_contract", m)), youth),
+                "after": _mean(col(after, schema.travel_time("spec_contract", m)), youth),
+            },
+            "seam_buurten": {
+                "before": int(before[schema.seam(m)].fillna(False).to_numpy(dtype=bool).sum()),
+                "after": int(after[schema.seam(m)].fillna(False).to_numpy(dtype=bool).sum()),
+            },
         }
     shares_before = _gemeente_shares(base.baseline.coverage, mode=mode)
     shares_after = _gemeente_shares(new.coverage, mode=mode)
     cov = [
-        {"threshold_min": t, "share_before": shares_before.get(float(t), math.nan), "share_after": shares_after.get(float(t), math.nan)}
+        {
+            "threshold_min": t,
+            "share_before": shares_before.get(float(t), math.nan),
+            "share_after": shares_after.get(float(t), math.nan),
+        }
         for t in opts.thresholds_min
     ]
     name = schema.travel_time("buurtteam", mode)
@@ -467,7 +583,11 @@ def _summary(base: WhatIfBase, new: TravelResult, teams: gpd.GeoDataFrame, scena
     delta = a_t - b_t
     moved_rows = np.flatnonzero(np.abs(np.nan_to_num(delta)) > 1e-9)
     order = moved_rows[np.argsort(-np.abs(delta[moved_rows]), kind="stable")][:8]
-    names = base.gdf_buurten["buurtnaam"].astype("string").to_numpy(dtype=object) if "buurtnaam" in base.gdf_buurten.columns else None
+    names = (
+        base.gdf_buurten["buurtnaam"].astype("string").to_numpy(dtype=object)
+        if "buurtnaam" in base.gdf_buurten.columns
+        else None
+    )
     largest = [
         {
             "buurtcode": str(codes[i]),
@@ -559,9 +679,14 @@ def apply_scenario(base: WhatIfBase, scenario: Scenario) -> WhatIfResult:
     if problems:
         raise InputError(problems)
     costs = with_teams(
-        base.costs, team_ids=teams["team_id"].astype(str).tolist(), team_xy=team_xy(teams), search_limit_min=search_limits(base, teams)
+        base.costs,
+        team_ids=teams["team_id"].astype(str).tolist(),
+        team_xy=team_xy(teams),
+        search_limit_min=search_limits(base, teams),
     )
-    result = travel_metrics(gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options)
+    result = travel_metrics(
+        gdf_buurten=base.gdf_buurten, gdf_teams=teams, origins=base.origins, costs=costs, options=base.options
+    )
     buurten_change = _change(base.baseline.buurten, result.buurten, key="buurtcode")
     wijken_change = _change(base.baseline.wijken, result.wijken, key="wijkcode")
     seconds = time.perf_counter() - started
@@ -577,7 +702,9 @@ def format_summary(result: WhatIfResult, *, lang: Lang = DEFAULT_LANG) -> str:
     s = result.summary
     t = s["teams"]
     per_mode = s.get("method_per_mode") or {}
-    mixed = ", ".join(f"{m}: {METHOD_LABELS[v]}" for m, v in per_mode.items()) if len(set(per_mode.values())) > 1 else ""
+    mixed = (
+        ", ".join(f"{m}: {METHOD_LABELS[v]}" for m, v in per_mode.items()) if len(set(per_mode.values())) > 1 else ""
+    )
 
     def count(value: object) -> str:
         return format_count(value, lang=lang)
@@ -586,7 +713,8 @@ def format_summary(result: WhatIfResult, *, lang: Lang = DEFAULT_LANG) -> str:
         return format_minutes(value, lang=lang)
 
     lines = [
-        f"What-if ({s['method_label']}; {format_number(s['seconds'] * 1000, lang=lang)} ms)" + (f"\n  {mixed}" if mixed else ""),
+        f"What-if ({s['method_label']}; {format_number(s['seconds'] * 1000, lang=lang)} ms)"
+        + (f"\n  {mixed}" if mixed else ""),
         f"Teams: {count(t['n_before'])} → {count(t['n_after'])}"
         + (f"; toegevoegd/added {', '.join(t['added'])}" if t["added"] else "")
         + (f"; verplaatst/moved {', '.join(t['moved'])}" if t["moved"] else "")
@@ -624,7 +752,10 @@ def format_summary(result: WhatIfResult, *, lang: Lang = DEFAULT_LANG) -> str:
             name = f" {row['buurtnaam']}" if row["buurtnaam"] else ""
             lines.append(f"  {row['buurtcode']}{name}: {minutes(row['before_min'])} → {minutes(row['after_min'])}")
     else:
-        lines += ["", "Geen buurt verandert van reistijd naar een buurtteam / no buurt changes its travel time to a buurtteam."]
+        lines += [
+            "",
+            "Geen buurt verandert van reistijd naar een buurtteam / no buurt changes its travel time to a buurtteam.",
+        ]
     return "\n".join(lines)
 
 

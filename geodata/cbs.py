@@ -338,9 +338,7 @@ def gemeente_codes(gemeenten: Sequence[str]) -> list[str]:
     return wanted
 
 
-def _filter_gemeenten(
-    df: gpd.GeoDataFrame, gemeenten: Sequence[str] | None, *, source: str
-) -> gpd.GeoDataFrame:
+def _filter_gemeenten(df: gpd.GeoDataFrame, gemeenten: Sequence[str] | None, *, source: str) -> gpd.GeoDataFrame:
     if not gemeenten:
         return df
     wanted = gemeente_codes(gemeenten)
@@ -377,12 +375,15 @@ def _refuse_duplicate_columns(gdf: pd.DataFrame, source: str) -> None:
                 "HEADER_DUPLICATE",
                 f"De kolommen '{seen[c.lower()]}' en '{c}' hebben dezelfde naam (hoofdletters tellen niet); houd er één.",
                 f"The columns '{seen[c.lower()]}' and '{c}' have the same name (case does not count); keep one.",
-                file=source, column=c,
+                file=source,
+                column=c,
             )
         seen[c.lower()] = c
 
 
-def _choose_layers(path: Path, layer: str | None) -> tuple[dict[str, tuple[str | None, gpd.GeoDataFrame, SchemaFamily]], str]:
+def _choose_layers(
+    path: Path, layer: str | None
+) -> tuple[dict[str, tuple[str | None, gpd.GeoDataFrame, SchemaFamily]], str]:
     """Find the buurt layer (and a wijk layer, if any) in a file; ``layer`` forces the buurt layer."""
     source = str(path)
     names: list[str | None] = [layer] if layer else list(list_layers(path)) or [None]
@@ -431,8 +432,12 @@ Layers = dict[str, tuple[str | None, gpd.GeoDataFrame, SchemaFamily]]
 
 
 def boundaries_from_layers(
-    found: Layers, *, source: str, gemeenten: Sequence[str] | None = ("GM0344",),
-    assume_crs: str | int | CRS | None = None, year: int | None = None,
+    found: Layers,
+    *,
+    source: str,
+    gemeenten: Sequence[str] | None = ("GM0344",),
+    assume_crs: str | int | CRS | None = None,
+    year: int | None = None,
 ) -> Boundaries:
     """The pure half of read_boundaries: the buurt (and wijk) layer as read, whatever their attribute tables hold."""
     for _, gdf, _ in found.values():
@@ -474,7 +479,9 @@ def boundaries_from_layers(
         if missing:
             extra = dissolve_wijken(buurten[buurten["wijkcode"].isin(missing)])
             wijken = pd.concat([wijken, extra], ignore_index=True)
-            notes.append(f"Wijken zonder wijkvlak, samengevoegd uit buurten / wijken dissolved from buurten: {', '.join(missing)}")
+            notes.append(
+                f"Wijken zonder wijkvlak, samengevoegd uit buurten / wijken dissolved from buurten: {', '.join(missing)}"
+            )
         layers["wijken"] = str(w_layer)
         # Buurt files of the gebiedsindelingen family carry no wijk names; take them from the wijk layer.
         names = dict(zip(wijken["wijkcode"], wijken["wijknaam"], strict=True))

@@ -37,9 +37,7 @@ class InputError(ValueError):
     """Raised when an input cannot be used; carries every problem found, not only the first."""
 
     def __init__(self, problems: Problem | Sequence[Problem]):
-        self.problems: tuple[Problem, ...] = (
-            (problems,) if isinstance(problems, Problem) else tuple(problems)
-        )
+        self.problems: tuple[Problem, ...] = (problems,) if isinstance(problems, Problem) else tuple(problems)
         if not self.problems:
             raise ValueError("InputError needs at least one problem")
         super().__init__("\n".join(p.format() for p in self.problems))

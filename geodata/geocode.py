@@ -32,8 +32,21 @@ from geodata.postcodes import HouseNumber, Postcode, parse_huisnummer, parse_pos
 
 PDOK_FREE_URL = "https://api.pdok.nl/bzk/locatieserver/search/v3_1/free"
 SERVICE = "PDOK Locatieserver v3.1 (free)"
-FIELDS = ("id", "type", "weergavenaam", "score", "centroide_rd", "centroide_ll", "postcode", "huisnummer", "huis_nlt",
-          "straatnaam", "woonplaatsnaam", "gemeentecode", "gemeentenaam")
+FIELDS = (
+    "id",
+    "type",
+    "weergavenaam",
+    "score",
+    "centroide_rd",
+    "centroide_ll",
+    "postcode",
+    "huisnummer",
+    "huis_nlt",
+    "straatnaam",
+    "woonplaatsnaam",
+    "gemeentecode",
+    "gemeentenaam",
+)
 ROWS = 5  # enough to find the asked-for number among a few additions (12, 12a, 12-1 …)
 CACHE_VERSION = 1
 USER_AGENT = "buurtdekking (team locations) python-urllib"
@@ -75,7 +88,9 @@ class AddressQuery:
         return f"{street}, {where}" if where else street
 
 
-def address_query(*, postcode: str = "", huisnummer: str = "", straat: str = "", plaats: str = "") -> AddressQuery | None:
+def address_query(
+    *, postcode: str = "", huisnummer: str = "", straat: str = "", plaats: str = ""
+) -> AddressQuery | None:
     """The geocodable address of one row, or None: a house number and a full postcode (PC6), or a street with a PC4
     or place. A street with its number in one cell (``Bolognalaan 101``) is split when no house number is given."""
     if straat and not huisnummer:
@@ -177,18 +192,30 @@ def answer_from_docs(docs: list[dict[str, Any]], query: AddressQuery) -> Answer:
         best = docs[0].get("weergavenaam") if docs else None
         hint_nl = f"; beste treffer van PDOK: '{best}'" if best else ""
         hint_en = f"; PDOK's best match: '{best}'" if best else ""
-        return Answer("not_found", reason_nl=f"PDOK kent dit adres niet{hint_nl}", reason_en=f"PDOK does not know this address{hint_en}")
+        return Answer(
+            "not_found",
+            reason_nl=f"PDOK kent dit adres niet{hint_nl}",
+            reason_en=f"PDOK does not know this address{hint_en}",
+        )
     point = parse_point(chosen.get("centroide_rd"))
     if point is None:
         ll = parse_point(chosen.get("centroide_ll"))
         if ll is None:
-            return Answer("not_found", reason_nl="PDOK gaf het adres zonder coördinaten", reason_en="PDOK gave the address without coordinates")
+            return Answer(
+                "not_found",
+                reason_nl="PDOK gaf het adres zonder coördinaten",
+                reason_en="PDOK gave the address without coordinates",
+            )
         x, y = _TO_RD.transform(*ll)
         point = (float(x), float(y))
     score = chosen.get("score")
     return Answer(
-        "found", x=point[0], y=point[1], label=str(chosen.get("weergavenaam", "")),
-        score=float(score) if isinstance(score, int | float) else None, gemeentecode=str(chosen.get("gemeentecode", "")),
+        "found",
+        x=point[0],
+        y=point[1],
+        label=str(chosen.get("weergavenaam", "")),
+        score=float(score) if isinstance(score, int | float) else None,
+        gemeentecode=str(chosen.get("gemeentecode", "")),
     )
 
 
@@ -263,7 +290,11 @@ class PdokGeocoder:
                 out[query.key] = Answer("failed", reason_nl=down[0], reason_en=down[1])
                 continue
             self.asked += 1
-            answers[query.key] = {"asked": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "q": query.q, "docs": docs}
+            answers[query.key] = {
+                "asked": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "q": query.q,
+                "docs": docs,
+            }
             fresh = True
             out[query.key] = answer_from_docs(docs, query)
         if fresh:
@@ -271,8 +302,14 @@ class PdokGeocoder:
         return out
 
     def summary(self) -> dict[str, Any]:
-        return {"service": SERVICE, "url": self.base_url, "cache": str(self.cache_path), "asked": self.asked,
-                "from_cache": self.from_cache, "failed": self.failed}
+        return {
+            "service": SERVICE,
+            "url": self.base_url,
+            "cache": str(self.cache_path),
+            "asked": self.asked,
+            "from_cache": self.from_cache,
+            "failed": self.failed,
+        }
 
 
 def _with_cache_flag(answer: Answer) -> Answer:
@@ -325,6 +362,8 @@ def write_cache(path: Path, answers: Mapping[str, Any]) -> str:
     except OSError as exc:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        return (f"geocodeercache niet geschreven ({path}: {exc}); een volgende run vraagt opnieuw / "
-                f"geocoding cache not written ({path}: {exc}); the next run asks again")
+        return (
+            f"geocodeercache niet geschreven ({path}: {exc}); een volgende run vraagt opnieuw / "
+            f"geocoding cache not written ({path}: {exc}); the next run asks again"
+        )
     return ""

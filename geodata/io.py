@@ -121,9 +121,7 @@ def write_layer(frame: pd.DataFrame, path: Path, *, layer: str) -> None:
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=path.exists())
     else:
-        pyogrio.write_dataframe(
-            pd.DataFrame(frame), path, layer=layer, driver="GPKG", append=path.exists()
-        )
+        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=layer, driver="GPKG", append=path.exists())
 
 
 def read_layer(path: str | os.PathLike[str], layer: str) -> pd.DataFrame:

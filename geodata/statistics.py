@@ -67,7 +67,9 @@ def tidy_statistics(raw: pd.DataFrame, *, source: str, gemeenten: Sequence[str] 
             "HEADER_DUPLICATE",
             f"Kolom '{duplicated[0]}' komt twee keer voor (hoofdletters tellen niet); houd er één.",
             f"Column '{duplicated[0]}' occurs twice (case does not count); keep one.",
-            file=source, row=1, column=str(duplicated[0]),
+            file=source,
+            row=1,
+            column=str(duplicated[0]),
         )
     # These names are ours (the tidy frame's); a file's own column of that name would be overwritten or collide.
     text = text.drop(columns=[c for c in ("code", "niveau", "naam", "gemeentecode") if c in text.columns])

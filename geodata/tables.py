@@ -27,8 +27,23 @@ from geodata.errors import InputError, Problem
 from geodata.textfile import decode_text, sniff_delimiter
 
 __all__ = [
-    "MAX_BYTES", "ROW_INDEX", "XLSX_MAGIC", "RefusedTableError", "TableLimits", "cell_text", "decode_text", "infer_decimal", "parse_number",
-    "parse_numbers", "read_notes", "read_table", "read_table_bytes", "row_numbers", "sniff_delimiter", "text_column", "text_frame",
+    "MAX_BYTES",
+    "ROW_INDEX",
+    "XLSX_MAGIC",
+    "RefusedTableError",
+    "TableLimits",
+    "cell_text",
+    "decode_text",
+    "infer_decimal",
+    "parse_number",
+    "parse_numbers",
+    "read_notes",
+    "read_table",
+    "read_table_bytes",
+    "row_numbers",
+    "sniff_delimiter",
+    "text_column",
+    "text_frame",
 ]
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -131,8 +146,10 @@ def row_numbers(df: pd.DataFrame) -> list[int]:
 # ASCII digits only: Python's \d (and float()) would also read '٣' as 3, pyarrow's regex would not.
 _DUTCH_DECIMAL = re.compile(r"-?[0-9.]*[0-9],[0-9]+")
 _PLAIN_NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
-_GROUPED = {",": re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"),
-            ".": re.compile(r"[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")}
+_GROUPED = {
+    ",": re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"),
+    ".": re.compile(r"[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?"),
+}
 
 
 def _number_text(value: object) -> str:
@@ -248,7 +265,8 @@ def _quote_problem(message: str, name: str, row: int) -> Problem:
             'midden in die cel op. Is het bestand afgebroken, of staat er een losse " aan het begin van een cel?',
             f'The quote (") that starts a cell in row {row} is never closed: the file ends inside that cell. '
             'Was the file cut off, or is there a stray " at the start of a cell?',
-            name, row=row,
+            name,
+            row=row,
         )
     if "expected after" in message:
         return _err(
@@ -257,10 +275,16 @@ def _quote_problem(message: str, name: str, row: int) -> Problem:
             'helemaal tussen aanhalingstekens en schrijf de " erin dubbel ("").',
             f'In row {row} a closing quote (") is not followed by a delimiter. Put a cell holding " entirely in '
             'quotes and double the " inside it ("").',
-            name, row=row,
+            name,
+            row=row,
         )
-    return _err("FILE_NOT_TABLE", f"Rij {row} is niet te lezen: {message}.", f"Row {row} cannot be read: {message}.",
-                name, row=row)
+    return _err(
+        "FILE_NOT_TABLE",
+        f"Rij {row} is niet te lezen: {message}.",
+        f"Row {row} cannot be read: {message}.",
+        name,
+        row=row,
+    )
 
 
 def _field_count_problems(records: _Records, *, name: str, ended_with_newline: bool) -> list[Problem]:
@@ -276,35 +300,48 @@ def _field_count_problems(records: _Records, *, name: str, ended_with_newline: b
             fields = fields[:width]  # Excel writes `a;b;` when a cell right of the table was ever touched
             trimmed += 1
         if len(fields) != width:
-            cut_nl = " Het bestand lijkt hier afgebroken." if row == last and not ended_with_newline and len(fields) < width else ""
+            cut_nl = (
+                " Het bestand lijkt hier afgebroken."
+                if row == last and not ended_with_newline and len(fields) < width
+                else ""
+            )
             cut_en = " The file seems to be cut off here." if cut_nl else ""
-            quote_nl = ' Staat er een losse " die cellen samenvoegt?' if any("\n" in f or "\r" in f for f in fields) else ""
+            quote_nl = (
+                ' Staat er een losse " die cellen samenvoegt?' if any("\n" in f or "\r" in f for f in fields) else ""
+            )
             quote_en = ' Is there a stray " joining cells?' if quote_nl else ""
             d = _delimiter_name(records.delimiter)
-            problems.append(_err(
-                "ROW_FIELD_COUNT",
-                f"Rij {row} heeft {len(fields)} velden, de kopregel {width}: er staat een scheidingsteken ({d}) te veel "
-                f"of te weinig in deze rij.{cut_nl}{quote_nl}",
-                f"Row {row} has {len(fields)} fields, the header {width}: this row has a delimiter ({d}) too many or "
-                f"too few.{cut_en}{quote_en}",
-                name, row=row,
-            ))
+            problems.append(
+                _err(
+                    "ROW_FIELD_COUNT",
+                    f"Rij {row} heeft {len(fields)} velden, de kopregel {width}: er staat een scheidingsteken ({d}) te veel "
+                    f"of te weinig in deze rij.{cut_nl}{quote_nl}",
+                    f"Row {row} has {len(fields)} fields, the header {width}: this row has a delimiter ({d}) too many or "
+                    f"too few.{cut_en}{quote_en}",
+                    name,
+                    row=row,
+                )
+            )
         kept.append((row, fields))
     records.rows = kept
     if data and not ended_with_newline and not problems:
-        records.notes.append((
-            f"Het bestand eindigt zonder regeleinde na rij {last}; controleer of die rij compleet is (een "
-            "afgebroken bestand kan daar midden in een getal ophouden)",
-            f"The file ends without a line break after row {last}; check that this row is complete (a file "
-            "cut off may end in the middle of a number there)",
-        ))
+        records.notes.append(
+            (
+                f"Het bestand eindigt zonder regeleinde na rij {last}; controleer of die rij compleet is (een "
+                "afgebroken bestand kan daar midden in een getal ophouden)",
+                f"The file ends without a line break after row {last}; check that this row is complete (a file "
+                "cut off may end in the middle of a number there)",
+            )
+        )
     if trimmed:
         d = _delimiter_name(records.delimiter)
-        records.notes.append((
-            f"{trimmed} rij(en) eindigen op lege extra velden (een {d} te veel achteraan, zoals Excel dat "
-            "schrijft); die zijn genegeerd",
-            f"{trimmed} row(s) end in empty extra fields (a trailing {d}, as Excel writes them); they were ignored",
-        ))
+        records.notes.append(
+            (
+                f"{trimmed} rij(en) eindigen op lege extra velden (een {d} te veel achteraan, zoals Excel dat "
+                "schrijft); die zijn genegeerd",
+                f"{trimmed} row(s) end in empty extra fields (a trailing {d}, as Excel writes them); they were ignored",
+            )
+        )
     return problems
 
 
@@ -316,15 +353,23 @@ def _xlsx_records(data: bytes, *, name: str, sheet: str | int | None, limits: Ta
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(i.file_size for i in zf.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise InputError(_err("FILE_NOT_TABLE", "Het bestand lijkt op XLSX maar is beschadigd.",
-                              "The file looks like XLSX but is damaged.", name)) from exc
+        raise InputError(
+            _err(
+                "FILE_NOT_TABLE",
+                "Het bestand lijkt op XLSX maar is beschadigd.",
+                "The file looks like XLSX but is damaged.",
+                name,
+            )
+        ) from exc
     if total > limits.max_unzipped_bytes:
-        raise InputError(_err(
-            "FILE_TOO_LARGE",
-            f"Het XLSX-bestand pakt uit tot {total // 1_000_000} MB; dat is te groot (zip-bom?).",
-            f"The XLSX file unpacks to {total // 1_000_000} MB; that is too large (zip bomb?).",
-            name,
-        ))
+        raise InputError(
+            _err(
+                "FILE_TOO_LARGE",
+                f"Het XLSX-bestand pakt uit tot {total // 1_000_000} MB; dat is te groot (zip-bom?).",
+                f"The XLSX file unpacks to {total // 1_000_000} MB; that is too large (zip bomb?).",
+                name,
+            )
+        )
     from openpyxl import load_workbook
 
     out = _Records([], [], exact=False)
@@ -349,14 +394,16 @@ def _xlsx_records(data: bytes, *, name: str, sheet: str | int | None, limits: Ta
     except InputError:
         raise
     except Exception as exc:  # openpyxl, zipfile, zlib and the XML parser raise many kinds for a broken workbook
-        raise InputError(_err(
-            "FILE_NOT_TABLE",
-            f"Het XLSX-bestand is niet te lezen (beschadigd of geen Excel-werkmap: {type(exc).__name__}). "
-            "Open het in Excel en sla het opnieuw op, of sla het op als CSV.",
-            f"The XLSX file cannot be read (damaged or not an Excel workbook: {type(exc).__name__}). "
-            "Open it in Excel and save it again, or save it as CSV.",
-            name,
-        )) from exc
+        raise InputError(
+            _err(
+                "FILE_NOT_TABLE",
+                f"Het XLSX-bestand is niet te lezen (beschadigd of geen Excel-werkmap: {type(exc).__name__}). "
+                "Open het in Excel en sla het opnieuw op, of sla het op als CSV.",
+                f"The XLSX file cannot be read (damaged or not an Excel workbook: {type(exc).__name__}). "
+                "Open it in Excel and save it again, or save it as CSV.",
+                name,
+            )
+        ) from exc
     if out.rows:  # a value right of the last named column is a cell without a header (HEADER_EMPTY)
         width = max(len(cells) for _, cells in out.rows)
         out.rows = [(r, cells + [""] * (width - len(cells))) for r, cells in out.rows]
@@ -370,19 +417,31 @@ def _shape_problems(records: _Records, *, name: str, limits: TableLimits) -> lis
     problems: list[Problem] = []
     width = len(records.rows[0][1])
     if width > limits.max_columns:
-        problems.append(_err(
-            "TABLE_TOO_MANY_COLUMNS",
-            f"Het bestand heeft {width} kolommen; het maximum is {limits.max_columns}. Laat ongebruikte kolommen weg.",
-            f"The file has {width} columns; the maximum is {limits.max_columns}. Leave out unused columns.", name,
-        ))
+        problems.append(
+            _err(
+                "TABLE_TOO_MANY_COLUMNS",
+                f"Het bestand heeft {width} kolommen; het maximum is {limits.max_columns}. Laat ongebruikte kolommen weg.",
+                f"The file has {width} columns; the maximum is {limits.max_columns}. Leave out unused columns.",
+                name,
+            )
+        )
     if records.counted > limits.max_rows:
-        n_nl = f"{records.counted:,}".replace(",", ".") if records.exact else f"meer dan {limits.max_rows:,}".replace(",", ".")
+        n_nl = (
+            f"{records.counted:,}".replace(",", ".")
+            if records.exact
+            else f"meer dan {limits.max_rows:,}".replace(",", ".")
+        )
         n_en = f"{records.counted:,}" if records.exact else f"more than {limits.max_rows:,}"
-        problems.append(_err(
-            "TABLE_TOO_MANY_ROWS",
-            f"Het bestand heeft {n_nl} rijen; het maximum is {limits.max_rows:,}. Splits het bestand.".replace(",", "."),
-            f"The file has {n_en} rows; the maximum is {limits.max_rows:,}. Split the file.", name,
-        ))
+        problems.append(
+            _err(
+                "TABLE_TOO_MANY_ROWS",
+                f"Het bestand heeft {n_nl} rijen; het maximum is {limits.max_rows:,}. Splits het bestand.".replace(
+                    ",", "."
+                ),
+                f"The file has {n_en} rows; the maximum is {limits.max_rows:,}. Split the file.",
+                name,
+            )
+        )
     return problems
 
 
@@ -392,41 +451,58 @@ def _header_problems(header: Sequence[str], columns: Sequence[pd.Series], header
     for pos, text in enumerate(header, start=1):
         if not text:
             if bool((columns[pos - 1] != "").any()):
-                problems.append(_err(
-                    "HEADER_EMPTY",
-                    f"Kolom {pos} heeft geen naam in de kopregel maar wel waarden; geef de kolom een naam of verwijder hem.",
-                    f"Column {pos} has no name in the header row but does hold values; name the column or remove it.",
-                    name, row=header_row, column=str(pos),
-                ))
+                problems.append(
+                    _err(
+                        "HEADER_EMPTY",
+                        f"Kolom {pos} heeft geen naam in de kopregel maar wel waarden; geef de kolom een naam of verwijder hem.",
+                        f"Column {pos} has no name in the header row but does hold values; name the column or remove it.",
+                        name,
+                        row=header_row,
+                        column=str(pos),
+                    )
+                )
             continue
         key = text.casefold()
         if key in seen:
-            problems.append(_err(
-                "HEADER_DUPLICATE",
-                f"Kolomnaam '{text}' komt twee keer voor (kolom {seen[key]} en {pos}); houd er één.",
-                f"Column name '{text}' occurs twice (columns {seen[key]} and {pos}); keep one.",
-                name, row=header_row, column=text[:60],
-            ))
+            problems.append(
+                _err(
+                    "HEADER_DUPLICATE",
+                    f"Kolomnaam '{text}' komt twee keer voor (kolom {seen[key]} en {pos}); houd er één.",
+                    f"Column name '{text}' occurs twice (columns {seen[key]} and {pos}); keep one.",
+                    name,
+                    row=header_row,
+                    column=text[:60],
+                )
+            )
         else:
             seen[key] = pos
     return problems
 
 
-def _cell_problems(header: Sequence[str], columns: Sequence[pd.Series], rows: Sequence[int], header_row: int,
-                   name: str, limit: int) -> list[Problem]:
+def _cell_problems(
+    header: Sequence[str], columns: Sequence[pd.Series], rows: Sequence[int], header_row: int, name: str, limit: int
+) -> list[Problem]:
     problems: list[Problem] = []
     for pos, label in enumerate(header):
         column = label[:60] or str(pos + 1)
         if len(label) > limit:
             problems.append(_too_long(len(label), limit, name, header_row, column))
         lengths = columns[pos].str.len().to_numpy()
-        problems += [_too_long(int(lengths[i]), limit, name, rows[i], column) for i in np.flatnonzero(lengths > limit).tolist()]
-    return sorted(problems, key=lambda p: (p.row or 0))
+        problems += [
+            _too_long(int(lengths[i]), limit, name, rows[i], column) for i in np.flatnonzero(lengths > limit).tolist()
+        ]
+    return sorted(problems, key=lambda p: p.row or 0)
 
 
 def _too_long(n: int, limit: int, name: str, row: int, column: str) -> Problem:
-    return _err("CELL_TOO_LONG", f"De cel heeft {n:,} tekens; maximaal {limit:,}.".replace(",", "."),
-                f"The cell has {n:,} characters; at most {limit:,}.", name, row=row, column=column)
+    return _err(
+        "CELL_TOO_LONG",
+        f"De cel heeft {n:,} tekens; maximaal {limit:,}.".replace(",", "."),
+        f"The cell has {n:,} characters; at most {limit:,}.",
+        name,
+        row=row,
+        column=column,
+    )
 
 
 def _columns(data: Sequence[tuple[int, list[str]]], width: int) -> list[pd.Series]:
@@ -459,7 +535,7 @@ def _frame(records: _Records, *, name: str, limits: TableLimits) -> pd.DataFrame
     if problems:
         # a nameless column without values is not counted, as it is not kept below
         named = [h for i, h in enumerate(header) if h or bool((columns[i] != "").any())]
-        raise _refused(sorted(problems, key=lambda p: (p.row or 0)), records, named, limits)
+        raise _refused(sorted(problems, key=lambda p: p.row or 0), records, named, limits)
     keep = [i for i, h in enumerate(header) if h]  # a nameless column without values (`a;b;` in the header) is dropped
     if len(keep) <= 1 and not data:
         raise InputError(_err("FILE_EMPTY", "Het bestand bevat geen gegevens.", "The file contains no data.", name))
@@ -470,12 +546,14 @@ def _frame(records: _Records, *, name: str, limits: TableLimits) -> pd.DataFrame
 
 
 def _too_large(size: int, limits: TableLimits, name: str) -> InputError:
-    return InputError(_err(
-        "FILE_TOO_LARGE",
-        f"Het bestand is {size / 1_000_000:.1f} MB; het maximum is {limits.max_bytes / 1_000_000:.0f} MB.",
-        f"The file is {size / 1_000_000:.1f} MB; the maximum is {limits.max_bytes / 1_000_000:.0f} MB.",
-        name,
-    ))
+    return InputError(
+        _err(
+            "FILE_TOO_LARGE",
+            f"Het bestand is {size / 1_000_000:.1f} MB; het maximum is {limits.max_bytes / 1_000_000:.0f} MB.",
+            f"The file is {size / 1_000_000:.1f} MB; the maximum is {limits.max_bytes / 1_000_000:.0f} MB.",
+            name,
+        )
+    )
 
 
 def read_table_bytes(
@@ -493,7 +571,9 @@ def read_table_bytes(
         text = decode_text(data, name=name)
         records = _csv_records(text, name=name, limits=limits)
         if records.rows:
-            records.problems += _field_count_problems(records, name=name, ended_with_newline=text.endswith(("\n", "\r")))
+            records.problems += _field_count_problems(
+                records, name=name, ended_with_newline=text.endswith(("\n", "\r"))
+            )
     return _frame(records, name=name, limits=limits)
 
 
@@ -511,6 +591,12 @@ def read_table(
             raise _too_large(size, limits, str(p))
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(_err("FILE_NOT_FOUND", f"Bestand '{p}' is niet te lezen: {exc.strerror}.",
-                              f"File '{p}' cannot be read: {exc.strerror}.", str(p))) from exc
+        raise InputError(
+            _err(
+                "FILE_NOT_FOUND",
+                f"Bestand '{p}' is niet te lezen: {exc.strerror}.",
+                f"File '{p}' cannot be read: {exc.strerror}.",
+                str(p),
+            )
+        ) from exc
     return read_table_bytes(data, name=str(p), sheet=sheet, limits=limits)

@@ -25,12 +25,14 @@ _BOMS = (
 
 
 def _binary(name: str, hint_nl: str = "", hint_en: str = "") -> InputError:
-    return InputError(Problem(
-        "FILE_BINARY",
-        f"Het bestand is binair, geen tekst-CSV.{hint_nl} Sla het op als CSV (UTF-8) of XLSX.",
-        f"The file is binary, not a text CSV.{hint_en} Save it as CSV (UTF-8) or XLSX.",
-        name,
-    ))
+    return InputError(
+        Problem(
+            "FILE_BINARY",
+            f"Het bestand is binair, geen tekst-CSV.{hint_nl} Sla het op als CSV (UTF-8) of XLSX.",
+            f"The file is binary, not a text CSV.{hint_en} Save it as CSV (UTF-8) or XLSX.",
+            name,
+        )
+    )
 
 
 def _encoding(name: str, nl: str, en: str) -> InputError:

@@ -46,20 +46,28 @@ PROTECTION_NOTE = (
 
 
 def _bad_area(area: str, nl: str, en: str) -> InputError:
-    return InputError.single("EXPORT_AREA", f"Gebied '{area}': {nl}", f"Area '{area}': {en}", file="--area", column="area")
+    return InputError.single(
+        "EXPORT_AREA", f"Gebied '{area}': {nl}", f"Area '{area}': {en}", file="--area", column="area"
+    )
 
 
 def normalise_area(area: str, view: AtlasView) -> tuple[str, str]:
     """(code, level) for GM…/WK…/BU… codes that exist in this atlas; anything else is an InputError."""
     code = (area or "").strip().upper().replace(" ", "")
     if not AREA_PATTERN.match(code):
-        raise _bad_area(area, "geef een gemeente-, wijk- of buurtcode, bv. GM0344, WK034401 of BU03440101.",
-                        "give a gemeente, wijk or buurt code, e.g. GM0344, WK034401 or BU03440101.")
+        raise _bad_area(
+            area,
+            "geef een gemeente-, wijk- of buurtcode, bv. GM0344, WK034401 of BU03440101.",
+            "give a gemeente, wijk or buurt code, e.g. GM0344, WK034401 or BU03440101.",
+        )
     level = LEVEL_OF_PREFIX[code[:2]]
     column = {"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}[level]
     if code not in set(view.buurten[column].astype(str)):
-        raise _bad_area(area, f"bestaat niet in deze atlas (grenzen {view.manifest.get('cbs_year', '?')}).",
-                        f"does not exist in this atlas (boundaries {view.manifest.get('cbs_year', '?')}).")
+        raise _bad_area(
+            area,
+            f"bestaat niet in deze atlas (grenzen {view.manifest.get('cbs_year', '?')}).",
+            f"does not exist in this atlas (boundaries {view.manifest.get('cbs_year', '?')}).",
+        )
     return code, level
 
 
@@ -67,19 +75,28 @@ def _bad_indicator(key: str, view: AtlasView, level: str = "buurt") -> InputErro
     if level != "buurt" and key in {ind.key for ind in available(view)}:
         keys = ", ".join(ind.key for ind in available(view, level=level))
         return InputError.single(
-            "EXPORT_LEVEL", f"Indicator '{key}' bestaat alleen per buurt; kies --level buurt, of op wijkniveau: {keys}.",
+            "EXPORT_LEVEL",
+            f"Indicator '{key}' bestaat alleen per buurt; kies --level buurt, of op wijkniveau: {keys}.",
             f"Indicator '{key}' exists per buurt only; choose --level buurt, or at wijk level: {keys}.",
-            file="--level", column="level",
+            file="--level",
+            column="level",
         )
     keys = ", ".join(ind.key for ind in available(view))
     return InputError.single(
-        "EXPORT_INDICATOR", f"Indicator '{key}' bestaat niet in deze atlas; kies uit: {keys}.",
-        f"Indicator '{key}' is not in this atlas; choose from: {keys}.", file="--indicator", column="indicator",
+        "EXPORT_INDICATOR",
+        f"Indicator '{key}' bestaat niet in deze atlas; kies uit: {keys}.",
+        f"Indicator '{key}' is not in this atlas; choose from: {keys}.",
+        file="--indicator",
+        column="indicator",
     )
 
 
 def _area_name(view: AtlasView, code: str, level: str) -> str:
-    column = {"gemeente": ("gemeentecode", "gemeentenaam"), "wijk": ("wijkcode", "wijknaam"), "buurt": ("buurtcode", "buurtnaam")}[level]
+    column = {
+        "gemeente": ("gemeentecode", "gemeentenaam"),
+        "wijk": ("wijkcode", "wijknaam"),
+        "buurt": ("buurtcode", "buurtnaam"),
+    }[level]
     names = view.buurten.loc[view.buurten[column[0]].astype(str) == code, column[1]].dropna().astype(str)
     return names.iloc[0] if len(names) else code
 
@@ -107,7 +124,9 @@ def _units(view: AtlasView, frame: pd.DataFrame, *, level: str, area: str, area_
     else:
         wijkcodes = set(buurten.loc[inside, "wijkcode"].astype(str))
         wijken = view.wijken
-        geo = wijken.loc[wijken["wijkcode"].astype(str).isin(wijkcodes), ["wijkcode", "geometry"]].rename(columns={"wijkcode": "code"})
+        geo = wijken.loc[wijken["wijkcode"].astype(str).isin(wijkcodes), ["wijkcode", "geometry"]].rename(
+            columns={"wijkcode": "code"}
+        )
     geo = geo.assign(code=geo["code"].astype(str))
     merged = geo.merge(frame, on="code", how="left")
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=view.buurten.crs).to_crs(RD_NEW)
@@ -117,7 +136,9 @@ def _teams(view: AtlasView, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     teams = view.teams
     if teams is None or teams.empty or not {"lon", "lat"} <= set(teams.columns):
         return None
-    points = gpd.GeoDataFrame(teams.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(teams["lon"], teams["lat"]), crs=WGS84).to_crs(RD_NEW)
+    points = gpd.GeoDataFrame(
+        teams.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(teams["lon"], teams["lat"]), crs=WGS84
+    ).to_crs(RD_NEW)
     minx, miny, maxx, maxy = units.total_bounds
     pad = max(maxx - minx, maxy - miny) * 0.05
     inside = points.geometry.x.between(minx - pad, maxx + pad) & points.geometry.y.between(miny - pad, maxy + pad)
@@ -130,7 +151,9 @@ def _context(view: AtlasView, units: gpd.GeoDataFrame, level: str) -> gpd.GeoDat
     wijkcodes = set(units["wijkcode"].dropna().astype(str)) if "wijkcode" in units else set()
     wijken = view.wijken[view.wijken["wijkcode"].astype(str).isin(wijkcodes)]
     return gpd.GeoDataFrame(
-        {"code": wijken["wijkcode"].astype(str), "naam": wijken["wijknaam"].astype(str)}, geometry=wijken.geometry.to_numpy(), crs=wijken.crs,
+        {"code": wijken["wijkcode"].astype(str), "naam": wijken["wijknaam"].astype(str)},
+        geometry=wijken.geometry.to_numpy(),
+        crs=wijken.crs,
     ).to_crs(RD_NEW)
 
 
@@ -141,16 +164,31 @@ def _area_value(view: AtlasView, ind: Indicator, sel: Selection, *, code: str, l
 
 
 def _key_figures(
-    view: AtlasView, ind: Indicator, sel: Selection, units: gpd.GeoDataFrame, *, area: str, area_level: str, lang: Lang, threshold: int
+    view: AtlasView,
+    ind: Indicator,
+    sel: Selection,
+    units: gpd.GeoDataFrame,
+    *,
+    area: str,
+    area_level: str,
+    lang: Lang,
+    threshold: int,
 ) -> tuple[tuple[str, str], ...]:
     rows: list[tuple[str, str]] = []
     name = _area_name(view, area, area_level)
     rows.append((f"{ind.label(lang)}, {name}", _area_value(view, ind, sel, code=area, level=area_level, lang=lang)))
     chain = {"buurt": ["wijk", "gemeente"], "wijk": ["gemeente"], "gemeente": []}[area_level]
-    first = view.buurten[view.buurten[f"{area_level}code" if area_level != "gemeente" else "gemeentecode"].astype(str) == area].iloc[0]
+    first = view.buurten[
+        view.buurten[f"{area_level}code" if area_level != "gemeente" else "gemeentecode"].astype(str) == area
+    ].iloc[0]
     for parent in chain:
         pcode = str(first[f"{parent}code"])
-        rows.append((f"Ter vergelijking: {_area_name(view, pcode, parent)}", _area_value(view, ind, sel, code=pcode, level=parent, lang=lang)))
+        rows.append(
+            (
+                f"Ter vergelijking: {_area_name(view, pcode, parent)}",
+                _area_value(view, ind, sel, code=pcode, level=parent, lang=lang),
+            )
+        )
     status = units["status"]
     noun = "buurten" if sel.level == "buurt" else "wijken"
     # Numbers of areas carry their noun: a bare 1–4 in an export must only ever be a (forbidden) count of children.
@@ -159,13 +197,18 @@ def _key_figures(
         rows.append((f"Waarvan beschermd (<{threshold} of •)", f"{int((status == SUPPRESSED).sum())} {noun}"))
     if (status == MISSING).any():
         rows.append(("Waarvan zonder gegevens", f"{int((status == MISSING).sum())} {noun}"))
-    in_area = view.buurten[view.buurten[{"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}[area_level]].astype(str) == area]
+    in_area = view.buurten[
+        view.buurten[{"gemeente": "gemeentecode", "wijk": "wijkcode", "buurt": "buurtcode"}[area_level]].astype(str)
+        == area
+    ]
     if "youth_population" in in_area and ind.key != "youth_population":
         youth = pd.to_numeric(in_area["youth_population"], errors="coerce").sum(min_count=1)
         if pd.notna(youth):
             rows.append(("Jeugdigen 0–17 (schatting, CBS)", format_count(float(youth))))
     if "provider" in in_area and in_area["provider"].notna().any():
-        rows.append(("Aanbieder(s) specialistische jeugdhulp", ", ".join(sorted(set(in_area["provider"].dropna().astype(str))))))
+        rows.append(
+            ("Aanbieder(s) specialistische jeugdhulp", ", ".join(sorted(set(in_area["provider"].dropna().astype(str)))))
+        )
     return tuple(rows)
 
 
@@ -174,14 +217,20 @@ def _lineage(view: AtlasView, session_meta: dict[str, dict[str, Any]] | None) ->
     rows = [("atlas", f"sha256 {str(m.get('atlas_sha256', ''))[:16]}, gebouwd {str(m.get('created', ''))[:19]}")]
     for rec in m.get("inputs", []) or []:
         if isinstance(rec, dict):
-            rows.append((str(rec.get("kind", "invoer")), f"{rec.get('name', '')} (sha256 {str(rec.get('sha256', ''))[:16]})"))
+            rows.append(
+                (str(rec.get("kind", "invoer")), f"{rec.get('name', '')} (sha256 {str(rec.get('sha256', ''))[:16]})")
+            )
     version = (m.get("packages") or {}).get("buurtdekking")
     if version:
         rows.append(("buurtdekking", str(version)))
     for slot, meta in sorted((session_meta or {}).items()):
         if slot.startswith("applied-"):
-            rows.append((f"eigen upload ({meta.get('kind', slot)})",
-                         f"{meta.get('name', '')} (sha256 {str(meta.get('sha256', ''))[:16]}, {meta.get('applied_at', '')}); alleen in deze sessie"))
+            rows.append(
+                (
+                    f"eigen upload ({meta.get('kind', slot)})",
+                    f"{meta.get('name', '')} (sha256 {str(meta.get('sha256', ''))[:16]}, {meta.get('applied_at', '')}); alleen in deze sessie",
+                )
+            )
     return tuple(rows)
 
 
@@ -225,11 +274,18 @@ def build_snapshot(
     assert ind is not None
     lang: Lang = state.lang
     level = "wijk" if state.level == "wijk" and area_level != "buurt" else "buurt"
-    sel = resolve(view, ind, Selection(level, state.period, state.mode if state.mode in MODES else MODES[0], state.soort))
+    sel = resolve(
+        view, ind, Selection(level, state.period, state.mode if state.mode in MODES else MODES[0], state.soort)
+    )
     if state.period and sel.period != state.period:
         periods = ", ".join(periods_for(view, ind)) or "–"
-        raise InputError.single("EXPORT_PERIOD", f"Periode '{state.period}' bestaat niet voor deze indicator; kies uit: {periods}.",
-                                f"Period '{state.period}' does not exist for this indicator; choose from: {periods}.", file="--period", column="period")
+        raise InputError.single(
+            "EXPORT_PERIOD",
+            f"Periode '{state.period}' bestaat niet voor deze indicator; kies uit: {periods}.",
+            f"Period '{state.period}' does not exist for this indicator; choose from: {periods}.",
+            file="--period",
+            column="period",
+        )
     frame = indicator_frame(view, ind, sel, lang=lang)
     coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang, threshold=threshold)
     scale = coloured.colorscale
@@ -237,18 +293,25 @@ def build_snapshot(
     values = pd.to_numeric(frame["value"], errors="coerce") if ind.kind == "number" else frame["value"]
     frame = frame.assign(
         waarde=(values * ind.scale) if ind.kind == "number" else values,
-        weergave=frame["display"], naam=frame["name"],
+        weergave=frame["display"],
+        naam=frame["name"],
     )
     if "quality_text" in frame:  # a travel figure: how sure each value is, beside it in every export
         frame = frame.assign(**{QUALITY_COLUMN: frame["quality_text"]})
-    keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame]
+    keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [
+        c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame
+    ]
     units = _units(view, frame[keep], level=level, area=code, area_level=area_level)
     units["status"] = units["status"].fillna(MISSING)
     units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else NO_DATA_COLOUR)
     present = set(units["status"])
     legend = tuple(
-        e for e in coloured.entries
-        if not ((e.label == t("suppressed_legend", lang, threshold=threshold) and SUPPRESSED not in present) or (e.label == t("no_data", lang) and MISSING not in present))
+        e
+        for e in coloured.entries
+        if not (
+            (e.label == t("suppressed_legend", lang, threshold=threshold) and SUPPRESSED not in present)
+            or (e.label == t("no_data", lang) and MISSING not in present)
+        )
     )
     params: list[tuple[str, str]] = []
     if sel.period:
@@ -264,20 +327,37 @@ def build_snapshot(
     m = view.manifest
     gemeente_code, gemeente_name = _gemeente(view, code, area_level)
     return Snapshot(
-        area_code=code, area_name=_area_name(view, code, area_level), area_level=area_level,  # type: ignore[arg-type]
+        area_code=code,
+        area_name=_area_name(view, code, area_level),
+        area_level=area_level,  # type: ignore[arg-type]
         unit_level=level,  # type: ignore[arg-type]
         indicator_key=ind.key if not ind.has_modes else f"{ind.key}_{sel.mode}",
         indicator_label=ind.label(lang) + (f" ({dict(params).get('Vervoerswijze')})" if ind.has_modes else ""),
-        indicator_unit=ind.unit(lang), kind=ind.kind, decimals=ind.decimals, protection=ind.protection,
-        units=units, legend=legend, legend_title=coloured.scheme_text, context=_context(view, units, level),
-        teams=_teams(view, units), highlight=code if area_level == "buurt" and level == "buurt" else "",
-        key_figures=_key_figures(view, ind, sel, units, area=code, area_level=area_level, lang=lang, threshold=threshold),
-        method=_method(view, ind, lang, threshold), parameters=tuple(params),
+        indicator_unit=ind.unit(lang),
+        kind=ind.kind,
+        decimals=ind.decimals,
+        protection=ind.protection,
+        units=units,
+        legend=legend,
+        legend_title=coloured.scheme_text,
+        context=_context(view, units, level),
+        teams=_teams(view, units),
+        highlight=code if area_level == "buurt" and level == "buurt" else "",
+        key_figures=_key_figures(
+            view, ind, sel, units, area=code, area_level=area_level, lang=lang, threshold=threshold
+        ),
+        method=_method(view, ind, lang, threshold),
+        parameters=tuple(params),
         boundary_year=str(m.get("cbs_year", "")),
-        gemeente_code=gemeente_code, gemeente_name=gemeente_name,
+        gemeente_code=gemeente_code,
+        gemeente_name=gemeente_name,
         data_date=f"atlas gebouwd {str(m.get('created', ''))[:10]}" + (f", periode {sel.period}" if sel.period else ""),
         protection_note=PROTECTION_NOTE.format(t=threshold, t1=threshold - 1) if ind.protected else "",
-        permalink=permalink, is_demo=view.is_demo(), lineage=_lineage(view, session_meta), created=created, threshold=threshold,
+        permalink=permalink,
+        is_demo=view.is_demo(),
+        lineage=_lineage(view, session_meta),
+        created=created,
+        threshold=threshold,
         quality_notes=_quality_notes(units, lang),
     )
 

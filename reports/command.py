@@ -21,7 +21,8 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
 def add_export_parser(sub: Any) -> None:
     """The ``export`` subcommand on the ``buurtdekking`` parser's subparsers."""
     e = sub.add_parser(
-        "export", help="momentopname van een gebied / snapshot of an area (pdf, png, xlsx, csv, gpkg)",
+        "export",
+        help="momentopname van een gebied / snapshot of an area (pdf, png, xlsx, csv, gpkg)",
         description="Schrijf de weergave van één indicator voor een gemeente, wijk of buurt naar een bestand. "
         "Write the view of one indicator for a gemeente, wijk or buurt to a file.",
     )
@@ -31,16 +32,29 @@ def add_export_parser(sub: Any) -> None:
     e.add_argument("--period", default="", help="periode, bv. 2024 of 2024-Q1 (default: de laatste / the latest)")
     e.add_argument("--mode", default=DEFAULT_MODE, choices=MODES, help="vervoerswijze voor reistijden / travel mode")
     e.add_argument("--soort", default="totaal", help="soort zorg / care type (default totaal)")
-    e.add_argument("--level", default="buurt", choices=("buurt", "wijk"), help="eenheden op de kaart / units on the map")
+    e.add_argument(
+        "--level", default="buurt", choices=("buurt", "wijk"), help="eenheden op de kaart / units on the map"
+    )
     e.add_argument("--scheme", default="quantiles", choices=("quantiles", "natural_breaks", "equal_interval"))
     e.add_argument("--classes", type=int, default=5, choices=range(3, 8), metavar="3-7")
     e.add_argument("--lang", default="nl", choices=("nl", "en"))
     e.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
-    e.add_argument("--out", help="doelbestand, of een map (bestaand of eindigend op /) / target file, or a directory (existing or ending in /)")
+    e.add_argument(
+        "--out",
+        help="doelbestand, of een map (bestaand of eindigend op /) / target file, or a directory (existing or ending in /)",
+    )
     e.add_argument("--dpi", type=int, default=96, help="PNG: 96 voor scherm, 300 voor druk / 96 screen, 300 print")
-    e.add_argument("--csv-dialect", default="excel-nl", choices=DIALECTS,
-                   help="excel-nl: ; en decimale komma met BOM (standaard) / standard: RFC 4180 , and decimal point")
-    e.add_argument("--base-url", default=None, help=f"adres van het dashboard voor de link / dashboard URL for the permalink (${PUBLIC_URL_ENV})")
+    e.add_argument(
+        "--csv-dialect",
+        default="excel-nl",
+        choices=DIALECTS,
+        help="excel-nl: ; en decimale komma met BOM (standaard) / standard: RFC 4180 , and decimal point",
+    )
+    e.add_argument(
+        "--base-url",
+        default=None,
+        help=f"adres van het dashboard voor de link / dashboard URL for the permalink (${PUBLIC_URL_ENV})",
+    )
     e.set_defaults(func=cmd_export)
 
 
@@ -52,12 +66,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from views.data import get_view
     from views.state import ViewState
 
-
     atlas = config.atlas_dir(args.atlas)
     view = get_view(atlas)
     state = ViewState(
-        indicator=args.indicator, period=args.period, mode=args.mode, soort=args.soort, scheme=args.scheme,
-        k=args.classes, level=args.level, lang=args.lang,
+        indicator=args.indicator,
+        period=args.period,
+        mode=args.mode,
+        soort=args.soort,
+        scheme=args.scheme,
+        k=args.classes,
+        level=args.level,
+        lang=args.lang,
     )
     base = (args.base_url or os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
     query = state.to_query()
@@ -71,8 +90,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = out / snapshot_filename(snapshot, args.fmt)
     if out.suffix.lstrip(".").lower() != args.fmt:
         raise InputError.single(
-            "EXPORT_SUFFIX", f"'{out.name}' past niet bij --format {args.fmt}; gebruik de extensie .{args.fmt}.",
-            f"'{out.name}' does not match --format {args.fmt}; use the suffix .{args.fmt}.", file=out,
+            "EXPORT_SUFFIX",
+            f"'{out.name}' past niet bij --format {args.fmt}; gebruik de extensie .{args.fmt}.",
+            f"'{out.name}' does not match --format {args.fmt}; use the suffix .{args.fmt}.",
+            file=out,
         )
     options: dict[str, object] = {"dpi": args.dpi} if args.fmt == "png" else {}
     if args.fmt == "csv":
@@ -80,7 +101,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         path = write_snapshot(snapshot, out, fmt=args.fmt, **options)
     except ValueError as exc:
-        raise InputError.single("EXPORT_OPTION", f"Exporteren mislukt: {exc}", f"Export failed: {exc}", file=out) from exc
+        raise InputError.single(
+            "EXPORT_OPTION", f"Exporteren mislukt: {exc}", f"Export failed: {exc}", file=out
+        ) from exc
     print(f"Geschreven / written: {path}", file=sys.stderr)
     print(path)
     return 0

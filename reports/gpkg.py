@@ -34,9 +34,12 @@ def _polygons(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
     """MultiPolygons with counter-clockwise exteriors (PDOK RC: orientation), one type for the whole layer."""
     geoms = shapely.make_valid(gdf.geometry.to_numpy())
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
-    multi = [g if g is None or isinstance(g, shapely.MultiPolygon) else shapely.MultiPolygon(
-        [p for p in getattr(g, "geoms", [g]) if isinstance(p, shapely.Polygon)]
-    ) for g in geoms]
+    multi = [
+        g
+        if g is None or isinstance(g, shapely.MultiPolygon)
+        else shapely.MultiPolygon([p for p in getattr(g, "geoms", [g]) if isinstance(p, shapely.Polygon)])
+        for g in geoms
+    ]
     return gpd.GeoSeries(multi, index=gdf.index, crs=RD_NEW)
 
 
@@ -77,9 +80,14 @@ def gemeente_columns(snapshot: Snapshot, n: int) -> dict[str, pd.Series]:
 def area_layer(snapshot: Snapshot) -> gpd.GeoDataFrame:
     outline = shapely.union_all(snapshot.units.geometry.to_numpy())
     frame = gpd.GeoDataFrame(
-        {"code": [snapshot.area_code], "naam": [snapshot.area_name], "niveau": [snapshot.area_level],
-         **gemeente_columns(snapshot, 1)},
-        geometry=[outline], crs=RD_NEW,
+        {
+            "code": [snapshot.area_code],
+            "naam": [snapshot.area_name],
+            "niveau": [snapshot.area_level],
+            **gemeente_columns(snapshot, 1),
+        },
+        geometry=[outline],
+        crs=RD_NEW,
     )
     return frame.set_geometry(_polygons(frame).to_numpy()).set_crs(RD_NEW, allow_override=True)
 

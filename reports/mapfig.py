@@ -72,18 +72,31 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
     tolerance = max((x1 - x0) / 2500, 0.5)
     fig = go.Figure()
     shapes: list[dict[str, object]] = []
-    for geom, colour, code in zip(snapshot.units.geometry, snapshot.units["kleur"], snapshot.units["code"], strict=True):
+    for geom, colour, code in zip(
+        snapshot.units.geometry, snapshot.units["kleur"], snapshot.units["code"], strict=True
+    ):
         path = geometry_path(shapely.simplify(geom, tolerance, preserve_topology=True))
         if path:
-            shapes.append({
-                "type": "path", "path": path, "fillcolor": colour, "fillrule": "evenodd", "layer": "below",
-                "line": {"color": "#ffffff", "width": 0.6}, "xref": "x", "yref": "y", "name": str(code),
-            })
+            shapes.append(
+                {
+                    "type": "path",
+                    "path": path,
+                    "fillcolor": colour,
+                    "fillrule": "evenodd",
+                    "layer": "below",
+                    "line": {"color": "#ffffff", "width": 0.6},
+                    "xref": "x",
+                    "yref": "y",
+                    "name": str(code),
+                }
+            )
     if snapshot.context is not None:
         for geom in snapshot.context.geometry:
             path = geometry_path(shapely.simplify(geom, tolerance, preserve_topology=True))
             if path:
-                shapes.append({"type": "path", "path": path, "line": {"color": "#222222", "width": 1.8}, "layer": "below"})
+                shapes.append(
+                    {"type": "path", "path": path, "line": {"color": "#222222", "width": 1.8}, "layer": "below"}
+                )
     if snapshot.highlight:
         sel = snapshot.units[snapshot.units["code"] == snapshot.highlight]
         for geom in sel.geometry:
@@ -93,29 +106,66 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
     annotations += _legend(snapshot, font_size, shapes)
     if snapshot.teams is not None and len(snapshot.teams):
         _add_teams(fig, snapshot)
-    annotations.append({
-        "text": f"<b>{_esc(snapshot.indicator_label)}</b><br>{_esc(snapshot.area_name)} ({_esc(snapshot.area_code)})"
-        + (f" · {_esc(snapshot.period)}" if snapshot.period else ""),
-        "xref": "paper", "yref": "paper", "x": 0, "y": 1, "yanchor": "bottom", "xanchor": "left",
-        "showarrow": False, "align": "left", "font": {"size": font_size + 3}, "yshift": 8,
-    })
+    annotations.append(
+        {
+            "text": f"<b>{_esc(snapshot.indicator_label)}</b><br>{_esc(snapshot.area_name)} ({_esc(snapshot.area_code)})"
+            + (f" · {_esc(snapshot.period)}" if snapshot.period else ""),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 1,
+            "yanchor": "bottom",
+            "xanchor": "left",
+            "showarrow": False,
+            "align": "left",
+            "font": {"size": font_size + 3},
+            "yshift": 8,
+        }
+    )
     footer = snapshot.attribution + (" Fictieve demodata." if snapshot.is_demo else "")
-    annotations.append({
-        "text": _esc(footer), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yanchor": "top", "xanchor": "left",
-        "showarrow": False, "font": {"size": font_size - 3, "color": "#555555"}, "yshift": -6,
-    })
+    annotations.append(
+        {
+            "text": _esc(footer),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0,
+            "yanchor": "top",
+            "xanchor": "left",
+            "showarrow": False,
+            "font": {"size": font_size - 3, "color": "#555555"},
+            "yshift": -6,
+        }
+    )
     if snapshot.is_demo:
-        annotations.append({
-            "text": "<b>FICTIEVE DEMODATA</b>", "xref": "paper", "yref": "paper", "x": MAP_DOMAIN[1], "y": 1,
-            "xanchor": "right", "yanchor": "top", "showarrow": False, "font": {"size": font_size, "color": "#b00020"},
-            "bgcolor": "#ffffff", "bordercolor": "#b00020", "borderwidth": 1, "borderpad": 3,
-        })
+        annotations.append(
+            {
+                "text": "<b>FICTIEVE DEMODATA</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": MAP_DOMAIN[1],
+                "y": 1,
+                "xanchor": "right",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": font_size, "color": "#b00020"},
+                "bgcolor": "#ffffff",
+                "bordercolor": "#b00020",
+                "borderwidth": 1,
+                "borderpad": 3,
+            }
+        )
     fig.update_layout(
-        width=width, height=height, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+        width=width,
+        height=height,
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
         margin={"l": 12, "r": 12, "t": top_px, "b": bottom_px},
         xaxis={"visible": False, "range": [x0, x1], "domain": list(MAP_DOMAIN), "fixedrange": True},
         yaxis={"visible": False, "range": [y0, y1], "scaleanchor": "x", "scaleratio": 1, "fixedrange": True},
-        shapes=shapes, annotations=annotations, showlegend=False,
+        shapes=shapes,
+        annotations=annotations,
+        showlegend=False,
         font={"family": "DejaVu Sans, Arial, sans-serif", "size": font_size, "color": "#222222"},
     )
     return fig
@@ -132,8 +182,24 @@ def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, obj
     bh = (y1 - y0) * 0.008
     half = length / 2
     return [
-        {"type": "rect", "x0": bx, "x1": bx + half, "y0": by, "y1": by + bh, "fillcolor": "#222222", "line": {"color": "#222222", "width": 1}},
-        {"type": "rect", "x0": bx + half, "x1": bx + length, "y0": by, "y1": by + bh, "fillcolor": "#ffffff", "line": {"color": "#222222", "width": 1}},
+        {
+            "type": "rect",
+            "x0": bx,
+            "x1": bx + half,
+            "y0": by,
+            "y1": by + bh,
+            "fillcolor": "#222222",
+            "line": {"color": "#222222", "width": 1},
+        },
+        {
+            "type": "rect",
+            "x0": bx + half,
+            "x1": bx + length,
+            "y0": by,
+            "y1": by + bh,
+            "fillcolor": "#ffffff",
+            "line": {"color": "#222222", "width": 1},
+        },
     ]
 
 
@@ -142,53 +208,129 @@ def _scale_label_annotations(x0: float, y0: float, x1: float, y1: float, font_si
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
     bh = (y1 - y0) * 0.008
     return [
-        {"text": "0", "x": bx, "y": by + bh, "xref": "x", "yref": "y", "yanchor": "bottom", "showarrow": False, "font": {"size": font_size - 2}},
-        {"text": format_scale_label(length), "x": bx + length, "y": by + bh, "xref": "x", "yref": "y", "yanchor": "bottom",
-         "showarrow": False, "font": {"size": font_size - 2}},
+        {
+            "text": "0",
+            "x": bx,
+            "y": by + bh,
+            "xref": "x",
+            "yref": "y",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": font_size - 2},
+        },
+        {
+            "text": format_scale_label(length),
+            "x": bx + length,
+            "y": by + bh,
+            "xref": "x",
+            "yref": "y",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": font_size - 2},
+        },
     ]
 
 
 def _north_arrow(font_size: int) -> dict[str, object]:
     return {
-        "text": "<b>N</b>", "xref": "paper", "yref": "paper", "x": 0.03, "y": 0.97, "ax": 0, "ay": 42,
-        "showarrow": True, "arrowhead": 2, "arrowsize": 1.6, "arrowwidth": 2.5, "arrowcolor": "#222222",
-        "xanchor": "center", "yanchor": "bottom", "font": {"size": font_size + 2},
-        "standoff": 0, "startstandoff": 0,
+        "text": "<b>N</b>",
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.03,
+        "y": 0.97,
+        "ax": 0,
+        "ay": 42,
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": 1.6,
+        "arrowwidth": 2.5,
+        "arrowcolor": "#222222",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "font": {"size": font_size + 2},
+        "standoff": 0,
+        "startstandoff": 0,
     }
 
 
 def _legend(snapshot: Snapshot, font_size: int, shapes: list[dict[str, object]]) -> list[dict[str, object]]:
-    notes: list[dict[str, object]] = [{
-        "text": f"<b>{_esc('Legenda')}</b><br>{_esc(snapshot.legend_title)}", "xref": "paper", "yref": "paper",
-        "x": LEGEND_X, "y": 1, "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
-    }]
+    notes: list[dict[str, object]] = [
+        {
+            "text": f"<b>{_esc('Legenda')}</b><br>{_esc(snapshot.legend_title)}",
+            "xref": "paper",
+            "yref": "paper",
+            "x": LEGEND_X,
+            "y": 1,
+            "xanchor": "left",
+            "yanchor": "top",
+            "showarrow": False,
+            "align": "left",
+        }
+    ]
     step, y = 0.05, 0.86
     for entry in snapshot.legend:
         lines = textwrap.wrap(entry.label, LEGEND_WRAP) or [""]
-        shapes.append({
-            "type": "rect", "xref": "paper", "yref": "paper", "x0": LEGEND_X, "x1": LEGEND_X + 0.03,
-            "y0": y - 0.018, "y1": y + 0.018, "fillcolor": entry.colour, "line": {"color": "#777777", "width": 0.5},
-        })
-        notes.append({
-            "text": "<br>".join(_esc(line) for line in lines), "xref": "paper", "yref": "paper", "x": LEGEND_X + 0.04,
-            "y": y + 0.018, "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
-            "font": {"size": font_size - 1},
-        })
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "yref": "paper",
+                "x0": LEGEND_X,
+                "x1": LEGEND_X + 0.03,
+                "y0": y - 0.018,
+                "y1": y + 0.018,
+                "fillcolor": entry.colour,
+                "line": {"color": "#777777", "width": 0.5},
+            }
+        )
+        notes.append(
+            {
+                "text": "<br>".join(_esc(line) for line in lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": LEGEND_X + 0.04,
+                "y": y + 0.018,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": font_size - 1},
+            }
+        )
         y -= step + 0.032 * (len(lines) - 1)
     if snapshot.teams is not None and len(snapshot.teams):
         for soort, label in (("buurtteam", "● buurtteam"), ("specialistisch", "◆ specialistisch team")):
             if (snapshot.teams.get("soort") == soort).any():
-                notes.append({
-                    "text": _esc(label), "xref": "paper", "yref": "paper", "x": LEGEND_X, "y": y,
-                    "xanchor": "left", "yanchor": "middle", "showarrow": False, "font": {"size": font_size - 1},
-                })
+                notes.append(
+                    {
+                        "text": _esc(label),
+                        "xref": "paper",
+                        "yref": "paper",
+                        "x": LEGEND_X,
+                        "y": y,
+                        "xanchor": "left",
+                        "yanchor": "middle",
+                        "showarrow": False,
+                        "font": {"size": font_size - 1},
+                    }
+                )
                 y -= step
     for text in snapshot.quality_notes:  # how sure the travel figures are: under the legend, small
         lines = textwrap.wrap(text, LEGEND_WRAP + 6) or [""]
-        notes.append({
-            "text": "<br>".join(_esc(line) for line in lines), "xref": "paper", "yref": "paper", "x": LEGEND_X, "y": y,
-            "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left", "font": {"size": font_size - 2},
-        })
+        notes.append(
+            {
+                "text": "<br>".join(_esc(line) for line in lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": LEGEND_X,
+                "y": y,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": font_size - 2},
+            }
+        )
         y -= 0.03 * len(lines) + 0.02
     return notes
 
@@ -198,12 +340,17 @@ def _add_teams(fig: go.Figure, snapshot: Snapshot) -> None:
     assert teams is not None
     soort = teams["soort"].astype(str) if "soort" in teams else None
     org = teams["organisatie"].astype(str) if "organisatie" in teams else None
-    fig.add_trace(go.Scatter(
-        x=teams.geometry.x, y=teams.geometry.y, mode="markers", hoverinfo="skip",
-        marker={
-            "size": 10,
-            "symbol": [TEAM_SYMBOLS.get(s, "square") for s in soort] if soort is not None else "circle",
-            "color": [org_colour(o) for o in org] if org is not None else OTHER_ORG_COLOUR,
-            "line": {"color": "#ffffff", "width": 1.5},
-        },
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=teams.geometry.x,
+            y=teams.geometry.y,
+            mode="markers",
+            hoverinfo="skip",
+            marker={
+                "size": 10,
+                "symbol": [TEAM_SYMBOLS.get(s, "square") for s in soort] if soort is not None else "circle",
+                "color": [org_colour(o) for o in org] if org is not None else OTHER_ORG_COLOUR,
+                "line": {"color": "#ffffff", "width": 1.5},
+            },
+        )
+    )

@@ -43,29 +43,44 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
     small = ParagraphStyle("small", parent=base, fontSize=7, leading=9, textColor=colors.HexColor("#444444"))
     h1 = ParagraphStyle("h1", parent=base, fontName=bold, fontSize=15, leading=18, spaceAfter=2)
     h2 = ParagraphStyle("h2", parent=base, fontName=bold, fontSize=10, leading=13, spaceBefore=5, spaceAfter=2)
-    demo = ParagraphStyle("demo", parent=base, fontName=bold, textColor=colors.HexColor("#b00020"), borderColor=colors.HexColor("#b00020"),
-                          borderWidth=0.8, borderPadding=3, spaceBefore=2, spaceAfter=6)
+    demo = ParagraphStyle(
+        "demo",
+        parent=base,
+        fontName=bold,
+        textColor=colors.HexColor("#b00020"),
+        borderColor=colors.HexColor("#b00020"),
+        borderWidth=0.8,
+        borderPadding=3,
+        spaceBefore=2,
+        spaceAfter=6,
+    )
 
     def p(text: str, style: ParagraphStyle = base) -> Paragraph:
         return Paragraph(escape(text), style)
 
     def kv_table(rows: list[tuple[str, str]], widths: tuple[float, float]) -> Table:
         table = Table([[p(k), p(v)] for k, v in rows], colWidths=[widths[0] * mm, widths[1] * mm], hAlign="LEFT")
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (0, -1), bold),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (0, -1), bold),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ]
+            )
+        )
         return table
 
     story: list[object] = [
         p("Buurtdekking · jeugdhulp per buurt", small),
         p(snapshot.indicator_label, h1),
-        p(f"{snapshot.area_name} ({snapshot.area_code})"
-          + (f" · periode {snapshot.period}" if snapshot.period else "")
-          + f" · gemaakt {snapshot.created.strftime('%d-%m-%Y %H:%M')} UTC"),
+        p(
+            f"{snapshot.area_name} ({snapshot.area_code})"
+            + (f" · periode {snapshot.period}" if snapshot.period else "")
+            + f" · gemaakt {snapshot.created.strftime('%d-%m-%Y %H:%M')} UTC"
+        ),
     ]
     if snapshot.is_demo:
         story.append(p("FICTIEVE DEMODATA — teams en zorgaantallen zijn verzonnen; niet gebruiken voor beleid.", demo))
@@ -83,8 +98,10 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
         story += [Spacer(1, 1.5 * mm), kv_table(method_rows, (40, 140))]
     story += [
         p("Grenzen en gegevens", h2),
-        p(f"Grenzen: CBS wijk- en buurtkaart {snapshot.boundary_year or 'onbekend'}. "
-          f"Gegevens: {snapshot.data_date or 'onbekend'}. {snapshot.attribution}"),
+        p(
+            f"Grenzen: CBS wijk- en buurtkaart {snapshot.boundary_year or 'onbekend'}. "
+            f"Gegevens: {snapshot.data_date or 'onbekend'}. {snapshot.attribution}"
+        ),
         p("Bescherming van kleine aantallen", h2),
         p(snapshot.protection_note or "Deze indicator bevat geen aantallen van personen."),
     ]
@@ -97,8 +114,15 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
     buf = io.BytesIO()
     margin = 14 * mm
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
-        title=snapshot.title, author="buurtdekking", subject="Buurtdekking snapshot",
+        buf,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=snapshot.title,
+        author="buurtdekking",
+        subject="Buurtdekking snapshot",
         creator="buurtdekking",
     )
     frame_w, frame_h = A4[0] - 2 * margin, A4[1] - 2 * margin

@@ -95,9 +95,7 @@ def _slug(text: str) -> str:
     return _UNSAFE.sub("-", text).strip("-")[:40] or "x"
 
 
-def export_filename(
-    *, area: str, indicator: str, fmt: str, period: str = "", day: dt.date | None = None
-) -> str:
+def export_filename(*, area: str, indicator: str, fmt: str, period: str = "", day: dt.date | None = None) -> str:
     """``buurtdekking_<area>_<indicator>[_<period>]_<YYYY-MM-DD>.<fmt>``: safe on every file system."""
     day = day or dt.datetime.now(dt.UTC).date()
     parts = ["buurtdekking", _slug(area), _slug(indicator)]
@@ -109,6 +107,9 @@ def export_filename(
 
 def snapshot_filename(snapshot: Snapshot, fmt: str) -> str:
     return export_filename(
-        area=snapshot.area_code, indicator=snapshot.indicator_key, fmt=fmt, period=snapshot.period,
+        area=snapshot.area_code,
+        indicator=snapshot.indicator_key,
+        fmt=fmt,
+        period=snapshot.period,
         day=snapshot.created.date(),
     )

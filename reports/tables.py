@@ -64,8 +64,11 @@ def view_table(snapshot: Snapshot) -> Table:
     quality = QUALITY_COLUMN in units.columns
     header += [*GEMEENTE_HEADERS, _value_header(snapshot), *([QUALITY_HEADER] if quality else []), "Toelichting"]
     year = snapshot.boundary_year_number
-    gemeente: list[object] = [neutralise(snapshot.gemeente_code), neutralise(snapshot.gemeente_name),
-                              year if year is not None else (neutralise(snapshot.boundary_year) or None)]
+    gemeente: list[object] = [
+        neutralise(snapshot.gemeente_code),
+        neutralise(snapshot.gemeente_name),
+        year if year is not None else (neutralise(snapshot.boundary_year) or None),
+    ]
     rows: list[list[object]] = []
     for rec in units.to_dict("records"):
         row: list[object] = [neutralise(str(rec.get(k, "") or "")) for k in keys] + gemeente
@@ -84,7 +87,9 @@ def view_table(snapshot: Snapshot) -> Table:
         row.append(value_cell)
         if quality:
             text = rec.get(QUALITY_COLUMN)
-            row.append(neutralise(str(text)) if isinstance(text, str) and text and status not in (SUPPRESSED, MISSING) else "")
+            row.append(
+                neutralise(str(text)) if isinstance(text, str) and text and status not in (SUPPRESSED, MISSING) else ""
+            )
         row.append(note)
         rows.append(row)
     return Table(header, rows, len(keys) + len(gemeente), snapshot.decimals)

@@ -16,7 +16,13 @@ from reports.png import write_png
 from reports.snapshot import FORMATS, Snapshot
 from reports.tables import write_csv, write_xlsx
 
-WRITERS: dict[str, Callable[..., None]] = {"pdf": write_pdf, "png": write_png, "xlsx": write_xlsx, "csv": write_csv, "gpkg": write_gpkg}
+WRITERS: dict[str, Callable[..., None]] = {
+    "pdf": write_pdf,
+    "png": write_png,
+    "xlsx": write_xlsx,
+    "csv": write_csv,
+    "gpkg": write_gpkg,
+}
 
 
 def check_snapshot_protected(snapshot: Snapshot) -> None:
@@ -27,7 +33,9 @@ def check_snapshot_protected(snapshot: Snapshot) -> None:
     """
     if snapshot.protection != "count":
         return
-    check_protected(pd.DataFrame({"waarde": snapshot.units["waarde"]}), count_columns=["waarde"], threshold=snapshot.threshold)
+    check_protected(
+        pd.DataFrame({"waarde": snapshot.units["waarde"]}), count_columns=["waarde"], threshold=snapshot.threshold
+    )
     for _label, text in snapshot.key_figures:
         number = _plain_int(text)
         if number is not None and 1 <= number < snapshot.threshold:
@@ -39,7 +47,9 @@ def _plain_int(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def write_snapshot(snapshot: Snapshot, path: str | os.PathLike[str], *, fmt: str | None = None, **options: object) -> Path:
+def write_snapshot(
+    snapshot: Snapshot, path: str | os.PathLike[str], *, fmt: str | None = None, **options: object
+) -> Path:
     """Write ``snapshot`` as ``fmt`` (else from the suffix) to ``path``, via a temporary file and a rename."""
     target = Path(path)
     kind = (fmt or target.suffix.lstrip(".")).lower()

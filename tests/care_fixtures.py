@@ -48,8 +48,20 @@ def grid_postcodes() -> PostcodeTable:
     rows = []
     for pc4, place, gemeente, soort, x, y in GRID_PC4:
         lat, lon = latlon(x, y, 7)
-        rows.append({"id": pc4, "postcode": pc4, "woonplaats": place, "alternatieve_schrijfwijzen": "", "gemeente": gemeente,
-                     "provincie": "Test", "netnummer": "", "latitude": f"{lat:.7f}", "longitude": f"{lon:.7f}", "soort": soort})
+        rows.append(
+            {
+                "id": pc4,
+                "postcode": pc4,
+                "woonplaats": place,
+                "alternatieve_schrijfwijzen": "",
+                "gemeente": gemeente,
+                "provincie": "Test",
+                "netnummer": "",
+                "latitude": f"{lat:.7f}",
+                "longitude": f"{lon:.7f}",
+                "soort": soort,
+            }
+        )
     return PostcodeTable.of(pc4_frame(pd.DataFrame(rows), name="grid_pc4.csv"), name="grid_pc4.csv", year=2014)
 
 

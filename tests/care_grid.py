@@ -13,7 +13,9 @@ from etl.atlas import Atlas, write_atlas
 COUNTS = [12, 3, 0, 7, 9, 2, 15, 6, 8]
 
 
-def care_grid_atlas(out: Path, *, threshold: int | None, names: dict[str, str] | None = None, cbs_year: int | None = None) -> Path:
+def care_grid_atlas(
+    out: Path, *, threshold: int | None, names: dict[str, str] | None = None, cbs_year: int | None = None
+) -> Path:
     """The 3×3 grid with caseloads, built with ``threshold`` (None: a manifest that names none) and, when given,
     the boundary year ``cbs_year`` in the manifest."""
     gdf = grid_buurten()
@@ -21,12 +23,32 @@ def care_grid_atlas(out: Path, *, threshold: int | None, names: dict[str, str] |
     gdf["aantal_inwoners"] = gdf["youth_population"] * 5
     if names:  # e.g. a buurt name a spreadsheet would run as a formula
         gdf["buurtnaam"] = gdf["buurtcode"].map(names).fillna(gdf["buurtnaam"])
-    wijken = gdf.dissolve(by="wijkcode", as_index=False, aggfunc={"wijknaam": "first", "gemeentecode": "first", "gemeentenaam": "first",
-                                                                  "youth_population": "sum", "aantal_inwoners": "sum"})
-    df = pd.DataFrame({"buurtcode": gdf["buurtcode"], "periode": "2024", "soort": "totaal", "aantal": [float(c) for c in COUNTS],
-                       "youth_population": gdf["youth_population"]})
+    wijken = gdf.dissolve(
+        by="wijkcode",
+        as_index=False,
+        aggfunc={
+            "wijknaam": "first",
+            "gemeentecode": "first",
+            "gemeentenaam": "first",
+            "youth_population": "sum",
+            "aantal_inwoners": "sum",
+        },
+    )
+    df = pd.DataFrame(
+        {
+            "buurtcode": gdf["buurtcode"],
+            "periode": "2024",
+            "soort": "totaal",
+            "aantal": [float(c) for c in COUNTS],
+            "youth_population": gdf["youth_population"],
+        }
+    )
     df["rate_per_1000"] = df["aantal"] / df["youth_population"] * 1000
-    w = df.assign(wijkcode=gdf["wijkcode"]).groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]].sum()
+    w = (
+        df.assign(wijkcode=gdf["wijkcode"])
+        .groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]]
+        .sum()
+    )
     w["rate_per_1000"] = w["aantal"] / w["youth_population"] * 1000
     manifest: dict[str, object] = {"test": True}
     if threshold is not None:

@@ -19,15 +19,30 @@ def synthetic_caseloads(buurten: pd.DataFrame, *, seed: int = 20240601) -> tuple
     rng = np.random.default_rng(seed)
     rows = []
     for period in PERIODS:
-        for code, wijk, youth in zip(buurten["buurtcode"], buurten["wijkcode"], buurten["youth_population"].fillna(0), strict=True):
+        for code, wijk, youth in zip(
+            buurten["buurtcode"], buurten["wijkcode"], buurten["youth_population"].fillna(0), strict=True
+        ):
             counts = {soort: int(rng.poisson(float(youth) * share)) for soort, share in SHARES.items()}
             counts["totaal"] = sum(counts.values())
             for soort, n in counts.items():
-                rows.append({"buurtcode": code, "wijkcode": wijk, "periode": period, "soort": soort, "aantal": float(n), "youth_population": float(youth)})
+                rows.append(
+                    {
+                        "buurtcode": code,
+                        "wijkcode": wijk,
+                        "periode": period,
+                        "soort": soort,
+                        "aantal": float(n),
+                        "youth_population": float(youth),
+                    }
+                )
     df_b = pd.DataFrame(rows)
-    df_b["rate_per_1000"] = (df_b["aantal"] / df_b["youth_population"].where(df_b["youth_population"] > 0) * 1000).round(3)
+    df_b["rate_per_1000"] = (
+        df_b["aantal"] / df_b["youth_population"].where(df_b["youth_population"] > 0) * 1000
+    ).round(3)
     df_w = df_b.groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]].sum()
-    df_w["rate_per_1000"] = (df_w["aantal"] / df_w["youth_population"].where(df_w["youth_population"] > 0) * 1000).round(3)
+    df_w["rate_per_1000"] = (
+        df_w["aantal"] / df_w["youth_population"].where(df_w["youth_population"] > 0) * 1000
+    ).round(3)
     return df_b.drop(columns=["wijkcode"]), df_w
 
 

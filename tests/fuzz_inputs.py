@@ -42,8 +42,24 @@ EXAMPLES = {
     "caseloads_long.tsv": "caseloads",
     "caseloads_referrals.csv": "caseloads",
 }
-SPECIAL_NUMBERS = ("1e309", "-1e309", "1e+309", "NaN", "nan", "inf", "-inf", "Infinity", "123456789012345678901234567890",
-                   "1e-400", "0x1F", "1_000", "9" * 400, "1,5e3", "−3", "٣")
+SPECIAL_NUMBERS = (
+    "1e309",
+    "-1e309",
+    "1e+309",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "123456789012345678901234567890",
+    "1e-400",
+    "0x1F",
+    "1_000",
+    "9" * 400,
+    "1,5e3",
+    "−3",
+    "٣",
+)
 
 
 # ---------------------------------------------------------------- text helpers
@@ -194,8 +210,13 @@ def trailing_field(data: bytes, rng: random.Random) -> bytes:
 def leading_field(data: bytes, rng: random.Random) -> bytes:
     rows, d = _split(data)
     every = rng.random() < 0.5
-    return _join([[rng.choice(["", "1", "x"]), *r] if i > 0 and (every or rng.random() < 0.5) else r
-                  for i, r in enumerate(rows)], d)
+    return _join(
+        [
+            [rng.choice(["", "1", "x"]), *r] if i > 0 and (every or rng.random() < 0.5) else r
+            for i, r in enumerate(rows)
+        ],
+        d,
+    )
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
@@ -217,8 +238,8 @@ def xlsx_corrupt_deflate(data: bytes, rng: random.Random) -> bytes:
     with zipfile.ZipFile(io.BytesIO(bytes(book))) as zf:
         info = zf.getinfo("xl/worksheets/sheet1.xml")
     # The compressed data starts after the local header (30 bytes + name + extra); damage it, keep the CRC.
-    name_len = int.from_bytes(book[info.header_offset + 26: info.header_offset + 28], "little")
-    extra_len = int.from_bytes(book[info.header_offset + 28: info.header_offset + 30], "little")
+    name_len = int.from_bytes(book[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_len = int.from_bytes(book[info.header_offset + 28 : info.header_offset + 30], "little")
     start = info.header_offset + 30 + name_len + extra_len
     for _ in range(rng.randint(1, 8)):
         book[start + rng.randrange(max(1, info.compress_size))] ^= 0xFF
@@ -284,9 +305,29 @@ def line_endings(data: bytes, rng: random.Random) -> bytes:
 
 MUTATIONS: dict[str, Callable[[bytes, random.Random], bytes]] = {
     f.__name__: f
-    for f in (ragged_long, ragged_short, cut, cut_in_quote, nul_bytes, utf16, huge_cell, stray_quote, formula_prefix,
-              special_numbers, binary_junk, duplicate_header, blank_lines, bit_flips, trailing_field, leading_field,
-              xlsx_corrupt_deflate, xlsx_mixed_types, mixed_delimiters, invalid_utf8, line_endings)
+    for f in (
+        ragged_long,
+        ragged_short,
+        cut,
+        cut_in_quote,
+        nul_bytes,
+        utf16,
+        huge_cell,
+        stray_quote,
+        formula_prefix,
+        special_numbers,
+        binary_junk,
+        duplicate_header,
+        blank_lines,
+        bit_flips,
+        trailing_field,
+        leading_field,
+        xlsx_corrupt_deflate,
+        xlsx_mixed_types,
+        mixed_delimiters,
+        invalid_utf8,
+        line_endings,
+    )
 }
 XLSX_MUTATIONS = {"xlsx_corrupt_deflate", "xlsx_mixed_types"}
 
@@ -327,7 +368,11 @@ def generate(n: int, *, seed: int) -> list[Fuzzed]:
 
 def _site(exc: BaseException) -> str:
     """Where an exception was raised in our code: file:function (the innermost frame under the repo)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(REPO)) and "/.venv/" not in f.filename]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename.startswith(str(REPO)) and "/.venv/" not in f.filename
+    ]
     where = frames[-1] if frames else traceback.extract_tb(exc.__traceback__)[-1]
     return f"{type(exc).__name__} in {Path(where.filename).relative_to(REPO) if where.filename.startswith(str(REPO)) else where.filename}:{where.name}"
 
@@ -368,8 +413,11 @@ def upload_outcome(view: Any, f: Fuzzed) -> tuple[str, set[tuple[str, int | None
         report = check(view, f.data, name=f.name, kind=f.kind)
     except Exception as exc:
         return f"crash: {_site(exc)}", set()
-    generic = [p for p in report.problems if p.code == "UPLOAD_INVALID"
-               or (p.code == "FILE_NOT_TABLE" and re.search(r"\(\w+(Error|Exception)\)", p.en))]
+    generic = [
+        p
+        for p in report.problems
+        if p.code == "UPLOAD_INVALID" or (p.code == "FILE_NOT_TABLE" and re.search(r"\(\w+(Error|Exception)\)", p.en))
+    ]
     if generic:
         return f"unchecked: {generic[0].en}", set()
     return ("ok" if report.ok else "problems"), {(p.code, p.row) for p in report.problems}
@@ -404,7 +452,9 @@ def run(files: list[Fuzzed], *, keep: Path | None = None, subprocess_sample: int
                 accepted["+".join(f.mutations)] += 1
             upload_only = {p for p in upload_problems if p[0].startswith("UPLOAD_")}
             if c.startswith("exit") and u in ("ok", "problems") and not upload_only and cli_problems != upload_problems:
-                differ[f"cli {sorted(cli_problems - upload_problems)[:2]} / upload {sorted(upload_problems - cli_problems)[:2]}"] += 1
+                differ[
+                    f"cli {sorted(cli_problems - upload_problems)[:2]} / upload {sorted(upload_problems - cli_problems)[:2]}"
+                ] += 1
             if c.startswith("crash") or not u.startswith(("ok", "problems")):
                 failing.append((f, c, u))
                 for m in f.mutations:
@@ -414,8 +464,13 @@ def run(files: list[Fuzzed], *, keep: Path | None = None, subprocess_sample: int
         for f in random.Random(0).sample(files, min(subprocess_sample, len(files))):
             path = Path(tmp) / f.name
             path.write_bytes(f.data)
-            proc = subprocess.run([str(REPO / ".venv" / "bin" / "buurtdekking"), "validate", f.kind, str(path)],
-                                  capture_output=True, text=True, check=False, cwd=tmp)
+            proc = subprocess.run(
+                [str(REPO / ".venv" / "bin" / "buurtdekking"), "validate", f.kind, str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=tmp,
+            )
             traced = "Traceback (most recent call last)" in proc.stderr
             sampled[f"exit {proc.returncode}{' + traceback' if traced else ''}"] += 1
     if keep is not None:
@@ -423,8 +478,16 @@ def run(files: list[Fuzzed], *, keep: Path | None = None, subprocess_sample: int
         for f, c, u in failing:
             (keep / f"{f.kind}-{f.name}").write_bytes(f.data)
             (keep / f"{f.kind}-{f.name}.txt").write_text(f"cli: {c}\nupload: {u}\n")
-    return {"files": len(files), "cli": cli, "upload": upload, "failing_by_mutation": by_mutation,
-            "failing": failing, "subprocess": sampled, "accepted": accepted, "differ": differ}
+    return {
+        "files": len(files),
+        "cli": cli,
+        "upload": upload,
+        "failing_by_mutation": by_mutation,
+        "failing": failing,
+        "subprocess": sampled,
+        "accepted": accepted,
+        "differ": differ,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

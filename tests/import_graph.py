@@ -93,7 +93,9 @@ def build_graph(root: Path, packages: Sequence[str] = FLOORS) -> list[Edge]:
         lines = source.splitlines()
         is_package = path.name == "__init__.py"
 
-        def visit(node: ast.AST, *, late: bool, module: str = module, lines: list[str] = lines, is_package: bool = is_package) -> None:
+        def visit(
+            node: ast.AST, *, late: bool, module: str = module, lines: list[str] = lines, is_package: bool = is_package
+        ) -> None:
             for field in ("body", "orelse", "finalbody", "handlers"):
                 children = getattr(node, field, None)
                 if not isinstance(children, list):
@@ -108,7 +110,9 @@ def build_graph(root: Path, packages: Sequence[str] = FLOORS) -> list[Edge]:
                                 name = target
                             else:
                                 continue
-                            edges.append(Edge(module, name, child.lineno, late, late and _has_reason(lines, child, children)))
+                            edges.append(
+                                Edge(module, name, child.lineno, late, late and _has_reason(lines, child, children))
+                            )
                     inner = late or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
                     visit(child, late=inner)
 
@@ -128,7 +132,8 @@ def upward_imports(edges: Iterable[Edge]) -> list[str]:
     """A module that imports a higher floor: ``views.x (line 3) imports dashboard.y``."""
     return [
         f"{e.source} (line {e.line}) imports {e.target}: floor {e.target.split('.')[0]} is above {e.source.split('.')[0]}"
-        for e in _project(edges) if _floor(e.target) > _floor(e.source)
+        for e in _project(edges)
+        if _floor(e.target) > _floor(e.source)
     ]
 
 
@@ -136,7 +141,8 @@ def web_imports(edges: Iterable[Edge]) -> list[str]:
     """A module of views/ or reports/ that imports dash or flask."""
     return [
         f"{e.source} (line {e.line}) imports {e.target}: {e.source.split('.')[0]}/ must stay free of Dash and Flask"
-        for e in edges if e.source.split(".")[0] in DASH_FREE and e.target.split(".")[0] in WEB_PACKAGES
+        for e in edges
+        if e.source.split(".")[0] in DASH_FREE and e.target.split(".")[0] in WEB_PACKAGES
     ]
 
 
@@ -156,13 +162,18 @@ def pages_importing_app(edges: Iterable[Edge]) -> list[str]:
     """A page module that imports the app module (Dash Pages: the app imports the pages, never the reverse)."""
     return [
         f"{e.source} (line {e.line}) imports {APP_MODULE}"
-        for e in edges if e.source.startswith(PAGES + ".") and e.target == APP_MODULE
+        for e in edges
+        if e.source.startswith(PAGES + ".") and e.target == APP_MODULE
     ]
 
 
 def unexplained_late_imports(edges: Iterable[Edge]) -> list[str]:
     """A function-level project import without a ``# late import:`` comment saying what it saves."""
-    found = (f"{e.source} (line {e.line}) imports {e.target} inside a function" for e in _project(edges) if e.late and not e.reason)
+    found = (
+        f"{e.source} (line {e.line}) imports {e.target} inside a function"
+        for e in _project(edges)
+        if e.late and not e.reason
+    )
     return list(dict.fromkeys(found))
 
 

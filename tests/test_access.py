@@ -17,7 +17,9 @@ from geodata.errors import InputError
 from geodata.network import Speeds
 
 
-def pysal_e2sfca(time_min: np.ndarray, demand: np.ndarray, supply: np.ndarray, decay: Decay, allowed: np.ndarray | None = None) -> np.ndarray:
+def pysal_e2sfca(
+    time_min: np.ndarray, demand: np.ndarray, supply: np.ndarray, decay: Decay, allowed: np.ndarray | None = None
+) -> np.ndarray:
     """The reference: PySAL access's enhanced_two_stage_fca on a long cost table of the same times."""
     n_o, n_t = time_min.shape
     demand_df = pd.DataFrame({"youth": demand}, index=pd.Index([f"o{i}" for i in range(n_o)], name="geoid"))
@@ -30,9 +32,16 @@ def pysal_e2sfca(time_min: np.ndarray, demand: np.ndarray, supply: np.ndarray, d
     ]
     cost_df = pd.DataFrame(pairs, columns=["origin", "dest", "minutes"])
     model = Access(
-        demand_df=demand_df, demand_index=True, demand_value="youth",
-        supply_df=supply_df, supply_index=True, supply_value="fte",
-        cost_df=cost_df, cost_origin="origin", cost_dest="dest", cost_name="minutes",
+        demand_df=demand_df,
+        demand_index=True,
+        demand_value="youth",
+        supply_df=supply_df,
+        supply_index=True,
+        supply_value="fte",
+        cost_df=cost_df,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="minutes",
     )
     out = model.enhanced_two_stage_fca(name="e2sfca", weight_fn=decay.pysal_weight_fn(), max_cost=decay.max_cost)
     return out["e2sfca_fte"].reindex(demand_df.index).fillna(0.0).to_numpy()
@@ -42,12 +51,17 @@ def test_e2sfca_on_the_grid_by_hand(tmp_path: Path) -> None:
     origins = representative_origins(grid_buurten_youth())
     teams = grid_teams().iloc[:2]  # the buurtteams: BT-A (0,0) with 2 FTE, BT-B (2,2) with 1 FTE
     costs = origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
         graphs=build_mode_graphs(grid_network(tmp_path), speeds=Speeds()),
     )
     decay = parse_decay("step:0.8=1")  # a plain 2SFCA catchment of two blocks by bike (0.4 min each)
-    got = e2sfca(time_min=costs.time_min["bike"], demand=origins["weight"].to_numpy(), supply=np.array([2.0, 1.0]), decay=decay)
+    got = e2sfca(
+        time_min=costs.time_min["bike"], demand=origins["weight"].to_numpy(), supply=np.array([2.0, 1.0]), decay=decay
+    )
     # within two blocks of (0,0): (0,0) (0,1) (0,2) (1,0) (1,1) (2,0) → youth 10+20+30+40+50+70 = 220
     # within two blocks of (2,2): (2,2) (2,1) (2,0) (1,2) (1,1) (0,2) → youth 90+80+70+60+50+30 = 380
     assert got.catchment_demand.tolist() == pytest.approx([220.0, 380.0])
@@ -88,7 +102,9 @@ def test_e2sfca_with_excluded_pairs_equals_pysal_without_them() -> None:
 
 def test_unreached_teams_and_origins() -> None:
     times = np.array([[5.0, np.inf], [50.0, np.inf]], dtype="float32")
-    got = e2sfca(time_min=times, demand=np.array([10.0, 10.0]), supply=np.array([1.0, 3.0]), decay=parse_decay("step:10=1"))
+    got = e2sfca(
+        time_min=times, demand=np.array([10.0, 10.0]), supply=np.array([1.0, 3.0]), decay=parse_decay("step:10=1")
+    )
     assert got.ratio.tolist() == [0.1, 0.0]  # team 2 reaches no one
     assert got.access.tolist() == [0.1, 0.0]  # origin 2 reaches no team
 

@@ -103,8 +103,9 @@ def test_every_layer_of_the_demo_build_matches_the_schema(built: Atlas) -> None:
         assert layer is not None
         present = set(frame.columns) - {"geometry"}
         for col in layer.columns:
-            ran = col.stage == layer.stage or any(layer.declared(c) is not None and layer.declared(c).stage == col.stage
-                                                  for c in present)
+            ran = col.stage == layer.stage or any(
+                layer.declared(c) is not None and layer.declared(c).stage == col.stage for c in present
+            )
             if ran and col.required and not col.is_open:
                 assert set(col.names()) <= present, (name, col.name)
     # every stage ran on the default build: travel columns for each mode on both area layers
@@ -126,19 +127,34 @@ def test_the_written_demo_atlas_has_exactly_the_declared_columns(default_atlas: 
 def _teams() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
-            "team_id": ["T1"], "naam": ["Team 1"], "organisatie": ["Lokalis"], "soort": ["buurtteam"],
-            "capaciteit_fte": [4.5], "max_caseload": [None], "locatie_bron": ["rd"], "locatie_detail": [None],
-            "buurtcode": ["BU99990101"], "wijkcode": ["WK999901"], "is_demo": [False],
+            "team_id": ["T1"],
+            "naam": ["Team 1"],
+            "organisatie": ["Lokalis"],
+            "soort": ["buurtteam"],
+            "capaciteit_fte": [4.5],
+            "max_caseload": [None],
+            "locatie_bron": ["rd"],
+            "locatie_detail": [None],
+            "buurtcode": ["BU99990101"],
+            "wijkcode": ["WK999901"],
+            "is_demo": [False],
         },
-        geometry=[Point(136050, 455050)], crs="EPSG:28992",
+        geometry=[Point(136050, 455050)],
+        crs="EPSG:28992",
     ).astype({"naam": "string", "max_caseload": "float64", "locatie_detail": "string"})
 
 
 def _caseloads() -> pd.DataFrame:
-    return pd.DataFrame({
-        "buurtcode": ["BU99990101", "BU99990102"], "periode": ["2024", "2024"], "soort": ["totaal", "totaal"],
-        "aantal": pd.array([7, None], dtype="Int64"), "youth_population": [100.0, 50.0], "rate_per_1000": [70.0, None],
-    })
+    return pd.DataFrame(
+        {
+            "buurtcode": ["BU99990101", "BU99990102"],
+            "periode": ["2024", "2024"],
+            "soort": ["totaal", "totaal"],
+            "aantal": pd.array([7, None], dtype="Int64"),
+            "youth_population": [100.0, 50.0],
+            "rate_per_1000": [70.0, None],
+        }
+    )
 
 
 @pytest.fixture

@@ -53,7 +53,9 @@ def _staged(out: Path) -> list[str]:
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(out), *extra], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(out), *extra], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
 
 
 def _serves(out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
@@ -164,7 +166,9 @@ def test_files_of_the_old_naming_go_when_their_pid_is_dead_or_they_are_old(tmp_p
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_the_real_build_killed_mid_write_then_built_again(default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_real_build_killed_mid_write_then_built_again(
+    default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
 
     out = tmp_path / "atlas"

@@ -18,7 +18,11 @@ from conftest import REPO
 def test_quick_benchmark_runs_and_methods_agree(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench.travel", "--quick", "--out", str(tmp_path), "--naive-sample", "150"],
-        cwd=REPO, capture_output=True, text=True, timeout=900, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "travel-latest.json").read_text())

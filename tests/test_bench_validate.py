@@ -18,11 +18,20 @@ from conftest import REPO
 def test_small_benchmark_runs_and_both_trees_accept_the_files(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench.validate", "--rows", "300", "--out", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "validate-latest.json").read_text())
-    assert set(report["files"]) == {"teams.csv", "teams_example_repeated.csv", "caseloads_wide.csv", "caseloads_long.tsv"}
+    assert set(report["files"]) == {
+        "teams.csv",
+        "teams_example_repeated.csv",
+        "caseloads_wide.csv",
+        "caseloads_long.tsv",
+    }
     for entry in report["files"].values():
         assert entry["today"] == {**entry["today"], "valid": True, "rows": 300, "problems": 0}
         assert entry["cli_process"]["exit"] == 0

@@ -178,13 +178,16 @@ def click_buurt(page: Any, view: AtlasView, code: str) -> None:
     )
     page.mouse.click(point[0], point[1])
 
+
 def test_clicking_a_buurt_opens_its_panel(page: Any, view: AtlasView) -> None:
     page.goto(page.base_url + "/")
     wait_for_map(page)
     largest = view.buurten.loc[view.buurten.area.idxmax()]  # room to click away from any team marker
     code, name = str(largest["buurtcode"]), str(largest["buurtnaam"])
     click_buurt(page, view, code)
-    page.wait_for_function("(name) => { const h = document.querySelector('#detail-title'); return h && h.innerText === name; }", arg=name)
+    page.wait_for_function(
+        "(name) => { const h = document.querySelector('#detail-title'); return h && h.innerText === name; }", arg=name
+    )
     detail = page.locator("#kaart-detail").inner_text()
     assert code in detail
     assert f"Wijk {largest['wijknaam']}" in detail
@@ -222,14 +225,21 @@ def test_table_sorts_and_filters_by_keyboard(page: Any) -> None:
     value_button = page.locator(".data-table thead button").last
     value_button.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('.data-table thead th:last-child').getAttribute('aria-sort') === 'ascending'")
-    values = page.evaluate("() => Array.from(document.querySelectorAll('.data-table tbody td.num')).map(td => td.innerText)")
+    page.wait_for_function(
+        "() => document.querySelector('.data-table thead th:last-child').getAttribute('aria-sort') === 'ascending'"
+    )
+    values = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.data-table tbody td.num')).map(td => td.innerText)"
+    )
     numbers = [float(v.replace(".", "").replace(",", ".")) for v in values if v not in ("geen gegevens", "<5", "•")]
     assert numbers == sorted(numbers)
 
 
 def test_url_round_trip_restores_the_view(page: Any) -> None:
-    url = page.base_url + "/?indicator=caseload_rate&periode=2023&schema=equal_interval&klassen=4&niveau=wijk&buurt=BU03440112"
+    url = (
+        page.base_url
+        + "/?indicator=caseload_rate&periode=2023&schema=equal_interval&klassen=4&niveau=wijk&buurt=BU03440112"
+    )
     page.goto(url)
     info = wait_for_map(page)
     assert info["locations"] == 10  # wijk level
@@ -267,10 +277,14 @@ def test_keyboard_alone_reaches_the_buurt_list_and_opens_the_panel(page: Any) ->
     page.keyboard.press("Enter")
     page.keyboard.type("Oog in Al")
     # As a user looks before choosing: the list has filtered to the match (typing is not instant on a busy machine).
-    page.wait_for_function("() => { const o = document.querySelector('[role=option]'); return o && o.innerText.startsWith('Oog in Al'); }")
+    page.wait_for_function(
+        "() => { const o = document.querySelector('[role=option]'); return o && o.innerText.startsWith('Oog in Al'); }"
+    )
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Oog in Al'; }")
+    page.wait_for_function(
+        "() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Oog in Al'; }"
+    )
     assert query(page)["buurt"] == ["BU03440112"]
 
 
@@ -283,7 +297,9 @@ def test_language_toggle_switches_labels_and_numbers(page: Any) -> None:
     page.wait_for_selector("text=Inhabitants per district")
     assert query(page)["taal"] == ["en"]
     assert page.locator(".nav-link.current").inner_text() == "Table"
-    numbers = page.evaluate("() => Array.from(document.querySelectorAll('.data-table tbody td.num')).map(td => td.innerText)")
+    numbers = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.data-table tbody td.num')).map(td => td.innerText)"
+    )
     assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", n) for n in numbers), numbers
 
 
@@ -387,7 +403,9 @@ def test_no_protected_count_reaches_the_browser(page: Any, care_atlas: Path, vie
             wait_for_map(page)
             drain()
             page.get_by_label("wijken").check()
-            page.wait_for_function("() => document.querySelector('#kaart-graph .js-plotly-plot').data[0].locations.length === 10")
+            page.wait_for_function(
+                "() => document.querySelector('#kaart-graph .js-plotly-plot').data[0].locations.length === 10"
+            )
             drain()
             page.goto(page.base_url + f"/tabel?indicator={indicator}&periode={period}")
             page.wait_for_selector("#tabel-caption")
@@ -406,13 +424,19 @@ def test_no_protected_count_reaches_the_browser(page: Any, care_atlas: Path, vie
 
     # 2. No raw rate of a suppressed cell, in any notation, in any response (rates are distinctive numbers).
     # Only data responses are scanned: bundled JavaScript and CSS are the same files for every atlas.
-    data = [(url, body) for url, body in bodies if not re.search(r"/_dash-component-suites/|/assets/|\.js(\?|$)|\.css(\?|$)", url)]
+    data = [
+        (url, body)
+        for url, body in bodies
+        if not re.search(r"/_dash-component-suites/|/assets/|\.js(\?|$)|\.css(\?|$)", url)
+    ]
     # Full-precision notations are distinctive anywhere; a one-decimal rate only next to its own buurt's name
     # (another buurt may well have a visible rate with the same first decimal).
     rates = small["rate_per_1000"].dropna().astype(float)
     # (Three decimals would collide with Dutch thousands, "1.735" inhabitants: four or more only.)
     texts = {repr(r) for r in rates if len(repr(r).partition(".")[2]) >= 4} | {f"{r:.4f}" for r in rates}
-    pattern = re.compile(r"(?<![\d.,])(" + "|".join(map(re.escape, sorted(texts, key=len, reverse=True))) + r")(?![\d])")
+    pattern = re.compile(
+        r"(?<![\d.,])(" + "|".join(map(re.escape, sorted(texts, key=len, reverse=True))) + r")(?![\d])"
+    )
     leaks = [(url, m.group(0)) for url, body in data for m in pattern.finditer(body)]
     names = dict(zip(view.buurten["buurtcode"], view.buurten["buurtnaam"], strict=True))
     for r in small[small["soort"] == "totaal"].dropna(subset=["rate_per_1000"]).itertuples():

@@ -90,7 +90,12 @@ def test_page_works_when_the_html_brings_no_first_paint(page: Any) -> None:
 
     with urllib.request.urlopen(page.base_url + "/") as resp:
         html = resp.read().decode()
-    bare = re.sub(r'<div id="first-paint".*?<script type="application/json" id="first-map-figure">.*?</script>', "", html, flags=re.S)
+    bare = re.sub(
+        r'<div id="first-paint".*?<script type="application/json" id="first-map-figure">.*?</script>',
+        "",
+        html,
+        flags=re.S,
+    )
     assert "first-paint" not in bare.split("<body>", 1)[1].split("react-entry-point")[0]
     page.route(page.base_url + "/", lambda route: route.fulfill(status=200, content_type="text/html", body=bare))
     page.goto(page.base_url + "/")

@@ -142,14 +142,18 @@ def test_wijk_labels_drawn_with_local_glyphs(browser: Any, labels_app: str) -> N
     page.on("response", lambda r: glyph_responses.append((r.url, r.status)) if ".pbf" in r.url else None)
     try:
         page.goto(labels_app)
-        page.wait_for_function(f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 12; }}", timeout=30_000)
+        page.wait_for_function(
+            f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 12; }}", timeout=30_000
+        )
         info = page.evaluate(LABELS_JS)
         graph = page.locator("#kaart")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         labelled = graph.screenshot(path=str(ARTIFACTS / "map_labels_local_glyphs.png"))
         # The same map with the text traces hidden: the labels must account for a visible difference.
         page.evaluate("() => Plotly.restyle(document.querySelector('#kaart .js-plotly-plot'), {visible: false})")
-        page.wait_for_function(f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 0; }}", timeout=30_000)
+        page.wait_for_function(
+            f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 0; }}", timeout=30_000
+        )
         bare = graph.screenshot(path=str(ARTIFACTS / "map_labels_hidden.png"))
     finally:
         context.close()
@@ -165,7 +169,10 @@ def test_wijk_labels_drawn_with_local_glyphs(browser: Any, labels_app: str) -> N
 
     # (a) the glyph ranges the labels need came from this server, under /assets/glyphs/, and all succeeded
     fetched = {(unquote(urlsplit(u).path), s) for u, s in glyph_responses}
-    for stack, ranges in ((mapstyle.TEXT_FONT, ("0-255", "256-511", "8192-8447")), (mapstyle.TEXT_FONT_BOLD, ("0-255",))):
+    for stack, ranges in (
+        (mapstyle.TEXT_FONT, ("0-255", "256-511", "8192-8447")),
+        (mapstyle.TEXT_FONT_BOLD, ("0-255",)),
+    ):
         for rng in ranges:
             assert (f"{PREFIX}assets/glyphs/{stack}/{rng}.pbf", 200) in fetched, fetched
     assert all(s == 200 and urlsplit(u).hostname == "127.0.0.1" for u, s in glyph_responses), glyph_responses
@@ -187,11 +194,16 @@ def test_operator_tiles_draw_under_the_labels(browser: Any, labels_app: str) -> 
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("requestfailed", lambda r: problems.append(f"{r.url} {r.failure}"))
-    page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    page.on(
+        "request",
+        lambda r: problems.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
+    )
     page.on("response", lambda r: tiles.append((r.url, r.status)) if "/tiles/" in r.url else None)
     try:
         page.goto(labels_app)
-        page.wait_for_function(f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 12; }}", timeout=30_000)
+        page.wait_for_function(
+            f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 12; }}", timeout=30_000
+        )
         page.evaluate("s => Plotly.relayout(document.querySelector('#kaart .js-plotly-plot'), {'map.style': s})", style)
         page.wait_for_function(
             f"() => {{ const r = ({LABELS_JS})(); return r && r.texts.length === 12 && r.sources.includes('basemap'); }}",

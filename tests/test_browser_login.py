@@ -27,15 +27,23 @@ def login_server(tmp_path: Path) -> Iterator[str]:
     """`buurtdekking serve` with Basic login (conftest's ServedApp waits for a 200, which a login never gives)."""
     port = free_port()
     env = {
-        **os.environ, "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"), "BUURTDEKKING_CACHE": str(tmp_path / "cache"),
-        "BUURTDEKKING_AUTH": "basic", "BUURTDEKKING_AUTH_USERS": "planner:" + generate_password_hash(PASSWORD),
+        **os.environ,
+        "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"),
+        "BUURTDEKKING_CACHE": str(tmp_path / "cache"),
+        "BUURTDEKKING_AUTH": "basic",
+        "BUURTDEKKING_AUTH_USERS": "planner:" + generate_password_hash(PASSWORD),
     }
     atlas = care_grid_atlas(tmp_path / "atlas", threshold=10)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"server-login-{port}.log"
     with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--atlas", str(atlas), "--port", str(port)],
-                                cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--atlas", str(atlas), "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

@@ -21,8 +21,11 @@ OWN_ID, OWN_NAME = "EIGEN-1", "Mijn proefteam"
 
 @pytest.fixture(scope="module")
 def own_app(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    app = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions")),
-                                        "BUURTDEKKING_UPLOAD_MAX_MB": "1"}, timeout=240)
+    app = ServedApp(
+        default_atlas,
+        env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions")), "BUURTDEKKING_UPLOAD_MAX_MB": "1"},
+        timeout=240,
+    )
     yield app
     app.stop()
 
@@ -42,7 +45,9 @@ def teams_csv(atlas: Path) -> tuple[bytes, str]:
     lines = ["team_id;naam;organisatie;soort;x;y;capaciteit_fte"]
     for row in teams.iloc[1:].itertuples():
         fte = "" if row.capaciteit_fte != row.capaciteit_fte else f"{row.capaciteit_fte:.1f}"
-        lines.append(f"{row.team_id};{row.naam};{row.organisatie};{row.soort};{row.geometry.x:.1f};{row.geometry.y:.1f};{fte}")
+        lines.append(
+            f"{row.team_id};{row.naam};{row.organisatie};{row.soort};{row.geometry.x:.1f};{row.geometry.y:.1f};{fte}"
+        )
     lines.append(f"{OWN_ID};{OWN_NAME};Lokalis;buurtteam;136000.0;455900.0;2.0")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8"), dropped
 
@@ -56,7 +61,9 @@ def test_own_teams_drive_my_whatif_only(browser: Any, own_app: ServedApp, defaul
     try:
         page_a.goto(own_app.url + "/eigen-gegevens")
         page_a.get_by_text("Teams (team_id").click()
-        page_a.set_input_files("#upload-drop input[type=file]", files=[{"name": TEAMS_FILE, "mimeType": "text/csv", "buffer": data}])
+        page_a.set_input_files(
+            "#upload-drop input[type=file]", files=[{"name": TEAMS_FILE, "mimeType": "text/csv", "buffer": data}]
+        )
         expect(page_a.locator("#upload-report")).to_contain_text("Geen fouten gevonden", timeout=60_000)
         page_a.click("#upload-apply")
         expect(page_a.locator("#upload-applied")).to_contain_text(TEAMS_FILE, timeout=30_000)
@@ -100,7 +107,9 @@ def test_a_too_large_file_is_named_and_the_page_speaks_english(browser: Any, own
     try:
         page.goto(own_app.url + "/eigen-gegevens")
         big = b"buurtcode;periode;buurtteam\r\n" + b"BU03440111;2024;12\r\n" * int(1.5 * MB / 20)
-        page.set_input_files("#upload-drop input[type=file]", files=[{"name": "groot.csv", "mimeType": "text/csv", "buffer": big}])
+        page.set_input_files(
+            "#upload-drop input[type=file]", files=[{"name": "groot.csv", "mimeType": "text/csv", "buffer": big}]
+        )
         size = f"{len(big) / MB:.1f}".replace(".", ",")
         report = page.locator("#upload-report")
         expect(report).to_contain_text(f"groot.csv is {size} MB; het maximum is 1 MB", timeout=30_000)
@@ -112,12 +121,31 @@ def test_a_too_large_file_is_named_and_the_page_speaks_english(browser: Any, own
         page.locator("#app-lang-toggle").click()
         main = page.locator(".site-main")
         expect(main.locator("h1")).to_have_text("Add your own data", timeout=30_000)
-        page.set_input_files("#upload-drop input[type=file]", files=[{"name": "groot.csv", "mimeType": "text/csv", "buffer": big}])
-        expect(page.locator("#upload-report")).to_contain_text(f"groot.csv is {size.replace(',', '.')} MB; the maximum is 1 MB", timeout=30_000)
+        page.set_input_files(
+            "#upload-drop input[type=file]", files=[{"name": "groot.csv", "mimeType": "text/csv", "buffer": big}]
+        )
+        expect(page.locator("#upload-report")).to_contain_text(
+            f"groot.csv is {size.replace(',', '.')} MB; the maximum is 1 MB", timeout=30_000
+        )
         text = main.inner_text()
-        for english in ("Kind of data", "Drop a file here or", "choose a file", "at most 1 MB", "Apply in my session", "Nothing yet"):
+        for english in (
+            "Kind of data",
+            "Drop a file here or",
+            "choose a file",
+            "at most 1 MB",
+            "Apply in my session",
+            "Nothing yet",
+        ):
             assert english in text
-        for dutch in ("Soort gegevens", "Sleep een bestand", "kies een bestand", "hoogstens", "Toepassen", "Nog niets", "rijen"):
+        for dutch in (
+            "Soort gegevens",
+            "Sleep een bestand",
+            "kies een bestand",
+            "hoogstens",
+            "Toepassen",
+            "Nog niets",
+            "rijen",
+        ):
             assert dutch not in text
         page.screenshot(path=str(ARTIFACTS / "upload_too_large_en.png"), full_page=True)
         assert errors.all() == []
@@ -137,7 +165,10 @@ def test_table_download_is_the_protected_export(browser: Any, own_app: ServedApp
         raw = Path(download.path()).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = raw.decode("utf-8-sig").split("\r\n")
-        assert rows[0] == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen in zorg (aantal);Toelichting"
+        assert (
+            rows[0]
+            == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen in zorg (aantal);Toelichting"
+        )
         cells = [r.split(";")[7] for r in rows[1:] if r]
         assert len(cells) >= 100
         assert "<5" in cells
@@ -151,8 +182,10 @@ def test_threshold_ten_reads_ten_on_every_page(browser: Any, tmp_path_factory: p
     from playwright.sync_api import expect
 
     root = tmp_path_factory.mktemp("t10")
-    app = ServedApp(care_grid_atlas(root / "atlas", threshold=10), env={"BUURTDEKKING_CACHE": str(root / "cache"),
-                                                                         "BUURTDEKKING_SESSION_DIR": str(root / "sessions")})
+    app = ServedApp(
+        care_grid_atlas(root / "atlas", threshold=10),
+        env={"BUURTDEKKING_CACHE": str(root / "cache"), "BUURTDEKKING_SESSION_DIR": str(root / "sessions")},
+    )
     ctx, page, errors = open_page(browser, app)
     try:
         page.goto(app.url + "/tabel?indicator=caseload")

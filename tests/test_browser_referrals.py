@@ -42,7 +42,9 @@ def _without_colour_stops(body: str) -> str:
     """
     if body.lstrip().startswith("<"):
         block = re.compile(r'(<script type="application/json" id="first-map-figure">)(.*?)(</script>)', re.S)
-        return block.sub(lambda m: m.group(1) + _without_colour_stops(m.group(2).replace("<\\/", "</")) + m.group(3), body)
+        return block.sub(
+            lambda m: m.group(1) + _without_colour_stops(m.group(2).replace("<\\/", "</")) + m.group(3), body
+        )
     try:
         data = json.loads(body)
     except ValueError:
@@ -73,7 +75,9 @@ def _published_shares(view: AtlasView, level: str, code: str, period: str) -> li
     return out
 
 
-def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any, view: AtlasView, default_atlas: Path) -> None:
+def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(
+    page: Any, view: AtlasView, default_atlas: Path
+) -> None:
     bodies: list[tuple[str, str]] = []
 
     def keep(response: Any) -> None:
@@ -91,7 +95,9 @@ def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any,
     assert info["rendered"] == 111
     assert "Specialistische zorg via het buurtteam" in page.locator("#kaart-legend").inner_text()
     click_buurt(page, view, BUURT)
-    page.wait_for_function(f"() => {{ const h = document.querySelector('#detail-title'); return h && h.innerText === '{NAME}'; }}")
+    page.wait_for_function(
+        f"() => {{ const h = document.querySelector('#detail-title'); return h && h.innerText === '{NAME}'; }}"
+    )
     chart = page.wait_for_function(CHART_JS, timeout=15_000).json_value()
     panel = page.locator("#kaart-detail")
     panel.scroll_into_view_if_needed()
@@ -102,7 +108,10 @@ def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any,
     assert all(t["y"] == ROUTE_LABELS for t in chart)
     period = "2024"
     assert f"Wie brengt specialistische zorg in? ({period})" in panel.inner_text()
-    expected = [_published_shares(view, lv, code, period) for lv, code in (("buurt", BUURT), ("wijk", "WK034401"), ("gemeente", "GM0344"))]
+    expected = [
+        _published_shares(view, lv, code, period)
+        for lv, code in (("buurt", BUURT), ("wijk", "WK034401"), ("gemeente", "GM0344"))
+    ]
     # A protected bar has no length and says <5 or •; a shown one is its published share.
     assert [list(zip(t["text"], t["x"], strict=True)) for t in chart] == expected
     assert any(text in ("<5", "•") for t in chart for text in t["text"])  # this buurt has protected routes
@@ -115,8 +124,12 @@ def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any,
     # Nothing of a protected route reached the browser: no raw share or rate of a hidden count, in any notation.
     raw = read_atlas(default_atlas, layers=["referrals_buurt"])["referrals_buurt"]
     published = view.tables["referrals_buurt"].set_index(["buurtcode", "periode", "soort", "verwijzer"])
-    hidden = raw[[bool(published.loc[(r.buurtcode, r.periode, r.soort, r.verwijzer), "aandeel__onderdrukt"])
-                  for r in raw.itertuples()]]
+    hidden = raw[
+        [
+            bool(published.loc[(r.buurtcode, r.periode, r.soort, r.verwijzer), "aandeel__onderdrukt"])
+            for r in raw.itertuples()
+        ]
+    ]
     assert len(hidden) > 100
     page.wait_for_load_state("networkidle")
     assert any("_dash-update-component" in url for url, _ in bodies)
@@ -131,7 +144,9 @@ def test_clicking_a_buurt_shows_its_route_chart_against_wijk_and_city(page: Any,
     assert leaks == []
     small = raw[(raw["aantal"] >= 1) & (raw["aantal"] <= 4)]
     assert len(small) > 100  # small route counts exist, so the protection is exercised
-    assert all(published.loc[(r.buurtcode, r.periode, r.soort, r.verwijzer), "aantal__onderdrukt"] for r in small.itertuples())
+    assert all(
+        published.loc[(r.buurtcode, r.periode, r.soort, r.verwijzer), "aantal__onderdrukt"] for r in small.itertuples()
+    )
 
 
 def test_route_indicators_on_map_table_and_wijk_level(page: Any) -> None:

@@ -33,7 +33,9 @@ MARKER_JS = """
 
 @pytest.fixture(scope="module")
 def app(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    served = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, timeout=240)
+    served = ServedApp(
+        default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, timeout=240
+    )
     yield served
     served.stop()
 
@@ -48,8 +50,10 @@ def test_teams_by_postcode_upload_and_hover(browser: Any, app: ServedApp) -> Non
     try:
         page.goto(app.url + "/eigen-gegevens")
         page.get_by_text("Teams (team_id").click()
-        page.set_input_files("#upload-drop input[type=file]",
-                             files=[{"name": EXAMPLE.name, "mimeType": "text/csv", "buffer": EXAMPLE.read_bytes()}])
+        page.set_input_files(
+            "#upload-drop input[type=file]",
+            files=[{"name": EXAMPLE.name, "mimeType": "text/csv", "buffer": EXAMPLE.read_bytes()}],
+        )
         report = page.locator("#upload-report")
         expect(report).to_contain_text("Geen fouten gevonden", timeout=60_000)
         expect(report).to_contain_text("Waar de teams staan")

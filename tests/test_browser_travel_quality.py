@@ -27,7 +27,9 @@ def cycleway_atlas(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     out = tmp_path_factory.mktemp("cycleway-atlas") / "atlas"
     network = data_dir / "osm" / "utrecht_cycleways_geofabrik_schema.geojson"
     with contextlib.redirect_stderr(io.StringIO()):
-        assert main(["build", "--data-dir", str(data_dir), "--out", str(out), "--network", str(network), "--quiet"]) == 0
+        assert (
+            main(["build", "--data-dir", str(data_dir), "--out", str(out), "--network", str(network), "--quiet"]) == 0
+        )
     return out
 
 
@@ -67,7 +69,9 @@ def test_the_default_atlas_shows_every_travel_time_as_an_estimate(browser: Any, 
     with opened(browser, served_app, "travel_quality_default_detail") as page:
         page.goto(served_app.url + "/?indicator=tt_buurtteam&modus=bike&buurt=BU03440112")
         page.wait_for_function(MAP_READY)
-        page.wait_for_function("() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Oog in Al'; }")
+        page.wait_for_function(
+            "() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Oog in Al'; }"
+        )
         legend = page.locator("#kaart-legend").inner_text()
         assert "Schatting: hemelsbreed × omwegfactor — voor deze vervoerswijze is geen stratennet gebruikt." in legend
         travel = page.locator("#kaart-detail table.mini-table").inner_text()
@@ -80,7 +84,9 @@ def test_the_default_atlas_shows_every_travel_time_as_an_estimate(browser: Any, 
         page.wait_for_selector("#tabel-caption")
         header = page.locator(".data-table thead").inner_text()
         assert "Betrouwbaarheid reistijd" in header
-        cells = page.evaluate("() => Array.from(document.querySelectorAll('.data-table tbody td.quality')).map(td => td.innerText)")
+        cells = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.data-table tbody td.quality')).map(td => td.innerText)"
+        )
         assert len(cells) == 111
         assert set(cells) == {"schatting: hemelsbreed × omwegfactor"}
 
@@ -95,14 +101,21 @@ def test_far_snaps_are_marked_beside_the_minutes_and_in_the_legend(
     with opened(browser, cycleway_app, "travel_quality_far_snap_detail") as page:
         page.goto(cycleway_app.url + "/?indicator=tt_buurtteam&modus=bike&buurt=BU03441041")
         page.wait_for_function(MAP_READY)
-        page.wait_for_function("() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Rijnenburg'; }")
+        page.wait_for_function(
+            "() => { const h = document.querySelector('#detail-title'); return h && h.innerText === 'Rijnenburg'; }"
+        )
         legend = page.locator("#kaart-legend").inner_text()
         assert "⚠ ver aangesloten:" in legend
         assert "meer dan 500 m van het stratennet" in legend
         travel = page.locator("#kaart-detail table.mini-table").inner_text()
         assert "⚠ netwerk, ver aangesloten (> 500 m)" in travel
-        rijnenburg = dict(zip(page.evaluate("() => document.querySelector('#kaart-graph .js-plotly-plot').data[0].locations"),
-                              (row[2] for row in _customdata(page)), strict=True))["BU03441041"]
+        rijnenburg = dict(
+            zip(
+                page.evaluate("() => document.querySelector('#kaart-graph .js-plotly-plot').data[0].locations"),
+                (row[2] for row in _customdata(page)),
+                strict=True,
+            )
+        )["BU03441041"]
         assert rijnenburg.endswith(" min · ⚠ netwerk, ver aangesloten (> 500 m)")
     with opened(browser, cycleway_app, "travel_quality_far_snap_sources", shot="#bronnen-reistijd") as page:
         page.goto(cycleway_app.url + "/bronnen")

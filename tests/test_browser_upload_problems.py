@@ -16,7 +16,9 @@ CORPUS = REPO / "tests" / "corpus"
 
 @pytest.fixture(scope="module")
 def app(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    served = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, timeout=240)
+    served = ServedApp(
+        default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, timeout=240
+    )
     yield served
     served.stop()
 
@@ -44,16 +46,27 @@ def test_ragged_rows_and_a_damaged_workbook_are_named_and_unicode_text_is_read(b
         assert "gecontroleerd" not in report.inner_text()
         page.screenshot(path=str(ARTIFACTS / "upload_ragged_row.png"), full_page=True)
 
-        damaged = (CORPUS / "teams-corrupt-deflate.xlsx").read_bytes()  # its sheet's deflate stream is broken (was HTTP 500)
+        damaged = (
+            CORPUS / "teams-corrupt-deflate.xlsx"
+        ).read_bytes()  # its sheet's deflate stream is broken (was HTTP 500)
         page.locator("input[type=radio][value=teams]").check()
-        page.set_input_files(drop, files=[{"name": "kapot.xlsx", "mimeType": "application/octet-stream", "buffer": damaged}])
+        page.set_input_files(
+            drop, files=[{"name": "kapot.xlsx", "mimeType": "application/octet-stream", "buffer": damaged}]
+        )
         expect(problems).to_contain_text("FILE_NOT_TABLE", timeout=30_000)
         expect(problems).to_contain_text("beschadigd")
         page.screenshot(path=str(ARTIFACTS / "upload_damaged_xlsx.png"), full_page=True)
 
-        text = (REPO / "examples" / "caseloads_wide.csv").read_text(encoding="utf-8").replace(";", "\t").replace("\n", "\r\n")
+        text = (
+            (REPO / "examples" / "caseloads_wide.csv")
+            .read_text(encoding="utf-8")
+            .replace(";", "\t")
+            .replace("\n", "\r\n")
+        )
         page.locator("input[type=radio][value=caseloads]").check()
-        page.set_input_files(drop, files=[{"name": "unicode-tekst.txt", "mimeType": "text/plain", "buffer": text.encode("utf-16")}])
+        page.set_input_files(
+            drop, files=[{"name": "unicode-tekst.txt", "mimeType": "text/plain", "buffer": text.encode("utf-16")}]
+        )
         expect(report).to_contain_text("Geen fouten gevonden", timeout=30_000)
         expect(report).to_contain_text("unicode-tekst.txt")
         expect(page.locator("#upload-apply")).to_be_enabled()

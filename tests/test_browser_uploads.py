@@ -21,15 +21,21 @@ SMALL = (1, 2, 3, 4)
 @pytest.fixture(scope="module")
 def upload_app(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     # gunicorn with two workers, as in production: a session's data must be found by whichever worker answers.
-    app = ServedApp(default_atlas, env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))}, gunicorn=True,
-                     timeout=240)
+    app = ServedApp(
+        default_atlas,
+        env={"BUURTDEKKING_SESSION_DIR": str(tmp_path_factory.mktemp("sessions"))},
+        gunicorn=True,
+        timeout=240,
+    )
     yield app
     app.stop()
 
 
 def caseload_csv(atlas: Path) -> bytes:
     """Counts for every buurt in one new period, some of them small (1–4) so that protection must act."""
-    codes = pyogrio.read_dataframe(atlas / "atlas.gpkg", layer="buurten", columns=["buurtcode"], read_geometry=False)["buurtcode"]
+    codes = pyogrio.read_dataframe(atlas / "atlas.gpkg", layer="buurten", columns=["buurtcode"], read_geometry=False)[
+        "buurtcode"
+    ]
     rows = [f"{code};2099;{[0, 3, 12, 7, 25, 1, 40, 9][i % 8]}" for i, code in enumerate(sorted(codes))]
     return ("buurtcode;periode;buurtteam\r\n" + "\r\n".join(rows) + "\r\n").encode("utf-8-sig")
 
@@ -60,14 +66,25 @@ def test_upload_is_seen_by_its_session_only(browser: Any, upload_app: ServedApp,
             expect(page.locator("#upload-applied")).to_contain_text("Nog niets", timeout=30_000)
 
         # A bad file first: the report names row and column, and nothing can be applied.
-        page_a.set_input_files("#upload-drop input[type=file]", files=[{"name": "fout.csv", "mimeType": "text/csv",
-                               "buffer": b"buurtcode;periode;buurtteam\nBU99999999;2099;-3\n"}])
+        page_a.set_input_files(
+            "#upload-drop input[type=file]",
+            files=[
+                {
+                    "name": "fout.csv",
+                    "mimeType": "text/csv",
+                    "buffer": b"buurtcode;periode;buurtteam\nBU99999999;2099;-3\n",
+                }
+            ],
+        )
         report = page_a.locator("#upload-report")
         expect(report).to_contain_text("probleem", timeout=30_000)
         expect(report.locator("table.upload-problems")).to_contain_text("buurtcode")
         expect(page_a.locator("#upload-apply")).to_be_disabled()
 
-        page_a.set_input_files("#upload-drop input[type=file]", files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": caseload_csv(default_atlas)}])
+        page_a.set_input_files(
+            "#upload-drop input[type=file]",
+            files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": caseload_csv(default_atlas)}],
+        )
         expect(report).to_contain_text("Geen fouten gevonden", timeout=30_000)
         expect(report).to_contain_text(FILE_NAME)
         expect(page_a.locator("#upload-apply")).to_be_enabled()
@@ -105,7 +122,9 @@ def test_upload_is_seen_by_its_session_only(browser: Any, upload_app: ServedApp,
         page_a.goto(upload_app.url + "/?indicator=caseload&periode=2099&soort=buurtteam")
         page_a.locator("#export-panel summary").click()
         link = page_a.locator("#export-panel a.export-link", has_text="CSV voor Nederlandse Excel")
-        expect(link).to_have_attribute("href", re.compile(r"formaat=csv&gebied=GM0344&pad=%2F&.*indicator=caseload"), timeout=30_000)
+        expect(link).to_have_attribute(
+            "href", re.compile(r"formaat=csv&gebied=GM0344&pad=%2F&.*indicator=caseload"), timeout=30_000
+        )
         with page_a.expect_download() as info:
             link.click()
         download = info.value

@@ -39,17 +39,33 @@ def test_bad_care_file_leaves_the_previous_atlas_untouched(
     grid_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = tmp_path / "teams.csv"
-    good.write_text("team_id;naam;organisatie;soort;buurtcode;capaciteit_fte\nT1;Team;Lokalis;buurtteam;BU99990202;10\n", encoding="utf-8")
+    good.write_text(
+        "team_id;naam;organisatie;soort;buurtcode;capaciteit_fte\nT1;Team;Lokalis;buurtteam;BU99990202;10\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "atlas"
-    base = ["build", "--boundaries", str(grid_gpkg), "--gemeente", "GM9999", "--no-statistics", "--out", str(out), "--quiet"]
+    base = [
+        "build",
+        "--boundaries",
+        str(grid_gpkg),
+        "--gemeente",
+        "GM9999",
+        "--no-statistics",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     code, _, err = run([*base, "--teams", str(good)], capsys)
     assert code == 0, err
     before = _digest(out)
     assert read_atlas(out, layers=["teams"])["teams"]["buurtcode"].tolist() == ["BU99990202"]
 
     bad_teams = tmp_path / "teams_bad.csv"
-    bad_teams.write_text("team_id;naam;organisatie;soort;buurtcode;capaciteit_fte\nT1;Team;Lokalis;buurtteam;BU99990202;10\n"
-                         "T2;Team 2;Lokalis;buurtteam;BU99999999;10\n", encoding="utf-8")
+    bad_teams.write_text(
+        "team_id;naam;organisatie;soort;buurtcode;capaciteit_fte\nT1;Team;Lokalis;buurtteam;BU99990202;10\n"
+        "T2;Team 2;Lokalis;buurtteam;BU99999999;10\n",
+        encoding="utf-8",
+    )
     bad_caseloads = tmp_path / "caseloads_bad.csv"
     bad_caseloads.write_text("buurtcode;periode;totaal\nBU99990101;2024;-3\n", encoding="utf-8")
     code, _, err = run([*base, "--teams", str(bad_teams), "--caseloads", str(bad_caseloads)], capsys)
@@ -64,14 +80,35 @@ def test_bad_care_file_leaves_the_previous_atlas_untouched(
 
 def test_build_with_files_and_without_demo(grid_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     caseloads = tmp_path / "c.csv"
-    caseloads.write_text("buurtcode;periode;totaal;buurtteam\n" + "".join(
-        f"BU9999{r:02d}{c:02d};2024;{r * c};{r * c}\n" for r in (1, 2, 3) for c in (1, 2, 3)), encoding="utf-8")
+    caseloads.write_text(
+        "buurtcode;periode;totaal;buurtteam\n"
+        + "".join(f"BU9999{r:02d}{c:02d};2024;{r * c};{r * c}\n" for r in (1, 2, 3) for c in (1, 2, 3)),
+        encoding="utf-8",
+    )
     providers = tmp_path / "p.csv"
     providers.write_text("wijkcode;aanbieder\nWK999901;KOOS\nWK999902;Spoor030\nWK999903;Zorg Oost\n", encoding="utf-8")
     out = tmp_path / "atlas"
-    code, _, err = run(["build", "--boundaries", str(grid_gpkg), "--gemeente", "GM9999", "--no-statistics",
-                        "--out", str(out), "--quiet", "--caseloads", str(caseloads), "--providers", str(providers),
-                        "--known-provider", "Zorg Oost", "--no-demo"], capsys)
+    code, _, err = run(
+        [
+            "build",
+            "--boundaries",
+            str(grid_gpkg),
+            "--gemeente",
+            "GM9999",
+            "--no-statistics",
+            "--out",
+            str(out),
+            "--quiet",
+            "--caseloads",
+            str(caseloads),
+            "--providers",
+            str(providers),
+            "--known-provider",
+            "Zorg Oost",
+            "--no-demo",
+        ],
+        capsys,
+    )
     assert code == 0, err
     atlas = read_atlas(out)
     assert "teams" not in atlas.layers
@@ -89,8 +126,22 @@ def test_build_with_files_and_without_demo(grid_gpkg: Path, tmp_path: Path, caps
 
 def test_threshold_flag_is_recorded(grid_gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "atlas"
-    code, _, err = run(["build", "--boundaries", str(grid_gpkg), "--gemeente", "GM9999", "--no-statistics",
-                        "--out", str(out), "--quiet", "--threshold", "10"], capsys)
+    code, _, err = run(
+        [
+            "build",
+            "--boundaries",
+            str(grid_gpkg),
+            "--gemeente",
+            "GM9999",
+            "--no-statistics",
+            "--out",
+            str(out),
+            "--quiet",
+            "--threshold",
+            "10",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert read_atlas(out, layers=["buurten"]).manifest["care"]["threshold"] == 10
     with pytest.raises(SystemExit) as exit_:
@@ -104,7 +155,13 @@ def test_threshold_flag_is_recorded(grid_gpkg: Path, tmp_path: Path, capsys: pyt
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [("teams", "teams.csv"), ("teams", "teams_postcode.csv"), ("providers", "providers.csv"), ("caseloads", "caseloads_wide.csv"), ("caseloads", "caseloads_long.tsv")],
+    [
+        ("teams", "teams.csv"),
+        ("teams", "teams_postcode.csv"),
+        ("providers", "providers.csv"),
+        ("caseloads", "caseloads_wide.csv"),
+        ("caseloads", "caseloads_long.tsv"),
+    ],
 )
 def test_examples_are_valid(kind: str, name: str, default_atlas: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["validate", kind, str(EXAMPLES / name), "--atlas", str(default_atlas)], capsys)
@@ -137,11 +194,15 @@ def test_validate_without_an_atlas_uses_the_default_boundaries_and_says_so(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BUURTDEKKING_ATLAS", raising=False)
-    code, out, err = run(["validate", "providers", str(EXAMPLES / "providers.csv"), "--data-dir", str(data_dir)], capsys)
+    code, out, err = run(
+        ["validate", "providers", str(EXAMPLES / "providers.csv"), "--data-dir", str(data_dir)], capsys
+    )
     assert code == 0, out + err
     assert "standaardgrenzen 2024" in err
     assert "default boundaries 2024" in err
-    code, _, err = run(["validate", "providers", str(EXAMPLES / "providers.csv"), "--atlas", str(tmp_path / "none")], capsys)
+    code, _, err = run(
+        ["validate", "providers", str(EXAMPLES / "providers.csv"), "--atlas", str(tmp_path / "none")], capsys
+    )
     assert code == 1
     assert "ATLAS_MISSING" in err
 
@@ -172,7 +233,10 @@ def test_default_atlas_has_the_demo_teams_and_says_they_are_fictitious(default_a
     assert teams["is_demo"].all()
     assert (teams["locatie_bron"] == "buurtcode").all()
     assert teams.groupby(["organisatie", "soort"]).size().to_dict() == {
-        ("KOOS", "specialistisch"): 4, ("Lokalis", "buurtteam"): 18, ("Spoor030", "specialistisch"): 6}
+        ("KOOS", "specialistisch"): 4,
+        ("Lokalis", "buurtteam"): 18,
+        ("Spoor030", "specialistisch"): 6,
+    }
     provider = atlas["wijken"].set_index("wijkcode")["provider"]
     spec = teams[teams["soort"] == "specialistisch"]
     assert (spec["wijkcode"].map(provider) == spec["organisatie"]).all()  # each consortium in its own wijken
@@ -195,7 +259,11 @@ def test_default_atlas_caseloads_are_12_percent_of_youth_with_visible_suppressio
     share = total["aantal"].sum() / total["youth_population"].sum()
     assert 0.11 < share < 0.13
     assert ((b["aantal"] >= 1) & (b["aantal"] <= 4)).sum() > 50  # small counts exist, so suppression shows
-    sums = b.assign(wijkcode=b["buurtcode"].str.replace("BU", "WK").str[:8]).groupby(["wijkcode", "periode", "soort"])["aantal"].sum()
+    sums = (
+        b.assign(wijkcode=b["buurtcode"].str.replace("BU", "WK").str[:8])
+        .groupby(["wijkcode", "periode", "soort"])["aantal"]
+        .sum()
+    )
     assert (w.set_index(["wijkcode", "periode", "soort"])["aantal"] == sums).all()
     protected = protect_caseloads(b, w)
     for table in (protected.buurt, protected.wijk, protected.gemeente):

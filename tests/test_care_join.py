@@ -59,11 +59,15 @@ def test_validate_teams_frame_is_the_upload_entry_point() -> None:
 
 
 def _providers(text: str) -> pd.DataFrame:
-    return validate_providers_frame(text_frame(text), name="p", gdf_buurten=utrecht_grid(), gdf_wijken=utrecht_grid_wijken())
+    return validate_providers_frame(
+        text_frame(text), name="p", gdf_buurten=utrecht_grid(), gdf_wijken=utrecht_grid_wijken()
+    )
 
 
 def test_buurt_row_overrides_its_wijk() -> None:
-    table = _providers("wijkcode;buurtcode;aanbieder\nWK034401;;KOOS\nWK034402;;KOOS\nWK034403;;Spoor030\n;BU03440202;Spoor030")
+    table = _providers(
+        "wijkcode;buurtcode;aanbieder\nWK034401;;KOOS\nWK034402;;KOOS\nWK034403;;Spoor030\n;BU03440202;Spoor030"
+    )
     buurten, wijken = assign_providers(utrecht_grid(), utrecht_grid_wijken(), table, source="p.csv")
     assert buurten["provider"].tolist() == ["KOOS"] * 4 + ["Spoor030"] + ["KOOS"] + ["Spoor030"] * 3
     assert buurten["provider_bron"].iloc[4] == "buurt: p.csv"
@@ -85,8 +89,14 @@ def test_wijk_without_a_row_takes_its_buurten_or_the_majority_of_youth() -> None
 
 
 def test_a_buurt_with_inhabitants_without_provider_is_an_error_naming_it() -> None:
-    table = pd.DataFrame({"niveau": ["wijk", "wijk"], "wijkcode": ["WK034401", "WK034402"], "buurtcode": [None, None],
-                          "aanbieder": ["KOOS", "KOOS"]}).astype("string")
+    table = pd.DataFrame(
+        {
+            "niveau": ["wijk", "wijk"],
+            "wijkcode": ["WK034401", "WK034402"],
+            "buurtcode": [None, None],
+            "aanbieder": ["KOOS", "KOOS"],
+        }
+    ).astype("string")
     with pytest.raises(InputError) as err:
         assign_providers(utrecht_grid(), utrecht_grid_wijken(), table, source="p.csv")
     named = {p.nl.split()[1] for p in err.value.problems}
@@ -143,7 +153,9 @@ def test_a_buurt_missing_from_the_input_is_unknown_and_so_is_its_wijk() -> None:
 
 
 def test_wijk_level_input_fills_the_wijk_table_only() -> None:
-    long = _caseloads("wijkcode;periode;soort;aantal\nWK034401;2024-Q1;totaal;40\nWK034402;2024-Q1;totaal;8\nWK034403;2024-Q1;totaal;2")
+    long = _caseloads(
+        "wijkcode;periode;soort;aantal\nWK034401;2024-Q1;totaal;40\nWK034402;2024-Q1;totaal;8\nWK034403;2024-Q1;totaal;2"
+    )
     df_b, df_w = caseload_tables(long, utrecht_grid(), utrecht_grid_wijken())
     assert df_b.empty
     assert list(df_b.columns) == ["buurtcode", "periode", "soort", "aantal", "youth_population", "rate_per_1000"]
@@ -158,8 +170,10 @@ def test_rate_per_1000_without_youth_is_unknown_not_infinite() -> None:
 
 
 def test_validate_caseloads_frame_gives_both_levels_for_the_dashboard() -> None:
-    df = text_frame("buurtcode;periode;totaal\n" + "\n".join(
-        f"BU0344{r:02d}{c:02d};2024;{r + c}" for r in (1, 2, 3) for c in (1, 2, 3)))
+    df = text_frame(
+        "buurtcode;periode;totaal\n"
+        + "\n".join(f"BU0344{r:02d}{c:02d};2024;{r + c}" for r in (1, 2, 3) for c in (1, 2, 3))
+    )
     out = validate_caseloads_frame(df, name="c.csv", gdf_buurten=utrecht_grid(), gdf_wijken=utrecht_grid_wijken())
     assert set(out["niveau"]) == {"buurt", "wijk"}
     buurt = out[out["niveau"] == "buurt"]

@@ -31,8 +31,15 @@ TEAMS_ROWS = [
 ]
 
 
-def _csv_bytes(rows: list[list[object]], *, sep: str, decimal: str, encoding: str, newline: str = "\n",
-               quote_decimals: bool = False) -> bytes:
+def _csv_bytes(
+    rows: list[list[object]],
+    *,
+    sep: str,
+    decimal: str,
+    encoding: str,
+    newline: str = "\n",
+    quote_decimals: bool = False,
+) -> bytes:
     lines = []
     for row in rows:
         cells = []
@@ -64,7 +71,9 @@ VARIANTS = {
     # Excel "CSV UTF-8": the same with a byte-order mark.
     "excel_nl_utf8_bom": lambda rows: _csv_bytes(rows, sep=";", decimal=",", encoding="utf-8-sig", newline="\r\n"),
     "comma_utf8": lambda rows: _csv_bytes(rows, sep=",", decimal=".", encoding="utf-8"),
-    "comma_quoted_decimal_comma": lambda rows: _csv_bytes(rows, sep=",", decimal=",", encoding="utf-8", quote_decimals=True),
+    "comma_quoted_decimal_comma": lambda rows: _csv_bytes(
+        rows, sep=",", decimal=",", encoding="utf-8", quote_decimals=True
+    ),
     "tab": lambda rows: _csv_bytes(rows, sep="\t", decimal=".", encoding="utf-8"),
     "xlsx": _xlsx_bytes,
 }
@@ -79,8 +88,9 @@ def test_teams_every_format_gives_the_same_teams(variant: str) -> None:
     if variant == "excel_nl_utf8_bom":
         assert data.startswith(b"\xef\xbb\xbf")
     got = validate("teams", read_table_bytes(data, name=f"teams.{variant}"), name=variant, reference=reference()).frame
-    expected = validate("teams", read_table_bytes(VARIANTS["comma_utf8"](TEAMS_ROWS), name="t"), name="t",
-                        reference=reference()).frame
+    expected = validate(
+        "teams", read_table_bytes(VARIANTS["comma_utf8"](TEAMS_ROWS), name="t"), name="t", reference=reference()
+    ).frame
     pd.testing.assert_frame_equal(got, expected)
     assert got["naam"].tolist() == ["Team één", "Team twee – Zuid", "Team drie"]
     assert got["capaciteit_fte"].tolist()[:2] == [12.5, 8.0]
@@ -97,15 +107,22 @@ CASELOAD_WIDE = [
 ]
 CASELOAD_LONG = [
     ["buurtcode", "periode", "soort", "aantal"],
-    *[[r[0], r[1], soort, v] for r in CASELOAD_WIDE[1:] for soort, v in zip(
-        ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming", "totaal"), r[2:], strict=True)],
+    *[
+        [r[0], r[1], soort, v]
+        for r in CASELOAD_WIDE[1:]
+        for soort, v in zip(
+            ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming", "totaal"), r[2:], strict=True
+        )
+    ],
 ]
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @pytest.mark.parametrize("rows", [CASELOAD_WIDE, CASELOAD_LONG], ids=["wide", "long"])
 def test_caseloads_wide_and_long_in_every_format(variant: str, rows: list[list[object]]) -> None:
-    frame = validate("caseloads", read_table_bytes(VARIANTS[variant](rows), name="c"), name="c", reference=reference()).frame
+    frame = validate(
+        "caseloads", read_table_bytes(VARIANTS[variant](rows), name="c"), name="c", reference=reference()
+    ).frame
     by = frame.set_index(["code", "soort"])["aantal"]
     assert by[("BU03440101", "totaal")] == 13
     assert by[("BU03440102", "verblijf")] == 0  # CBS '-' = nihil
@@ -114,7 +131,9 @@ def test_caseloads_wide_and_long_in_every_format(variant: str, rows: list[list[o
 
 
 def test_headers_are_matched_case_space_and_language_insensitively() -> None:
-    df = text_frame(f"Team ID;Name;Organisation;Type;Latitude;Longitude;Capacity FTE\nT1;A;Lokalis;buurtteam;{LAT};{LON};3")
+    df = text_frame(
+        f"Team ID;Name;Organisation;Type;Latitude;Longitude;Capacity FTE\nT1;A;Lokalis;buurtteam;{LAT};{LON};3"
+    )
     out = validate("teams", df, name="t", reference=reference()).frame
     assert out.loc[0, "team_id"] == "T1"
     assert out.loc[0, "capaciteit_fte"] == 3.0
@@ -129,7 +148,9 @@ def test_unknown_columns_are_ignored_and_reported() -> None:
 # ---------------------------------------------------------------- code normalisation
 
 
-@pytest.mark.parametrize("typed", ["BU03440101", "bu03440101", "0344 0101", "3440101", "BU 0344 0101", "03440101", "3440101.0"])
+@pytest.mark.parametrize(
+    "typed", ["BU03440101", "bu03440101", "0344 0101", "3440101", "BU 0344 0101", "03440101", "3440101.0"]
+)
 def test_codes_are_normalised_when_unambiguous(typed: str) -> None:
     df = text_frame(f"buurtcode;periode;totaal\n{typed};2024;7")
     frame = validate("caseloads", df, name="c", reference=reference()).frame
@@ -172,9 +193,21 @@ def test_a_wijk_code_in_the_buurt_column_says_where_it_belongs() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2024", "2024"), ("2024.0", "2024"), ("2024-Q1", "2024-Q1"), ("2024q3", "2024-Q3"), ("Q2 2024", "2024-Q2"),
-     ("2024-K4", "2024-Q4"), ("2024-3", "2024-03"), ("2024/12", "2024-12"), ("03-2024", "2024-03"),
-     ("24", None), ("2024-13", None), ("2024-Q5", None), ("maart", None)],
+    [
+        ("2024", "2024"),
+        ("2024.0", "2024"),
+        ("2024-Q1", "2024-Q1"),
+        ("2024q3", "2024-Q3"),
+        ("Q2 2024", "2024-Q2"),
+        ("2024-K4", "2024-Q4"),
+        ("2024-3", "2024-03"),
+        ("2024/12", "2024-12"),
+        ("03-2024", "2024-03"),
+        ("24", None),
+        ("2024-13", None),
+        ("2024-Q5", None),
+        ("maart", None),
+    ],
 )
 def test_parse_period(text: str, expected: str | None) -> None:
     assert parse_period(text) == expected
@@ -199,20 +232,50 @@ ALL_PROVIDERS = "WK034401;;KOOS\nWK034402;;KOOS\nWK034403;;Spoor030\n"
 CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("teams", "hallo;wereld\n1;2", "FILE_NOT_TABLE", None, None),
     ("teams", f"{H_TEAMS}\n", "FILE_NO_ROWS", None, None),
-    ("teams", "team_id;id;naam;organisatie;soort;buurtcode\nT1;T1;A;Lokalis;buurtteam;BU03440101", "COLUMN_DUPLICATE", None, "team_id"),
+    (
+        "teams",
+        "team_id;id;naam;organisatie;soort;buurtcode\nT1;T1;A;Lokalis;buurtteam;BU03440101",
+        "COLUMN_DUPLICATE",
+        None,
+        "team_id",
+    ),
     ("teams", "team_id;organisatie;soort;buurtcode\nT1;Lokalis;buurtteam;BU03440101", "COLUMN_MISSING", None, None),
     ("teams", "team_id;naam;organisatie;soort\nT1;A;Lokalis;buurtteam", "COLUMN_LOCATION_MISSING", None, None),
     ("teams", f"{H_TEAMS}\n;A;Lokalis;buurtteam;BU03440101;", "TEAM_ID_MISSING", 2, "team_id"),
-    ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU03440101;\nt1;B;KOOS;buurtteam;BU03440102;", "TEAM_ID_DUPLICATE", 3, "team_id"),
+    (
+        "teams",
+        f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU03440101;\nt1;B;KOOS;buurtteam;BU03440102;",
+        "TEAM_ID_DUPLICATE",
+        3,
+        "team_id",
+    ),
     ("teams", f"{H_TEAMS}\nT1;;Lokalis;buurtteam;BU03440101;", "NAME_MISSING", 2, "naam"),
     ("teams", f"{H_TEAMS}\nT1;A;;buurtteam;BU03440101;", "ORGANISATION_MISSING", 2, "organisatie"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;wijkteam;BU03440101;", "SOORT_INVALID", 2, "soort"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU03440101;veel", "NUMBER_INVALID", 2, "capaciteit_fte"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU03440101;-1,5", "NUMBER_NEGATIVE", 2, "capaciteit_fte"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;;", "LOCATION_MISSING", 2, "buurtcode"),
-    ("teams", f"team_id;naam;organisatie;soort;lat;lon\nT1;A;Lokalis;buurtteam;{LAT};", "LOCATION_INCOMPLETE", 2, "lon"),
-    ("teams", f"team_id;naam;organisatie;soort;lat;lon\nT1;A;Lokalis;buurtteam;{LON};{LAT}", "LATLON_SWAPPED", 2, "lat"),
-    ("teams", "team_id;naam;organisatie;soort;lat;lon\nT1;A;Lokalis;buurtteam;455150;136150", "LATLON_INVALID", 2, "lat"),
+    (
+        "teams",
+        f"team_id;naam;organisatie;soort;lat;lon\nT1;A;Lokalis;buurtteam;{LAT};",
+        "LOCATION_INCOMPLETE",
+        2,
+        "lon",
+    ),
+    (
+        "teams",
+        f"team_id;naam;organisatie;soort;lat;lon\nT1;A;Lokalis;buurtteam;{LON};{LAT}",
+        "LATLON_SWAPPED",
+        2,
+        "lat",
+    ),
+    (
+        "teams",
+        "team_id;naam;organisatie;soort;lat;lon\nT1;A;Lokalis;buurtteam;455150;136150",
+        "LATLON_INVALID",
+        2,
+        "lat",
+    ),
     ("teams", "team_id;naam;organisatie;soort;x;y\nT1;A;Lokalis;buurtteam;455150;136150", "RD_INVALID", 2, "x"),
     ("teams", "team_id;naam;organisatie;soort;x;y\nT1;A;Lokalis;buurtteam;150000;455000", "LOCATION_OUTSIDE", 2, "x"),
     ("teams", f"{H_TEAMS}\nT1;A;Lokalis;buurtteam;BU0344011;", "CODE_INVALID", 2, "buurtcode"),
@@ -226,8 +289,13 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9992;", "POSTCODE_POSTBUS", 2, "postcode"),
     ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9994;", "POSTCODE_NO_CENTROID", 2, "postcode"),
     ("teams", f"{H_ADDR}\nT1;A;Lokalis;buurtteam;9993 XY;", "POSTCODE_OUTSIDE", 2, "postcode"),
-    ("teams", "team_id;naam;organisatie;soort;straat;huisnummer;plaats\nT1;A;Lokalis;buurtteam;Teststraat;1;Teststad",
-     "ADDRESS_NOT_PLACED", 2, "straat"),
+    (
+        "teams",
+        "team_id;naam;organisatie;soort;straat;huisnummer;plaats\nT1;A;Lokalis;buurtteam;Teststraat;1;Teststad",
+        "ADDRESS_NOT_PLACED",
+        2,
+        "straat",
+    ),
     ("providers", "aanbieder;opmerking\nKOOS;x", "COLUMN_AREA_MISSING", None, None),
     ("providers", f"{H_PROV}\n{ALL_PROVIDERS};;KOOS", "CODE_MISSING", 5, "buurtcode"),
     ("providers", f"{H_PROV}\n{ALL_PROVIDERS}WK034401;BU03440201;Spoor030", "CODE_MISMATCH", 5, "wijkcode"),
@@ -246,15 +314,38 @@ CASES: list[tuple[str, str, str, int | None, str | None]] = [
     ("caseloads", f"{H_CASE}\nBU03440101;2024;-2;1;0;0;1", "COUNT_NEGATIVE", 2, "buurtteam"),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;2,5;1;0;0;3", "COUNT_NOT_INTEGER", 2, "buurtteam"),
     # 30 digits: beyond MAX_COUNT (1,000,000), and beyond every integer type a table could hold it in
-    ("caseloads", f"{H_CASE}\nBU03440101;2024;123456789012345678901234567890;1;0;0;1", "COUNT_TOO_LARGE", 2, "buurtteam"),
+    (
+        "caseloads",
+        f"{H_CASE}\nBU03440101;2024;123456789012345678901234567890;1;0;0;1",
+        "COUNT_TOO_LARGE",
+        2,
+        "buurtteam",
+    ),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;1;1;0;0;1\n3440101;2024;1;1;0;0;1", "ROW_DUPLICATE", 3, "buurtteam"),
     ("caseloads", "buurtcode;wijkcode;periode;totaal\nBU03440101;;2024;3\n;WK034402;2024;9", "LEVEL_MIXED", None, None),
     ("caseloads", f"{H_CASE}\nBU03440101;2024;5;1;0;0;4", "TOTAL_INCONSISTENT", 2, "totaal"),
     # referral routes; more in test_referrals_rules.py
-    ("caseloads", "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;huisart;3", "REFERRAL_INVALID", 2, "verwijzer"),
-    ("caseloads", "buurtcode;periode;verwijzer;buurtteam;specialistisch\nBU03440101;2024;GP;2;3", "REFERRAL_TYPE_INVALID", 2, "buurtteam"),
-    ("caseloads", "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;;8\nBU03440101;2024;wijkteam;5\nBU03440101;2024;GP;2",
-     "REFERRAL_SUM_MISMATCH", 2, "specialistisch"),
+    (
+        "caseloads",
+        "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;huisart;3",
+        "REFERRAL_INVALID",
+        2,
+        "verwijzer",
+    ),
+    (
+        "caseloads",
+        "buurtcode;periode;verwijzer;buurtteam;specialistisch\nBU03440101;2024;GP;2;3",
+        "REFERRAL_TYPE_INVALID",
+        2,
+        "buurtteam",
+    ),
+    (
+        "caseloads",
+        "buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;;8\nBU03440101;2024;wijkteam;5\nBU03440101;2024;GP;2",
+        "REFERRAL_SUM_MISMATCH",
+        2,
+        "specialistisch",
+    ),
 ]
 
 
@@ -287,7 +378,13 @@ def test_problems_are_all_listed_in_file_order() -> None:
         validate("teams", text_frame(text), name="t", reference=reference())
     got = [(p.row, p.code) for p in err.value.problems]
     assert got == sorted(got, key=lambda rc: rc[0] or 0)
-    assert {c for _, c in got} == {"NAME_MISSING", "SOORT_INVALID", "ORGANISATION_MISSING", "CODE_INVALID", "NUMBER_INVALID"}
+    assert {c for _, c in got} == {
+        "NAME_MISSING",
+        "SOORT_INVALID",
+        "ORGANISATION_MISSING",
+        "CODE_INVALID",
+        "NUMBER_INVALID",
+    }
 
 
 def test_total_may_be_below_the_sum_of_types_children_have_several() -> None:

@@ -29,7 +29,12 @@ from etl.reach import add_travel
 from etl.travel import TravelOptions, read_origins, weighted_origins
 
 X0, Y0 = 136000.0, 455000.0
-SQUARES = [box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100), box(X0, Y0 + 100, X0 + 100, Y0 + 200), box(X0 + 100, Y0 + 100, X0 + 200, Y0 + 200)]
+SQUARES = [
+    box(X0, Y0, X0 + 100, Y0 + 100),
+    box(X0 + 100, Y0, X0 + 200, Y0 + 100),
+    box(X0, Y0 + 100, X0 + 100, Y0 + 200),
+    box(X0 + 100, Y0 + 100, X0 + 200, Y0 + 200),
+]
 CENTRES = [(X0 + 50, Y0 + 50), (X0 + 150, Y0 + 50), (X0 + 50, Y0 + 150), (X0 + 150, Y0 + 150)]
 WEIGHTS = [16.0, 3.5, 2.6, 0.0]
 # (2/3)·√(10,000/π) = 37.6126 m: people spread over a 100 m square, as seen from its centre
@@ -46,7 +51,12 @@ def _squares(schema: str) -> gpd.GeoDataFrame:
             "aantal_inwoners_15_tot_25_jaar": older,
         }
     else:
-        columns = {"C28992R100": ["1360004550", "1361004550", "1360004551", "1361004551"], "INWONER": [60, 25, -99997, 5], "INW_014": young, "INW_1524": older}
+        columns = {
+            "C28992R100": ["1360004550", "1361004550", "1360004551", "1361004551"],
+            "INWONER": [60, 25, -99997, 5],
+            "INW_014": young,
+            "INW_1524": older,
+        }
     return gpd.GeoDataFrame(columns, geometry=SQUARES, crs="EPSG:28992")
 
 
@@ -108,7 +118,9 @@ def test_cbs_squares_in_the_build(tmp_path: Path) -> None:
     path = tmp_path / "vierkanten.gpkg"
     _squares("2021").to_file(path)
     buurten = _buurten()
-    wijken = buurten.dissolve("wijkcode", as_index=False, aggfunc={"youth_population": "sum", "gemeentecode": "first", "wijknaam": "first"})
+    wijken = buurten.dissolve(
+        "wijkcode", as_index=False, aggfunc={"youth_population": "sum", "gemeentecode": "first", "wijknaam": "first"}
+    )
     from travel_grid import grid_teams
 
     teams = grid_teams().iloc[[0]].reset_index(drop=True)  # BT-A at (X0 + 50, Y0 + 50): square A's centre

@@ -59,9 +59,13 @@ def test_build_without_crs_needs_crs_flag(tmp_path: Path, capsys: pytest.Capture
     assert "CRS_MISSING" in err
     assert "--crs" in err
     assert str(shp) in err
-    code, _, err = run(["build", "--boundaries", str(shp), "--crs", "EPSG:28992", "--out", str(tmp_path / "a"), "--quiet"], capsys)
+    code, _, err = run(
+        ["build", "--boundaries", str(shp), "--crs", "EPSG:28992", "--out", str(tmp_path / "a"), "--quiet"], capsys
+    )
     assert code == 0, err
-    code, _, err = run(["build", "--boundaries", str(shp), "--crs", "EPSG:nonsense", "--out", str(tmp_path / "a"), "--quiet"], capsys)
+    code, _, err = run(
+        ["build", "--boundaries", str(shp), "--crs", "EPSG:nonsense", "--out", str(tmp_path / "a"), "--quiet"], capsys
+    )
     assert code == 1
     assert "CRS_INVALID" in err
 
@@ -110,6 +114,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_failed_build_keeps_previous_atlas(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["build", "--data-dir", str(data_dir), "--out", str(tmp_path), "--quiet"], capsys)[0] == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    code, _, _ = run(["build", "--data-dir", str(data_dir), "--out", str(tmp_path), "--quiet", "--gemeente", "GM0363"], capsys)
+    code, _, _ = run(
+        ["build", "--data-dir", str(data_dir), "--out", str(tmp_path), "--quiet", "--gemeente", "GM0363"], capsys
+    )
     assert code == 1
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -77,7 +77,14 @@ def test_too_large() -> None:
 
 @pytest.mark.parametrize(
     ("text", "decimal", "expected"),
-    [("1.234,5", ",", 1234.5), ("1,234.5", ".", 1234.5), (" 3 ", ".", 3.0), ("52.09", ".", 52.09), ("", ".", None), ("-4,25", ",", -4.25)],
+    [
+        ("1.234,5", ",", 1234.5),
+        ("1,234.5", ".", 1234.5),
+        (" 3 ", ".", 3.0),
+        ("52.09", ".", 52.09),
+        ("", ".", None),
+        ("-4,25", ",", -4.25),
+    ],
 )
 def test_parse_number(text: str, decimal: str, expected: float | None) -> None:
     assert parse_number(text, decimal=decimal) == expected

@@ -22,7 +22,13 @@ TIMES = np.array([5.0, 12.0, 10.0, 3.0, np.inf])
 
 
 def _table() -> pd.DataFrame:
-    return coverage_table(origins=ORIGINS, areas=AREAS, times={("buurtteam", "bike"): TIMES}, thresholds_min=(10.0, 15.0), method="straight_line")
+    return coverage_table(
+        origins=ORIGINS,
+        areas=AREAS,
+        times={("buurtteam", "bike"): TIMES},
+        thresholds_min=(10.0, 15.0),
+        method="straight_line",
+    )
 
 
 def _row(table: pd.DataFrame, niveau: str, code: str, threshold: float) -> pd.Series:
@@ -33,7 +39,17 @@ def _row(table: pd.DataFrame, niveau: str, code: str, threshold: float) -> pd.Se
 
 def test_coverage_per_level_by_hand() -> None:
     table = _table()
-    assert list(table.columns) == ["niveau", "code", "target", "mode", "threshold_min", "youth_within", "youth_total", "share", "method"]
+    assert list(table.columns) == [
+        "niveau",
+        "code",
+        "target",
+        "mode",
+        "threshold_min",
+        "youth_within",
+        "youth_total",
+        "share",
+        "method",
+    ]
     # B1: 30 youth at 5 min, 10 at 12 min → within 10 min 30/40, within 15 min 40/40
     assert tuple(_row(table, "buurt", "B1", 10.0)[["youth_within", "youth_total", "share"]]) == (30.0, 40.0, 0.75)
     assert _row(table, "buurt", "B1", 15.0)["share"] == 1.0
@@ -61,8 +77,11 @@ def test_coverage_wide_columns() -> None:
 def test_float32_times_on_a_threshold_count_as_within() -> None:
     t = np.array([0.4], dtype="float32")
     table = coverage_table(
-        origins=pd.DataFrame({"buurtcode": ["B1"], "weight": [1.0]}), areas=AREAS.iloc[:1], times={("buurtteam", "bike"): t.astype("float64")},
-        thresholds_min=(0.4,), method="network",
+        origins=pd.DataFrame({"buurtcode": ["B1"], "weight": [1.0]}),
+        areas=AREAS.iloc[:1],
+        times={("buurtteam", "bike"): t.astype("float64")},
+        thresholds_min=(0.4,),
+        method="network",
     )
     assert _row(table, "buurt", "B1", 0.4)["share"] == 1.0
 

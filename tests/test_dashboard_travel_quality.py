@@ -81,12 +81,38 @@ def test_the_value_frame_carries_the_quality_of_each_figure(view: AtlasView) -> 
 
 def test_the_legend_says_when_figures_are_estimates_or_far_snaps(view: AtlasView) -> None:
     ind = BY_KEY["tt_buurtteam"]
-    bike = colour_frame(indicator_frame(view, ind, Selection("buurt", mode="bike"), lang="nl"), ind, scheme="quantiles", k=4, lang="nl", threshold=5)
-    assert bike.notes == ("⚠ ver aangesloten: 1 gebied(en) waar de buurt of het team meer dan 500 m van het stratennet ligt; die reistijd is onzekerder.",)
-    car = colour_frame(indicator_frame(view, ind, Selection("buurt", mode="car"), lang="en"), ind, scheme="quantiles", k=4, lang="en", threshold=5)
+    bike = colour_frame(
+        indicator_frame(view, ind, Selection("buurt", mode="bike"), lang="nl"),
+        ind,
+        scheme="quantiles",
+        k=4,
+        lang="nl",
+        threshold=5,
+    )
+    assert bike.notes == (
+        "⚠ ver aangesloten: 1 gebied(en) waar de buurt of het team meer dan 500 m van het stratennet ligt; die reistijd is onzekerder.",
+    )
+    car = colour_frame(
+        indicator_frame(view, ind, Selection("buurt", mode="car"), lang="en"),
+        ind,
+        scheme="quantiles",
+        k=4,
+        lang="en",
+        threshold=5,
+    )
     assert car.notes == ("Estimate: straight line × detour factor — no street network was used for this mode.",)
     youth = BY_KEY["youth_population"]
-    assert colour_frame(indicator_frame(view, youth, Selection("buurt"), lang="nl"), youth, scheme="quantiles", k=4, lang="nl", threshold=5).notes == ()
+    assert (
+        colour_frame(
+            indicator_frame(view, youth, Selection("buurt"), lang="nl"),
+            youth,
+            scheme="quantiles",
+            k=4,
+            lang="nl",
+            threshold=5,
+        ).notes
+        == ()
+    )
 
 
 def test_the_detail_panel_shows_the_quality_under_the_minutes(view: AtlasView) -> None:
@@ -98,14 +124,18 @@ def test_the_detail_panel_shows_the_quality_under_the_minutes(view: AtlasView) -
     assert "0.8 min · Buurtteam A network" in near
 
 
-def test_the_table_has_a_quality_column_beside_the_minutes(view: AtlasView, atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_table_has_a_quality_column_beside_the_minutes(
+    view: AtlasView, atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dashboard.app import create_app
 
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
     app = create_app(atlas)
     tabel = page_module("tabel")
     with app.server.test_request_context("/tabel"):
-        table = tabel.render_table(view, ViewState(indicator="tt_buurtteam", mode="bike"), query="", sort={"column": "name"})
+        table = tabel.render_table(
+            view, ViewState(indicator="tt_buurtteam", mode="bike"), query="", sort={"column": "name"}
+        )
         header = _text(table.children[1])
         assert header.split()[-2:] == ["Betrouwbaarheid", "reistijd"]
         rows = {r.children[1].children: r.children[-1].children for r in table.children[2].children}
@@ -115,7 +145,9 @@ def test_the_table_has_a_quality_column_beside_the_minutes(view: AtlasView, atla
         assert "Betrouwbaarheid" not in _text(plain.children[1])
 
 
-def test_the_sources_page_names_the_far_buurten_and_teams(atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sources_page_names_the_far_buurten_and_teams(
+    atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dashboard.app import create_app
 
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
@@ -153,7 +185,9 @@ def test_exports_carry_the_quality_column_and_notes(view: AtlasView, tmp_path: P
     rows = dict(metadata_rows(snap))
     assert "⚠ ver aangesloten: 1 gebied(en)" in rows["Betrouwbaarheid reistijd"]
     car = build_snapshot(view, ViewState(indicator="tt_buurtteam", mode="car"), area="GM9999")
-    assert car.quality_notes == ("Schatting: hemelsbreed × omwegfactor — voor deze vervoerswijze is geen stratennet gebruikt.",)
+    assert car.quality_notes == (
+        "Schatting: hemelsbreed × omwegfactor — voor deze vervoerswijze is geen stratennet gebruikt.",
+    )
     import pyogrio
 
     gpkg = pyogrio.read_dataframe(write_snapshot(car, tmp_path / "x.gpkg"), layer="buurten", read_geometry=False)

@@ -28,7 +28,17 @@ from views.values import Selection, available, indicator_frame
 
 
 def test_state_round_trips_through_the_query_string() -> None:
-    state = ViewState(indicator="caseload_rate", period="2023", mode="walk", scheme="natural_breaks", k=4, level="wijk", buurt="BU03440112", lang="en", scenario="remove:LOK-01")
+    state = ViewState(
+        indicator="caseload_rate",
+        period="2023",
+        mode="walk",
+        scheme="natural_breaks",
+        k=4,
+        level="wijk",
+        buurt="BU03440112",
+        lang="en",
+        scenario="remove:LOK-01",
+    )
     parsed, problems = parse_state(state.to_query())
     assert problems == []
     assert parsed == state
@@ -58,14 +68,36 @@ def _grid_atlas(tmp_path: Path, *, with_caseloads: bool = True) -> Path:
     gdf["youth_population"] = [100.0, 40.0, 0.0, 80.0, 60.0, 20.0, 90.0, 70.0, 50.0]
     gdf["aantal_inwoners"] = gdf["youth_population"] * 5
     gdf["provider"] = ["KOOS"] * 3 + ["Spoor030"] * 6
-    wijken = gdf.dissolve(by="wijkcode", as_index=False, aggfunc={"wijknaam": "first", "gemeentecode": "first", "gemeentenaam": "first", "youth_population": "sum", "aantal_inwoners": "sum"})
+    wijken = gdf.dissolve(
+        by="wijkcode",
+        as_index=False,
+        aggfunc={
+            "wijknaam": "first",
+            "gemeentecode": "first",
+            "gemeentenaam": "first",
+            "youth_population": "sum",
+            "aantal_inwoners": "sum",
+        },
+    )
     layers: dict[str, pd.DataFrame] = {"buurten": gdf, "wijken": wijken}
     if with_caseloads:
         counts = [12, 3, 0, 7, 9, 2, 15, 6, 8]
-        df = pd.DataFrame({"buurtcode": gdf["buurtcode"], "periode": "2024", "soort": "totaal", "aantal": [float(c) for c in counts], "youth_population": gdf["youth_population"]})
+        df = pd.DataFrame(
+            {
+                "buurtcode": gdf["buurtcode"],
+                "periode": "2024",
+                "soort": "totaal",
+                "aantal": [float(c) for c in counts],
+                "youth_population": gdf["youth_population"],
+            }
+        )
         df["rate_per_1000"] = df["aantal"] / df["youth_population"].where(df["youth_population"] > 0) * 1000
         layers["caseloads_buurt"] = df
-        w = df.assign(wijkcode=gdf["wijkcode"]).groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]].sum()
+        w = (
+            df.assign(wijkcode=gdf["wijkcode"])
+            .groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]]
+            .sum()
+        )
         w["rate_per_1000"] = w["aantal"] / w["youth_population"] * 1000
         layers["caseloads_wijk"] = w
     out = tmp_path / "atlas"
@@ -91,7 +123,9 @@ def test_simplification_keeps_neighbours_sharing_their_edges() -> None:
     dense = shapely.segmentize(gdf.geometry.to_numpy(), 5.0)
     coords = shapely.get_coordinates(dense)
     offsets = {tuple(np.round(c, 3)): rng.normal(0, 0.6, 2) for c in coords}
-    moved = [shapely.transform(g, lambda xy: np.array([xy_ + offsets[tuple(np.round(xy_, 3))] for xy_ in xy])) for g in dense]
+    moved = [
+        shapely.transform(g, lambda xy: np.array([xy_ + offsets[tuple(np.round(xy_, 3))] for xy_ in xy])) for g in dense
+    ]
     gdf["geometry"] = moved
     layer = build_layer(gdf, level="buurt", code_column="buurtcode", name_column="buurtnaam", tolerances_m=(8.0,))
     shapes = gpd.GeoSeries([shapely.geometry.shape(g) for g in layer.geometries], crs="EPSG:4326").to_crs("EPSG:28992")
@@ -104,7 +138,9 @@ def test_map_names_are_those_in_view_or_none_when_more_than_the_map_holds() -> N
     # Four separate squares of 100, 400, 200 and 300 m side, 1 km apart along the x axis.
     sides = [100.0, 400.0, 200.0, 300.0]
     squares = [shapely.box(136000 + 1000 * i, 455000, 136000 + 1000 * i + s, 455000 + s) for i, s in enumerate(sides)]
-    gdf = gpd.GeoDataFrame({"code": ["A", "B", "C", "D"], "naam": ["a", "b", "c", "d"]}, geometry=squares, crs="EPSG:28992")
+    gdf = gpd.GeoDataFrame(
+        {"code": ["A", "B", "C", "D"], "naam": ["a", "b", "c", "d"]}, geometry=squares, crs="EPSG:28992"
+    )
     layer = build_layer(gdf, level="gemeente", code_column="code", name_column="naam")
     names, points = layer.labels(None, 4)
     assert names == ["a", "b", "c", "d"]
@@ -134,7 +170,9 @@ def test_protected_counts_show_as_suppressed_and_never_as_numbers(tmp_path: Path
     assert by_code.loc["BU99990103", "display"] == "0"  # zero identifies nobody
     shown = set(frame["display"])
     assert not shown & {"1", "2", "3", "4"}
-    rates = indicator_frame(view, BY_KEY["caseload_rate"], Selection("buurt", "2024", "bike", "totaal"), lang="nl").set_index("code")
+    rates = indicator_frame(
+        view, BY_KEY["caseload_rate"], Selection("buurt", "2024", "bike", "totaal"), lang="nl"
+    ).set_index("code")
     assert rates.loc["BU99990102", "status"] == "suppressed"
 
 
@@ -184,7 +222,11 @@ def test_categories_get_their_fixed_colours(tmp_path: Path) -> None:
 
 
 def test_scenario_text_round_trips() -> None:
-    steps = [Step("add", "Nieuw team,136000,455900,Lokalis,buurtteam"), Step("remove", "LOK-01"), Step("move", "KOOS-01,135000,456000")]
+    steps = [
+        Step("add", "Nieuw team,136000,455900,Lokalis,buurtteam"),
+        Step("remove", "LOK-01"),
+        Step("move", "KOOS-01,135000,456000"),
+    ]
     assert decode(encode(steps)) == steps
 
 
@@ -209,12 +251,16 @@ def _call_update_map(app: object, relayout: dict[str, object] | None, triggered:
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": triggered, "value": relayout}]))
         with app.server.test_request_context("/"):  # type: ignore[attr-defined]
             lod = {"level": "buurt", "codes": False, "n": 9}
-            return tuple(kaart.update_map("youth_population", None, None, None, "quantiles", 5, "buurt", relayout, lod, None))
+            return tuple(
+                kaart.update_map("youth_population", None, None, None, "quantiles", 5, "buurt", relayout, lod, None)
+            )
 
     return copy_context().run(run)
 
 
-def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_map_names_the_areas_in_view_when_there_are_more_than_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dashboard.app import create_app
 
     atlas = _grid_atlas(tmp_path)
@@ -255,7 +301,9 @@ def _page_text(component: object) -> str:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_sources_page_says_what_the_manifest_lacks_instead_of_question_marks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+def test_sources_page_says_what_the_manifest_lacks_instead_of_question_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
     from dashboard.app import create_app
 
     atlas = _grid_atlas(tmp_path)  # its manifest has no build date, duration or CBS year
@@ -273,7 +321,9 @@ def test_sources_page_says_what_the_manifest_lacks_instead_of_question_marks(tmp
 # ---------------------------------------------------------------- coarser levels until you zoom in
 
 
-def test_too_many_features_in_view_show_the_next_coarser_level_until_zoomed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_many_features_in_view_show_the_next_coarser_level_until_zoomed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dashboard.app import create_app
 
     atlas = _grid_atlas(tmp_path)
@@ -291,5 +341,10 @@ def test_too_many_features_in_view_show_the_next_coarser_level_until_zoomed_in(t
     shown, codes = kaart.choose_level(view, "buurt", (b[0] + 1e-5, b[1] + 1e-5, b[2] - 1e-5, b[3] - 1e-5))
     assert (shown, codes) == ("buurt", [buurten.codes[0]])
     # A view of everything again: back to the wijken.
-    whole = (buurten.bounds[:, 0].min(), buurten.bounds[:, 1].min(), buurten.bounds[:, 2].max(), buurten.bounds[:, 3].max())
+    whole = (
+        buurten.bounds[:, 0].min(),
+        buurten.bounds[:, 1].min(),
+        buurten.bounds[:, 2].max(),
+        buurten.bounds[:, 3].max(),
+    )
     assert kaart.choose_level(view, "buurt", whole) == ("wijk", None)

@@ -15,8 +15,29 @@ REPO = Path(__file__).resolve().parents[1]
 
 # First segments of paths inside the repository; a backticked path starting elsewhere is an output, a URL or a
 # file of the data directory (`cbs/…`, `atlas/atlas.gpkg`) and is not checked.
-ROOTS = ("geodata", "etl", "views", "reports", "dashboard", "cli", "tests", "bench", "docs", "assets", "examples", ".ci")
-TOP_FILES = ("Makefile", "Dockerfile", "pyproject.toml", "requirements.lock", "README.md", "CONTRIBUTING.md", "CHANGELOG.md")
+ROOTS = (
+    "geodata",
+    "etl",
+    "views",
+    "reports",
+    "dashboard",
+    "cli",
+    "tests",
+    "bench",
+    "docs",
+    "assets",
+    "examples",
+    ".ci",
+)
+TOP_FILES = (
+    "Makefile",
+    "Dockerfile",
+    "pyproject.toml",
+    "requirements.lock",
+    "README.md",
+    "CONTRIBUTING.md",
+    "CHANGELOG.md",
+)
 # Directories the benchmarks and browser tests write into; git does not keep them.
 OUTPUT_DIRS = ("bench/results", "tests/artifacts")
 PLACEHOLDER = re.compile(r"[<>{}*…$]")
@@ -30,8 +51,23 @@ TARGET = re.compile(r"^([A-Za-z0-9_.-]+(?:[ \t]+[A-Za-z0-9_.-]+)*)[ \t]*:(?![=:]
 ISSUE_NUMBER = re.compile(r"\bissues?\s*#?\s*\d+|(?<![&\w])#\d{1,5}\b(?![.\d])", re.IGNORECASE)
 CODE_SUFFIXES = {".py", ".js", ".mjs", ".css", ".toml", ".sh", ".cfg", ".ini", ".yml", ".yaml", ".in", ".override"}
 CODE_NAMES = {"Makefile", "Dockerfile", "run"}
-SKIP_DIRS = {".venv", ".venv-gpkg", ".git", ".cache", "node_modules", "__pycache__", "vendor", "corpus", "fixtures",
-             "artifacts", "results", ".mypy_cache", ".ruff_cache", ".pytest_cache", "buurtdekking.egg-info"}
+SKIP_DIRS = {
+    ".venv",
+    ".venv-gpkg",
+    ".git",
+    ".cache",
+    "node_modules",
+    "__pycache__",
+    "vendor",
+    "corpus",
+    "fixtures",
+    "artifacts",
+    "results",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "buurtdekking.egg-info",
+}
 
 
 def documents(root: Path) -> list[Path]:
@@ -72,7 +108,7 @@ def _missing_dotted(root: Path, token: str) -> str | None:
     if not match:
         return None
     parts = [match.group(1), *match.group(2).strip(".").split(".")]
-    if PLACEHOLDER.match(token.strip()[match.end():]):  # `etl.care.validate_*_frame`: the last name is a pattern
+    if PLACEHOLDER.match(token.strip()[match.end() :]):  # `etl.care.validate_*_frame`: the last name is a pattern
         parts = parts[:-1]
     names = [*parts, match.group(3)] if match.group(3) else parts
     for cut in range(len(parts), 0, -1):
@@ -80,8 +116,9 @@ def _missing_dotted(root: Path, token: str) -> str | None:
         module = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
         if module.is_file():
             rest = names[cut:]
-            if rest and not re.search(rf"^(?:def |class |async def )?{rest[0]}\b\s*[(:=]", module.read_text(
-                    encoding="utf-8"), re.MULTILINE):
+            if rest and not re.search(
+                rf"^(?:def |class |async def )?{rest[0]}\b\s*[(:=]", module.read_text(encoding="utf-8"), re.MULTILINE
+            ):
                 return f"{'.'.join(parts[:cut])} has no {rest[0]}"
             return None
     return ".".join(parts)
@@ -215,7 +252,9 @@ def test_the_checks_see_the_whole_repository() -> None:
 def bad_repo(tmp_path: Path) -> Path:
     (tmp_path / "Makefile").write_text(".PHONY: run test\nrun:\n\techo run\ntest: run\n\techo test\nX := 1\n")
     (tmp_path / "geodata").mkdir()
-    (tmp_path / "geodata" / "cbs.py").write_text('"""Boundaries (issue 3)."""\n# fine comment\nx = "issue 4"  # see #12\n')
+    (tmp_path / "geodata" / "cbs.py").write_text(
+        '"""Boundaries (issue 3)."""\n# fine comment\nx = "issue 4"  # see #12\n'
+    )
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "a.css").write_text("/* routes, issue 8 */\n.a { color: #333; }\n")
     (tmp_path / "docs").mkdir()

@@ -76,7 +76,9 @@ def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -
 
 def _send_body(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
     if method == "POST":
-        resp = client.post(url, data=json.dumps({"output": "nope.children"}), content_type="application/json", headers=headers)
+        resp = client.post(
+            url, data=json.dumps({"output": "nope.children"}), content_type="application/json", headers=headers
+        )
     else:
         resp = client.get(url, headers=headers)
     out = resp.status_code, dict(resp.headers), resp.get_data(as_text=True) if resp.status_code >= 400 else ""
@@ -138,7 +140,9 @@ def test_a_bundle_that_is_served_keeps_its_long_caching(client: FlaskClient) -> 
     assert headers["Cache-Control"] == "private, max-age=31536000, immutable"
 
 
-def test_a_500_on_every_family_is_not_cacheable_and_one_log_line(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_500_on_every_family_is_not_cacheable_and_one_log_line(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     from dashboard.logs import log
 
     urls = families(client)
@@ -152,8 +156,12 @@ def test_a_500_on_every_family_is_not_cacheable_and_one_log_line(client: FlaskCl
             assert "Traceback" not in body
             assert "/srv/buurtdekking" not in body
             # One line of ours, with the path and the exception's type; nothing from Flask's own traceback logging.
-            lines = [(r.name, r.getMessage(), getattr(r, "fields", {})) for r in caplog.records if r.levelno >= logging.INFO]
-            assert lines == [("buurtdekking", "server_error", {"path": url.split("?")[0], "error": "RuntimeError"})], family
+            lines = [
+                (r.name, r.getMessage(), getattr(r, "fields", {})) for r in caplog.records if r.levelno >= logging.INFO
+            ]
+            assert lines == [("buurtdekking", "server_error", {"path": url.split("?")[0], "error": "RuntimeError"})], (
+                family
+            )
             assert all(r.exc_info is None for r in caplog.records)
     finally:
         log.removeHandler(caplog.handler)

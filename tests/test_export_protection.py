@@ -41,7 +41,9 @@ def raw_small(default_atlas: Path) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("level", ["buurt", "wijk"])
-def test_counts_in_tables_and_geopackage(default_atlas: Path, raw_small: pd.DataFrame, tmp_path: Path, level: str) -> None:
+def test_counts_in_tables_and_geopackage(
+    default_atlas: Path, raw_small: pd.DataFrame, tmp_path: Path, level: str
+) -> None:
     period = str(raw_small["periode"].iloc[0])
     base = ["--area", "GM0344", "--indicator", "caseload", "--period", period, "--level", level]
     csv = _export(default_atlas, tmp_path / "x.csv", *base, "--format", "csv").read_bytes().decode("utf-8-sig")
@@ -63,7 +65,18 @@ def test_counts_in_tables_and_geopackage(default_atlas: Path, raw_small: pd.Data
 
 def test_rates_from_small_counts_are_hidden(default_atlas: Path, raw_small: pd.DataFrame, tmp_path: Path) -> None:
     period = str(raw_small["periode"].iloc[0])
-    gpkg = _export(default_atlas, tmp_path / "r.gpkg", "--area", "GM0344", "--indicator", "caseload_rate", "--period", period, "--format", "gpkg")
+    gpkg = _export(
+        default_atlas,
+        tmp_path / "r.gpkg",
+        "--area",
+        "GM0344",
+        "--indicator",
+        "caseload_rate",
+        "--period",
+        period,
+        "--format",
+        "gpkg",
+    )
     layer = pyogrio.read_dataframe(gpkg, layer="buurten", read_geometry=False).set_index("buurtcode")
     for code in raw_small.loc[raw_small["periode"] == period, "buurtcode"]:
         assert np.isnan(layer.loc[str(code), "caseload_rate"])
@@ -73,8 +86,18 @@ def test_rates_from_small_counts_are_hidden(default_atlas: Path, raw_small: pd.D
 def test_pdf_key_figures_hold_no_small_count(default_atlas: Path, raw_small: pd.DataFrame, tmp_path: Path) -> None:
     row = raw_small.iloc[0]
     wijk = "WK" + str(row["buurtcode"])[2:8]
-    pdf = _export(default_atlas, tmp_path / "k.pdf", "--area", str(row["buurtcode"]), "--indicator", "caseload",
-                  "--period", str(row["periode"]), "--format", "pdf")
+    pdf = _export(
+        default_atlas,
+        tmp_path / "k.pdf",
+        "--area",
+        str(row["buurtcode"]),
+        "--indicator",
+        "caseload",
+        "--period",
+        str(row["periode"]),
+        "--format",
+        "pdf",
+    )
     text = PdfReader(pdf).pages[0].extract_text()
     block = " ".join(text.split("Kerncijfers", 1)[1].split("Methode en parameters", 1)[0].split())
     assert re.match(r"Jeugdigen in zorg \(aantal\), .+? <5 ", block), block  # the buurt itself

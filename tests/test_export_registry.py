@@ -39,7 +39,13 @@ def test_every_available_indicator_exports(default_atlas: Path, tmp_path: Path) 
             done.append(gpkg)
     assert len(done) >= 20
     for gpkg in done:
-        proc = subprocess.run([str(VALIDATOR), "validate", "--gpkg-path", str(gpkg)], capture_output=True, text=True, check=False, timeout=120)
+        proc = subprocess.run(
+            [str(VALIDATOR), "validate", "--gpkg-path", str(gpkg)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         report = json.loads(proc.stdout)
         assert report["success"] is True, (gpkg.name, report["results"])
         assert report["results"] == [], (gpkg.name, report["results"])

@@ -32,4 +32,6 @@ def test_pdf_and_print_png_from_the_route(default_atlas: Path, tmp_path: Path, m
     assert abs(width - 3000) <= 2
     assert abs(height - 2055) <= 2
     resp = client.get("/download/export?formaat=pdf&gebied=WK034404&indicator=inhabitants&pad=//evil.example/x")
-    assert "http://localhost/?indicator=inhabitants" in " ".join(PdfReader(io.BytesIO(resp.data)).pages[0].extract_text().split())
+    assert "http://localhost/?indicator=inhabitants" in " ".join(
+        PdfReader(io.BytesIO(resp.data)).pages[0].extract_text().split()
+    )

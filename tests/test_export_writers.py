@@ -27,11 +27,20 @@ from reports.write import write_snapshot
 
 # Value per buurt (row-major from the south-west); None = suppressed (<5), nan = no data.
 VALUES: list[float | None] = [0.0, 7.0, None, 12.0, float("nan"), 25.0, 9.0, 6.0, 40.0]
-EVIL_NAMES = {1: '=HYPERLINK("http://evil.example","klik")', 3: "+31 6 1234", 5: "-2+3", 6: "@SUM(A1:A9)", 7: "\tTab", 8: "\rCR"}
+EVIL_NAMES = {
+    1: '=HYPERLINK("http://evil.example","klik")',
+    3: "+31 6 1234",
+    5: "-2+3",
+    6: "@SUM(A1:A9)",
+    7: "\tTab",
+    8: "\rCR",
+}
 VALIDATOR = Path(os.environ.get("BUURTDEKKING_GPKG_VALIDATOR", REPO / ".venv-gpkg" / "bin" / "geopackage-validator"))
 
 
-def grid_snapshot(*, is_demo: bool = True, kind: str = "number", protection: str = "count", decimals: int = 0) -> Snapshot:
+def grid_snapshot(
+    *, is_demo: bool = True, kind: str = "number", protection: str = "count", decimals: int = 0
+) -> Snapshot:
     gdf = grid_buurten()
     rows = []
     for _i, v in enumerate(VALUES):
@@ -59,22 +68,47 @@ def grid_snapshot(*, is_demo: bool = True, kind: str = "number", protection: str
         columns={"wijkcode": "code", "wijknaam": "naam"}
     )
     teams = gpd.GeoDataFrame(
-        {"team_id": ["T1", "T2"], "naam": ["Buurtteam Noord", "=cmd|' /C calc'!A0"], "organisatie": ["Lokalis", "KOOS"],
-         "soort": ["buurtteam", "specialistisch"], "is_demo": [True, True]},
-        geometry=[Point(136050, 455050), Point(136250, 455250)], crs="EPSG:28992",
+        {
+            "team_id": ["T1", "T2"],
+            "naam": ["Buurtteam Noord", "=cmd|' /C calc'!A0"],
+            "organisatie": ["Lokalis", "KOOS"],
+            "soort": ["buurtteam", "specialistisch"],
+            "is_demo": [True, True],
+        },
+        geometry=[Point(136050, 455050), Point(136250, 455250)],
+        crs="EPSG:28992",
     )
     return Snapshot(
-        area_code="GM9999", area_name="Teststad", area_level="gemeente", unit_level="buurt",
-        indicator_key="caseload", indicator_label="Jeugdigen in zorg (aantal)", units=units,
-        legend=(LegendEntry("0 – 9", "#41b6c4"), LegendEntry("10 – 40", "#225ea8"), LegendEntry("beschermd (<5)", "#9e9e9e"),
-                LegendEntry("geen gegevens", "#d9d9d9")),
-        legend_title="kwantielen, 2 klassen", kind=kind, decimals=decimals, protection=protection,  # type: ignore[arg-type]
-        context=wijken, teams=teams, highlight="BU99990202",
+        area_code="GM9999",
+        area_name="Teststad",
+        area_level="gemeente",
+        unit_level="buurt",
+        indicator_key="caseload",
+        indicator_label="Jeugdigen in zorg (aantal)",
+        units=units,
+        legend=(
+            LegendEntry("0 – 9", "#41b6c4"),
+            LegendEntry("10 – 40", "#225ea8"),
+            LegendEntry("beschermd (<5)", "#9e9e9e"),
+            LegendEntry("geen gegevens", "#d9d9d9"),
+        ),
+        legend_title="kwantielen, 2 klassen",
+        kind=kind,
+        decimals=decimals,
+        protection=protection,  # type: ignore[arg-type]
+        context=wijken,
+        teams=teams,
+        highlight="BU99990202",
         key_figures=(("Jeugdigen in zorg, Teststad", "99"), ("Jeugdigen 0–17 (schatting)", "1.234")),
         method="Aantal unieke jeugdigen met jeugdhulp per buurt en periode.",
         parameters=(("Periode", "2024"), ("Soort", "totaal"), ("Drempel", "5")),
-        boundary_year="2024", gemeente_code="GM9999", gemeente_name="Teststad", data_date="2024-12-31", protection_note="Aantallen 1–4 worden als <5 getoond.",
-        permalink="http://127.0.0.1:8050/?indicator=caseload&periode=2024", is_demo=is_demo,
+        boundary_year="2024",
+        gemeente_code="GM9999",
+        gemeente_name="Teststad",
+        data_date="2024-12-31",
+        protection_note="Aantallen 1–4 worden als <5 getoond.",
+        permalink="http://127.0.0.1:8050/?indicator=caseload&periode=2024",
+        is_demo=is_demo,
         lineage=(("atlas", "sha256 0123456789ab"), ("caseloads", "demo (seed 42)")),
         created=dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC),
     )
@@ -135,7 +169,10 @@ def test_csv_dutch_excel_dialect(snap: Snapshot, tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")
-    assert lines[0] == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen in zorg (aantal);Toelichting"
+    assert (
+        lines[0]
+        == "Buurtcode;Buurtnaam;Wijkcode;Wijknaam;Gemeentecode;Gemeentenaam;Grenzen (jaar);Jeugdigen in zorg (aantal);Toelichting"
+    )
     df = read_back_csv(data)
     assert len(df) == 9
     by_code = df.set_index("Buurtcode")
@@ -174,8 +211,17 @@ def test_xlsx_cells_headers_and_no_formulas(snap: Snapshot, tmp_path: Path) -> N
     assert wb.sheetnames == ["Tabel", "Toelichting"]
     ws = wb["Tabel"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("Buurtcode", "Buurtnaam", "Wijkcode", "Wijknaam", "Gemeentecode", "Gemeentenaam", "Grenzen (jaar)",
-                       "Jeugdigen in zorg (aantal)", "Toelichting")
+    assert rows[0] == (
+        "Buurtcode",
+        "Buurtnaam",
+        "Wijkcode",
+        "Wijknaam",
+        "Gemeentecode",
+        "Gemeentenaam",
+        "Grenzen (jaar)",
+        "Jeugdigen in zorg (aantal)",
+        "Toelichting",
+    )
     by_code = {r[0]: r for r in rows[1:]}
     assert by_code["BU99990101"][7] == 0
     assert by_code["BU99990303"][7] == 40
@@ -221,7 +267,9 @@ def test_gpkg_layers_protected_values_round_trip(snap: Snapshot, tmp_path: Path)
 def _validate(path: Path) -> dict[str, object]:
     if not VALIDATOR.exists():
         pytest.fail(f"PDOK geopackage-validator not found at {VALIDATOR}; run `make gpkg-validator`")
-    proc = subprocess.run([str(VALIDATOR), "validate", "--gpkg-path", str(path)], capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [str(VALIDATOR), "validate", "--gpkg-path", str(path)], capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     result: dict[str, object] = json.loads(proc.stdout)
     return result
@@ -292,9 +340,18 @@ def test_pdf_is_one_a4_page_with_everything(snap: Snapshot, tmp_path: Path) -> N
     text = reader.pages[0].extract_text()
     flat = " ".join(text.split())
     for needle in (
-        "Jeugdigen in zorg (aantal)", "Teststad (GM9999)", "periode 2024", "FICTIEVE DEMODATA", "Kerncijfers",
-        "Methode en parameters", "wijk- en buurtkaart 2024", "Gegevens: 2024-12-31", "Aantallen 1–4 worden als <5 getoond.",
-        "http://127.0.0.1:8050/?indicator=caseload&periode=2024", "Herkomst", "kwantielen, 2 klassen",
+        "Jeugdigen in zorg (aantal)",
+        "Teststad (GM9999)",
+        "periode 2024",
+        "FICTIEVE DEMODATA",
+        "Kerncijfers",
+        "Methode en parameters",
+        "wijk- en buurtkaart 2024",
+        "Gegevens: 2024-12-31",
+        "Aantallen 1–4 worden als <5 getoond.",
+        "http://127.0.0.1:8050/?indicator=caseload&periode=2024",
+        "Herkomst",
+        "kwantielen, 2 klassen",
     ):
         assert needle in flat, f"{needle!r} not in PDF text"
     assert len(reader.pages[0].images) == 1

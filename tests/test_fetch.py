@@ -94,7 +94,20 @@ def test_fetch_via_cli_then_build(wfs: FakeWFS, tmp_path: Path, capsys: pytest.C
     target = tmp_path / "grenzen.gpkg"
     code = main(["fetch-boundaries", "--year", "2021", "--gemeente", "GM0233", "--url", wfs.url, "--out", str(target)])
     assert code == 0, capsys.readouterr().err
-    code = main(["build", "--boundaries", str(target), "--gemeente", "GM0233", "--year", "2021", "--out", str(tmp_path / "atlas"), "--quiet"])
+    code = main(
+        [
+            "build",
+            "--boundaries",
+            str(target),
+            "--gemeente",
+            "GM0233",
+            "--year",
+            "2021",
+            "--out",
+            str(tmp_path / "atlas"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     manifest = json.loads((tmp_path / "atlas" / "manifest.json").read_text())
     assert manifest["layers"]["buurten"]["rows"] == 17
@@ -102,20 +115,30 @@ def test_fetch_via_cli_then_build(wfs: FakeWFS, tmp_path: Path, capsys: pytest.C
 
 def test_fetch_unknown_gemeente_writes_nothing(wfs: FakeWFS, tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
-        geodata.fetch.fetch_boundaries(year=2021, gemeenten=["GM0344"], out=tmp_path / "x.gpkg", base_url=wfs.url, progress=False)
+        geodata.fetch.fetch_boundaries(
+            year=2021, gemeenten=["GM0344"], out=tmp_path / "x.gpkg", base_url=wfs.url, progress=False
+        )
     assert err.value.problems[0].code == "FETCH_EMPTY"
     assert not (tmp_path / "x.gpkg").exists()
 
 
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
-    [(500, b"oops", "FETCH_FAILED"), (200, b"<html>maintenance</html>", "FETCH_NOT_GEOJSON"), (200, b'{"a": 1}', "FETCH_NOT_GEOJSON")],
+    [
+        (500, b"oops", "FETCH_FAILED"),
+        (200, b"<html>maintenance</html>", "FETCH_NOT_GEOJSON"),
+        (200, b'{"a": 1}', "FETCH_NOT_GEOJSON"),
+    ],
 )
-def test_fetch_server_errors(status: int, body: bytes, expected: str, tmp_path: Path, ermelo_layers: dict[str, gpd.GeoDataFrame]) -> None:
+def test_fetch_server_errors(
+    status: int, body: bytes, expected: str, tmp_path: Path, ermelo_layers: dict[str, gpd.GeoDataFrame]
+) -> None:
     server = FakeWFS(ermelo_layers, status=status, body=body)
     try:
         with pytest.raises(InputError) as err:
-            geodata.fetch.fetch_boundaries(year=2021, gemeenten=["GM0233"], out=tmp_path / "x.gpkg", base_url=server.url, progress=False)
+            geodata.fetch.fetch_boundaries(
+                year=2021, gemeenten=["GM0233"], out=tmp_path / "x.gpkg", base_url=server.url, progress=False
+            )
     finally:
         server.close()
     assert err.value.problems[0].code == expected
@@ -124,7 +147,9 @@ def test_fetch_server_errors(status: int, body: bytes, expected: str, tmp_path: 
 
 def test_fetch_offline_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
-        geodata.fetch.fetch_boundaries(year=2024, out=tmp_path / "x.gpkg", base_url="http://127.0.0.1:9/wfs", timeout=2, progress=False)
+        geodata.fetch.fetch_boundaries(
+            year=2024, out=tmp_path / "x.gpkg", base_url="http://127.0.0.1:9/wfs", timeout=2, progress=False
+        )
     problem = err.value.problems[0]
     assert problem.code == "FETCH_FAILED"
     assert "--data-dir" in problem.nl

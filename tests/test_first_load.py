@@ -44,7 +44,9 @@ def client(default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.integration
 def test_layout_carries_the_page_the_browser_asks_it_for(client: Any) -> None:
-    layout = json.loads(client.get("/_dash-layout", headers={"Referer": "http://localhost/tabel?taal=en&indicator=inhabitants"}).data)
+    layout = json.loads(
+        client.get("/_dash-layout", headers={"Referer": "http://localhost/tabel?taal=en&indicator=inhabitants"}).data
+    )
     location = _find(layout, ids.URL)
     assert location is not None
     assert (location["pathname"], location["search"]) == ("/tabel", "?taal=en&indicator=inhabitants")
@@ -69,7 +71,9 @@ def test_without_the_page_url_the_router_renders_it(client: Any, headers: dict[s
 
 
 @pytest.mark.integration
-def test_a_page_that_fails_in_the_layout_leaves_the_shell_to_the_router(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_that_fails_in_the_layout_leaves_the_shell_to_the_router(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(pathname: str | None, search: str | None) -> Any:
         raise RuntimeError("page bug")
 
@@ -97,7 +101,9 @@ def test_regenerator_runtime_is_built_from_the_pinned_package() -> None:
     head = runtime.read_text(encoding="utf-8")[:200]
     lock = json.loads((REPO / "dashboard" / "plotlyjs" / "package-lock.json").read_text(encoding="utf-8"))
     pinned = lock["packages"]["node_modules/regenerator-runtime"]["version"]
-    assert f"regenerator-runtime v{pinned} (MIT)" in head, f"{runtime} is not the pinned build; `make plotly-bundle` rebuilds it"
+    assert f"regenerator-runtime v{pinned} (MIT)" in head, (
+        f"{runtime} is not the pinned build; `make plotly-bundle` rebuilds it"
+    )
 
 
 @pytest.mark.integration
@@ -105,9 +111,13 @@ def test_regenerator_runtime_is_built_from_the_pinned_package() -> None:
 def test_index_serves_the_regenerator_runtime_instead_of_dash_polyfill(client: Any, path: str) -> None:
     html = client.get(path).get_data(as_text=True)
     # Dash's own scripts (on the map page made inert until its map is drawn: dashboard/first_paint.py)
-    scripts = [s for s in re.findall(r'<script[^>]*src="([^"]+)"', html) if "/vendor/plotly-" not in s and "/early/" not in s]
+    scripts = [
+        s for s in re.findall(r'<script[^>]*src="([^"]+)"', html) if "/vendor/plotly-" not in s and "/early/" not in s
+    ]
     assert not [s for s in scripts if "polyfill@" in s]
-    assert scripts[0].startswith("/assets/" + app_module.REGENERATOR), scripts[:2]  # before React and Dash, like the polyfill
+    assert scripts[0].startswith("/assets/" + app_module.REGENERATOR), scripts[
+        :2
+    ]  # before React and Dash, like the polyfill
     with client.get(scripts[0]) as resp:
         assert resp.headers["Cache-Control"] == app_module.IMMUTABLE
 
@@ -118,7 +128,9 @@ def test_every_trace_the_app_draws_is_in_the_bundle() -> None:
         made |= {name.lower() for name in re.findall(r"\bgo\.([A-Z][A-Za-z]+)\(", path.read_text(encoding="utf-8"))}
     made -= {"figure"}
     assert made, "no plotly trace constructors found: the scan is broken"
-    assert made <= set(app_module.PLOTLY_BUNDLE_TRACES), f"add {made - set(app_module.PLOTLY_BUNDLE_TRACES)} to dashboard/plotlyjs"
+    assert made <= set(app_module.PLOTLY_BUNDLE_TRACES), (
+        f"add {made - set(app_module.PLOTLY_BUNDLE_TRACES)} to dashboard/plotlyjs"
+    )
 
 
 @pytest.mark.browser
@@ -138,7 +150,10 @@ def test_map_page_loads_our_bundle_once_and_no_callback_before_the_map(page: Any
     # Dash's @babel/polyfill is replaced by the regenerator runtime alone; the lazily loaded Graph and Dropdown work.
     assert not [u for u in requests if "polyfill@" in u]
     assert len([u for u in requests if app_module.REGENERATOR in u]) == 1
-    assert page.evaluate("() => [typeof regeneratorRuntime.mark, typeof window._babelPolyfill]") == ["function", "undefined"]
+    assert page.evaluate("() => [typeof regeneratorRuntime.mark, typeof window._babelPolyfill]") == [
+        "function",
+        "undefined",
+    ]
     # The page is the one the URL names, in its state: the controls show it.
     assert page.locator("#kaart-level input[value=wijk]").is_checked()
 

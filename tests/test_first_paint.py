@@ -45,13 +45,25 @@ def test_static_html_writes_html_components_as_their_tags() -> None:
 
 
 def test_static_html_keeps_links_and_leaves_out_what_needs_dash() -> None:
-    tree = html.Div([dcc.Link("Tabel", href="/tabel", id="nav"), dcc.Dropdown(id="d", options=["x"]), dcc.Store(id="s", data=1), 3, None, False])
+    tree = html.Div(
+        [
+            dcc.Link("Tabel", href="/tabel", id="nav"),
+            dcc.Dropdown(id="d", options=["x"]),
+            dcc.Store(id="s", data=1),
+            3,
+            None,
+            False,
+        ]
+    )
     assert static_html(tree) == '<div><a href="/tabel">Tabel</a>3</div>'
 
 
 def test_static_html_writes_only_the_ids_it_is_given() -> None:
     tree = html.Div([html.Div(id="kaart-graph", className="map-graph"), html.P("x", id="other")])
-    assert static_html(tree, ids={"kaart-graph": "first-map-host"}) == '<div><div id="first-map-host" class="map-graph"></div><p>x</p></div>'
+    assert (
+        static_html(tree, ids={"kaart-graph": "first-map-host"})
+        == '<div><div id="first-map-host" class="map-graph"></div><p>x</p></div>'
+    )
 
 
 def test_find_and_map_spec() -> None:
@@ -64,7 +76,11 @@ def test_find_and_map_spec() -> None:
 
 
 def test_skeleton_holds_the_page_and_its_figure_as_inert_json() -> None:
-    spec = {"data": [{"type": "choroplethmap", "name": "</script><script>alert(1)</script>"}], "layout": {}, "config": {}}
+    spec = {
+        "data": [{"type": "choroplethmap", "name": "</script><script>alert(1)</script>"}],
+        "layout": {},
+        "config": {},
+    }
     tree = html.Div([html.Div(id=ids.MAP_GRAPH, className="map-graph"), dcc.Store(id=ids.MAP_FIGURE, data=spec)])
     out = skeleton(tree, spec)
     assert out.startswith(f'<div id="{SKELETON_ID}" class="shell first-paint">')
@@ -112,9 +128,18 @@ def test_the_map_page_is_streamed_with_its_first_paint(default_atlas: Path) -> N
     assert resp.headers["Content-Encoding"] == "gzip"
     assert "Content-Security-Policy" in resp.headers
     page = gzip.decompress(resp.data).decode()
-    body = page[page.index("<body>"):]
+    body = page[page.index("<body>") :]
     # plotly.js first, then the page with the map's host and figure, Dash's entry point, then first-map.js
-    order = [body.index(s) for s in ("plotly-buurtdekking.min.js", f'id="{SKELETON_ID}"', f'id="{FIGURE_ID}"', 'id="react-entry-point"', "first-map.js")]
+    order = [
+        body.index(s)
+        for s in (
+            "plotly-buurtdekking.min.js",
+            f'id="{SKELETON_ID}"',
+            f'id="{FIGURE_ID}"',
+            'id="react-entry-point"',
+            "first-map.js",
+        )
+    ]
     assert order == sorted(order)
     assert f'id="{ids.FIRST_MAP_HOST}"' in body
     preloads = re.findall(r'<link rel="preload" as="fetch" crossorigin="anonymous" href="([^"]+)">', body)

@@ -33,7 +33,9 @@ CORE = {"BU99990505", "BU99990405", "BU99990605", "BU99990504", "BU99990506"}
 
 def caseloads(counts_by_period: dict[str, np.ndarray], *, soort: str = "totaal") -> pd.DataFrame:
     frames = [
-        pd.DataFrame({"buurtcode": CODES, "periode": periode, "soort": soort, "aantal": counts, "youth_population": YOUTH})
+        pd.DataFrame(
+            {"buurtcode": CODES, "periode": periode, "soort": soort, "aantal": counts, "youth_population": YOUTH}
+        )
         for periode, counts in counts_by_period.items()
     ]
     return pd.concat(frames, ignore_index=True)
@@ -49,7 +51,9 @@ def gdf_grid10() -> pd.DataFrame:
 
 
 def test_planted_cluster_is_found_and_nothing_else_at_fdr_005(gdf_grid10: pd.DataFrame) -> None:
-    res = compute_hotspots(gdf_grid10, caseloads({"2023": planted()}), options=HotspotOptions(correction="fdr", alpha=0.05))
+    res = compute_hotspots(
+        gdf_grid10, caseloads({"2023": planted()}), options=HotspotOptions(correction="fdr", alpha=0.05)
+    )
     b = res.buurt.set_index("buurtcode")
     assert set(b.index[b["gi_class"] == "hot"]) == CORE
     assert set(b.index[b["lisa_class"] == "HH"]) == CORE
@@ -113,7 +117,8 @@ def test_classes_equal_esda_computed_directly(gdf_grid10: pd.DataFrame, correcti
     rng = np.random.default_rng(21)
     counts = rng.poisson(planted() * YOUTH / 450 * 0.8).astype(float)
     res = compute_hotspots(
-        gdf_grid10, caseloads({"2023": counts}),
+        gdf_grid10,
+        caseloads({"2023": counts}),
         options=HotspotOptions(correction=correction, alternative=alternative),  # type: ignore[arg-type]
     )
     w = Queen.from_dataframe(gdf_grid10, ids=CODES, use_index=False, silence_warnings=True)
@@ -162,7 +167,9 @@ def test_every_buurt_gets_a_row_and_excluded_ones_a_reason() -> None:
     youth = pd.Series(300.0, index=codes)
     youth["BU99990101"] = 0.0  # nobody under 18 lives there
     youth["BU99990505"] = 0.0  # water
-    rows = pd.DataFrame({"buurtcode": codes, "periode": "2024", "soort": "totaal", "aantal": 12.0, "youth_population": youth.to_numpy()})
+    rows = pd.DataFrame(
+        {"buurtcode": codes, "periode": "2024", "soort": "totaal", "aantal": 12.0, "youth_population": youth.to_numpy()}
+    )
     rows.loc[rows["buurtcode"] == "BU99990303", "aantal"] = np.nan
     rows.loc[rows["buurtcode"] == "BU99990101", "aantal"] = 0.0
     rows = rows[rows["buurtcode"] != "BU99990202"]  # no row at all
@@ -248,10 +255,18 @@ def test_bonferroni_out_of_reach_is_said_not_hidden(gdf_grid10: pd.DataFrame) ->
 
 
 def test_manifest_records_the_method(gdf_grid10: pd.DataFrame) -> None:
-    opts = HotspotOptions(permutations=499, seed=42, alpha=0.1, correction="bonferroni", weights=WeightsSpec("knn", k=4))
+    opts = HotspotOptions(
+        permutations=499, seed=42, alpha=0.1, correction="bonferroni", weights=WeightsSpec("knn", k=4)
+    )
     res = compute_hotspots(gdf_grid10, caseloads({"2023": BASE}), options=opts)
     m = res.method
-    assert (m["permutations"], m["seed"], m["alpha"], m["correction"], m["alternative"]) == (499, 42, 0.1, "bonferroni", "two-sided")
+    assert (m["permutations"], m["seed"], m["alpha"], m["correction"], m["alternative"]) == (
+        499,
+        42,
+        0.1,
+        "bonferroni",
+        "two-sided",
+    )
     assert m["weights"]["kind"] == "knn"
     assert m["weights"]["k"] == 4
     assert "Gi*" in m["method"]
@@ -320,7 +335,9 @@ def test_results_are_the_same_in_a_fresh_process(gdf_grid10: pd.DataFrame) -> No
         "print(json.dumps([r.buurt['gi_p'].tolist(), r.buurt['lisa_p'].tolist()]))"
     )
     repo = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True, timeout=600
+    )
     gi_p, lisa_p = json.loads(done.stdout.strip().splitlines()[-1])
     here = compute_hotspots(gdf_grid10, caseloads({"2023": planted()}), options=HotspotOptions(permutations=199))
     assert here.buurt["gi_p"].tolist() == gi_p

@@ -38,8 +38,13 @@ def frame(small: dict[str, float] = SMALL, *, periods: tuple[str, ...] = ("2023"
     for i, periode in enumerate(periods):
         parts.append(
             pd.DataFrame(
-                {"buurtcode": CODES, "periode": periode, "soort": "totaal", "aantal": counts.to_numpy() + i,
-                 "youth_population": YOUTH}
+                {
+                    "buurtcode": CODES,
+                    "periode": periode,
+                    "soort": "totaal",
+                    "aantal": counts.to_numpy() + i,
+                    "youth_population": YOUTH,
+                }
             )
         )
     return pd.concat(parts, ignore_index=True)

@@ -27,13 +27,17 @@ def demo_like_atlas(n: int = 6) -> Atlas:
     for periode in ("2023", "2024"):
         for soort, rate in zip(SOORTEN, (0.06, 0.03, 0.005, 0.01), strict=True):
             counts = rng.poisson(gdf["youth_population"].to_numpy() * rate)
-            rows.append(pd.DataFrame({"buurtcode": gdf["buurtcode"], "periode": periode, "soort": soort, "aantal": counts}))
+            rows.append(
+                pd.DataFrame({"buurtcode": gdf["buurtcode"], "periode": periode, "soort": soort, "aantal": counts})
+            )
     df = pd.concat(rows, ignore_index=True)
     total = df.groupby(["buurtcode", "periode"], as_index=False)["aantal"].sum().assign(soort="totaal")
     df = pd.concat([df, total], ignore_index=True)
     df["youth_population"] = df["buurtcode"].map(dict(zip(gdf["buurtcode"], gdf["youth_population"], strict=True)))
     df["rate_per_1000"] = 1000 * df["aantal"] / df["youth_population"]
-    return Atlas({"buurten": gdf, "caseloads_buurt": df}, {"methods": {"youth_population": {}}, "notes": ["earlier note"]})
+    return Atlas(
+        {"buurten": gdf, "caseloads_buurt": df}, {"methods": {"youth_population": {}}, "notes": ["earlier note"]}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +46,30 @@ def built() -> Atlas:
 
 
 def test_stage_adds_tables_map_layers_and_the_method(built: Atlas) -> None:
-    assert {"hotspots_buurt", "hotspots_change_buurt", "hotspots_2023", "hotspots_2024", "hotspots_change_2023_2024"} <= set(built.layers)
+    assert {
+        "hotspots_buurt",
+        "hotspots_change_buurt",
+        "hotspots_2023",
+        "hotspots_2024",
+        "hotspots_change_2023_2024",
+    } <= set(built.layers)
     hb = built["hotspots_buurt"]
     assert len(hb) == 36 * 2 * 5
-    for col in ("buurtcode", "periode", "soort", "rate_raw", "rate_eb", "rate_seb", "gi_z", "gi_p", "gi_class", "lisa_i", "lisa_p", "lisa_class", "reason"):
+    for col in (
+        "buurtcode",
+        "periode",
+        "soort",
+        "rate_raw",
+        "rate_eb",
+        "rate_seb",
+        "gi_z",
+        "gi_p",
+        "gi_class",
+        "lisa_i",
+        "lisa_p",
+        "lisa_class",
+        "reason",
+    ):
         assert col in hb.columns
     assert tuple(built["hotspots_change_buurt"].columns) == CHANGE_COLUMNS
     m = built.manifest["methods"]["hotspots"]
@@ -70,7 +94,9 @@ def test_atlas_round_trip_keeps_the_hotspot_layers(built: Atlas, tmp_path: Path)
         assert len(theirs) == len(ours)
         for col in ours.columns:
             if pd.api.types.is_float_dtype(ours[col]):
-                np.testing.assert_allclose(theirs[col].to_numpy(dtype=float), ours[col].to_numpy(dtype=float), equal_nan=True)
+                np.testing.assert_allclose(
+                    theirs[col].to_numpy(dtype=float), ours[col].to_numpy(dtype=float), equal_nan=True
+                )
             else:
                 assert theirs[col].astype(object).where(theirs[col].notna(), None).tolist() == (
                     ours[col].astype(object).where(ours[col].notna(), None).tolist()
@@ -99,13 +125,35 @@ def test_cli_flags_reach_the_options() -> None:
     from cli.main import _hotspot_options
 
     args = build_parser().parse_args(
-        ["build", "--weights", "knn:5", "--islands", "exclude", "--permutations", "4999", "--seed", "7",
-         "--alpha", "0.1", "--correction", "bonferroni", "--alternative", "folded", "--change", "2022,2024"]
+        [
+            "build",
+            "--weights",
+            "knn:5",
+            "--islands",
+            "exclude",
+            "--permutations",
+            "4999",
+            "--seed",
+            "7",
+            "--alpha",
+            "0.1",
+            "--correction",
+            "bonferroni",
+            "--alternative",
+            "folded",
+            "--change",
+            "2022,2024",
+        ]
     )
     opts = _hotspot_options(args)
     assert opts == HotspotOptions(
-        weights=WeightsSpec("knn", k=5, islands="exclude"), permutations=4999, seed=7, alpha=0.1,
-        correction="bonferroni", alternative="folded", change=("2022", "2024"),
+        weights=WeightsSpec("knn", k=5, islands="exclude"),
+        permutations=4999,
+        seed=7,
+        alpha=0.1,
+        correction="bonferroni",
+        alternative="folded",
+        change=("2022", "2024"),
     )
     assert _hotspot_options(build_parser().parse_args(["build"])) == HotspotOptions()
     assert not _hotspot_options(build_parser().parse_args(["build", "--no-hotspots"])).enabled
@@ -113,7 +161,11 @@ def test_cli_flags_reach_the_options() -> None:
 
 @pytest.mark.parametrize(
     ("flags", "text"),
-    [(["--weights", "rook"], "WEIGHTS_SPEC"), (["--permutations", "5"], "--permutations"), (["--alpha", "2"], "--alpha")],
+    [
+        (["--weights", "rook"], "WEIGHTS_SPEC"),
+        (["--permutations", "5"], "--permutations"),
+        (["--alpha", "2"], "--alpha"),
+    ],
 )
 def test_cli_refuses_bad_hotspot_flags_before_building(
     flags: list[str], text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -135,5 +187,7 @@ def test_stage_fails_closed_when_protection_is_impossible(monkeypatch: pytest.Mo
     monkeypatch.setattr(etl.hotspots, "suppression_marks", impossible)
     out = add_hotspots(demo_like_atlas(4), BuildOptions(hotspots=HotspotOptions(permutations=99)))
     assert out["hotspots_buurt"]["suppressed"].all()
-    assert etl.hotspots.protected_hotspots(out["hotspots_buurt"])[["rate_raw", "rate_eb", "rate_seb"]].isna().all().all()
+    assert (
+        etl.hotspots.protected_hotspots(out["hotspots_buurt"])[["rate_raw", "rate_eb", "rate_seb"]].isna().all().all()
+    )
     assert any("cannot be protected" in n for n in out.manifest["notes"])

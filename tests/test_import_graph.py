@@ -115,16 +115,19 @@ def test_the_checker_catches_every_rule_on_a_synthetic_bad_tree(tmp_path: Path) 
 
 
 def test_the_checker_passes_a_tree_that_keeps_to_the_floors(tmp_path: Path) -> None:
-    _write(tmp_path, {
-        "geodata/__init__.py": "",
-        "geodata/base.py": "import json\n",
-        "etl/__init__.py": "",
-        "etl/stage.py": "from geodata.base import json\n",
-        "views/__init__.py": "",
-        "views/figure.py": "import plotly\nfrom etl import stage\n",
-        "dashboard/__init__.py": "",
-        "dashboard/app.py": "import dash\nfrom views.figure import plotly\n",
-    })
+    _write(
+        tmp_path,
+        {
+            "geodata/__init__.py": "",
+            "geodata/base.py": "import json\n",
+            "etl/__init__.py": "",
+            "etl/stage.py": "from geodata.base import json\n",
+            "views/__init__.py": "",
+            "views/figure.py": "import plotly\nfrom etl import stage\n",
+            "dashboard/__init__.py": "",
+            "dashboard/app.py": "import dash\nfrom views.figure import plotly\n",
+        },
+    )
     assert problems(tmp_path) == {"upward": [], "web": [], "cycles": [], "pages": [], "late": []}
 
 

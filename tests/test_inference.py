@@ -160,7 +160,14 @@ def test_fdr_agrees_with_esda_and_the_naive_procedure_on_random_p_values() -> No
 
 def test_classes() -> None:
     sig = np.array([True, True, False, True, True, False])
-    assert gi_classes(np.array([2.5, -3.0, 4.0, 0.0, 1.0, -1.0]), sig).tolist() == ["hot", "cold", "ns", "ns", "hot", "ns"]
+    assert gi_classes(np.array([2.5, -3.0, 4.0, 0.0, 1.0, -1.0]), sig).tolist() == [
+        "hot",
+        "cold",
+        "ns",
+        "ns",
+        "hot",
+        "ns",
+    ]
     assert lisa_classes(np.array([1, 3, 1, 4, 2, 2]), sig).tolist() == ["HH", "LL", "ns", "HL", "LH", "ns"]
 
 

@@ -54,7 +54,9 @@ VIEW = SimpleNamespace(buurten=GRID, wijken=WIJKEN)  # all the upload page's che
 LIMITS = UploadLimits()
 UPLOAD_ONLY = ("UPLOAD_",)  # the page's own checks; everything else must be the same through both paths
 VALIDATE_FRAME: dict[str, Callable[..., Any]] = {
-    "teams": validate_teams_frame, "providers": validate_providers_frame, "caseloads": validate_caseloads_frame,
+    "teams": validate_teams_frame,
+    "providers": validate_providers_frame,
+    "caseloads": validate_caseloads_frame,
 }
 WORK = Path(tempfile.mkdtemp(prefix="buurtdekking-properties-"))
 T = TypeVar("T")
@@ -63,8 +65,11 @@ T = TypeVar("T")
 def budget(n: int) -> settings:
     """``n`` examples in CI (derandomized there); the loaded profile's max_examples otherwise."""
     ci = settings.get_current_profile_name() == "ci"
-    return settings(max_examples=n if ci else settings.default.max_examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=n if ci else settings.default.max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
 
 
 # ---------------------------------------------------------------- the two paths
@@ -102,17 +107,80 @@ def both_paths(kind: str, data: bytes, suffix: str) -> tuple[set[tuple[str, int 
 # ---------------------------------------------------------------- strategies: files
 
 
-_CODES = [*GRID["buurtcode"], "bu03440101", "0344 0102", "3440103", "3440201.0", "BU03449999", "BU0344011", *WIJKEN["wijkcode"],
-          "WK034499", "Buurt r1c1", "buurt r2c2", "Wijk 1", "Lombok"]
+_CODES = [
+    *GRID["buurtcode"],
+    "bu03440101",
+    "0344 0102",
+    "3440103",
+    "3440201.0",
+    "BU03449999",
+    "BU0344011",
+    *WIJKEN["wijkcode"],
+    "WK034499",
+    "Buurt r1c1",
+    "buurt r2c2",
+    "Wijk 1",
+    "Lombok",
+]
 _LAT, _LON = latlon(136150.0, 455150.0)
 _VALUES: dict[str, list[str]] = {
-    "teams": ["T1", "T2", "t1", "Team A", "Lokalis", "KOOS", "spoor030", "buurtteam", "Specialistisch", "wijkteam",
-              str(_LAT), str(_LON), str(_LAT).replace(".", ","), "136150", "455150", "455150,5", "150000", "12,5", "8",
-              "-1", "veel"],
+    "teams": [
+        "T1",
+        "T2",
+        "t1",
+        "Team A",
+        "Lokalis",
+        "KOOS",
+        "spoor030",
+        "buurtteam",
+        "Specialistisch",
+        "wijkteam",
+        str(_LAT),
+        str(_LON),
+        str(_LAT).replace(".", ","),
+        "136150",
+        "455150",
+        "455150,5",
+        "150000",
+        "12,5",
+        "8",
+        "-1",
+        "veel",
+    ],
     "providers": ["KOOS", "Spoor030", "Spor030", "Lokalis", "West"],
-    "caseloads": ["2024", "2023", "2024-Q1", "Q5 2024", "2024/3", "vorig jaar", "totaal", "buurtteam", "specialistisch",
-                  "verblijf", "jeugdbescherming", "thuiszorg", "huisarts", "GP", "wijkteam", "huisart", "3", "0", "12",
-                  "2,5", "-2", "<5", "x", "-", ".", "1e309", "NaN", "inf", "123456789012345678901234567890", "1.000", "1,234"],
+    "caseloads": [
+        "2024",
+        "2023",
+        "2024-Q1",
+        "Q5 2024",
+        "2024/3",
+        "vorig jaar",
+        "totaal",
+        "buurtteam",
+        "specialistisch",
+        "verblijf",
+        "jeugdbescherming",
+        "thuiszorg",
+        "huisarts",
+        "GP",
+        "wijkteam",
+        "huisart",
+        "3",
+        "0",
+        "12",
+        "2,5",
+        "-2",
+        "<5",
+        "x",
+        "-",
+        ".",
+        "1e309",
+        "NaN",
+        "inf",
+        "123456789012345678901234567890",
+        "1.000",
+        "1,234",
+    ],
 }
 _NUMBERISH = ["", "", "", "1e309", "-1e309", "NaN", "inf", "٣", "0x1F", "+5", "1,5", "1.5", " 7 ", "1 000"]
 
@@ -125,8 +193,11 @@ def cells(kind: str) -> st.SearchStrategy[str]:
 
 def headers(kind: str) -> st.SearchStrategy[list[str]]:
     names = [n for canonical, aliases in ALIASES[kind].items() for n in (canonical, *aliases[:2])]
-    required = {"teams": ["team_id", "naam", "organisatie", "soort", "buurtcode"], "providers": ["wijkcode", "buurtcode", "aanbieder"],
-                "caseloads": ["buurtcode", "periode", "totaal", "buurtteam"]}[kind]
+    required = {
+        "teams": ["team_id", "naam", "organisatie", "soort", "buurtcode"],
+        "providers": ["wijkcode", "buurtcode", "aanbieder"],
+        "caseloads": ["buurtcode", "periode", "totaal", "buurtteam"],
+    }[kind]
     return st.one_of(
         st.lists(st.sampled_from([*names, "", "opmerking", "Naam"]), min_size=1, max_size=9),
         st.permutations(required).map(list),
@@ -272,8 +343,14 @@ def test_mutated_examples_same_verdict_on_cli_and_upload_page(mutated: tuple[str
 
 def any_cell() -> st.SearchStrategy[object]:
     return st.one_of(
-        st.none(), st.just(np.nan), st.just(pd.NA), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-        st.floats(allow_nan=True, allow_infinity=True), st.binary(max_size=8), st.text(max_size=12),
+        st.none(),
+        st.just(np.nan),
+        st.just(pd.NA),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.binary(max_size=8),
+        st.text(max_size=12),
         st.text(alphabet=st.characters(categories=["Cs"]), min_size=1, max_size=2),  # lone surrogates
         st.sampled_from([*_CODES, *_VALUES["teams"], *_VALUES["caseloads"], *_VALUES["providers"], "9" * 400]),
         st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)),
@@ -308,8 +385,13 @@ def test_any_frame_into_the_rules_is_validated_or_input_error(kind: str, data: s
 
 
 @budget(200)
-@given(values=st.lists(st.one_of(any_cell(), st.sampled_from(_NUMBERISH), st.from_regex(r"-?[0-9.,]{1,9}", fullmatch=True)),
-                       max_size=12), decimal=st.sampled_from([",", "."]))
+@given(
+    values=st.lists(
+        st.one_of(any_cell(), st.sampled_from(_NUMBERISH), st.from_regex(r"-?[0-9.,]{1,9}", fullmatch=True)),
+        max_size=12,
+    ),
+    decimal=st.sampled_from([",", "."]),
+)
 def test_number_parsers_agree_and_only_refuse_with_value_error(values: list[object], decimal: str) -> None:
     assert infer_decimal(values) in {",", "."}
     column = pd.Series(values, dtype=object)
@@ -339,13 +421,44 @@ def test_parse_period_reads_or_says_none(value: object) -> None:
 @st.composite
 def kwb_tables(draw: st.DrawFn) -> pd.DataFrame:
     """A CBS Kerncijfers table (any cells), codes of this gemeente or not, with CBS's and other column names."""
-    names = draw(st.lists(st.sampled_from(["gwb_code_10", "gwb_code", "GWB_CODE", "regio", "gm_naam", "a_inw", "aantal_inwoners",
-                                           "a_00_14", "p_jz_tn", "code", "niveau", "naam", "recs", "x", ""]),
-                          min_size=1, max_size=8))
+    names = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "gwb_code_10",
+                    "gwb_code",
+                    "GWB_CODE",
+                    "regio",
+                    "gm_naam",
+                    "a_inw",
+                    "aantal_inwoners",
+                    "a_00_14",
+                    "p_jz_tn",
+                    "code",
+                    "niveau",
+                    "naam",
+                    "recs",
+                    "x",
+                    "",
+                ]
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
     n = draw(st.integers(0, 6))
     code = st.sampled_from(["GM0344", "WK034401", "BU03440101", "BU0344010", "bu03440102", "XX", "", "GM0999"])
-    columns = {i: [draw(code if name.lower().startswith("gwb") else st.one_of(any_cell(), st.sampled_from([".", "x", "-", "1e309"])))
-                    for _ in range(n)] for i, name in enumerate(names)}
+    columns = {
+        i: [
+            draw(
+                code
+                if name.lower().startswith("gwb")
+                else st.one_of(any_cell(), st.sampled_from([".", "x", "-", "1e309"]))
+            )
+            for _ in range(n)
+        ]
+        for i, name in enumerate(names)
+    }
     df = pd.DataFrame(columns, dtype=object)
     df.columns = names
     return df
@@ -380,12 +493,22 @@ def boundary_layers(draw: st.DrawFn) -> gpd.GeoDataFrame:
     """A buurt layer of a known CBS schema whose attribute table holds anything, on the 3×3 grid."""
     family = draw(st.sampled_from([PDOK_2021, SHAPEFILE_ERA]))
     n = draw(st.integers(1, 6))
-    codes = draw(st.lists(st.sampled_from([*GRID["buurtcode"], "BU0344", "", "bu03440101", None, 3440102.0]), min_size=n, max_size=n))
+    codes = draw(
+        st.lists(
+            st.sampled_from([*GRID["buurtcode"], "BU0344", "", "bu03440101", None, 3440102.0]), min_size=n, max_size=n
+        )
+    )
     upper = family is SHAPEFILE_ERA
     data: dict[str, list[object]] = {family.columns["buurtcode"]: codes}
-    for canonical in draw(st.lists(st.sampled_from(["buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"]), unique=True)):
+    for canonical in draw(
+        st.lists(st.sampled_from(["buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam"]), unique=True)
+    ):
         data[family.columns[canonical]] = [draw(_attribute_values()) for _ in range(n)]
-    for extra in draw(st.lists(st.sampled_from(["water", "aant_inw", "a_inw", "opp_land", "jaarstatcode", "id", "Water", "x"]), unique=True)):
+    for extra in draw(
+        st.lists(
+            st.sampled_from(["water", "aant_inw", "a_inw", "opp_land", "jaarstatcode", "id", "Water", "x"]), unique=True
+        )
+    ):
         data[extra] = [draw(_attribute_values()) for _ in range(n)]
     frame = pd.DataFrame({(k.upper() if upper else k): v for k, v in data.items()}, dtype=object)
     geometry = [box(136000 + 100 * i, 455000, 136100 + 100 * i, 455100) for i in range(n)]
@@ -394,9 +517,13 @@ def boundary_layers(draw: st.DrawFn) -> gpd.GeoDataFrame:
 
 @budget(80)
 @given(layer=boundary_layers(), gemeenten=st.sampled_from([("GM0344",), None, ("GM0999",)]))
-def test_boundary_attribute_tables_are_normalised_or_input_error(layer: gpd.GeoDataFrame, gemeenten: tuple[str, ...] | None) -> None:
+def test_boundary_attribute_tables_are_normalised_or_input_error(
+    layer: gpd.GeoDataFrame, gemeenten: tuple[str, ...] | None
+) -> None:
     family = PDOK_2021 if "buurtcode" in layer.columns else SHAPEFILE_ERA
-    out = attempt(lambda: boundaries_from_layers({"buurt": (None, layer, family)}, source="grenzen.gpkg", gemeenten=gemeenten))
+    out = attempt(
+        lambda: boundaries_from_layers({"buurt": (None, layer, family)}, source="grenzen.gpkg", gemeenten=gemeenten)
+    )
     if isinstance(out, InputError):
         assert all(p.code and p.nl and p.en for p in out.problems)
         return

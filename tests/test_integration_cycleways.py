@@ -72,7 +72,10 @@ def test_quality_columns_and_snap_statistics(built: tuple[Path, str]) -> None:
     for layer in ("buurten", "wijken"):
         frame = atlas[layer]
         for mode in ("walk", "bike", "car"):
-            for column in (f"travel_quality_{mode}", *(f"travel_quality_{t}_{mode}" for t in ("buurtteam", "spec_contract", "spec_any"))):
+            for column in (
+                f"travel_quality_{mode}",
+                *(f"travel_quality_{t}_{mode}" for t in ("buurtteam", "spec_contract", "spec_any")),
+            ):
                 assert set(frame[column].dropna()) <= set(QUALITY_VALUES), (layer, column)
             assert set(frame[f"travel_method_{mode}"]) == {travel["method_per_mode"][mode]}
     snap = travel["snapping"]["bike"]

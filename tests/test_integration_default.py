@@ -26,7 +26,18 @@ def test_default_build_has_utrecht(default_atlas: Path) -> None:
     assert buurten["buurtcode"].is_unique
     assert buurten["wijknaam"].notna().all()
     assert sorted(wijken["wijknaam"]) == sorted(
-        ["West", "Noordwest", "Overvecht", "Noordoost", "Oost", "Binnenstad", "Zuid", "Zuidwest", "Leidsche Rijn", "Vleuten-De Meern"]
+        [
+            "West",
+            "Noordwest",
+            "Overvecht",
+            "Noordoost",
+            "Oost",
+            "Binnenstad",
+            "Zuid",
+            "Zuidwest",
+            "Leidsche Rijn",
+            "Vleuten-De Meern",
+        ]
     )
     assert wijken["n_buurten"].sum() == 111
     # Buurten tile the municipality: 99.2 km², no overlaps (the wijken are their union).

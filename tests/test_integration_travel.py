@@ -82,11 +82,26 @@ def _utrecht_grid(path: Path, bounds: np.ndarray, spacing: float = 250.0) -> Pat
     return path
 
 
-def test_build_with_a_network_then_whatif(tmp_path: Path, data_dir: Path, default_atlas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_with_a_network_then_whatif(
+    tmp_path: Path, data_dir: Path, default_atlas: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bounds = read_atlas(default_atlas, layers=["buurten"])["buurten"].total_bounds
     network = _utrecht_grid(tmp_path / "utrecht_grid.gpkg", bounds)
     out = tmp_path / "atlas"
-    code = main(["build", "--data-dir", str(data_dir), "--out", str(out), "--network", str(network), "--quiet", "--thresholds", "5,10"])
+    code = main(
+        [
+            "build",
+            "--data-dir",
+            str(data_dir),
+            "--out",
+            str(out),
+            "--network",
+            str(network),
+            "--quiet",
+            "--thresholds",
+            "5,10",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     atlas = read_atlas(out, layers=["buurten", "coverage"])
     b = atlas["buurten"]

@@ -61,7 +61,9 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
     return make
 
 
-def get(client: FlaskClient, headers: dict[str, str], ip: str = "10.0.0.1", **extra: str) -> tuple[int, str | None, str]:
+def get(
+    client: FlaskClient, headers: dict[str, str], ip: str = "10.0.0.1", **extra: str
+) -> tuple[int, str | None, str]:
     resp = client.get("/assets/logo.svg", headers={**headers, **extra}, environ_base={"REMOTE_ADDR": ip})
     body = resp.get_data(as_text=True) if resp.status_code != 200 else ""
     resp.close()  # a file response holds its file open until closed
@@ -79,7 +81,9 @@ def test_the_wait_doubles_from_the_limit_up_to_the_cap() -> None:
 
 def test_limiter_counts_accounts_and_clients_apart(tmp_path: Path) -> None:
     clock = Clock()
-    limiter = LoginLimiter(SqliteAttemptStore(tmp_path / "l.sqlite3"), LimitSettings(account_attempts=2, client_attempts=3), clock)
+    limiter = LoginLimiter(
+        SqliteAttemptStore(tmp_path / "l.sqlite3"), LimitSettings(account_attempts=2, client_attempts=3), clock
+    )
     assert limiter.failed(account="anna", client="ip1", session="") == []
     trips = limiter.failed(account="anna", client="ip1", session="")  # 2nd for anna: her limit, wait 1 s
     assert [(t.scope, t.retry_after) for t in trips] == [("account", 1)]
@@ -125,7 +129,11 @@ def test_client_address(remote: str, forwarded: str, trusted: str, expected: str
 
 @pytest.mark.parametrize(
     "env",
-    [{"BUURTDEKKING_TRUSTED_PROXIES": "proxy.local"}, {"BUURTDEKKING_LOGIN_ATTEMPTS": "0"}, {"BUURTDEKKING_LOGIN_MAX_WAIT": "²"}],
+    [
+        {"BUURTDEKKING_TRUSTED_PROXIES": "proxy.local"},
+        {"BUURTDEKKING_LOGIN_ATTEMPTS": "0"},
+        {"BUURTDEKKING_LOGIN_MAX_WAIT": "²"},
+    ],
 )
 def test_bad_limit_settings_stop_the_app(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match=next(iter(env))):
@@ -235,11 +243,16 @@ def test_one_client_trying_many_accounts_is_held_back(app_factory: object) -> No
 def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(app_factory: object) -> None:
     client, _ = app_factory()  # type: ignore[operator]
     # Without a trusted proxy a client cannot escape its limit by inventing addresses.
-    statuses = [get(client, auth(f"u{n}", WRONG), ip="10.0.0.7", **{"X-Forwarded-For": f"198.51.100.{n}"})[0] for n in range(21)]
+    statuses = [
+        get(client, auth(f"u{n}", WRONG), ip="10.0.0.7", **{"X-Forwarded-For": f"198.51.100.{n}"})[0] for n in range(21)
+    ]
     assert statuses[-1] == 429
     client, _ = app_factory(BUURTDEKKING_TRUSTED_PROXIES="127.0.0.1")  # type: ignore[operator]
     # Behind the proxy, the clients it names are counted apart: 21 clients with one attempt each.
-    statuses = [get(client, auth(f"u{n}", WRONG), ip="127.0.0.1", **{"X-Forwarded-For": f"198.51.100.{n}"})[0] for n in range(21)]
+    statuses = [
+        get(client, auth(f"u{n}", WRONG), ip="127.0.0.1", **{"X-Forwarded-For": f"198.51.100.{n}"})[0]
+        for n in range(21)
+    ]
     assert statuses == [401] * 21
 
 
@@ -254,7 +267,9 @@ def test_a_browser_logged_in_before_the_attack_keeps_working(app_factory: object
     assert get(planner, auth("anna", PASSWORD), ip="10.0.0.1")[0] == 429
 
 
-def test_logins_and_trips_are_logged_without_names_or_passwords(app_factory: object, caplog: pytest.LogCaptureFixture) -> None:
+def test_logins_and_trips_are_logged_without_names_or_passwords(
+    app_factory: object, caplog: pytest.LogCaptureFixture
+) -> None:
     client, _ = app_factory()  # type: ignore[operator]
     logger = logging.getLogger("buurtdekking")
     logger.addHandler(caplog.handler)  # the app's logger does not propagate (one line per event)
@@ -297,13 +312,26 @@ def test_two_gunicorn_workers_share_the_back_off(tmp_path: Path) -> None:
     atlas = care_grid_atlas(tmp_path / "atlas", threshold=10)
     port = free_port()
     env = {
-        **os.environ, "BUURTDEKKING_ATLAS": str(atlas), "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"),
-        "BUURTDEKKING_CACHE": str(tmp_path / "cache"), "BUURTDEKKING_AUTH": "basic",
-        "BUURTDEKKING_AUTH_USERS": "anna:" + generate_password_hash(PASSWORD), "BUURTDEKKING_LOG_LEVEL": "DEBUG",
+        **os.environ,
+        "BUURTDEKKING_ATLAS": str(atlas),
+        "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"),
+        "BUURTDEKKING_CACHE": str(tmp_path / "cache"),
+        "BUURTDEKKING_AUTH": "basic",
+        "BUURTDEKKING_AUTH_USERS": "anna:" + generate_password_hash(PASSWORD),
+        "BUURTDEKKING_LOG_LEVEL": "DEBUG",
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"gunicorn-login-{port}.log"
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--timeout", "120", "--bind", f"127.0.0.1:{port}", "dashboard.wsgi:server"]
+    cmd = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        "2",
+        "--timeout",
+        "120",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "dashboard.wsgi:server",
+    ]
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/assets/logo.svg"

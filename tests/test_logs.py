@@ -52,7 +52,10 @@ def test_json_lines_and_debug(stream: io.StringIO) -> None:
     # JSON escapes the traceback's line breaks: still one line per record.
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
     assert {k: first[k] for k in ("level", "event", "callback", "error")} == {
-        "level": "ERROR", "event": "render_error", "callback": "kaart-figure.data", "error": "ValueError",
+        "level": "ERROR",
+        "event": "render_error",
+        "callback": "kaart-figure.data",
+        "error": "ValueError",
     }
     # At DEBUG (only) the traceback follows, as a record of its own.
     assert second["event"] == "render_error_traceback"
@@ -60,10 +63,16 @@ def test_json_lines_and_debug(stream: io.StringIO) -> None:
 
 
 BAD_SETTINGS = [
-    ({"BUURTDEKKING_LOG_LEVEL": "loud"}, "BUURTDEKKING_LOG_LEVEL='loud' is geen logniveau; kies DEBUG, INFO, WARNING, ERROR / "
-                                         "is not a log level; choose DEBUG, INFO, WARNING, ERROR"),
-    ({"BUURTDEKKING_LOG_FORMAT": "xml"}, "BUURTDEKKING_LOG_FORMAT='xml' is geen logformaat; kies text of json / "
-                                         "is not a log format; choose text or json"),
+    (
+        {"BUURTDEKKING_LOG_LEVEL": "loud"},
+        "BUURTDEKKING_LOG_LEVEL='loud' is geen logniveau; kies DEBUG, INFO, WARNING, ERROR / "
+        "is not a log level; choose DEBUG, INFO, WARNING, ERROR",
+    ),
+    (
+        {"BUURTDEKKING_LOG_FORMAT": "xml"},
+        "BUURTDEKKING_LOG_FORMAT='xml' is geen logformaat; kies text of json / "
+        "is not a log format; choose text or json",
+    ),
 ]
 
 
@@ -76,7 +85,11 @@ def test_bad_log_settings_stop_the_app(env: dict[str, str], message: str) -> Non
 
 @pytest.mark.parametrize(("env", "message"), BAD_SETTINGS)
 def test_serve_with_a_bad_log_setting_says_so_and_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], message: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    message: str,
 ) -> None:
     from cli.main import main
 
@@ -99,14 +112,27 @@ def test_gunicorn_with_a_bad_log_setting_stops_with_the_message(tmp_path: Path) 
 
     from conftest import REPO, free_port
 
-    env = {**os.environ, "BUURTDEKKING_ATLAS": str(tmp_path / "no-atlas"), "BUURTDEKKING_SESSION_DIR": str(tmp_path / "s"),
-           "BUURTDEKKING_LOG_FORMAT": "xml"}
+    env = {
+        **os.environ,
+        "BUURTDEKKING_ATLAS": str(tmp_path / "no-atlas"),
+        "BUURTDEKKING_SESSION_DIR": str(tmp_path / "s"),
+        "BUURTDEKKING_LOG_FORMAT": "xml",
+    }
     # One worker: with several, gunicorn's arbiter can race with itself while halting and print its own traceback.
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{free_port()}", "dashboard.wsgi:server"]
+    cmd = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        "1",
+        "--bind",
+        f"127.0.0.1:{free_port()}",
+        "dashboard.wsgi:server",
+    ]
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     out = done.stdout + done.stderr
     assert done.returncode != 0
-    assert "buurtdekking: BUURTDEKKING_LOG_FORMAT='xml' is geen logformaat; kies text of json / is not a log format" in out
+    assert (
+        "buurtdekking: BUURTDEKKING_LOG_FORMAT='xml' is geen logformaat; kies text of json / is not a log format" in out
+    )
     assert "Traceback" not in out, out
     assert "App failed to load" in out  # gunicorn stops instead of booting worker after worker
 
@@ -149,7 +175,9 @@ def _lines(records: list[logging.LogRecord]) -> list[str]:
     return [logs.TextFormatter().format(r) for r in records]
 
 
-def test_an_export_is_one_line_with_area_and_format_and_no_count(app_records: tuple[Any, list[logging.LogRecord]]) -> None:
+def test_an_export_is_one_line_with_area_and_format_and_no_count(
+    app_records: tuple[Any, list[logging.LogRecord]],
+) -> None:
     app, records = app_records
     resp = app.server.test_client().get("/download/export?formaat=csvstd&gebied=WK999902&indicator=caseload_rate")
     assert resp.status_code == 200
@@ -165,14 +193,25 @@ def test_an_export_is_one_line_with_area_and_format_and_no_count(app_records: tu
 
 def _upload_payload(app: Any, contents: str, filename: str, kind: str) -> dict[str, Any]:
     app.server.test_client().get("/_dash-dependencies").close()
-    output, cb = next((k, v) for k, v in app.callback_map.items() if "callback" in v and v["inputs"] == [{"id": "upload-drop", "property": "contents"}])
+    output, cb = next(
+        (k, v)
+        for k, v in app.callback_map.items()
+        if "callback" in v and v["inputs"] == [{"id": "upload-drop", "property": "contents"}]
+    )
     return {
         "output": output,
         "outputs": [{"id": o.component_id, "property": o.component_property} for o in cb["output"]],
         "inputs": [{"id": "upload-drop", "property": "contents", "value": contents}],
         # every State the callback declares, so the payload follows the page (unknown ones: nothing offered yet)
-        "state": [{**s, "value": {"upload-drop.filename": filename, "upload-kind.value": kind,
-                                  "upload-lang.data": "nl"}.get(f"{s['id']}.{s['property']}")} for s in cb["state"]],
+        "state": [
+            {
+                **s,
+                "value": {"upload-drop.filename": filename, "upload-kind.value": kind, "upload-lang.data": "nl"}.get(
+                    f"{s['id']}.{s['property']}"
+                ),
+            }
+            for s in cb["state"]
+        ],
         "changedPropIds": ["upload-drop.contents"],
     }
 
@@ -197,12 +236,20 @@ def test_a_refused_upload_is_one_line_with_its_codes_only(app_records: tuple[Any
 
 def test_serve_writes_json_lines_to_stderr(tmp_path: Path) -> None:
     atlas = care_grid_atlas(tmp_path / "atlas", threshold=10)
-    app = ServedApp(atlas, env={"BUURTDEKKING_LOG_FORMAT": "json", "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"),
-                                "BUURTDEKKING_CACHE": str(tmp_path / "cache")})
+    app = ServedApp(
+        atlas,
+        env={
+            "BUURTDEKKING_LOG_FORMAT": "json",
+            "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"),
+            "BUURTDEKKING_CACHE": str(tmp_path / "cache"),
+        },
+    )
     try:
         with urllib.request.urlopen(app.url + "/download/export?formaat=csv&gebied=GM9999", timeout=60) as resp:
             assert resp.status == 200
-        request = urllib.request.Request(app.url + "/_dash-update-component", data=b"junk", headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            app.url + "/_dash-update-component", data=b"junk", headers={"Content-Type": "application/json"}
+        )
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(request, timeout=30)
         assert err.value.code == 400
@@ -210,5 +257,8 @@ def test_serve_writes_json_lines_to_stderr(tmp_path: Path) -> None:
     finally:
         app.stop()
     events = [json.loads(line) for line in app.log.read_text().splitlines() if line.startswith("{")]
-    assert [(e["event"], e.get("area"), e.get("code")) for e in events] == [("export", "GM9999", None), ("request_refused", None, "CALLBACK_PAYLOAD")]
+    assert [(e["event"], e.get("area"), e.get("code")) for e in events] == [
+        ("export", "GM9999", None),
+        ("request_refused", None, "CALLBACK_PAYLOAD"),
+    ]
     assert "Traceback" not in app.log.read_text()

@@ -66,4 +66,6 @@ def test_text_font_names_a_committed_font_stack(bold: bool) -> None:
 
 def test_the_dash_free_style_falls_back_to_dashs_default_assets_path() -> None:
     assert pure_mapstyle.map_style()["glyphs"] == "/assets/glyphs/{fontstack}/{range}.pbf"
-    assert mapstyle.map_style(glyphs="/x/{fontstack}/{range}.pbf") == pure_mapstyle.map_style(glyphs="/x/{fontstack}/{range}.pbf")
+    assert mapstyle.map_style(glyphs="/x/{fontstack}/{range}.pbf") == pure_mapstyle.map_style(
+        glyphs="/x/{fontstack}/{range}.pbf"
+    )

@@ -99,7 +99,10 @@ def test_osm_ways_are_split_at_junctions_and_shape_nodes_dropped(osm_network: St
     assert net.kind == "osm"
     # junctions: 1, 2, 3 (way 10 ends/shared), 4, 5, 6, 8; node 7 is only a shape point
     assert sorted(net.nodes["osm_id"]) == [1, 2, 3, 4, 5, 6, 8]
-    pairs = {(int(net.nodes["osm_id"].iloc[u]), int(net.nodes["osm_id"].iloc[v])) for u, v in zip(net.edges["u"], net.edges["v"], strict=True)}
+    pairs = {
+        (int(net.nodes["osm_id"].iloc[u]), int(net.nodes["osm_id"].iloc[v]))
+        for u, v in zip(net.edges["u"], net.edges["v"], strict=True)
+    }
     # building, private road, construction and the way cut by a missing node are gone
     assert pairs == {(1, 2), (2, 3), (2, 4), (3, 5), (4, 6), (6, 8)}
     assert _edge(net, 6, 8)["length_m"] == pytest.approx(_dist(6, 7) + _dist(7, 8), abs=1e-6)
@@ -160,7 +163,10 @@ def test_unreadable_osm_file_is_an_input_error(tmp_path: Path) -> None:
         ({"highway": "residential"}, (True, True, True, True, True, True)),
         ({"highway": "residential", "oneway": "-1"}, (True, True, False, True, False, True)),
         ({"highway": "primary", "junction": "roundabout"}, (True, True, True, False, True, False)),
-        ({"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"}, (True, True, True, True, True, False)),
+        (
+            {"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"},
+            (True, True, True, True, True, False),
+        ),
         ({"highway": "cycleway", "oneway": "yes"}, (True, True, True, False, False, False)),
         ({"highway": "footway", "bicycle": "yes"}, (True, True, True, True, False, False)),
         ({"highway": "pedestrian"}, (True, True, False, False, False, False)),
@@ -179,14 +185,32 @@ def test_way_rules(tags: dict[str, str], flags: tuple[bool, ...]) -> None:
     assert rules[2] == flags
 
 
-@pytest.mark.parametrize("tags", [{"building": "yes"}, {"highway": "proposed"}, {"highway": "residential", "access": "no"}, {"highway": "pedestrian", "area": "yes"}])
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"building": "yes"},
+        {"highway": "proposed"},
+        {"highway": "residential", "access": "no"},
+        {"highway": "pedestrian", "area": "yes"},
+    ],
+)
 def test_ways_no_mode_may_use_are_dropped(tags: dict[str, str]) -> None:
     assert way_rules(tags) is None
 
 
 @pytest.mark.parametrize(
     ("value", "kmh"),
-    [("50", 50.0), ("30 mph", 30 * 1.609344), ("NL:zone30", 30.0), ("NL:urban", 50.0), ("80;60", 60.0), ("walk", 15.0), ("none", math.nan), (None, math.nan), (70, 70.0)],
+    [
+        ("50", 50.0),
+        ("30 mph", 30 * 1.609344),
+        ("NL:zone30", 30.0),
+        ("NL:urban", 50.0),
+        ("80;60", 60.0),
+        ("walk", 15.0),
+        ("none", math.nan),
+        (None, math.nan),
+        (70, 70.0),
+    ],
 )
 def test_parse_maxspeed(value: object, kmh: float) -> None:
     got = parse_maxspeed(value)
@@ -194,7 +218,12 @@ def test_parse_maxspeed(value: object, kmh: float) -> None:
 
 
 def test_car_speeds_maxspeed_then_class_default_then_urban_default_capped() -> None:
-    edges = pd.DataFrame({"highway": ["residential", "motorway", "living_street", "primary"], "maxspeed_kmh": [np.nan, 130.0, np.nan, 50.0]})
+    edges = pd.DataFrame(
+        {
+            "highway": ["residential", "motorway", "living_street", "primary"],
+            "maxspeed_kmh": [np.nan, 130.0, np.nan, 50.0],
+        }
+    )
     assert car_speed_kmh(edges, Speeds()).tolist() == [30.0, 100.0, 15.0, 50.0]
     assert car_speed_kmh(edges, Speeds(car_default_kmh=50.0, car_max_kmh=120.0)).tolist() == [50.0, 120.0, 15.0, 50.0]
 
@@ -217,7 +246,11 @@ def _square_lines() -> gpd.GeoDataFrame:
         LineString([(x, y + 100), (x, y)]),
         LineString([(x + 50, y - 50), (x + 50, y + 150)]),  # crosses two sides mid-way: no junction there
     ]
-    return gpd.GeoDataFrame({"highway": ["residential", "cycleway", "residential", "residential", "footway"]}, geometry=lines, crs="EPSG:28992")
+    return gpd.GeoDataFrame(
+        {"highway": ["residential", "cycleway", "residential", "residential", "footway"]},
+        geometry=lines,
+        crs="EPSG:28992",
+    )
 
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
@@ -255,7 +288,11 @@ def test_osmnx_style_edges_with_node_ids_and_list_tags(tmp_path: Path) -> None:
             "oneway": [False, False, True],
             "maxspeed": ["['50', '30']", "['50', '30']", None],
         },
-        geometry=[LineString([(x, y), (x + 80, y)]), LineString([(x + 80, y), (x, y)]), LineString([(x + 80, y), (x + 80, y + 60)])],
+        geometry=[
+            LineString([(x, y), (x + 80, y)]),
+            LineString([(x + 80, y), (x, y)]),
+            LineString([(x + 80, y), (x + 80, y + 60)]),
+        ],
         crs="EPSG:28992",
     )
     path = tmp_path / "osmnx.gpkg"
@@ -312,7 +349,11 @@ def test_edge_file_errors(tmp_path: Path) -> None:
         read_network(polys)
     assert err.value.problems[0].code == "NETWORK_GEOMETRY"
     bad_ids = tmp_path / "bad_ids.gpkg"
-    gpd.GeoDataFrame({"u": ["1", "x"], "v": ["2", "3"], "highway": "residential"}, geometry=[LineString([(0, 0), (1, 0)])] * 2, crs="EPSG:28992").to_file(bad_ids)
+    gpd.GeoDataFrame(
+        {"u": ["1", "x"], "v": ["2", "3"], "highway": "residential"},
+        geometry=[LineString([(0, 0), (1, 0)])] * 2,
+        crs="EPSG:28992",
+    ).to_file(bad_ids)
     with pytest.raises(InputError) as err:
         read_network(bad_ids)
     problem = err.value.problems[0]

@@ -114,7 +114,9 @@ def test_the_app_the_export_command_and_the_build_open_on_one_travel_mode() -> N
     assert {c.split("_")[2] for c in buurt_columns() if c.startswith("tt_buurtteam_")} == set(APP_MODES)
 
 
-def test_the_rules_the_upload_check_the_build_and_the_command_line_take_the_same_input_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_rules_the_upload_check_the_build_and_the_command_line_take_the_same_input_kinds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert {kind for r in RULES for kind in r.kinds} == set(KINDS)
     assert set(ALIASES) == set(KINDS)
     assert all(hasattr(CareOptions(), kind) for kind in KINDS)
@@ -150,7 +152,13 @@ def test_a_provider_area_has_the_colour_of_its_teams() -> None:
 
 def test_fetching_and_reading_boundaries_refuse_a_bad_gemeente_code_alike(tmp_path: Path) -> None:
     with pytest.raises(InputError) as fetched:
-        fetch_boundaries(year=2021, gemeenten=["Utrecht"], out=tmp_path / "x.gpkg", base_url="http://127.0.0.1:9/{year}", progress=False)
+        fetch_boundaries(
+            year=2021,
+            gemeenten=["Utrecht"],
+            out=tmp_path / "x.gpkg",
+            base_url="http://127.0.0.1:9/{year}",
+            progress=False,
+        )
     with pytest.raises(InputError) as given:
         gemeente_codes(["GM0344", "Utrecht"])
     assert fetched.value.problems == given.value.problems

@@ -222,7 +222,11 @@ def test_parent_totals_given_explicitly_include_a_rest() -> None:
     df = pd.DataFrame({"code": ["B1", "B2"], "parent": "W", "periode": "2024", "n": [3, 12]})
     totals = pd.DataFrame({"parent": ["W"], "periode": ["2024"], "n": [20]})
     out = protect_counts(
-        df, count_columns=["n"], area_column="code", parent_column="parent", group_columns=["periode"],
+        df,
+        count_columns=["n"],
+        area_column="code",
+        parent_column="parent",
+        group_columns=["periode"],
         parent_totals=totals,
     )
     # 20 - 12 - 5 (rest, assumed known) = 3 → B2 must be hidden too.
@@ -230,7 +234,11 @@ def test_parent_totals_given_explicitly_include_a_rest() -> None:
     bad = pd.DataFrame({"parent": ["W"], "periode": ["2024"], "n": [10]})
     with pytest.raises(ProtectionError, match="smaller than the sum"):
         protect_counts(
-            df, count_columns=["n"], area_column="code", parent_column="parent", group_columns=["periode"],
+            df,
+            count_columns=["n"],
+            area_column="code",
+            parent_column="parent",
+            group_columns=["periode"],
             parent_totals=bad,
         )
 
@@ -272,8 +280,9 @@ def test_bad_frames_are_refused(frame: pd.DataFrame, error: str) -> None:
 
 def test_missing_columns_are_named() -> None:
     with pytest.raises(KeyError, match="rate"):
-        protect_counts(pd.DataFrame({"code": ["a"], "n": [1]}), count_columns=["n"], area_column="code",
-                       rate_columns={"rate": "n"})
+        protect_counts(
+            pd.DataFrame({"code": ["a"], "n": [1]}), count_columns=["n"], area_column="code", rate_columns={"rate": "n"}
+        )
 
 
 def test_formatters() -> None:
@@ -310,7 +319,11 @@ def test_property_no_small_value_survives_and_none_is_recoverable(wijken: list[l
     df = tree_frame(wijken)
     df["rate"] = df["n"] * 1.5
     out = protect_counts(
-        df, count_columns=["n"], area_column="code", parent_column="parent", rate_columns={"rate": "n"},
+        df,
+        count_columns=["n"],
+        area_column="code",
+        parent_column="parent",
+        rate_columns={"rate": "n"},
         threshold=threshold,
     )
     shown = out["n"].dropna()
@@ -343,7 +356,10 @@ def test_property_implied_parents_protected_or_refused(wijken: list[list[int]]) 
     reasons = pd.concat([out[["n__reden"]], pd.DataFrame({"n__reden": [""] * len(extra)})], ignore_index=True)
     zero_ok = not ((out["n"] == 0) & (out["n__reden"] == "")).any()
     for code, (lo, hi) in audit_tree(both, reasons, zero_ok=zero_ok).items():
-        if both.loc[both["code"] == code].index[0] < len(out) and out.loc[out["code"] == code, "n__reden"].iloc[0] == PRIMARY:
+        if (
+            both.loc[both["code"] == code].index[0] < len(out)
+            and out.loc[out["code"] == code, "n__reden"].iloc[0] == PRIMARY
+        ):
             assert hi > lo, f"{code} pinned in {wijken}"
 
 
@@ -360,12 +376,21 @@ def caseload_tables(per_buurt: list[list[tuple[int, ...]]]) -> tuple[pd.DataFram
         for b, counts in enumerate(buurten):
             code = f"BU9999{w + 1:02d}{b + 1:02d}"
             for soort, n in zip(("totaal", *TYPES), counts, strict=True):
-                rows.append({"buurtcode": code, "periode": "2024", "soort": soort, "aantal": n,
-                             "youth_population": 100.0, "rate_per_1000": n * 10.0})
+                rows.append(
+                    {
+                        "buurtcode": code,
+                        "periode": "2024",
+                        "soort": soort,
+                        "aantal": n,
+                        "youth_population": 100.0,
+                        "rate_per_1000": n * 10.0,
+                    }
+                )
     df_b = pd.DataFrame(rows)
     df_w = (
         df_b.assign(wijkcode=df_b["buurtcode"].str.replace("BU", "WK").str[:8])
-        .groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]].sum()
+        .groupby(["wijkcode", "periode", "soort"], as_index=False)[["aantal", "youth_population"]]
+        .sum()
     )
     df_w["rate_per_1000"] = df_w["aantal"] / df_w["youth_population"] * 1000
     return df_b, df_w
@@ -386,8 +411,11 @@ def audit_caseloads(
     """Every '<5' cell pinned by the hierarchy per soort plus max(types) ≤ totaal ≤ sum(types)."""
     cells = pd.concat(
         [
-            df_b.assign(code=df_b["buurtcode"], parent=df_b["buurtcode"].str.replace("BU", "WK").str[:8],
-                        reden=out_b["aantal__reden"]),
+            df_b.assign(
+                code=df_b["buurtcode"],
+                parent=df_b["buurtcode"].str.replace("BU", "WK").str[:8],
+                reden=out_b["aantal__reden"],
+            ),
             df_w.assign(code=df_w["wijkcode"], parent="GM9999", reden=out_w["aantal__reden"]),
         ],
         ignore_index=True,
@@ -411,7 +439,10 @@ def audit_caseloads(
     shown_zero = (cells["aantal"] == 0) & (cells["reden"] == "")
     no_zero_in_soort = ~cells["soort"].map(shown_zero.groupby(cells["soort"]).any())
     ranges = milp_ranges(
-        cells["aantal"].astype(float).tolist(), cells["reden"].tolist(), eq, ineq,
+        cells["aantal"].astype(float).tolist(),
+        cells["reden"].tolist(),
+        eq,
+        ineq,
         may_be_zero=no_zero_in_soort.tolist(),
     )
     return [
@@ -458,10 +489,12 @@ def test_property_tree_ranges_equal_integer_programming(wijken: list[list[int]],
     df = tree_frame(wijken)
     values = df["n"].astype(float).to_numpy()
     # Hide a random subset, each with the domain its value allows (<5 for 1..4, • for ≥ 5; zeros stay).
-    state = np.array([
-        (_PRIMARY if 1 <= v < T else _SECONDARY) if h and v > 0 else _VISIBLE
-        for v, h in zip(values, hide, strict=False)
-    ])
+    state = np.array(
+        [
+            (_PRIMARY if 1 <= v < T else _SECONDARY) if h and v > 0 else _VISIBLE
+            for v, h in zip(values, hide, strict=False)
+        ]
+    )
     codes = df["code"].tolist()
     parent = np.array([codes.index(p) if isinstance(p, str) else -1 for p in df["parent"]])
     tree = _Tree(value=values, parent=parent, state=state, suppressible=np.ones(len(values), dtype=bool), key=codes)

@@ -55,24 +55,43 @@ def _export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, **env: s
         ("[::1]:8050", {}, "http://[::1]:8050/tabel?indicator=inhabitants"),
         ("[bad", {}, "/tabel?indicator=inhabitants"),
         # An allow-list replaces the defaults.
-        ("dash.utrecht.example", {"BUURTDEKKING_ALLOWED_HOSTS": "dash.utrecht.example"}, "http://dash.utrecht.example/tabel?indicator=inhabitants"),
+        (
+            "dash.utrecht.example",
+            {"BUURTDEKKING_ALLOWED_HOSTS": "dash.utrecht.example"},
+            "http://dash.utrecht.example/tabel?indicator=inhabitants",
+        ),
         ("localhost", {"BUURTDEKKING_ALLOWED_HOSTS": "dash.utrecht.example"}, "/tabel?indicator=inhabitants"),
         # The configured address wins over any Host.
-        ("evil.example", {"BUURTDEKKING_PUBLIC_URL": "https://dash.utrecht.example/"}, "https://dash.utrecht.example/tabel?indicator=inhabitants"),
+        (
+            "evil.example",
+            {"BUURTDEKKING_PUBLIC_URL": "https://dash.utrecht.example/"},
+            "https://dash.utrecht.example/tabel?indicator=inhabitants",
+        ),
     ],
 )
-def test_the_permalink_in_the_xlsx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, env: dict[str, str], expected: str) -> None:
+def test_the_permalink_in_the_xlsx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, env: dict[str, str], expected: str
+) -> None:
     assert _export(tmp_path, monkeypatch, host, **env) == expected
 
 
 def test_allowed_hosts_add_the_host_serve_listens_on() -> None:
     assert allowed_hosts({}) == {"127.0.0.1", "localhost", "::1"}
     assert allowed_hosts({}, bind_host="planner-pc.local") == {"127.0.0.1", "localhost", "::1", "planner-pc.local"}
-    assert allowed_hosts({}, bind_host="0.0.0.0") == {"127.0.0.1", "localhost", "::1"}  # listening everywhere names no host
-    assert allowed_hosts({"BUURTDEKKING_ALLOWED_HOSTS": " Dash.Example , other.example:8443"}) == {"dash.example", "other.example"}
+    assert allowed_hosts({}, bind_host="0.0.0.0") == {
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    }  # listening everywhere names no host
+    assert allowed_hosts({"BUURTDEKKING_ALLOWED_HOSTS": " Dash.Example , other.example:8443"}) == {
+        "dash.example",
+        "other.example",
+    }
 
 
-@pytest.mark.parametrize(("host", "name"), [("Example.org:80", "example.org"), ("[::1]", "::1"), ("x:notaport", None), ("", None)])
+@pytest.mark.parametrize(
+    ("host", "name"), [("Example.org:80", "example.org"), ("[::1]", "::1"), ("x:notaport", None), ("", None)]
+)
 def test_hostname(host: str, name: str | None) -> None:
     assert hostname(host) == name
 
@@ -88,7 +107,9 @@ def _texts(fmt: str, data: bytes) -> str:
     """All the text a reader of the file can see or follow: cells, PDF text and link targets, GeoPackage rows."""
     if fmt == "xlsx":
         wb = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+        return "\n".join(
+            str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+        )
     if fmt == "pdf":
         from pypdf import PdfReader
 
@@ -110,7 +131,13 @@ def _texts(fmt: str, data: bytes) -> str:
             db = sqlite3.connect(fh.name)
             try:
                 tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-                return "\n".join(str(v) for t in tables for row in db.execute(f'SELECT * FROM "{t}"') for v in row if isinstance(v, str))
+                return "\n".join(
+                    str(v)
+                    for t in tables
+                    for row in db.execute(f'SELECT * FROM "{t}"')
+                    for v in row
+                    if isinstance(v, str)
+                )
             finally:
                 db.close()
     return data.decode("utf-8-sig")

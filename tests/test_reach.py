@@ -57,8 +57,11 @@ def _metrics(tmp_path: Path, options: TravelOptions = OPTIONS) -> TravelResult:
     teams = grid_teams()
     origins = representative_origins(gdf_buurten)
     costs = origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
         graphs=build_mode_graphs(grid_network(tmp_path), speeds=Speeds()),
     )
     return travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=teams, origins=origins, costs=costs, options=options)
@@ -129,7 +132,12 @@ def test_coverage_table_levels(result: TravelResult) -> None:
     # within one block (0.4 min) of a buurtteam: youth 10 + 20 + 40 + 60 + 80 + 90 = 300 of 450
     assert g.loc[0.4, "youth_within"] == pytest.approx(300.0)
     assert g.loc[0.4, "share"] == pytest.approx(300 / 450)
-    p = c[(c["niveau"] == "provider") & (c["target"] == "spec_contract") & (c["mode"] == "bike") & (c["threshold_min"] == 0.8)].set_index("code")
+    p = c[
+        (c["niveau"] == "provider")
+        & (c["target"] == "spec_contract")
+        & (c["mode"] == "bike")
+        & (c["threshold_min"] == 0.8)
+    ].set_index("code")
     # KOOS (wijk 1, 2) to SP-K at (2,0) within two blocks: (0,0) (1,0) (1,1) → 100 of 210
     assert p.loc["KOOS", "youth_within"] == pytest.approx(100.0)
     assert p.loc["KOOS", "youth_total"] == pytest.approx(210.0)
@@ -174,8 +182,11 @@ def test_without_providers_contract_columns_are_empty(tmp_path: Path) -> None:
     teams = grid_teams()
     origins = representative_origins(gdf_buurten)
     costs = origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
     )
     res = travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=teams, origins=origins, costs=costs, options=OPTIONS)
     assert res.buurten["tt_spec_contract_bike_min"].isna().all()
@@ -192,7 +203,9 @@ def test_team_checks_name_row_and_column() -> None:
     teams.loc[3, "team_id"] = "BT-A"
     problems = check_teams(teams, supply="capaciteit_fte")
     assert {(p.code, p.row, p.column) for p in problems} == {
-        ("TEAM_SOORT", 3, "soort"), ("TEAM_CAPACITY", 4, "capaciteit_fte"), ("TEAM_ID_DUPLICATE", 5, "team_id")
+        ("TEAM_SOORT", 3, "soort"),
+        ("TEAM_CAPACITY", 4, "capaciteit_fte"),
+        ("TEAM_ID_DUPLICATE", 5, "team_id"),
     }
     assert check_teams(teams.drop(columns="soort"), supply="capaciteit_fte")[0].code == "TEAMS_COLUMNS"
 
@@ -217,7 +230,10 @@ class _Opts:
 
 
 def _atlas() -> Atlas:
-    return Atlas({"buurten": grid_buurten_youth(), "wijken": grid_wijken(), "teams": grid_teams()}, {"notes": [], "methods": {}, "inputs": []})
+    return Atlas(
+        {"buurten": grid_buurten_youth(), "wijken": grid_wijken(), "teams": grid_teams()},
+        {"notes": [], "methods": {}, "inputs": []},
+    )
 
 
 def test_build_stage_writes_columns_tables_cache_and_manifest(tmp_path: Path) -> None:
@@ -256,7 +272,11 @@ def test_build_stage_without_network_is_labelled_straight_line(tmp_path: Path) -
     for mode in ("walk", "bike", "car"):
         assert set(atlas["buurten"][f"travel_quality_{mode}"]) == {"estimate (straight line × detour)"}
         assert set(atlas["wijken"][f"travel_quality_buurtteam_{mode}"]) == {"estimate (straight line × detour)"}
-    assert atlas.manifest["methods"]["travel"]["method_per_mode"] == {"walk": "straight_line", "bike": "straight_line", "car": "straight_line"}
+    assert atlas.manifest["methods"]["travel"]["method_per_mode"] == {
+        "walk": "straight_line",
+        "bike": "straight_line",
+        "car": "straight_line",
+    }
     travel = atlas.manifest["methods"]["travel"]
     assert travel["method"] == "straight_line"
     assert travel["detour_factors"] == {"walk": 1.25, "bike": 1.25, "car": 1.35}

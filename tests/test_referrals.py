@@ -23,10 +23,14 @@ from etl.rules.columns import REFERRALS
 T = 5
 CARE = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
 # Wijk 01 and 02 are KOOS, 03 Spoor030 — and buurt r2c2 is Spoor030 too, so providers do not nest in wijken.
-PROVIDERS = pd.DataFrame({
-    "niveau": ["wijk", "wijk", "wijk", "buurt"], "wijkcode": ["WK034401", "WK034402", "WK034403", None],
-    "buurtcode": [None, None, None, "BU03440202"], "aanbieder": ["KOOS", "KOOS", "Spoor030", "Spoor030"],
-})
+PROVIDERS = pd.DataFrame(
+    {
+        "niveau": ["wijk", "wijk", "wijk", "buurt"],
+        "wijkcode": ["WK034401", "WK034402", "WK034403", None],
+        "buurtcode": [None, None, None, "BU03440202"],
+        "aanbieder": ["KOOS", "KOOS", "Spoor030", "Spoor030"],
+    }
+)
 
 
 def grid() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -42,10 +46,18 @@ def build(text: str) -> tuple[ReferralTables, pd.DataFrame, pd.DataFrame]:
     return referral_tables(frame, buurten, wijken), df_b, df_w
 
 
-def protect(tables: ReferralTables, df_b: pd.DataFrame, df_w: pd.DataFrame) -> tuple[ProtectedCaseloads, ProtectedReferrals]:
+def protect(
+    tables: ReferralTables, df_b: pd.DataFrame, df_w: pd.DataFrame
+) -> tuple[ProtectedCaseloads, ProtectedReferrals]:
     caseloads = protect_caseloads(df_b, df_w)
-    routes = protect_referrals(tables.buurt, tables.wijk, tables.provider, caseloads_buurt=df_b, caseloads_wijk=df_w,
-                               published_caseloads=caseloads)
+    routes = protect_referrals(
+        tables.buurt,
+        tables.wijk,
+        tables.provider,
+        caseloads_buurt=df_b,
+        caseloads_wijk=df_w,
+        published_caseloads=caseloads,
+    )
     return caseloads, routes
 
 
@@ -91,7 +103,9 @@ def test_route_tables_by_hand() -> None:
     assert [w[("WK034401", r)] for r in REFERRALS] == [18, 15, 0, 1, 0, 0]
     assert [w[("WK034402", r)] for r in REFERRALS] == [17, 12, 2, 0, 0, 0]
     assert [w[("WK034403", r)] for r in REFERRALS] == [25, 0, 0, 0, 0, 4]
-    assert tables.wijk.set_index(["wijkcode", "verwijzer"]).loc[("WK034401", "buurtteam"), "aandeel"] == pytest.approx(18 / 34)
+    assert tables.wijk.set_index(["wijkcode", "verwijzer"]).loc[("WK034401", "buurtteam"), "aandeel"] == pytest.approx(
+        18 / 34
+    )
     # KOOS = wijk 01 + wijk 02 without r2c2; Spoor030 = wijk 03 + r2c2.
     p = tables.provider.set_index(["provider", "verwijzer"])["aantal"]
     assert [p[("KOOS", r)] for r in REFERRALS] == [26, 27, 0, 1, 0, 0]
@@ -125,8 +139,13 @@ def test_no_routes_no_tables() -> None:
 # ---------------------------------------------------------------- the naive audit of everything published
 
 
-def audit(tables: ReferralTables, df_b: pd.DataFrame, df_w: pd.DataFrame,
-          caseloads: ProtectedCaseloads, routes: ProtectedReferrals) -> list[str]:
+def audit(
+    tables: ReferralTables,
+    df_b: pd.DataFrame,
+    df_w: pd.DataFrame,
+    caseloads: ProtectedCaseloads,
+    routes: ProtectedReferrals,
+) -> list[str]:
     """Every '<5' of either table whose value follows from everything published, by integer programming.
 
     Built from scratch: the raw tables give the true values, the published marks what an attacker sees; the
@@ -146,20 +165,35 @@ def audit(tables: ReferralTables, df_b: pd.DataFrame, df_w: pd.DataFrame,
         table_of.append(table)
 
     gm_rows = df_w.groupby(["periode", "soort"], as_index=False)["aantal"].sum()
-    for frame, published, key in ((df_b, caseloads.buurt, "buurtcode"), (df_w, caseloads.wijk, "wijkcode"),
-                                  (gm_rows.assign(gemeentecode="GM0344"), caseloads.gemeente, "gemeentecode")):
+    for frame, published, key in (
+        (df_b, caseloads.buurt, "buurtcode"),
+        (df_w, caseloads.wijk, "wijkcode"),
+        (gm_rows.assign(gemeentecode="GM0344"), caseloads.gemeente, "gemeentecode"),
+    ):
         reason = published.set_index([key, "periode", "soort"])["aantal__reden"]
         for code, periode, soort, n in zip(frame[key], frame["periode"], frame["soort"], frame["aantal"], strict=True):
             add(("cl", code, periode, soort), n, reason[(code, periode, soort)], f"cl/{periode}/{soort}")
-    raw = {"buurt": tables.buurt, "wijk": tables.wijk, "provider": tables.provider,
-           "gemeente": tables.wijk.groupby(["periode", "soort", "verwijzer"], as_index=False)["aantal"].sum().assign(gemeentecode="GM0344")}
+    raw = {
+        "buurt": tables.buurt,
+        "wijk": tables.wijk,
+        "provider": tables.provider,
+        "gemeente": tables.wijk.groupby(["periode", "soort", "verwijzer"], as_index=False)["aantal"]
+        .sum()
+        .assign(gemeentecode="GM0344"),
+    }
     keys = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode", "provider": "provider"}
     for level, frame in raw.items():
         key = keys[level]
         published = getattr(routes, level).set_index([key, "periode", "soort", "verwijzer"])
-        for code, periode, soort, route, n in zip(frame[key], frame["periode"], frame["soort"], frame["verwijzer"], frame["aantal"], strict=True):
-            add(("rt", code, periode, soort, route), n, published.loc[(code, periode, soort, route), "aantal__reden"],
-                f"rt/{periode}/{soort}/{route}")
+        for code, periode, soort, route, n in zip(
+            frame[key], frame["periode"], frame["soort"], frame["verwijzer"], frame["aantal"], strict=True
+        ):
+            add(
+                ("rt", code, periode, soort, route),
+                n,
+                published.loc[(code, periode, soort, route), "aantal__reden"],
+                f"rt/{periode}/{soort}/{route}",
+            )
         if level == "provider":
             for (code, periode, soort), part in frame.groupby(["provider", "periode", "soort"]):
                 mark = published.loc[(code, periode, soort, "buurtteam"), "totaal__reden"]
@@ -222,9 +256,17 @@ def test_shares_are_hidden_with_their_count_or_their_total() -> None:
     # Wijk 01: 10 + 3 + 10, all via the buurtteam. r1c2's caseload count 3 is <5, so its shares are hidden;
     # the caseload table hides r1c1's 10 too (• — else 23 − 10 − 10 gives the 3), so r1c1's shares are hidden
     # although its route counts are not small. r2c1: 7, all via the buurtteam, nothing small: 100%.
-    tables, df_b, df_w = build(routes_text({"BU03440101": {"buurtteam": 10}, "BU03440102": {"buurtteam": 3},
-                                            "BU03440103": {"buurtteam": 10}, "BU03440201": {"buurtteam": 7},
-                                            "BU03440301": {"buurtteam": 9}}))
+    tables, df_b, df_w = build(
+        routes_text(
+            {
+                "BU03440101": {"buurtteam": 10},
+                "BU03440102": {"buurtteam": 3},
+                "BU03440103": {"buurtteam": 10},
+                "BU03440201": {"buurtteam": 7},
+                "BU03440301": {"buurtteam": 9},
+            }
+        )
+    )
     caseloads, routes = protect(tables, df_b, df_w)
     b = routes.buurt.set_index(["buurtcode", "verwijzer"])
     assert b.loc[("BU03440102", "buurtteam"), "aantal__reden"] == PRIMARY
@@ -245,13 +287,18 @@ def test_shares_are_hidden_with_their_count_or_their_total() -> None:
 
 def test_a_small_route_is_kept_from_its_wijk_total_by_a_second_buurt() -> None:
     # huisarts in wijk 01: 3 + 6 + 9 = 18. Shown next to 18, r1c2 and r1c3 would give r1c1's 3 away.
-    text = routes_text({
-        "BU03440101": {"buurtteam": 20, "huisarts": 3, "overig": 2},
-        "BU03440102": {"buurtteam": 20, "huisarts": 6},
-        "BU03440103": {"buurtteam": 20, "huisarts": 9},
-        "BU03440201": {"buurtteam": 30}, "BU03440202": {"buurtteam": 30}, "BU03440203": {"buurtteam": 30},
-        "BU03440301": {"buurtteam": 30}, "BU03440302": {"buurtteam": 30},
-    })
+    text = routes_text(
+        {
+            "BU03440101": {"buurtteam": 20, "huisarts": 3, "overig": 2},
+            "BU03440102": {"buurtteam": 20, "huisarts": 6},
+            "BU03440103": {"buurtteam": 20, "huisarts": 9},
+            "BU03440201": {"buurtteam": 30},
+            "BU03440202": {"buurtteam": 30},
+            "BU03440203": {"buurtteam": 30},
+            "BU03440301": {"buurtteam": 30},
+            "BU03440302": {"buurtteam": 30},
+        }
+    )
     tables, df_b, df_w = build(text)
     caseloads, routes = protect(tables, df_b, df_w)
     ha = routes.buurt[routes.buurt["verwijzer"] == "huisarts"].set_index("buurtcode")["aantal__reden"]
@@ -273,7 +320,9 @@ def test_the_caseload_publication_is_not_changed() -> None:
         key = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}[level]
         spec = getattr(alone, level)
         spec = spec[spec["soort"] == "specialistisch"].set_index([key, "periode"])
-        for code, periode, hidden in zip(published[key], published["periode"], published["totaal__onderdrukt"], strict=True):
+        for code, periode, hidden in zip(
+            published[key], published["periode"], published["totaal__onderdrukt"], strict=True
+        ):
             assert bool(hidden) == bool(spec.loc[(code, periode), "aantal__onderdrukt"])
     assert audit(tables, df_b, df_w, caseloads, routes) == []
     no_small_count_published(routes)
@@ -329,17 +378,24 @@ def test_dominant_route_only_where_the_published_numbers_decide(
 
 
 def test_summary_and_change_views_read_only_published_values() -> None:
-    text = routes_text(HAND, periode="2023") + "\n" + routes_text(
-        {**HAND, "BU03440102": {"buurtteam": 12, "huisarts": 3}}, periode="2024", header=False)
+    text = (
+        routes_text(HAND, periode="2023")
+        + "\n"
+        + routes_text({**HAND, "BU03440102": {"buurtteam": 12, "huisarts": 3}}, periode="2024", header=False)
+    )
     tables, df_b, df_w = build(text)
     _, routes = protect(tables, df_b, df_w)
     published = {f"referrals_{lv}": getattr(routes, lv) for lv in ("buurt", "wijk", "gemeente", "provider")}
     views = referral_views(published, threshold=T)
-    assert set(views) == {f"referral_{kind}_{lv}" for kind in ("summary", "change") for lv in ("buurt", "wijk", "gemeente", "provider")}
+    assert set(views) == {
+        f"referral_{kind}_{lv}" for kind in ("summary", "change") for lv in ("buurt", "wijk", "gemeente", "provider")
+    }
     summary = views["referral_summary_buurt"].set_index(["buurtcode", "periode"])
     b = routes.buurt[routes.buurt["verwijzer"] == "buurtteam"].set_index(["buurtcode", "periode"])
     for key, row in summary.iterrows():
-        assert (math.isnan(row["share_buurtteam"]) and math.isnan(b.loc[key, "aandeel"])) or row["share_buurtteam"] == b.loc[key, "aandeel"]
+        assert (math.isnan(row["share_buurtteam"]) and math.isnan(b.loc[key, "aandeel"])) or row[
+            "share_buurtteam"
+        ] == b.loc[key, "aandeel"]
         assert bool(row["share_buurtteam__onderdrukt"]) == bool(b.loc[key, "aandeel__onderdrukt"])
     change = views["referral_change_buurt"].set_index("buurtcode")
     assert (change["periode_van"] == "2023").all()
@@ -348,7 +404,10 @@ def test_summary_and_change_views_read_only_published_values() -> None:
         van, tot = summary.loc[(code, "2023"), "share_buurtteam"], summary.loc[(code, "2024"), "share_buurtteam"]
         if row["change__onderdrukt"]:
             assert math.isnan(row["change"])
-            assert summary.loc[(code, "2023"), "share_buurtteam__onderdrukt"] or summary.loc[(code, "2024"), "share_buurtteam__onderdrukt"]
+            assert (
+                summary.loc[(code, "2023"), "share_buurtteam__onderdrukt"]
+                or summary.loc[(code, "2024"), "share_buurtteam__onderdrukt"]
+            )
         elif not math.isnan(van) and not math.isnan(tot):
             assert row["change"] == pytest.approx(tot - van)
     # r1c1 in 2023: buurtteam 6 shown, huisarts 3 and save 1 hidden (<5): together 10 − 6 = 4, so neither can
@@ -371,8 +430,19 @@ def _view_with(tables: dict[str, pd.DataFrame]) -> object:
     from views.data import AtlasView
 
     buurten, wijken = grid()
-    return AtlasView(atlas_dir="", token="t", buurten=buurten, wijken=wijken, gemeenten=wijken.iloc[:0], tables=tables,
-                     teams=pd.DataFrame(), manifest={}, layers={}, center={}, zoom=0.0)
+    return AtlasView(
+        atlas_dir="",
+        token="t",
+        buurten=buurten,
+        wijken=wijken,
+        gemeenten=wijken.iloc[:0],
+        tables=tables,
+        teams=pd.DataFrame(),
+        manifest={},
+        layers={},
+        center={},
+        zoom=0.0,
+    )
 
 
 def test_an_upload_with_routes_replaces_the_atlas_routes_for_that_session_only() -> None:
@@ -380,10 +450,15 @@ def test_an_upload_with_routes_replaces_the_atlas_routes_for_that_session_only()
     from etl.care import validate_caseloads_frame
 
     buurten, wijken = grid()
-    atlas_tables = {"referrals_buurt": pd.DataFrame({"buurtcode": ["BU03440101"], "aantal": [99.0]}),
-                    "referral_summary_buurt": pd.DataFrame({"buurtcode": ["BU03440101"]}), "coverage": pd.DataFrame()}
+    atlas_tables = {
+        "referrals_buurt": pd.DataFrame({"buurtcode": ["BU03440101"], "aantal": [99.0]}),
+        "referral_summary_buurt": pd.DataFrame({"buurtcode": ["BU03440101"]}),
+        "coverage": pd.DataFrame(),
+    }
     view = _view_with(atlas_tables)
-    frame = validate_caseloads_frame(text_frame(routes_text(HAND)), name="mine.csv", gdf_buurten=buurten, gdf_wijken=wijken)
+    frame = validate_caseloads_frame(
+        text_frame(routes_text(HAND)), name="mine.csv", gdf_buurten=buurten, gdf_wijken=wijken
+    )
     assert set(frame.loc[frame["verwijzer"].notna(), "niveau"]) == {"buurt", "wijk", "provider"}
     mine = _caseloads_on(view, frame)  # type: ignore[arg-type]
     assert "coverage" in mine.tables
@@ -400,17 +475,25 @@ def test_an_upload_with_routes_replaces_the_atlas_routes_for_that_session_only()
     assert view.tables is atlas_tables  # the shared view is unchanged
     assert "aantal__onderdrukt" not in atlas_tables["referrals_buurt"]
     # An upload without routes: the atlas's routes do not belong to it, so none are shown.
-    plain = validate_caseloads_frame(text_frame("buurtcode;periode;specialistisch\n" + "\n".join(f"{c};2024;7" for c in INHABITED)),
-                                     name="plain.csv", gdf_buurten=buurten, gdf_wijken=wijken)
+    plain = validate_caseloads_frame(
+        text_frame("buurtcode;periode;specialistisch\n" + "\n".join(f"{c};2024;7" for c in INHABITED)),
+        name="plain.csv",
+        gdf_buurten=buurten,
+        gdf_wijken=wijken,
+    )
     assert not any(k.startswith("referral") for k in _caseloads_on(view, plain).tables)  # type: ignore[arg-type]
 
 
 def test_wijk_level_input_gives_wijk_city_and_provider_routes() -> None:
-    text = ("wijkcode;periode;verwijzer;specialistisch\nWK034401;2024;buurtteam;30\nWK034401;2024;huisarts;3\n"
-            "WK034402;2024;buurtteam;20\nWK034402;2024;GP;12\nWK034403;2024;overig;2\nWK034403;2024;buurtteam;8")
+    text = (
+        "wijkcode;periode;verwijzer;specialistisch\nWK034401;2024;buurtteam;30\nWK034401;2024;huisarts;3\n"
+        "WK034402;2024;buurtteam;20\nWK034402;2024;GP;12\nWK034403;2024;overig;2\nWK034403;2024;buurtteam;8"
+    )
     tables, df_b, df_w = build(text)
     assert tables.buurt.empty
-    assert tables.wijk.set_index(["wijkcode", "verwijzer"]).loc[("WK034401", "huisarts"), "aandeel"] == pytest.approx(3 / 33)
+    assert tables.wijk.set_index(["wijkcode", "verwijzer"]).loc[("WK034401", "huisarts"), "aandeel"] == pytest.approx(
+        3 / 33
+    )
     _, routes = protect(tables, df_b, df_w)
     assert routes.buurt.empty
     no_small_count_published(routes)
@@ -418,5 +501,7 @@ def test_wijk_level_input_gives_wijk_city_and_provider_routes() -> None:
     assert w.loc[("WK034401", "huisarts"), "aantal__reden"] == PRIMARY
     assert w.loc[("WK034401", "buurtteam"), "aantal__reden"] == SECONDARY  # 33 − 30 would give the 3 away
     assert routes.gemeente["verwijzer"].tolist() == list(REFERRALS)
-    views = referral_views({f"referrals_{lv}": getattr(routes, lv) for lv in ("wijk", "gemeente", "provider")}, threshold=T)
+    views = referral_views(
+        {f"referrals_{lv}": getattr(routes, lv) for lv in ("wijk", "gemeente", "provider")}, threshold=T
+    )
     assert {"referral_summary_wijk", "referral_summary_gemeente", "referral_summary_provider"} <= set(views)

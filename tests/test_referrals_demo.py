@@ -37,11 +37,15 @@ def test_demo_routes_add_up_to_the_specialist_counts(utrecht: tuple[pd.DataFrame
     buurten, wijken = utrecht
     text = demo.demo_caseloads(buurten, seed=3)
     pd.testing.assert_frame_equal(text, demo.demo_caseloads(buurten, seed=3))
-    frame = validate("caseloads", text, name="demo", reference=CareReference.from_frames(buurten, wijken, year=2024)).frame
+    frame = validate(
+        "caseloads", text, name="demo", reference=CareReference.from_frames(buurten, wijken, year=2024)
+    ).frame
     routes = frame[frame["verwijzer"].notna()]
     assert set(routes["soort"]) == {"specialistisch"}
     assert set(routes["verwijzer"]) == set(REFERRALS)
-    spec = frame[frame["verwijzer"].isna() & (frame["soort"] == "specialistisch")].set_index(["code", "periode"])["aantal"]
+    spec = frame[frame["verwijzer"].isna() & (frame["soort"] == "specialistisch")].set_index(["code", "periode"])[
+        "aantal"
+    ]
     summed = routes.groupby(["code", "periode"])["aantal"].sum()
     assert (summed == spec.reindex(summed.index)).all()
     assert set(spec[spec > 0].index) == set(summed.index)  # every buurt with specialist care has its routes
@@ -52,7 +56,9 @@ def test_demo_routes_add_up_to_the_specialist_counts(utrecht: tuple[pd.DataFrame
 
 @pytest.mark.slow
 def test_default_atlas_has_route_tables_that_differ_by_wijk_and_consortium(default_atlas: Path) -> None:
-    atlas = read_atlas(default_atlas, layers=["referrals_buurt", "referrals_wijk", "referrals_provider", "caseloads_buurt"])
+    atlas = read_atlas(
+        default_atlas, layers=["referrals_buurt", "referrals_wijk", "referrals_provider", "caseloads_buurt"]
+    )
     b, w, p = atlas["referrals_buurt"], atlas["referrals_wijk"], atlas["referrals_provider"]
     assert len(b) == 111 * 2 * 6
     assert len(w) == 10 * 2 * 6

@@ -28,24 +28,48 @@ def _problems(text: str) -> list[tuple[str, int | None, str | None, str, str]]:
 @pytest.mark.parametrize(
     ("typed", "route"),
     [
-        ("buurtteam", "buurtteam"), ("Wijkteam", "buurtteam"), ("  BUURTTEAM jeugd en gezin ", "buurtteam"),
-        ("Gemeentelijke toegang", "buurtteam"), ("neighbourhood team", "buurtteam"),
-        ("huisarts", "huisarts"), ("GP", "huisarts"), ("General Practitioner", "huisarts"), ("POH-GGZ", "huisarts"),
-        ("jeugdarts", "jeugdarts"), ("JGZ", "jeugdarts"), ("youth doctor", "jeugdarts"),
-        ("SAVE", "save"), ("Jeugdbescherming/SAVE", "save"), ("jeugdbescherming", "save"),
-        ("Gecertificeerde instelling", "save"), ("child protection", "save"),
-        ("medisch specialist", "medisch_specialist"), ("Medical specialist", "medisch_specialist"),
-        ("kinderarts", "medisch_specialist"), ("medisch_specialist", "medisch_specialist"),
-        ("overig", "overig"), ("Onbekend", "overig"), ("overig/onbekend", "overig"), ("other", "overig"),
-        ("unknown", "overig"), ("geen verwijzer", "overig"),
+        ("buurtteam", "buurtteam"),
+        ("Wijkteam", "buurtteam"),
+        ("  BUURTTEAM jeugd en gezin ", "buurtteam"),
+        ("Gemeentelijke toegang", "buurtteam"),
+        ("neighbourhood team", "buurtteam"),
+        ("huisarts", "huisarts"),
+        ("GP", "huisarts"),
+        ("General Practitioner", "huisarts"),
+        ("POH-GGZ", "huisarts"),
+        ("jeugdarts", "jeugdarts"),
+        ("JGZ", "jeugdarts"),
+        ("youth doctor", "jeugdarts"),
+        ("SAVE", "save"),
+        ("Jeugdbescherming/SAVE", "save"),
+        ("jeugdbescherming", "save"),
+        ("Gecertificeerde instelling", "save"),
+        ("child protection", "save"),
+        ("medisch specialist", "medisch_specialist"),
+        ("Medical specialist", "medisch_specialist"),
+        ("kinderarts", "medisch_specialist"),
+        ("medisch_specialist", "medisch_specialist"),
+        ("overig", "overig"),
+        ("Onbekend", "overig"),
+        ("overig/onbekend", "overig"),
+        ("other", "overig"),
+        ("unknown", "overig"),
+        ("geen verwijzer", "overig"),
     ],
 )
 def test_every_route_and_its_synonyms_case_and_space_insensitive(typed: str, route: str) -> None:
     assert parse_referral(typed) == route
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("huisart", "huisarts"), ("jeugd-arst", "jeugdarts"), ("buurteam", "buurtteam"),
-                                              ("medisch specalist", "medisch specialist")])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("huisart", "huisarts"),
+        ("jeugd-arst", "jeugdarts"),
+        ("buurteam", "buurtteam"),
+        ("medisch specalist", "medisch specialist"),
+    ],
+)
 def test_near_misses_get_a_suggestion(typed: str, meant: str) -> None:
     assert parse_referral(typed) is None
     assert suggest_referral(typed) == meant
@@ -71,9 +95,12 @@ def test_wide_route_rows_are_read_and_add_up_to_the_count() -> None:
     )
     routes = frame[frame["verwijzer"].notna()].set_index(["code", "soort", "verwijzer"])["aantal"].to_dict()
     assert routes == {
-        ("BU03440101", "specialistisch", "buurtteam"): 5, ("BU03440101", "specialistisch", "huisarts"): 2,
-        ("BU03440101", "specialistisch", "save"): 1, ("BU03440101", "verblijf", "buurtteam"): 1,
-        ("BU03440102", "specialistisch", "huisarts"): 2, ("BU03440102", "specialistisch", "overig"): 4,
+        ("BU03440101", "specialistisch", "buurtteam"): 5,
+        ("BU03440101", "specialistisch", "huisarts"): 2,
+        ("BU03440101", "specialistisch", "save"): 1,
+        ("BU03440101", "verblijf", "buurtteam"): 1,
+        ("BU03440102", "specialistisch", "huisarts"): 2,
+        ("BU03440102", "specialistisch", "overig"): 4,
     }
     counts = frame[frame["verwijzer"].isna()].set_index(["code", "soort"])["aantal"].to_dict()
     assert counts[("BU03440101", "specialistisch")] == 8
@@ -90,10 +117,15 @@ def test_long_form_with_verwijzer_in_every_format(variant: str) -> None:
         ["BU03440101", "2024", "specialistisch", "Huisarts", 3],
         ["BU03440101", "2024", "verblijf", "Medisch specialist", 1],
     ]
-    frame = validate("caseloads", read_table_bytes(VARIANTS[variant](rows), name="c"), name="c", reference=reference()).frame
+    frame = validate(
+        "caseloads", read_table_bytes(VARIANTS[variant](rows), name="c"), name="c", reference=reference()
+    ).frame
     assert frame[["soort", "verwijzer", "aantal"]].astype(object).where(frame.notna(), None).values.tolist() == [
-        ["specialistisch", None, 7], ["specialistisch", "buurtteam", 4], ["specialistisch", "huisarts", 3],
-        ["verblijf", None, 1], ["verblijf", "medisch_specialist", 1],
+        ["specialistisch", None, 7],
+        ["specialistisch", "buurtteam", 4],
+        ["specialistisch", "huisarts", 3],
+        ["verblijf", None, 1],
+        ["verblijf", "medisch_specialist", 1],
     ]
 
 
@@ -114,7 +146,7 @@ def test_unknown_route_names_file_row_column_in_both_languages_with_a_suggestion
 
 
 def test_something_unrelated_gets_no_suggestion() -> None:
-    (_, _, _, nl, en), = _problems("buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;de buurvrouw;3")
+    ((_, _, _, nl, en),) = _problems("buurtcode;periode;verwijzer;specialistisch\nBU03440101;2024;de buurvrouw;3")
     assert "Bedoelt u" not in nl
     assert "Did you mean" not in en
 
@@ -151,4 +183,8 @@ def test_the_same_route_twice_is_a_duplicate_naming_the_route() -> None:
 
 def test_counts_in_route_rows_are_checked_like_any_count() -> None:
     found = _problems(f"{WIDE}\nBU03440101;2024;GP;;-2;;\nBU03440102;2024;GP;;<5;;\nBU03440103;2024;GP;;veel;;")
-    assert {(c, r) for c, r, _, _, _ in found} == {("COUNT_NEGATIVE", 2), ("COUNT_SUPPRESSED", 3), ("NUMBER_INVALID", 4)}
+    assert {(c, r) for c, r, _, _, _ in found} == {
+        ("COUNT_NEGATIVE", 2),
+        ("COUNT_SUPPRESSED", 3),
+        ("NUMBER_INVALID", 4),
+    }

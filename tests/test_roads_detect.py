@@ -18,7 +18,10 @@ FLAGS = ["walk_fw", "walk_bw", "bike_fw", "bike_bw", "car_fw", "car_bw"]
 @pytest.mark.parametrize(
     ("columns", "schema"),
     [
-        (["WVK_ID", "WVK_BEGDAT", "JTE_ID_BEG", "JTE_ID_END", "WEGBEHSRT", "BST_CODE", "RIJRICHTNG", "geometry"], "nwb"),
+        (
+            ["WVK_ID", "WVK_BEGDAT", "JTE_ID_BEG", "JTE_ID_END", "WEGBEHSRT", "BST_CODE", "RIJRICHTNG", "geometry"],
+            "nwb",
+        ),
         (["wvk_id", "jte_id_beg", "jte_id_end", "wegbehsrt", "bst_code", "rijrichtng"], "nwb"),
         (["osm_id", "code", "fclass", "name", "ref", "oneway", "maxspeed", "layer", "bridge", "tunnel"], "geofabrik"),
         (["u", "v", "key", "osmid", "highway", "oneway", "length"], "osm_lines"),
@@ -79,7 +82,9 @@ def test_osm_tag_lines_meet_at_a_shared_vertex_mid_way(tmp_path: Path) -> None:
         LineString([(X + 50, Y - 50), (X + 50, Y + 50)]),
     ]
     path = tmp_path / "whole_ways.gpkg"
-    gpd.GeoDataFrame({"highway": ["residential", "residential", "footway"]}, geometry=lines, crs="EPSG:28992").to_file(path)
+    gpd.GeoDataFrame({"highway": ["residential", "residential", "footway"]}, geometry=lines, crs="EPSG:28992").to_file(
+        path
+    )
     net = read_network(path)
     assert net.schema == "osm_lines"
     # nodes: 5 of the cross (4 ends + the shared vertex) + 2 footway ends = 7; edges: 2 + 2 + 1 = 5

@@ -143,9 +143,9 @@ def test_shapefile_zip_with_many_layers_reads_the_roads(tmp_path: Path) -> None:
     folder = tmp_path / "shp"
     folder.mkdir()
     roads_gdf().to_file(folder / "gis_osm_roads_free_1.shp")
-    gpd.GeoDataFrame({"osm_id": ["1"], "fclass": ["house"]}, geometry=[box(X, Y, X + 10, Y + 10)], crs="EPSG:28992").to_file(
-        folder / "gis_osm_buildings_a_free_1.shp"
-    )
+    gpd.GeoDataFrame(
+        {"osm_id": ["1"], "fclass": ["house"]}, geometry=[box(X, Y, X + 10, Y + 10)], crs="EPSG:28992"
+    ).to_file(folder / "gis_osm_buildings_a_free_1.shp")
     zipped = tmp_path / "utrecht-latest-free.shp.zip"
     with zipfile.ZipFile(zipped, "w") as zf:
         for f in folder.iterdir():
@@ -162,16 +162,42 @@ def test_wgs84_file_is_measured_in_metres(tmp_path: Path) -> None:
     roads_gdf().to_crs("EPSG:4326").to_file(path, layer="gis_osm_roads_free_1")
     net = read_network(path)
     assert (len(net.nodes), len(net.edges)) == (11, 9)
-    assert sorted(net.edges["length_m"].round(2)) == pytest.approx([100, 100, 100, 100, 100, 100, 100, 300, 300], abs=0.02)
+    assert sorted(net.edges["length_m"].round(2)) == pytest.approx(
+        [100, 100, 100, 100, 100, 100, 100, 300, 300], abs=0.02
+    )
 
 
 def test_every_documented_fclass_has_a_highway() -> None:
     # Geofabrik's roads codes 5111-5199 (free shapefile documentation), busway 5125 since 2022
     documented = {
-        "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
-        "pedestrian", "busway", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
-        "service", "track", "track_grade1", "track_grade2", "track_grade3", "track_grade4", "track_grade5",
-        "bridleway", "cycleway", "footway", "path", "steps", "unknown",
+        "motorway",
+        "trunk",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "residential",
+        "living_street",
+        "pedestrian",
+        "busway",
+        "motorway_link",
+        "trunk_link",
+        "primary_link",
+        "secondary_link",
+        "tertiary_link",
+        "service",
+        "track",
+        "track_grade1",
+        "track_grade2",
+        "track_grade3",
+        "track_grade4",
+        "track_grade5",
+        "bridleway",
+        "cycleway",
+        "footway",
+        "path",
+        "steps",
+        "unknown",
     }
     assert set(FCLASS_HIGHWAY) == documented
 

@@ -62,7 +62,9 @@ def osmnx_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> nx.MultiDiGr
 
 
 @pytest.fixture(params=["wgs84", "utm"])
-def graphml(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[StreetNetwork, nx.MultiDiGraph]:
+def graphml(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[StreetNetwork, nx.MultiDiGraph]:
     graph = osmnx_graph(tmp_path, monkeypatch)
     if request.param == "utm":  # ox.project_graph: x/y, geometries and the crs attribute in UTM 31N
         graph = ox.project_graph(graph, to_crs="EPSG:32631")
@@ -96,7 +98,9 @@ def _between(net: StreetNetwork, a: int, b: int) -> pd.Series:
     return row
 
 
-def test_osmnx_writes_one_edge_per_direction_and_the_reader_merges_them(graphml: tuple[StreetNetwork, nx.MultiDiGraph]) -> None:
+def test_osmnx_writes_one_edge_per_direction_and_the_reader_merges_them(
+    graphml: tuple[StreetNetwork, nx.MultiDiGraph],
+) -> None:
     net, graph = graphml
     assert net.schema == "graphml"
     # osmnx: nodes 2 and 9 are simplified away, ways 17 and 18 become one edge 1-10; two directed edges for

@@ -98,7 +98,10 @@ def test_real_cycleways_as_osmnx_graphml(tmp_path: Path, parts: gpd.GeoDataFrame
     beg, end = _end_ids(parts)
     start = shapely.get_coordinates(shapely.get_point(wgs.geometry.to_numpy(), 0))
     stop = shapely.get_coordinates(shapely.get_point(wgs.geometry.to_numpy(), -1))
-    node_xy = {**{int(i): xy for i, xy in zip(beg, start, strict=True)}, **{int(i): xy for i, xy in zip(end, stop, strict=True)}}
+    node_xy = {
+        **{int(i): xy for i, xy in zip(beg, start, strict=True)},
+        **{int(i): xy for i, xy in zip(end, stop, strict=True)},
+    }
     nodes = gpd.GeoDataFrame(
         {"x": [xy[0] for xy in node_xy.values()], "y": [xy[1] for xy in node_xy.values()]},
         geometry=gpd.points_from_xy([xy[0] for xy in node_xy.values()], [xy[1] for xy in node_xy.values()]),
@@ -116,8 +119,19 @@ def test_real_cycleways_as_osmnx_graphml(tmp_path: Path, parts: gpd.GeoDataFrame
             key = seen.get((u, v), 0)
             seen[(u, v)] = key + 1
             index.append((int(u), int(v), key))
-            rows.append({"osmid": 1000 + i, "highway": "cycleway", "oneway": oneway == "F", "reversed": rev, "length": 1.0, "geometry": geom})
-    edges = gpd.GeoDataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["u", "v", "key"]), geometry="geometry", crs="EPSG:4326")
+            rows.append(
+                {
+                    "osmid": 1000 + i,
+                    "highway": "cycleway",
+                    "oneway": oneway == "F",
+                    "reversed": rev,
+                    "length": 1.0,
+                    "geometry": geom,
+                }
+            )
+    edges = gpd.GeoDataFrame(
+        rows, index=pd.MultiIndex.from_tuples(index, names=["u", "v", "key"]), geometry="geometry", crs="EPSG:4326"
+    )
     graph = ox.graph_from_gdfs(nodes, edges)
     path = tmp_path / "cycleways.graphml"
     ox.save_graphml(graph, path)
@@ -154,11 +168,15 @@ def test_real_cycleways_without_mode_columns_are_refused(tmp_path: Path, parts: 
     assert "Columns found: osm_id, name." in err.value.problems[0].en
 
 
-def test_build_output_says_which_schema(tmp_path: Path, data_dir: Path, default_atlas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_output_says_which_schema(
+    tmp_path: Path, data_dir: Path, default_atlas: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cli.main import main
     from etl.atlas import read_manifest
 
-    xmin, ymin, xmax, ymax = gpd.read_file(default_atlas / "atlas.gpkg", layer="buurten").total_bounds + np.array([-2000, -2000, 2000, 2000])
+    xmin, ymin, xmax, ymax = gpd.read_file(default_atlas / "atlas.gpkg", layer="buurten").total_bounds + np.array(
+        [-2000, -2000, 2000, 2000]
+    )
     spacing = 500.0
     xs, ys = np.arange(xmin, xmax + spacing, spacing), np.arange(ymin, ymax + spacing, spacing)
     lines = [LineString([(x, y), (x + spacing, y)]) for y in ys for x in xs[:-1]]

@@ -39,9 +39,13 @@ def basic_client(default_atlas: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     # Every route is tried with wrong passwords here: the login back-off (tests/test_login_limit.py) is set out
     # of reach so that each answer is the plain 401 this test is about.
     return make_client(
-        default_atlas, tmp_path, monkeypatch,
-        BUURTDEKKING_AUTH="basic", BUURTDEKKING_AUTH_USERS="anna:" + generate_password_hash(PASSWORD),
-        BUURTDEKKING_LOGIN_ATTEMPTS="1000000", BUURTDEKKING_LOGIN_CLIENT_ATTEMPTS="1000000",
+        default_atlas,
+        tmp_path,
+        monkeypatch,
+        BUURTDEKKING_AUTH="basic",
+        BUURTDEKKING_AUTH_USERS="anna:" + generate_password_hash(PASSWORD),
+        BUURTDEKKING_LOGIN_ATTEMPTS="1000000",
+        BUURTDEKKING_LOGIN_CLIENT_ATTEMPTS="1000000",
     )
 
 
@@ -52,21 +56,39 @@ def every_route(client: FlaskClient) -> list[tuple[str, str]]:
     asset = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', index)
     assert script is not None
     assert asset is not None
-    out: list[tuple[str, str]] = [("GET", script.group(1)), ("GET", asset.group(1).replace("&amp;", "&")), ("GET", "/assets/logo.svg")]
+    out: list[tuple[str, str]] = [
+        ("GET", script.group(1)),
+        ("GET", asset.group(1).replace("&amp;", "&")),
+        ("GET", "/assets/logo.svg"),
+    ]
     app = client.application
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: {"level": "buurt", "token": "x", "path": "eigen-gegevens"}.get(m.group(1), "x"), rule.rule)
+        url = re.sub(
+            r"<(?:[^:<>]+:)?([^<>]+)>",
+            lambda m: {"level": "buurt", "token": "x", "path": "eigen-gegevens"}.get(m.group(1), "x"),
+            rule.rule,
+        )
         method = "POST" if "POST" in (rule.methods or set()) and "GET" not in (rule.methods or set()) else "GET"
         out.append((method, url))
-    out += [("GET", "/tabel"), ("GET", "/eigen-gegevens"), ("GET", "/download/export?formaat=csv&gebied=GM0344"), ("GET", "/does-not-exist")]
+    out += [
+        ("GET", "/tabel"),
+        ("GET", "/eigen-gegevens"),
+        ("GET", "/download/export?formaat=csv&gebied=GM0344"),
+        ("GET", "/does-not-exist"),
+    ]
     return sorted(set(out))
 
 
 def _request(client: FlaskClient, method: str, url: str, headers: dict[str, str] | None = None) -> int:
     if method == "POST":
-        body = {"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": [], "changedPropIds": []}
+        body = {
+            "output": "x.children",
+            "outputs": {"id": "x", "property": "children"},
+            "inputs": [],
+            "changedPropIds": [],
+        }
         resp = client.post(url, data=json.dumps(body), content_type="application/json", headers=headers or {})
     else:
         resp = client.get(url, headers=headers or {})
@@ -100,11 +122,20 @@ def test_401_asks_for_basic_credentials(basic_client: FlaskClient) -> None:
 
 
 def test_proxy_header_with_shared_secret(default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = make_client(default_atlas, tmp_path, monkeypatch, BUURTDEKKING_AUTH="proxy",
-                         BUURTDEKKING_AUTH_HEADER="X-Remote-User", BUURTDEKKING_PROXY_SECRET="s3cret")
+    client = make_client(
+        default_atlas,
+        tmp_path,
+        monkeypatch,
+        BUURTDEKKING_AUTH="proxy",
+        BUURTDEKKING_AUTH_HEADER="X-Remote-User",
+        BUURTDEKKING_PROXY_SECRET="s3cret",
+    )
     assert _request(client, "GET", "/assets/logo.svg") == 401
     assert _request(client, "GET", "/assets/logo.svg", {"X-Remote-User": "anna"}) == 401
-    assert _request(client, "GET", "/assets/logo.svg", {"X-Remote-User": "anna", "X-Buurtdekking-Proxy-Secret": "wrong"}) == 401
+    assert (
+        _request(client, "GET", "/assets/logo.svg", {"X-Remote-User": "anna", "X-Buurtdekking-Proxy-Secret": "wrong"})
+        == 401
+    )
     ok = {"X-Remote-User": "anna", "X-Buurtdekking-Proxy-Secret": "s3cret"}
     assert _request(client, "GET", "/assets/logo.svg", ok) == 200
     assert _request(client, "GET", "/", ok) == 200
@@ -170,16 +201,23 @@ def test_bad_security_settings_stop_the_app(env: dict[str, str], needle: str) ->
 
 def test_users_file(tmp_path: Path) -> None:
     users = tmp_path / "users"
-    users.write_text("# planners\nanna:" + generate_password_hash("x") + "\n\nbob:" + generate_password_hash("y") + "\n")
+    users.write_text(
+        "# planners\nanna:" + generate_password_hash("x") + "\n\nbob:" + generate_password_hash("y") + "\n"
+    )
     settings = settings_from_env({"BUURTDEKKING_AUTH": "basic", "BUURTDEKKING_AUTH_USERS_FILE": str(users)})
     assert set(settings.users) == {"anna", "bob"}
 
 
-def test_export_route_serves_a_dated_attachment(default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_route_serves_a_dated_attachment(
+    default_atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = make_client(default_atlas, tmp_path, monkeypatch)
     resp = client.get("/download/export?formaat=csv&gebied=WK034404&indicator=inhabitants&pad=/tabel")
     assert resp.status_code == 200
-    assert re.fullmatch(r'attachment; filename="buurtdekking_WK034404_inhabitants_\d{4}-\d{2}-\d{2}\.csv"', resp.headers["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="buurtdekking_WK034404_inhabitants_\d{4}-\d{2}-\d{2}\.csv"',
+        resp.headers["Content-Disposition"],
+    )
     assert resp.headers["Cache-Control"] == "private, no-store"
     assert resp.data.startswith(b"\xef\xbb\xbf")
     assert client.get("/download/export?formaat=exe").status_code == 400

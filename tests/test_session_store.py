@@ -117,7 +117,13 @@ def test_upload_limits_from_env() -> None:
     from dashboard.uploads import limits_from_env
 
     assert limits_from_env({}).max_bytes == 10 * 1024 * 1024
-    limits = limits_from_env({"BUURTDEKKING_UPLOAD_MAX_MB": "2.5", "BUURTDEKKING_UPLOAD_MAX_ROWS": "100", "BUURTDEKKING_UPLOAD_MAX_COLUMNS": "8"})
+    limits = limits_from_env(
+        {
+            "BUURTDEKKING_UPLOAD_MAX_MB": "2.5",
+            "BUURTDEKKING_UPLOAD_MAX_ROWS": "100",
+            "BUURTDEKKING_UPLOAD_MAX_COLUMNS": "8",
+        }
+    )
     assert (limits.max_bytes, limits.max_rows, limits.max_columns) == (int(2.5 * 1024 * 1024), 100, 8)
     with pytest.raises(ConfigError, match="geen getal"):
         limits_from_env({"BUURTDEKKING_UPLOAD_MAX_MB": "veel"})

@@ -16,12 +16,14 @@ from reports.tables import read_back_csv
 from views.data import AtlasView, build_view
 from views.state import ViewState
 
-FORMULA_NAME = "=HYPERLINK(\"http://evil.example\";\"klik\")"
+FORMULA_NAME = '=HYPERLINK("http://evil.example";"klik")'
 
 
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return care_grid_atlas(tmp_path_factory.mktemp("grid") / "atlas", threshold=None, names={"BU99990101": FORMULA_NAME})
+    return care_grid_atlas(
+        tmp_path_factory.mktemp("grid") / "atlas", threshold=None, names={"BU99990101": FORMULA_NAME}
+    )
 
 
 @pytest.fixture
@@ -39,23 +41,45 @@ def _table_csv(view: AtlasView, state: ViewState) -> tuple[str, bytes]:
     return tabel.table_csv(view, state, area=tabel.table_area(view, None))  # type: ignore[no-any-return]
 
 
-def test_download_equals_the_export_command(view: AtlasView, grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_download_equals_the_export_command(
+    view: AtlasView, grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
     name, data = _table_csv(view, ViewState(indicator="caseload"))
     out = tmp_path / "cli"
-    assert main(["export", "--atlas", str(grid), "--area", "GM9999", "--indicator", "caseload", "--format", "csv", "--out", f"{out}/"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--atlas",
+                str(grid),
+                "--area",
+                "GM9999",
+                "--indicator",
+                "caseload",
+                "--format",
+                "csv",
+                "--out",
+                f"{out}/",
+            ]
+        )
+        == 0
+    )
     written = Path(capsys.readouterr().out.strip())
     assert name == written.name
     assert data == written.read_bytes()
     assert name == f"buurtdekking_GM9999_caseload_2024_{dt.datetime.now(dt.UTC).date().isoformat()}.csv"
 
 
-def test_download_is_protected_dutch_excel_and_injection_safe(view: AtlasView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_is_protected_dutch_excel_and_injection_safe(
+    view: AtlasView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
     for indicator in ("caseload", "caseload_rate"):
         name, data = _table_csv(view, ViewState(indicator=indicator))
-        assert re.fullmatch(rf"buurtdekking_GM9999_{indicator.replace('_', '-')}_2024_\d{{4}}-\d{{2}}-\d{{2}}\.csv", name)
+        assert re.fullmatch(
+            rf"buurtdekking_GM9999_{indicator.replace('_', '-')}_2024_\d{{4}}-\d{{2}}-\d{{2}}\.csv", name
+        )
         assert data.startswith(b"\xef\xbb\xbf")  # BOM: Dutch Excel reads UTF-8
         text = data.decode("utf-8-sig")
         assert text.splitlines()[0].startswith("Buurtcode;Buurtnaam;Wijkcode;Wijknaam;")

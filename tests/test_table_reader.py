@@ -174,31 +174,36 @@ def test_too_many_rows_counts_them_in_a_csv_and_stops_reading_a_workbook() -> No
     assert "meer dan 2 rijen" in err.value.problems[0].nl
 
 
-def refused_size(data: bytes, *, name: str = "f.csv", limits: TableLimits | None = None) -> tuple[int, tuple[str, ...]] | None:
+def refused_size(
+    data: bytes, *, name: str = "f.csv", limits: TableLimits | None = None
+) -> tuple[int, tuple[str, ...]] | None:
     """(data rows, header) when the reader read the file as a table and refused it; None when it could not read it."""
     with pytest.raises(InputError) as err:
         read_table_bytes(data, name=name, limits=limits)
     return (err.value.rows, err.value.header) if isinstance(err.value, RefusedTableError) else None
 
 
-@pytest.mark.parametrize(("data", "name", "limits", "size"), [
-    # ragged row 3: two data rows (2 and 3) under a header of two columns
-    (b"a;b\n1;2\n3\n", "f.csv", None, (2, ("a", "b"))),
-    # a blank row keeps its number but is no data: rows 2 and 4 are the data, row 4 has a field too many
-    (b"a;b\n1;2\n\n3;4;5\n", "f.csv", None, (2, ("a", "b"))),
-    # 3 data rows over a limit of 2: a CSV is counted to its end
-    (b"a;b\n1;1\n2;2\n3;3\n", "f.csv", TableLimits(max_rows=2), (3, ("a", "b"))),
-    # 3 columns over a limit of 2, one data row
-    (b"a;b;c\n1;2;3\n", "f.csv", TableLimits(max_columns=2), (1, ("a", "b", "c"))),
-    # a cell of 4 characters over a limit of 3 in row 2 of 2 data rows
-    (b"a;b\n1;long\n2;ok\n", "f.csv", TableLimits(max_cell_chars=3), (2, ("a", "b"))),
-    # a quote left open at row 2 swallows the rest: no size can be trusted
-    (b'a;b\n1;"2\n3;4\n', "f.csv", None, None),
-    # a workbook stops being read at the row limit, so its number of rows is not known
-    (xlsx([["a", "b"], [1, 1], [2, 2], [3, 3]]), "f.xlsx", TableLimits(max_rows=2), None),
-    # a workbook within the limit with a value in a nameless column 3: 1 data row, 3 columns counted
-    (xlsx([["a", "b"], [1, 2, "stray"]]), "f.xlsx", None, (1, ("a", "b", ""))),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "limits", "size"),
+    [
+        # ragged row 3: two data rows (2 and 3) under a header of two columns
+        (b"a;b\n1;2\n3\n", "f.csv", None, (2, ("a", "b"))),
+        # a blank row keeps its number but is no data: rows 2 and 4 are the data, row 4 has a field too many
+        (b"a;b\n1;2\n\n3;4;5\n", "f.csv", None, (2, ("a", "b"))),
+        # 3 data rows over a limit of 2: a CSV is counted to its end
+        (b"a;b\n1;1\n2;2\n3;3\n", "f.csv", TableLimits(max_rows=2), (3, ("a", "b"))),
+        # 3 columns over a limit of 2, one data row
+        (b"a;b;c\n1;2;3\n", "f.csv", TableLimits(max_columns=2), (1, ("a", "b", "c"))),
+        # a cell of 4 characters over a limit of 3 in row 2 of 2 data rows
+        (b"a;b\n1;long\n2;ok\n", "f.csv", TableLimits(max_cell_chars=3), (2, ("a", "b"))),
+        # a quote left open at row 2 swallows the rest: no size can be trusted
+        (b'a;b\n1;"2\n3;4\n', "f.csv", None, None),
+        # a workbook stops being read at the row limit, so its number of rows is not known
+        (xlsx([["a", "b"], [1, 1], [2, 2], [3, 3]]), "f.xlsx", TableLimits(max_rows=2), None),
+        # a workbook within the limit with a value in a nameless column 3: 1 data row, 3 columns counted
+        (xlsx([["a", "b"], [1, 2, "stray"]]), "f.xlsx", None, (1, ("a", "b", ""))),
+    ],
+)
 def test_a_refused_table_carries_its_real_size_only_when_every_row_was_read(
     data: bytes, name: str, limits: TableLimits | None, size: tuple[int, tuple[str, ...]] | None
 ) -> None:
@@ -247,9 +252,20 @@ def test_utf16_cut_at_an_odd_byte_and_utf16_without_bom() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(None, ""), (float("nan"), ""), (3440111, "3440111"), (3440111.0, "3440111"), (12.5, "12.5"), (1e308, "1e+308"),
-     (True, "True"), (b" caf\xc3\xa9 ", "café"), (dt.datetime(2024, 3, 1), "2024-03-01"), (dt.date(2024, 1, 2), "2024-01-02"),
-     ("  x  ", "x"), (float("inf"), "inf")],
+    [
+        (None, ""),
+        (float("nan"), ""),
+        (3440111, "3440111"),
+        (3440111.0, "3440111"),
+        (12.5, "12.5"),
+        (1e308, "1e+308"),
+        (True, "True"),
+        (b" caf\xc3\xa9 ", "café"),
+        (dt.datetime(2024, 3, 1), "2024-03-01"),
+        (dt.date(2024, 1, 2), "2024-01-02"),
+        ("  x  ", "x"),
+        (float("inf"), "inf"),
+    ],
 )
 def test_cell_text(value: object, text: str) -> None:
     assert cell_text(value) == text
@@ -257,11 +273,22 @@ def test_cell_text(value: object, text: str) -> None:
 
 def test_workbook_cells_of_every_type_come_out_as_text_with_their_rows() -> None:
     # row 3 is empty (skipped, numbered); a date, a boolean, a whole and a fractional number, an empty cell
-    data = xlsx([["buurtcode", "periode", "n", "flag"], [3440101, dt.datetime(2024, 3, 1), 12.5, True], [], ["BU03440102", 2024, None, False]])
+    data = xlsx(
+        [
+            ["buurtcode", "periode", "n", "flag"],
+            [3440101, dt.datetime(2024, 3, 1), 12.5, True],
+            [],
+            ["BU03440102", 2024, None, False],
+        ]
+    )
     df = read_table_bytes(data, name="f.xlsx")
     assert df.index.tolist() == [2, 4]
-    assert df.to_dict("list") == {"buurtcode": ["3440101", "BU03440102"], "periode": ["2024-03-01", "2024"],
-                                  "n": ["12.5", ""], "flag": ["True", "False"]}
+    assert df.to_dict("list") == {
+        "buurtcode": ["3440101", "BU03440102"],
+        "periode": ["2024-03-01", "2024"],
+        "n": ["12.5", ""],
+        "flag": ["True", "False"],
+    }
 
 
 def test_a_value_right_of_the_last_named_column_of_a_workbook() -> None:
@@ -271,7 +298,9 @@ def test_a_value_right_of_the_last_named_column_of_a_workbook() -> None:
     assert located(list(err.value.problems)) == [("HEADER_EMPTY", 1, "3")]
 
 
-@pytest.mark.parametrize(("text", "decimal"), [("1e309", "."), ("-1e309", "."), ("NaN", "."), ("inf", "."), ("12.5", ","), ("1,5", ".")])
+@pytest.mark.parametrize(
+    ("text", "decimal"), [("1e309", "."), ("-1e309", "."), ("NaN", "."), ("inf", "."), ("12.5", ","), ("1,5", ".")]
+)
 def test_numbers_that_are_not_finite_or_mis_grouped_are_refused(text: str, decimal: str) -> None:
     # '12.5' in a decimal-comma column would be 125 if '.' were taken as a thousands mark: it groups 1 digit, not 3
     with pytest.raises(ValueError, match="not a number"):
@@ -318,8 +347,13 @@ def test_corpus_file_gets_the_same_answer_on_the_cli_and_the_upload_page(name: s
     kind = name.split("-")[0]
     path = CORPUS / name
     report = check_file(kind, path, reference=REFERENCE)
-    page = upload_check(SimpleNamespace(buurten=GRID, wijken=WIJKEN), path.read_bytes(), name=name, kind=kind,  # type: ignore[arg-type]
-                        limits=UploadLimits())
+    page = upload_check(
+        SimpleNamespace(buurten=GRID, wijken=WIJKEN),
+        path.read_bytes(),
+        name=name,
+        kind=kind,  # type: ignore[arg-type]
+        limits=UploadLimits(),
+    )
     assert sorted(located(list(report.problems)), key=str) == sorted(EXPECTED[name], key=str)
     assert sorted(located(list(page.problems)), key=str) == sorted(EXPECTED[name], key=str)
     assert report.valid == page.ok == (not EXPECTED[name])
@@ -332,10 +366,19 @@ def test_what_the_reader_tolerated_reaches_the_cli_report_and_the_upload_page(tm
     path.write_bytes(data)
     report = check_file("caseloads", path, reference=REFERENCE)
     assert report.valid
-    assert report.notes[0] == (f"{path}: 2 rij(en) eindigen op lege extra velden (een ';' te veel achteraan, zoals Excel "
-                               "dat schrijft); die zijn genegeerd / 2 row(s) end in empty extra fields (a trailing ';', "
-                               "as Excel writes them); they were ignored")
-    page = upload_check(SimpleNamespace(buurten=GRID, wijken=WIJKEN), data, name="c.csv", kind="caseloads",  # type: ignore[arg-type]
-                        limits=UploadLimits())
+    assert report.notes[0] == (
+        f"{path}: 2 rij(en) eindigen op lege extra velden (een ';' te veel achteraan, zoals Excel "
+        "dat schrijft); die zijn genegeerd / 2 row(s) end in empty extra fields (a trailing ';', "
+        "as Excel writes them); they were ignored"
+    )
+    page = upload_check(
+        SimpleNamespace(buurten=GRID, wijken=WIJKEN),
+        data,
+        name="c.csv",
+        kind="caseloads",  # type: ignore[arg-type]
+        limits=UploadLimits(),
+    )
     assert page.ok
-    assert [en for _, en in page.notes] == ["2 row(s) end in empty extra fields (a trailing ';', as Excel writes them); they were ignored"]
+    assert [en for _, en in page.notes] == [
+        "2 row(s) end in empty extra fields (a trailing ';', as Excel writes them); they were ignored"
+    ]

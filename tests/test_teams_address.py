@@ -40,8 +40,14 @@ def recorded(name: str) -> bytes:
 
 @pytest.mark.parametrize(
     ("typed", "pc4", "letters"),
-    [("3581", "3581", None), ("3581ab", "3581", "AB"), ("3581 AB", "3581", "AB"), ("  3581   ab ", "3581", "AB"),
-     ("3581\u00a0AB", "3581", "AB"), ("3581.0", "3581", None)],  # a no-break space; a PC4 Excel kept as a number
+    [
+        ("3581", "3581", None),
+        ("3581ab", "3581", "AB"),
+        ("3581 AB", "3581", "AB"),
+        ("  3581   ab ", "3581", "AB"),
+        ("3581\u00a0AB", "3581", "AB"),
+        ("3581.0", "3581", None),
+    ],  # a no-break space; a PC4 Excel kept as a number
 )
 def test_postcodes_are_read_in_any_spacing_and_case(typed: str, pc4: str, letters: str | None) -> None:
     assert parse_postcode(typed) == parse_postcode(f"{pc4}{letters or ''}")
@@ -51,7 +57,9 @@ def test_postcodes_are_read_in_any_spacing_and_case(typed: str, pc4: str, letter
     assert got.text == (f"{pc4} {letters}" if letters else pc4)
 
 
-@pytest.mark.parametrize("typed", ["0581", "358", "35811", "3581 A", "3581 ABC", "3581 SA", "3581-AB", "Utrecht", "3581 1"])
+@pytest.mark.parametrize(
+    "typed", ["0581", "358", "35811", "3581 A", "3581 ABC", "3581 SA", "3581-AB", "Utrecht", "3581 1"]
+)
 def test_not_postcodes(typed: str) -> None:
     # 0581: no Dutch postcode starts with 0; SA, SD and SS are never issued
     assert parse_postcode(typed) is None
@@ -59,8 +67,16 @@ def test_not_postcodes(typed: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "number", "text"),
-    [("12", 12, "12"), ("12a", 12, "12a"), ("12 A", 12, "12a"), ("12-2", 12, "12-2"), ("12-II", 12, "12-II"), ("1-A", 1, "1a"),
-     ("12 2", 12, "12-2"), ("12/3", 12, "12-3")],
+    [
+        ("12", 12, "12"),
+        ("12a", 12, "12a"),
+        ("12 A", 12, "12a"),
+        ("12-2", 12, "12-2"),
+        ("12-II", 12, "12-II"),
+        ("1-A", 1, "1a"),
+        ("12 2", 12, "12-2"),
+        ("12/3", 12, "12-3"),
+    ],
 )
 def test_house_numbers(typed: str, number: int, text: str) -> None:
     got = parse_huisnummer(typed)
@@ -75,8 +91,12 @@ def test_not_house_numbers(typed: str) -> None:
 
 @pytest.mark.parametrize(
     ("cell", "street", "number"),
-    [("Bolognalaan 101", "Bolognalaan", "101"), ("Laan van Nieuw-Guinea 12-2", "Laan van Nieuw-Guinea", "12-2"),
-     ("1e Daalsedijk 3", "1e Daalsedijk", "3"), ("Oudegracht", "Oudegracht", "")],
+    [
+        ("Bolognalaan 101", "Bolognalaan", "101"),
+        ("Laan van Nieuw-Guinea 12-2", "Laan van Nieuw-Guinea", "12-2"),
+        ("1e Daalsedijk 3", "1e Daalsedijk", "3"),
+        ("Oudegracht", "Oudegracht", ""),
+    ],
 )
 def test_a_street_with_its_number_in_one_cell_is_split(cell: str, street: str, number: str) -> None:
     assert split_street_number(cell) == (street, number)
@@ -86,7 +106,10 @@ def test_queries_need_a_number_and_a_full_postcode_or_street_with_place() -> Non
     assert address_query(postcode="3584 cj", huisnummer="101").q == "3584CJ 101"  # type: ignore[union-attr]
     assert address_query(straat="Bolognalaan", huisnummer="101", plaats="Utrecht").q == "Bolognalaan 101 Utrecht"  # type: ignore[union-attr]
     assert address_query(straat="Bolognalaan 101", postcode="3584").q == "Bolognalaan 101 3584"  # type: ignore[union-attr]
-    assert address_query(postcode="3584CJ", huisnummer="101").key == address_query(postcode="3584 cj", huisnummer=" 101").key  # type: ignore[union-attr]
+    assert (
+        address_query(postcode="3584CJ", huisnummer="101").key
+        == address_query(postcode="3584 cj", huisnummer=" 101").key
+    )  # type: ignore[union-attr]
     assert address_query(postcode="3584", huisnummer="101") is None  # a PC4 and a number: hundreds of addresses
     assert address_query(straat="Bolognalaan", huisnummer="101") is None  # which town?
     assert address_query(postcode="3584CJ") is None
@@ -96,16 +119,32 @@ def test_queries_need_a_number_and_a_full_postcode_or_street_with_place() -> Non
 
 
 def _pc4_table(rows: list[tuple[str, str, float, float]]) -> PostcodeTable:
-    frame = pd.DataFrame([{"id": pc, "postcode": pc, "woonplaats": "W", "alternatieve_schrijfwijzen": "", "gemeente": "G",
-                           "provincie": "P", "netnummer": "", "latitude": str(lat), "longitude": str(lon), "soort": soort}
-                          for pc, soort, lat, lon in rows])
+    frame = pd.DataFrame(
+        [
+            {
+                "id": pc,
+                "postcode": pc,
+                "woonplaats": "W",
+                "alternatieve_schrijfwijzen": "",
+                "gemeente": "G",
+                "provincie": "P",
+                "netnummer": "",
+                "latitude": str(lat),
+                "longitude": str(lon),
+                "soort": soort,
+            }
+            for pc, soort, lat, lon in rows
+        ]
+    )
     return PostcodeTable.of(pc4_frame(frame, name="t.csv"), name="t.csv")
 
 
 def test_pc4_centres_are_projected_to_rd_amersfoort_is_the_origin() -> None:
     # RD New is defined so that the Onze Lieve Vrouwetoren in Amersfoort is (155000, 463000); in WGS84 that is
     # 52°09'22.178"N 5°23'15.500"E = 52.15517, 5.38721 (five decimals: within 0.6 m).
-    table = _pc4_table([("3811", "Adres", 52.15517, 5.38721), ("3812", "Adres", 52.15517, 5.38721), ("3813", "Postbus", 52.2, 5.4)])
+    table = _pc4_table(
+        [("3811", "Adres", 52.15517, 5.38721), ("3812", "Adres", 52.15517, 5.38721), ("3813", "Postbus", 52.2, 5.4)]
+    )
     row = table.frame.loc["3811"]
     assert abs(row["x"] - 155000.0) < 1.0
     assert abs(row["y"] - 463000.0) < 1.0
@@ -135,8 +174,10 @@ def test_a_team_by_postcode_goes_on_its_pc4_centre() -> None:
     placed = place_teams(got, utrecht_grid())
     assert placed["buurtcode"].tolist() == ["BU03440202", "BU03440303"]
     assert placed["locatie_detail"].tolist() == ["9991", "9996"]
-    assert "t.csv, rij/row 2 (T1): locatie postcode 9991 (midden van het postcodegebied, ± 1–2 km) / location postcode 9991 " \
-           "(centre of the postcode area, ± 1–2 km)" in checked.notes
+    assert (
+        "t.csv, rij/row 2 (T1): locatie postcode 9991 (midden van het postcodegebied, ± 1–2 km) / location postcode 9991 "
+        "(centre of the postcode area, ± 1–2 km)" in checked.notes
+    )
     assert set(checked.locations) <= set(checked.notes)
     assert len(checked.locations) == 2
     assert any("2 team(s) op het midden van hun postcode" in n for n in checked.notes)
@@ -154,12 +195,19 @@ def test_precision_order_latlon_rd_postcode_buurtcode() -> None:
     got = validate("teams", df, name="t", reference=reference()).frame
     assert got["locatie_bron"].tolist() == ["latlon", "rd", "postcode4", "buurtcode"]
     assert got["locatie_detail"].tolist()[2:] == ["9991", "BU03440101"]
-    assert place_teams(got, utrecht_grid())["buurtcode"].tolist() == ["BU03440301", "BU03440103", "BU03440202", "BU03440101"]
+    assert place_teams(got, utrecht_grid())["buurtcode"].tolist() == [
+        "BU03440301",
+        "BU03440103",
+        "BU03440202",
+        "BU03440101",
+    ]
 
 
 def test_coordinates_make_a_postcode_only_checked_for_its_form() -> None:
     # 9992 is a postbus and 9999 unknown, but the coordinates place these teams: no problem; a malformed one is.
-    df = text_frame(f"{H};x;y;postcode\nT1;A;Lokalis;buurtteam;136150;455150;9992\nT2;B;Lokalis;buurtteam;136150;455150;9999")
+    df = text_frame(
+        f"{H};x;y;postcode\nT1;A;Lokalis;buurtteam;136150;455150;9992\nT2;B;Lokalis;buurtteam;136150;455150;9999"
+    )
     assert validate("teams", df, name="t", reference=reference()).frame["locatie_bron"].tolist() == ["rd", "rd"]
     bad = text_frame(f"{H};x;y;postcode\nT1;A;Lokalis;buurtteam;136150;455150;99x1")
     with pytest.raises(InputError) as err:
@@ -172,7 +220,9 @@ def test_an_unusable_postcode_falls_back_to_the_buurtcode_with_a_note(postcode: 
     df = text_frame(f"{H};postcode;buurtcode\nT1;A;Lokalis;buurtteam;{postcode};BU03440101")
     checked = validate("teams", df, name="t", reference=reference())
     assert checked.frame["locatie_bron"].tolist() == ["buurtcode"]
-    assert any(f"postcode {postcode} niet bruikbaar ({why}" in n and "geplaatst op de buurtcode" in n for n in checked.notes)
+    assert any(
+        f"postcode {postcode} niet bruikbaar ({why}" in n and "geplaatst op de buurtcode" in n for n in checked.notes
+    )
 
 
 def test_a_postbus_is_a_problem_even_with_a_buurtcode() -> None:
@@ -206,12 +256,16 @@ def test_without_the_pc4_table_a_postcode_team_without_buurtcode_is_refused_once
 
 @pytest.mark.parametrize(
     "header",
-    ["team_id;naam;organisatie;soort;Postal code;House number",
-     "team_id;naam;organisatie;soort;ZIP;Nr",
-     "team_id;naam;organisatie;soort;Postcode;Huisnummer"],
+    [
+        "team_id;naam;organisatie;soort;Postal code;House number",
+        "team_id;naam;organisatie;soort;ZIP;Nr",
+        "team_id;naam;organisatie;soort;Postcode;Huisnummer",
+    ],
 )
 def test_address_headers_in_dutch_and_english(header: str) -> None:
-    got = validate("teams", text_frame(f"{header}\nT1;A;Lokalis;buurtteam;9991 AB;12"), name="t", reference=reference()).frame
+    got = validate(
+        "teams", text_frame(f"{header}\nT1;A;Lokalis;buurtteam;9991 AB;12"), name="t", reference=reference()
+    ).frame
     assert got["locatie_bron"].tolist() == ["postcode4"]
 
 
@@ -257,8 +311,9 @@ def _science_park(fetch: Recorder, cache: Path) -> CareReference:
     lat, lon = latlon(140650.0, 454850.0, 7)
     gdf = utrecht_grid(origin=ORIGIN)
     ref = CareReference.from_frames(gdf, utrecht_grid_wijken(gdf), year=2024, source="grid at the Science Park")
-    return ref.with_places(postcodes=_pc4_table([("3584", "Adres", lat, lon)]),
-                           geocoder=PdokGeocoder(cache_path=cache, fetch=fetch))
+    return ref.with_places(
+        postcodes=_pc4_table([("3584", "Adres", lat, lon)]), geocoder=PdokGeocoder(cache_path=cache, fetch=fetch)
+    )
 
 
 def test_the_recorded_answer_is_real_shaped_and_self_consistent() -> None:
@@ -272,7 +327,9 @@ def test_the_recorded_answer_is_real_shaped_and_self_consistent() -> None:
     assert abs(x - BOLOGNA[0]) < 0.01
     assert abs(y - BOLOGNA[1]) < 0.01
     url = request_url(address_query(postcode="3584 CJ", huisnummer="101"))  # type: ignore[arg-type]
-    assert url.startswith("https://api.pdok.nl/bzk/locatieserver/search/v3_1/free?q=3584CJ+101&fq=type%3Aadres&rows=5&fl=id%2Ctype")
+    assert url.startswith(
+        "https://api.pdok.nl/bzk/locatieserver/search/v3_1/free?q=3584CJ+101&fq=type%3Aadres&rows=5&fl=id%2Ctype"
+    )
 
 
 def test_a_team_at_an_address_is_placed_by_pdok_and_asked_once(tmp_path: Path) -> None:
@@ -286,7 +343,10 @@ def test_a_team_at_an_address_is_placed_by_pdok_and_asked_once(tmp_path: Path) -
     assert (got["x"].iat[0], got["y"].iat[0]) == BOLOGNA
     assert place_teams(got, utrecht_grid(origin=ORIGIN))["buurtcode"].tolist() == ["BU03440101", "BU03440101"]
     assert len(fetch.urls) == 1  # two rows, one address
-    assert "locatie adres Bolognalaan 101, 3584CJ Utrecht (adrespunt uit de BAG via PDOK, op enkele meters)" in checked.notes[-2]
+    assert (
+        "locatie adres Bolognalaan 101, 3584CJ Utrecht (adrespunt uit de BAG via PDOK, op enkele meters)"
+        in checked.notes[-2]
+    )
 
     # A rebuild asks nothing: the cache answers, even when the network is down.
     assert list(read_cache(cache)) == ["3584cj 101"]
@@ -315,8 +375,10 @@ def test_pdok_unreachable_falls_back_to_the_postcode_and_says_so(tmp_path: Path)
     assert len(fetch.urls) == 1  # after the first failure nothing more is asked
     fallbacks = [n for n in checked.notes if "niet opgezocht" in n]
     assert len(fallbacks) == 2
-    assert "t.csv, rij/row 2 (T1): adres '3584 CJ 101' niet opgezocht (PDOK Locatieserver niet bereikbaar (Name or service " \
-           "not known)); geplaatst op de postcode / address '3584 CJ 101' not looked up" in fallbacks[0]
+    assert (
+        "t.csv, rij/row 2 (T1): adres '3584 CJ 101' niet opgezocht (PDOK Locatieserver niet bereikbaar (Name or service "
+        "not known)); geplaatst op de postcode / address '3584 CJ 101' not looked up" in fallbacks[0]
+    )
     assert not (tmp_path / "c.json").exists()  # a failure is never cached
     assert ref.geocoder.summary()["failed"] == 2  # type: ignore[union-attr]
 
@@ -327,9 +389,13 @@ def test_pdok_guessing_another_address_is_not_taken(tmp_path: Path) -> None:
     df = text_frame(f"{H};postcode;huisnummer\nT1;A;Lokalis;buurtteam;3584CJ;103")
     checked = validate("teams", df, name="t", reference=_science_park(fetch, tmp_path / "c.json"))
     assert checked.frame["locatie_bron"].tolist() == ["postcode4"]
-    assert any("niet gevonden (PDOK kent dit adres niet; beste treffer van PDOK: 'Bolognalaan 101, 3584CJ Utrecht')" in n
-               for n in checked.notes)
-    answer = answer_from_docs(response_docs(recorded("free_3584CJ_101.json")), address_query(postcode="3584CJ", huisnummer="103"))  # type: ignore[arg-type]
+    assert any(
+        "niet gevonden (PDOK kent dit adres niet; beste treffer van PDOK: 'Bolognalaan 101, 3584CJ Utrecht')" in n
+        for n in checked.notes
+    )
+    answer = answer_from_docs(
+        response_docs(recorded("free_3584CJ_101.json")), address_query(postcode="3584CJ", huisnummer="103")
+    )  # type: ignore[arg-type]
     assert answer.status == "not_found"
 
 

@@ -42,7 +42,9 @@ def test_pc4_precision_in_utrecht_is_about_a_kilometre_or_two(data_dir: Path) ->
     # What '± 1–2 km' rests on: Utrecht's 99 km² over its 47 address PC4s with a centre of their own is 2.1 km²
     # each, a circle of radius 0.82 km; neighbouring centres are a median 0.89 km apart.
     table = postcode_table(data_dir).frame
-    own = table[(table["gemeente"] == "Utrecht") & table["soort"].isin(["Adres", "Adres + Postbus"]) & (table["shared"] == 1)]
+    own = table[
+        (table["gemeente"] == "Utrecht") & table["soort"].isin(["Adres", "Adres + Postbus"]) & (table["shared"] == 1)
+    ]
     reference, _ = load_reference(data_dir=data_dir)
     km2 = reference.area.area / 1e6
     assert len(own) == 47
@@ -53,23 +55,36 @@ def test_pc4_precision_in_utrecht_is_about_a_kilometre_or_two(data_dir: Path) ->
 
 def _duo_as_teams(data_dir: Path) -> pd.DataFrame:
     """DUO's 98 Utrecht primary schools as a teams table by address, headers as DUO writes them (fictitious teams)."""
-    duo = pd.read_csv(data_dir / "other" / "duo_basisscholen_utrecht_gm0344.csv", sep=";", dtype=str, keep_default_na=False)
-    return pd.DataFrame({
-        "team_id": duo["VESTIGINGSCODE"], "naam": duo["VESTIGINGSNAAM"], "organisatie": "Lokalis", "soort": "buurtteam",
-        "STRAATNAAM": duo["STRAATNAAM"], "HUISNUMMER-TOEVOEGING": duo["HUISNUMMER-TOEVOEGING"],
-        "POSTCODE": duo["POSTCODE"], "PLAATSNAAM": duo["PLAATSNAAM"],
-    })
+    duo = pd.read_csv(
+        data_dir / "other" / "duo_basisscholen_utrecht_gm0344.csv", sep=";", dtype=str, keep_default_na=False
+    )
+    return pd.DataFrame(
+        {
+            "team_id": duo["VESTIGINGSCODE"],
+            "naam": duo["VESTIGINGSNAAM"],
+            "organisatie": "Lokalis",
+            "soort": "buurtteam",
+            "STRAATNAAM": duo["STRAATNAAM"],
+            "HUISNUMMER-TOEVOEGING": duo["HUISNUMMER-TOEVOEGING"],
+            "POSTCODE": duo["POSTCODE"],
+            "PLAATSNAAM": duo["PLAATSNAAM"],
+        }
+    )
 
 
 def test_real_addresses_offline_go_on_their_pc4_centre(data_dir: Path) -> None:
     reference, _ = load_reference(data_dir=data_dir)
-    checked = validate("teams", _duo_as_teams(data_dir), name="duo.csv", reference=with_places(reference, data_dir=data_dir))
+    checked = validate(
+        "teams", _duo_as_teams(data_dir), name="duo.csv", reference=with_places(reference, data_dir=data_dir)
+    )
     frame = checked.frame
     assert len(frame) == 98
     assert (frame["locatie_bron"] == "postcode4").all()
     assert frame["locatie_detail"].str.fullmatch(r"3[45]\d\d").all()
     assert len(checked.locations) == 98
-    assert any("98 team(s) op het midden van hun postcode" in n and "98 met een volledig adres" in n for n in checked.notes)
+    assert any(
+        "98 team(s) op het midden van hun postcode" in n and "98 met een volledig adres" in n for n in checked.notes
+    )
 
 
 def test_real_addresses_with_pdok_down_fall_back_and_ask_once(data_dir: Path, tmp_path: Path) -> None:
@@ -81,7 +96,8 @@ def test_real_addresses_with_pdok_down_fall_back_and_ask_once(data_dir: Path, tm
 
     reference, _ = load_reference(data_dir=data_dir)
     ref = with_places(reference, data_dir=data_dir).with_places(
-        postcodes=postcode_table(data_dir), geocoder=PdokGeocoder(cache_path=tmp_path / "c.json", fetch=offline))
+        postcodes=postcode_table(data_dir), geocoder=PdokGeocoder(cache_path=tmp_path / "c.json", fetch=offline)
+    )
     checked = validate("teams", _duo_as_teams(data_dir), name="duo.csv", reference=ref)
     assert (checked.frame["locatie_bron"] == "postcode4").all()
     assert len(calls) == 1
@@ -92,16 +108,22 @@ def test_a_postbus_centre_inside_utrecht_is_still_refused(data_dir: Path) -> Non
     # IJsselstein's postbus code 3400 has its point inside gemeente Utrecht (PO boxes are sorted there): placing a
     # team on it would pass every boundary check and be kilometres wrong.
     reference, _ = load_reference(data_dir=data_dir)
-    df = pd.DataFrame({"team_id": ["T1"], "naam": ["A"], "organisatie": ["Lokalis"], "soort": ["buurtteam"], "postcode": ["3400"]})
+    df = pd.DataFrame(
+        {"team_id": ["T1"], "naam": ["A"], "organisatie": ["Lokalis"], "soort": ["buurtteam"], "postcode": ["3400"]}
+    )
     with pytest.raises(InputError) as err:
         validate("teams", df, name="t.csv", reference=with_places(reference, data_dir=data_dir))
     assert [p.code for p in err.value.problems] == ["POSTCODE_POSTBUS"]
     assert "IJsselstein" in err.value.problems[0].nl
 
 
-def test_build_with_teams_by_postcode_from_the_real_data(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_with_teams_by_postcode_from_the_real_data(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "atlas"
-    code = main(["build", "--data-dir", str(data_dir), "--teams", str(EXAMPLE), "--out", str(out), "--quiet", "--no-hotspots"])
+    code = main(
+        ["build", "--data-dir", str(data_dir), "--teams", str(EXAMPLE), "--out", str(out), "--quiet", "--no-hotspots"]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     atlas = read_atlas(out, layers=["teams", "buurten"])
@@ -130,7 +152,9 @@ def test_validate_the_example_lists_each_row_and_as_json(data_dir: Path, capsys:
     report = json.loads(out)
     rows = [n for n in report["notes"] if "locatie postcode" in n]
     assert len(rows) == 6
-    assert rows[0].startswith(f"{EXAMPLE}, rij/row 2 (PC-01): locatie postcode 3562 (midden van het postcodegebied, ± 1–2 km)")
+    assert rows[0].startswith(
+        f"{EXAMPLE}, rij/row 2 (PC-01): locatie postcode 3562 (midden van het postcodegebied, ± 1–2 km)"
+    )
 
 
 class StandInPdok:
@@ -172,15 +196,32 @@ def test_build_and_validate_with_geocode_pdok_ask_once_then_use_the_cache(
     # A fictitious team at the recorded address (Bolognalaan 101, RD 140547.812 454887.397: buurt BU03440533 Utrecht
     # Science Park, as PDOK's own document says) and one at a made-up number PDOK does not know (→ its PC4 3584).
     teams = tmp_path / "teams.csv"
-    teams.write_text("team_id;naam;organisatie;soort;postcode;huisnummer\nA1;Fictief team A;Lokalis;buurtteam;3584 CJ;101\n"
-                     "A2;Fictief team B;KOOS;specialistisch;3584 ZZ;999\n", encoding="utf-8")
+    teams.write_text(
+        "team_id;naam;organisatie;soort;postcode;huisnummer\nA1;Fictief team A;Lokalis;buurtteam;3584 CJ;101\n"
+        "A2;Fictief team B;KOOS;specialistisch;3584 ZZ;999\n",
+        encoding="utf-8",
+    )
     pdok = StandInPdok({"3584CJ 101": (FIXTURES / "free_3584CJ_101.json").read_bytes()})
     monkeypatch.setenv("BUURTDEKKING_PDOK_URL", pdok.url)
     cache = tmp_path / "geocode.json"
     try:
         out = tmp_path / "atlas"
-        base = ["build", "--data-dir", str(data_dir), "--teams", str(teams), "--out", str(out), "--quiet", "--no-hotspots",
-                "--no-travel", "--geocode", "pdok", "--geocode-cache", str(cache)]
+        base = [
+            "build",
+            "--data-dir",
+            str(data_dir),
+            "--teams",
+            str(teams),
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-hotspots",
+            "--no-travel",
+            "--geocode",
+            "pdok",
+            "--geocode-cache",
+            str(cache),
+        ]
         assert main(base) == 0, capsys.readouterr().err
         assert sorted(pdok.asked) == ["3584CJ 101", "3584ZZ 999"]
         atlas = read_atlas(out, layers=["teams"])
@@ -198,10 +239,28 @@ def test_build_and_validate_with_geocode_pdok_ask_once_then_use_the_cache(
         assert main(base) == 0
         capsys.readouterr()
         assert len(pdok.asked) == 2
-        assert main(["validate", "teams", str(teams), "--data-dir", str(data_dir), "--geocode", "pdok", "--geocode-cache", str(cache)]) == 0
+        assert (
+            main(
+                [
+                    "validate",
+                    "teams",
+                    str(teams),
+                    "--data-dir",
+                    str(data_dir),
+                    "--geocode",
+                    "pdok",
+                    "--geocode-cache",
+                    str(cache),
+                ]
+            )
+            == 0
+        )
         printed = capsys.readouterr()
         assert len(pdok.asked) == 2
         assert "0 adres(sen) gevraagd, 2 uit de cache" in printed.err
-        assert "(A1): locatie adres Bolognalaan 101, 3584CJ Utrecht (adrespunt uit de BAG via PDOK, op enkele meters)" in printed.out
+        assert (
+            "(A1): locatie adres Bolognalaan 101, 3584CJ Utrecht (adrespunt uit de BAG via PDOK, op enkele meters)"
+            in printed.out
+        )
     finally:
         pdok.close()

@@ -54,7 +54,9 @@ def test_values_legend_and_note_name_the_atlas_threshold(view10: AtlasView) -> N
         assert set(shown[sorted(SMALL_UNDER_10)]) <= {"<10", "•"}
         assert (shown == "<10").any()
         assert not shown.isin({"<5", *map(str, range(1, 10))}).any()
-        coloured = colour_frame(frame, BY_KEY["caseload"], scheme="quantiles", k=3, lang=lang, threshold=served_threshold(view10.manifest))
+        coloured = colour_frame(
+            frame, BY_KEY["caseload"], scheme="quantiles", k=3, lang=lang, threshold=served_threshold(view10.manifest)
+        )
         texts = " ".join(_texts(legend(BY_KEY["caseload"], coloured, lang, level="buurt")))
         assert "<10" in texts
         assert "1–9" in texts  # the indicator's note: counts 1–9 are shown as <10
@@ -82,7 +84,14 @@ def test_route_texts_name_the_threshold() -> None:
 
 
 def test_every_protection_label_takes_the_threshold() -> None:
-    for key in ("suppressed", "suppressed_legend", "routes_protected", "table_protected_note", "sources_protection", "export_protected_hint"):
+    for key in (
+        "suppressed",
+        "suppressed_legend",
+        "routes_protected",
+        "table_protected_note",
+        "sources_protection",
+        "export_protected_hint",
+    ):
         for lang in ("nl", "en"):
             text = t(key, lang, threshold=10, below=9)
             assert "<10" in text
@@ -104,6 +113,8 @@ def test_no_fixed_five_in_the_dashboards_texts() -> None:
 def test_a_manifest_without_threshold_shows_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
     view = build_view(care_grid_atlas(tmp_path / "atlas", threshold=None))
-    frame = indicator_frame(view, BY_KEY["caseload"], Selection("buurt", "2024", "bike", "totaal"), lang="nl").set_index("code")
+    frame = indicator_frame(
+        view, BY_KEY["caseload"], Selection("buurt", "2024", "bike", "totaal"), lang="nl"
+    ).set_index("code")
     assert frame.loc["BU99990102", "display"] == "<5"  # count 3
     assert frame.loc["BU99990302", "display"] == "6"  # hidden under threshold 10, shown under 5

@@ -121,13 +121,19 @@ def test_oneway_for_cars_makes_them_go_round(tmp_path: Path) -> None:
         LineString([(x + 100, y + 100), (x, y + 100)]),  # C - D
         LineString([(x, y + 100), (x, y)]),  # D - A
     ]
-    gdf = gpd.GeoDataFrame({"highway": ["residential"] * 4, "oneway": ["yes", "no", "no", "no"]}, geometry=lines, crs="EPSG:28992")
+    gdf = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 4, "oneway": ["yes", "no", "no", "no"]}, geometry=lines, crs="EPSG:28992"
+    )
     path = tmp_path / "square.gpkg"
     gdf.to_file(path)
     graphs = build_mode_graphs(read_edges(path), speeds=Speeds())
     costs = origin_team_costs(
-        origin_xy=np.array([[x, y], [x + 100, y]]), team_ids=["at_B", "at_A"], team_xy=np.array([[x + 100, y], [x, y]]),
-        speeds=Speeds(), detour=DetourFactors(), graphs=graphs,
+        origin_xy=np.array([[x, y], [x + 100, y]]),
+        team_ids=["at_B", "at_A"],
+        team_xy=np.array([[x + 100, y], [x, y]]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
+        graphs=graphs,
     )
     # car A→B straight (100 m), B→A round via C and D (300 m); in OSM oneway binds bikes too (unless
     # oneway:bicycle=no); walkers may go both ways
@@ -164,7 +170,11 @@ def test_a_bounded_matrix_still_answers_nearest_exactly(tmp_path: Path) -> None:
     t = bounded.time_min["bike"]
     assert np.isinf(t[full.time_min["bike"] > 0.5 + 1e-6]).all()
     np.testing.assert_array_equal(t[np.isfinite(t)], full.time_min["bike"][np.isfinite(t)])
-    for mask in (np.array([True, True, False, False]), np.array([False, False, True, True]), np.array([False, False, True, False])):
+    for mask in (
+        np.array([True, True, False, False]),
+        np.array([False, False, True, True]),
+        np.array([False, False, True, False]),
+    ):
         a = nearest_team(full, mode="bike", team_mask=mask)
         b = nearest_team(bounded, mode="bike", team_mask=mask)
         np.testing.assert_array_equal(a.time_min, b.time_min)
@@ -207,8 +217,13 @@ def test_matrix_and_multi_source_search_match_a_naive_networkx_reference(seed: i
     origins = rng.uniform(0, 1000, (25, 2))
     teams = rng.uniform(0, 1000, (7, 2))
     costs = origin_team_costs(
-        origin_xy=origins, team_ids=[f"t{j}" for j in range(7)], team_xy=teams,
-        speeds=Speeds(bike_kmh=kmh), detour=DetourFactors(), graphs={"bike": graph}, modes=("bike",),
+        origin_xy=origins,
+        team_ids=[f"t{j}" for j in range(7)],
+        team_xy=teams,
+        speeds=Speeds(bike_kmh=kmh),
+        detour=DetourFactors(),
+        graphs={"bike": graph},
+        modes=("bike",),
     )
     # the naive way: networkx single-source Dijkstra from every origin on the same weights
     g = nx.DiGraph()
@@ -242,14 +257,19 @@ def test_snap_uses_the_largest_strongly_connected_part() -> None:
     xy = np.array([[0.0, 0.0], [100.0, 0.0], [200.0, 0.0], [1000.0, 0.0], [1001.0, 0.0]])
     tail = np.array([0, 1, 1, 2, 3])
     head = np.array([1, 0, 2, 1, 4])  # 3 → 4 one way only: not strongly connected
-    graph = mode_graph(mode="walk", node_xy=xy, tail=tail, head=head, weight=encode(np.full(5, 100.0), 5.0), connector_kmh=5.0)
+    graph = mode_graph(
+        mode="walk", node_xy=xy, tail=tail, head=head, weight=encode(np.full(5, 100.0), 5.0), connector_kmh=5.0
+    )
     assert sorted(graph.snap_nodes.tolist()) == [0, 1, 2]
 
 
 def test_cache_round_trip(tmp_path: Path) -> None:
     origins = representative_origins(grid_buurten_youth())
     floor_m = origins["intrazonal_m"].to_numpy()
-    for costs in (_grid_costs(tmp_path, origin_intrazonal_m=floor_m), _grid_costs(tmp_path, limit_min=0.5, origin_intrazonal_m=floor_m)):
+    for costs in (
+        _grid_costs(tmp_path, origin_intrazonal_m=floor_m),
+        _grid_costs(tmp_path, limit_min=0.5, origin_intrazonal_m=floor_m),
+    ):
         data = costs_to_npz(costs, origins=origins, meta={"options": {"x": 1}})
         back, back_origins, header = costs_from_npz(data)
         assert header["options"] == {"x": 1}
@@ -267,8 +287,16 @@ def test_cache_round_trip(tmp_path: Path) -> None:
         moved = with_teams(back, team_ids=["BT-A"], team_xy=np.array([centre(1, 1)]))
         assert moved.time_min["bike"][1, 0] == pytest.approx(BIKE_MIN_PER_BLOCK, abs=1e-5)
     path = tmp_path / "straight.npz"
-    straight = origin_team_costs(origin_xy=np.zeros((2, 2)), team_ids=["a"], team_xy=np.ones((1, 2)), speeds=Speeds(), detour=DetourFactors())
-    path.write_bytes(costs_to_npz(straight, origins=pd.DataFrame({"buurtcode": ["b1", "b2"], "x": [0.0, 0.0], "y": [0.0, 0.0], "weight": [1.0, 2.0]}), meta={}))
+    straight = origin_team_costs(
+        origin_xy=np.zeros((2, 2)), team_ids=["a"], team_xy=np.ones((1, 2)), speeds=Speeds(), detour=DetourFactors()
+    )
+    path.write_bytes(
+        costs_to_npz(
+            straight,
+            origins=pd.DataFrame({"buurtcode": ["b1", "b2"], "x": [0.0, 0.0], "y": [0.0, 0.0], "weight": [1.0, 2.0]}),
+            meta={},
+        )
+    )
     back, _, _ = costs_from_npz(path)
     assert back.graphs is None
     np.testing.assert_array_equal(back.time_min["walk"], straight.time_min["walk"])
@@ -282,7 +310,13 @@ def test_weighted_origins_scale_to_buurt_youth_and_fill_gaps() -> None:
     x, y = centre(0, 0)
     points = gpd.GeoDataFrame(
         {"weight": [1.0, 3.0, 5.0, -99997.0, 2.0]},
-        geometry=[Point(x - 20, y), Point(x + 20, y), Point(centre(1, 1)), Point(centre(1, 1)[0] + 10, centre(1, 1)[1]), Point(0, 0)],
+        geometry=[
+            Point(x - 20, y),
+            Point(x + 20, y),
+            Point(centre(1, 1)),
+            Point(centre(1, 1)[0] + 10, centre(1, 1)[1]),
+            Point(0, 0),
+        ],
         crs="EPSG:28992",
     )
     origins, notes = weighted_origins(points, gdf_buurten)
@@ -301,7 +335,11 @@ def test_weighted_origins_scale_to_buurt_youth_and_fill_gaps() -> None:
 
 def test_read_origins_from_grid_cells(tmp_path: Path) -> None:
     x, y = centre(0, 0)
-    cells = gpd.GeoDataFrame({"n_0_17": [4, 6], "label": ["a", "b"]}, geometry=[box(x - 50, y - 50, x, y), box(x, y, x + 50, y + 50)], crs="EPSG:28992")
+    cells = gpd.GeoDataFrame(
+        {"n_0_17": [4, 6], "label": ["a", "b"]},
+        geometry=[box(x - 50, y - 50, x, y), box(x, y, x + 50, y + 50)],
+        crs="EPSG:28992",
+    )
     path = tmp_path / "cells.gpkg"
     cells.to_file(path)
     got = read_origins(path, weight="n_0_17")
@@ -339,7 +377,9 @@ def test_bounded_searches_on_graph_regions_equal_the_whole_graph(limit: float) -
     rng = np.random.default_rng(42)
     n = 60
     gx, gy = np.meshgrid(np.arange(n), np.arange(n))
-    xy = np.column_stack([gx.ravel() * 80.0 + rng.uniform(-20, 20, n * n), gy.ravel() * 80.0 + rng.uniform(-20, 20, n * n)])
+    xy = np.column_stack(
+        [gx.ravel() * 80.0 + rng.uniform(-20, 20, n * n), gy.ravel() * 80.0 + rng.uniform(-20, 20, n * n)]
+    )
     idx = np.arange(n * n).reshape(n, n)
     a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
     b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]

@@ -73,7 +73,11 @@ def _edges_file(tmp_path: Path, **columns: object) -> Path:
 
 def _atlas(buurten: gpd.GeoDataFrame | None = None, teams: gpd.GeoDataFrame | None = None) -> Atlas:
     return Atlas(
-        {"buurten": grid_buurten_youth() if buurten is None else buurten, "wijken": grid_wijken(), "teams": grid_teams() if teams is None else teams},
+        {
+            "buurten": grid_buurten_youth() if buurten is None else buurten,
+            "wijken": grid_wijken(),
+            "teams": grid_teams() if teams is None else teams,
+        },
         {"notes": [], "methods": {}, "inputs": []},
     )
 
@@ -143,7 +147,9 @@ def test_a_mode_whose_network_is_far_from_every_origin_or_team_falls_back(tmp_pa
     kept, reasons = usable_graphs(graphs, origin_xy=origins + np.array([5000.0, 0.0]), team_xy=origins[:1])
     assert kept == {}
     assert reasons == {"walk": "far_from_teams", "bike": "far_from_teams", "car": "far_from_teams"}
-    kept, reasons = usable_graphs(graphs, origin_xy=origins + np.array([5000.0, 0.0]), team_xy=origins[:1] + np.array([5000.0, 0.0]))
+    kept, reasons = usable_graphs(
+        graphs, origin_xy=origins + np.array([5000.0, 0.0]), team_xy=origins[:1] + np.array([5000.0, 0.0])
+    )
     assert set(kept) == {"walk", "bike", "car"}
     assert reasons == {}
 
@@ -153,7 +159,10 @@ def test_a_mode_whose_network_is_far_from_every_origin_or_team_falls_back(tmp_pa
 
 def test_far_snaps_are_counted_named_and_flag_only_the_figures_they_touch(tmp_path: Path) -> None:
     network = _edges_file(tmp_path)
-    atlas = add_travel(_atlas(grid_buurten_with_far(), grid_teams_with_far()), _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1")))
+    atlas = add_travel(
+        _atlas(grid_buurten_with_far(), grid_teams_with_far()),
+        _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1")),
+    )
     b = atlas["buurten"].set_index("buurtcode")
     # the far buurt: 700 m leg at 15 km/h + two blocks to BT-A = 900 m, 3.6 min; on foot 10.8 min
     assert b.loc[FAR_CODE, "dist_buurtteam_bike_m"] == pytest.approx(900.0, abs=1e-3)
@@ -178,7 +187,9 @@ def test_far_snaps_are_counted_named_and_flag_only_the_figures_they_touch(tmp_pa
     far = travel["far_snaps"]["bike"]
     assert far["buurten"] == [{"buurtcode": FAR_CODE, "buurtnaam": "Verre buurt", "leg_m": 700.0}]
     assert far["teams"] == [{"team_id": "SP-FAR", "naam": "Specialist ver weg", "leg_m": 600.0}]
-    note = next(n for n in atlas.manifest["notes"] if n.startswith("fiets:") and "/ bike: snapped farther than 500 m" in n)
+    note = next(
+        n for n in atlas.manifest["notes"] if n.startswith("fiets:") and "/ bike: snapped farther than 500 m" in n
+    )
     assert f"{FAR_CODE} Verre buurt (700 m)" in note
     assert "SP-FAR Specialist ver weg (600 m)" in note
     assert travel["notes"] == [n for n in atlas.manifest["notes"] if "500 m" in n]
@@ -187,7 +198,10 @@ def test_far_snaps_are_counted_named_and_flag_only_the_figures_they_touch(tmp_pa
 
 def test_snap_statistics_count_what_a_bounded_matrix_cannot_reach(tmp_path: Path) -> None:
     network = _edges_file(tmp_path)
-    atlas = add_travel(_atlas(), _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1", matrix_limit_min=0.5)))
+    atlas = add_travel(
+        _atlas(),
+        _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1", matrix_limit_min=0.5)),
+    )
     snap = atlas.manifest["methods"]["travel"]["snapping"]
     # teams at the four corners. Bike, 0.4 min a block: only the centre (1,1), two blocks from every
     # corner, has no team within 0.5 min. Walk, 1.2 min a block: only the four corners themselves (the
@@ -207,16 +221,27 @@ def test_origin_ranks_by_hand(tmp_path: Path) -> None:
     graphs = build_mode_graphs(grid_network(tmp_path), speeds=Speeds())
     xy = np.array([centre(0, 0), (X0 + 950.0, Y0 + 50.0), centre(1, 1), centre(2, 2)])
     costs = origin_team_costs(
-        origin_xy=xy, team_ids=["T0", "TFAR"], team_xy=np.array([centre(0, 0), (X0 + 50.0, Y0 + 850.0)]),
-        speeds=Speeds(), detour=DetourFactors(), graphs=graphs,
+        origin_xy=xy,
+        team_ids=["T0", "TFAR"],
+        team_xy=np.array([centre(0, 0), (X0 + 50.0, Y0 + 850.0)]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
+        graphs=graphs,
     )
-    near = Nearest(np.array([0.0, 3.6, np.inf, 1.0], dtype="float32"), np.zeros(4, dtype="float32"), np.array([0, 0, -1, 1]))
+    near = Nearest(
+        np.array([0.0, 3.6, np.inf, 1.0], dtype="float32"), np.zeros(4, dtype="float32"), np.array([0, 0, -1, 1])
+    )
     rank = origin_ranks(costs, mode="bike", near=near, has_set=np.array([True, True, True, True]))
     # origin 0 on a junction to T0 → 1; origin 1 700 m from the network → 2; origin 2 reaches none → 3;
     # origin 3 on a junction, but its team TFAR is 600 m from the network → 2
     assert rank.tolist() == [1, 2, 3, 2]
     assert origin_ranks(costs, mode="bike", near=near, has_set=np.array([False, True, True, True])).tolist()[0] == 0
-    assert list(labels(np.array([0, 1, 2, 3]), method="network")) == [None, QUALITY_NETWORK, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE]
+    assert list(labels(np.array([0, 1, 2, 3]), method="network")) == [
+        None,
+        QUALITY_NETWORK,
+        QUALITY_FAR_SNAP,
+        QUALITY_UNREACHABLE,
+    ]
     assert list(labels(np.array([0, 1]), method="straight_line")) == [None, QUALITY_ESTIMATE]
 
 
@@ -250,7 +275,9 @@ def test_a_team_in_the_buurt_centre_costs_the_intrazonal_time_not_zero(tmp_path:
     for mode in ("walk", "bike", "car"):
         assert b.loc[code(0, 0), f"tt_buurtteam_{mode}_min"] == pytest.approx(INTRA_MIN[mode], abs=1e-5)
         # (network lengths are encoded to the decimetre: 47.0 m)
-        assert b.loc[code(0, 0), f"dist_buurtteam_{mode}_m"] == pytest.approx(INTRA_DIST_M[mode], abs=0.05 if method == "network" else 1e-3)
+        assert b.loc[code(0, 0), f"dist_buurtteam_{mode}_m"] == pytest.approx(
+            INTRA_DIST_M[mode], abs=0.05 if method == "network" else 1e-3
+        )
         assert b.loc[code(0, 0), f"nearest_buurtteam_{mode}"] == "BT-A"
     assert b.loc[code(0, 0), "tt_buurtteam_walk_min"] * 60 == pytest.approx(33.85, abs=0.01)
     # one block away it does not bind: (0,1) on the network 0.4 min by bike; straight line 125 m = 0.5 min
@@ -259,7 +286,9 @@ def test_a_team_in_the_buurt_centre_costs_the_intrazonal_time_not_zero(tmp_path:
     # the seam margin now compares against the floor: walking from (0,2) SP-S is in its centre (0.564
     # min), the contracted SP-K four blocks (4.8 min on the network)
     if method == "network":
-        assert b.loc[code(0, 2), "seam_gain_walk_min"] == pytest.approx(4 * WALK_MIN_PER_BLOCK - INTRA_MIN["walk"], abs=1e-5)
+        assert b.loc[code(0, 2), "seam_gain_walk_min"] == pytest.approx(
+            4 * WALK_MIN_PER_BLOCK - INTRA_MIN["walk"], abs=1e-5
+        )
 
 
 def test_the_floor_never_changes_which_team_is_nearest() -> None:
@@ -267,8 +296,12 @@ def test_the_floor_never_changes_which_team_is_nearest() -> None:
     # Both are within the floor (47.0 m by bike), yet the nearest is X, the shorter straight line.
     x, y = centre(0, 0)
     costs = origin_team_costs(
-        origin_xy=np.array([[x, y]]), team_ids=["Y", "X"], team_xy=np.array([[x + 20.0, y], [x, y]]),
-        speeds=Speeds(), detour=DetourFactors(), origin_intrazonal_m=np.array([INTRAZONAL_M]),
+        origin_xy=np.array([[x, y]]),
+        team_ids=["Y", "X"],
+        team_xy=np.array([[x + 20.0, y], [x, y]]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
+        origin_intrazonal_m=np.array([INTRAZONAL_M]),
     )
     near = nearest_team(costs, mode="bike", team_mask=np.array([True, True]))
     assert near.team.tolist() == [1]
@@ -281,7 +314,9 @@ def test_the_floor_never_changes_which_team_is_nearest() -> None:
 def test_e2sfca_sees_the_floored_times(tmp_path: Path) -> None:
     # decay step 0.15 min = 1: BT-A's own buurt (0,0) is 0.188 min from it by bike — outside the catchment
     # — while on the raw matrix (0 min) it would be inside; with no youth in reach BT-A gives no access.
-    atlas = add_travel(_atlas(), _Opts(TravelOptions(network=_edges_file(tmp_path), thresholds_min=(0.4,), decay="step:0.15=1")))
+    atlas = add_travel(
+        _atlas(), _Opts(TravelOptions(network=_edges_file(tmp_path), thresholds_min=(0.4,), decay="step:0.15=1"))
+    )
     b = atlas["buurten"].set_index("buurtcode")
     assert b.loc[code(0, 0), "access_e2sfca"] == 0.0
     assert atlas["team_load"].set_index("team_id").loc["BT-A", "catchment_youth"] == 0.0
@@ -330,8 +365,14 @@ def test_a_whatif_moving_a_team_far_from_the_network_equals_a_rebuild(tmp_path: 
     teams = scenario_teams(base.gdf_teams, scenario)
     rebuilt = add_travel(_atlas(teams=teams.drop(columns=["whatif"])), _Opts(options))
     cols = list(result.buurten.columns[1:])
-    pd.testing.assert_frame_equal(result.buurten.set_index("buurtcode"), rebuilt["buurten"].set_index("buurtcode")[cols], check_names=False)
-    pd.testing.assert_frame_equal(result.wijken.set_index("wijkcode"), rebuilt["wijken"].set_index("wijkcode")[list(result.wijken.columns[1:])], check_names=False)
+    pd.testing.assert_frame_equal(
+        result.buurten.set_index("buurtcode"), rebuilt["buurten"].set_index("buurtcode")[cols], check_names=False
+    )
+    pd.testing.assert_frame_equal(
+        result.wijken.set_index("wijkcode"),
+        rebuilt["wijken"].set_index("wijkcode")[list(result.wijken.columns[1:])],
+        check_names=False,
+    )
     b = result.buurten.set_index("buurtcode")
     row_3 = {code(2, c) for c in range(3)}
     assert set(b.index[b["travel_quality_spec_contract_bike"] == QUALITY_FAR_SNAP]) == row_3
@@ -346,8 +387,11 @@ def test_travel_metrics_without_a_floor_keep_the_raw_routes(tmp_path: Path) -> N
     teams = grid_teams()
     origins = representative_origins(gdf).drop(columns="intrazonal_m")
     costs = origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
         graphs=build_mode_graphs(grid_network(tmp_path), speeds=Speeds()),
     )
     res = travel_metrics(gdf_buurten=gdf, gdf_teams=teams, origins=origins, costs=costs, options=OPTIONS)

@@ -46,7 +46,9 @@ def visible(component: Any) -> list[str]:
         return visible(component.get("label"))
     out: list[str] = []
     for prop in VISIBLE_PROPS:
-        out += visible(getattr(component, prop, None) if prop != "aria-label" else component.to_plotly_json()["props"].get(prop))
+        out += visible(
+            getattr(component, prop, None) if prop != "aria-label" else component.to_plotly_json()["props"].get(prop)
+        )
     out += visible(getattr(component, "options", None))
     return out
 
@@ -64,15 +66,36 @@ def from_labels(text: str, lang: Lang) -> bool:
 
 def _report() -> UploadReport:
     problem = Problem("COUNT_NEGATIVE", "Aantal -3 is negatief.", "Count -3 is negative.", "fout.csv", 2, "buurtteam")
-    return UploadReport(kind="caseloads", name="fout.csv", size=2048, sha256="ab" * 32, problems=(problem,), rows=1, columns=("buurtcode",))
+    return UploadReport(
+        kind="caseloads",
+        name="fout.csv",
+        size=2048,
+        sha256="ab" * 32,
+        problems=(problem,),
+        rows=1,
+        columns=("buurtcode",),
+    )
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_every_label_of_the_page_comes_from_the_i18n_table(page: ModuleType, lang: Lang) -> None:
     layout = page.layout(taal=lang) if lang == "en" else page.layout()
-    texts = visible(layout) + visible(page.report_view(_report(), lang)) + visible(page.applied_view({"teams": {"name": "t.csv", "rows": 3, "applied_at": "2026-11-25T10:00:00+00:00"}}, lang))
+    texts = (
+        visible(layout)
+        + visible(page.report_view(_report(), lang))
+        + visible(
+            page.applied_view({"teams": {"name": "t.csv", "rows": 3, "applied_at": "2026-11-25T10:00:00+00:00"}}, lang)
+        )
+    )
     texts += visible(page.too_large([{"name": "groot.csv", "size": 3 * MB}], max_bytes=2 * MB, lang=lang))
-    data = {"fout.csv", "buurtcode", "COUNT_NEGATIVE", "2", "Aantal -3 is negatief.", "Count -3 is negative."}  # the file's own content
+    data = {
+        "fout.csv",
+        "buurtcode",
+        "COUNT_NEGATIVE",
+        "2",
+        "Aantal -3 is negatief.",
+        "Count -3 is negative.",
+    }  # the file's own content
     strays = [s for s in texts if s not in data and not from_labels(s, lang)]
     assert strays == []
     other: Lang = "en" if lang == "nl" else "nl"
@@ -91,7 +114,13 @@ def test_the_english_page_is_english(page: ModuleType) -> None:
 
 
 def test_a_file_over_the_limit_is_named_with_its_size_and_the_limit(page: ModuleType) -> None:
-    nl = " ".join(visible(page.too_large([{"name": "C:\\data\\groot bestand.csv", "size": int(12.5 * MB)}], max_bytes=10 * MB, lang="nl")))
+    nl = " ".join(
+        visible(
+            page.too_large(
+                [{"name": "C:\\data\\groot bestand.csv", "size": int(12.5 * MB)}], max_bytes=10 * MB, lang="nl"
+            )
+        )
+    )
     assert "groot bestand.csv is 12,5 MB; het maximum is 10 MB" in nl
     assert "niets veranderd" in nl
     assert "C:\\" not in nl  # no folders of the user's machine
@@ -123,7 +152,9 @@ def test_the_browser_limit_is_the_configured_limit(page: ModuleType) -> None:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_what_the_reader_tolerated_is_shown_in_the_page_language(page: ModuleType, lang: Lang) -> None:
     note = ("2 rij(en) eindigen op lege extra velden", "2 row(s) end in empty extra fields")
-    report = UploadReport(kind="caseloads", name="c.csv", size=10, sha256="ab" * 32, rows=2, columns=("buurtcode",), notes=(note,))
+    report = UploadReport(
+        kind="caseloads", name="c.csv", size=10, sha256="ab" * 32, rows=2, columns=("buurtcode",), notes=(note,)
+    )
     texts = visible(page.report_view(report, lang))
     assert note[0 if lang == "nl" else 1] in texts
     assert note[1 if lang == "nl" else 0] not in texts
@@ -134,7 +165,7 @@ def test_what_the_reader_tolerated_is_shown_in_the_page_language(page: ModuleTyp
 # Good files for the 3×3 grid of care_grid_atlas (buurten BU999901rc, wijken WK999901..03); each passes the rules.
 GOOD = {
     "teams": b"team_id;naam;organisatie;soort;x;y\r\nT1;Team Een;Lokalis;buurtteam;136050;455050\r\n"
-             b"T2;Team Twee;KOOS;specialistisch;136250;455250\r\n",
+    b"T2;Team Twee;KOOS;specialistisch;136250;455250\r\n",
     "providers": b"wijkcode;aanbieder\r\nWK999901;KOOS\r\nWK999902;Spoor030\r\nWK999903;KOOS\r\n",
     "caseloads": b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99990102;2024;7\r\n",
 }
@@ -180,7 +211,9 @@ def test_a_refused_file_leaves_pending_and_applied_uploads_as_they_were(page: Mo
     before = stored(page)
     assert set(before) == {APPLIED + kind, PENDING + kind}
 
-    report, disabled, status, offered_after = page.on_upload(contents(ragged(GOOD[kind])), "scheef.csv", kind, "nl", offered)
+    report, disabled, status, offered_after = page.on_upload(
+        contents(ragged(GOOD[kind])), "scheef.csv", kind, "nl", offered
+    )
 
     assert stored(page) == before  # nothing stored is lost or half-changed
     assert (disabled, status, offered_after) == (False, "", kind)  # Apply still applies tweede.csv
@@ -218,9 +251,13 @@ def test_an_undecodable_or_too_large_file_keeps_the_offered_one(page: ModuleType
 # ---------------------------------------------------------------- the summary line never shows a made-up size
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("nl", "niet als tabel te lezen (UPLOAD_BINARY)"), ("en", "could not be read as a table (UPLOAD_BINARY)"),
-])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("nl", "niet als tabel te lezen (UPLOAD_BINARY)"),
+        ("en", "could not be read as a table (UPLOAD_BINARY)"),
+    ],
+)
 def test_a_file_not_read_as_a_table_says_so_with_its_code(page: ModuleType, lang: Lang, expected: str) -> None:
     report, *_ = page.on_upload(contents(b"%PDF-1.7 not a table"), "brief.csv", "teams", lang, None)
     summary = " ".join(visible(report))
@@ -228,15 +265,20 @@ def test_a_file_not_read_as_a_table_says_so_with_its_code(page: ModuleType, lang
     assert not re.search(r"\b0 (rijen|rows)\b", summary)
 
 
-@pytest.mark.parametrize(("data", "rows", "cols"), [
-    # a quote left open swallows the rest of the file: no trustworthy size, so none is shown
-    (b'buurtcode;periode;totaal\r\nBU99990101;2024;"12\r\nBU99990102;2024;7\r\n', None, None),
-    # ragged row 3 (2 of 3 fields): 2 data rows under a header of 3 columns
-    (b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99990102;2024\r\n", 2, 3),
-    # read, then refused by the rules (BU99999999 is not a buurt of the grid): 2 data rows, 3 columns
-    (b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99999999;2024;7\r\n", 2, 3),
-])
-def test_the_summary_shows_the_real_size_of_a_table_read_and_refused(page: ModuleType, data: bytes, rows: int | None, cols: int | None) -> None:
+@pytest.mark.parametrize(
+    ("data", "rows", "cols"),
+    [
+        # a quote left open swallows the rest of the file: no trustworthy size, so none is shown
+        (b'buurtcode;periode;totaal\r\nBU99990101;2024;"12\r\nBU99990102;2024;7\r\n', None, None),
+        # ragged row 3 (2 of 3 fields): 2 data rows under a header of 3 columns
+        (b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99990102;2024\r\n", 2, 3),
+        # read, then refused by the rules (BU99999999 is not a buurt of the grid): 2 data rows, 3 columns
+        (b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99999999;2024;7\r\n", 2, 3),
+    ],
+)
+def test_the_summary_shows_the_real_size_of_a_table_read_and_refused(
+    page: ModuleType, data: bytes, rows: int | None, cols: int | None
+) -> None:
     report, disabled, *_ = page.on_upload(contents(data), "c.csv", "caseloads", "nl", None)
     assert disabled is True
     summary = next(s for s in visible(report) if "sha256" in s)

@@ -36,8 +36,12 @@ from views.state import (
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)  # no lone surrogates: not in a URL
 VALID = {
-    "indicator": sorted(BY_KEY), "modus": list(MODES), "schema": sorted(SCHEMES), "niveau": list(LEVELS),
-    "taal": ["nl", "en"], "klassen": [str(k) for k in range(MIN_CLASSES, MAX_CLASSES + 1)],
+    "indicator": sorted(BY_KEY),
+    "modus": list(MODES),
+    "schema": sorted(SCHEMES),
+    "niveau": list(LEVELS),
+    "taal": ["nl", "en"],
+    "klassen": [str(k) for k in range(MIN_CLASSES, MAX_CLASSES + 1)],
 }
 VALUES = st.one_of(
     TEXT,
@@ -137,7 +141,9 @@ SLOW = settings(max_examples=examples(15), deadline=None, suppress_health_check=
 
 @SLOW
 @given(st.sampled_from(PAGES), QUERIES)
-def test_every_page_renders_for_any_query_string(app: Any, records: pytest.LogCaptureFixture, path: str, query: str) -> None:
+def test_every_page_renders_for_any_query_string(
+    app: Any, records: pytest.LogCaptureFixture, path: str, query: str
+) -> None:
     from dashboard.app import render_route
 
     records.clear()
@@ -155,7 +161,9 @@ def test_a_bad_parameter_is_a_notice_on_the_served_page(app: Any) -> None:
     # Through the real route: the map page's HTML carries the notice in the language asked for.
     client = app.server.test_client()
     html = client.get("/tabel?klassen=%C2%B2&taal=en&foo=" + "x" * 3000).get_data(as_text=True)
-    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/tabel?klassen=%C2%B2&taal=en&foo=bar"}).get_data(as_text=True)
+    layout = client.get(
+        "/_dash-layout", headers={"Referer": "http://localhost/tabel?klassen=%C2%B2&taal=en&foo=bar"}
+    ).get_data(as_text=True)
     assert "Problem with the link" in layout
     assert "give a whole number from 3 to 7" in layout
     assert "unknown parameter" in layout
@@ -173,7 +181,9 @@ JSON = st.recursive(
 
 def _post(client: Any, body: Any, **kwargs: Any) -> Any:
     data = body if isinstance(body, bytes | str) else json.dumps(body)
-    return client.post("/_dash-update-component", data=data, content_type=kwargs.pop("content_type", "application/json"), **kwargs)
+    return client.post(
+        "/_dash-update-component", data=data, content_type=kwargs.pop("content_type", "application/json"), **kwargs
+    )
 
 
 def _server_callbacks(app: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -194,8 +204,13 @@ def test_payloads_that_are_not_a_callback(app: Any, records: pytest.LogCaptureFi
         b"{}": 400,
         b'{"output": 1}': 400,
         json.dumps({"output": "nope.children", "outputs": {}, "inputs": []}): 400,
-        json.dumps({"output": "app-meta-sink.data", "outputs": {"id": "app-meta-sink", "property": "data"},
-                    "inputs": [{"id": "app-route", "property": "data"}]}): 400,  # a client-side callback
+        json.dumps(
+            {
+                "output": "app-meta-sink.data",
+                "outputs": {"id": "app-meta-sink", "property": "data"},
+                "inputs": [{"id": "app-route", "property": "data"}],
+            }
+        ): 400,  # a client-side callback
         json.dumps({"output": output, "outputs": [], "inputs": "x"}): 400,
         json.dumps({"output": output, "inputs": [{"id": "evil", "property": "x"}] * len(cb["inputs"])}): 400,
         "[" * 100_000 + "]" * 100_000: 400,  # deeper than the JSON parser's recursion
@@ -215,7 +230,9 @@ def test_payloads_that_are_not_a_callback(app: Any, records: pytest.LogCaptureFi
 
 def test_huge_bodies_are_refused_before_they_are_parsed(app: Any, records: pytest.LogCaptureFixture) -> None:
     client = app.server.test_client()
-    output = next(k for k, v in _server_callbacks(app) if not any(d["property"] == "contents" for d in v["inputs"] + v["state"]))
+    output = next(
+        k for k, v in _server_callbacks(app) if not any(d["property"] == "contents" for d in v["inputs"] + v["state"])
+    )
     big = json.dumps({"output": output, "pad": "x" * (2 * 1024 * 1024)})
     assert _post(client, big).status_code == 413  # a callback without a file input never needs a megabyte
     huge = b'{"output": "x", "pad": "' + b"x" * (app.server.config["MAX_CONTENT_LENGTH"] + 1) + b'"}'
@@ -224,7 +241,14 @@ def test_huge_bodies_are_refused_before_they_are_parsed(app: Any, records: pytes
 
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(JSON, st.fixed_dictionaries({"output": TEXT}, optional={"outputs": JSON, "inputs": JSON, "state": JSON, "changedPropIds": JSON})))
+@given(
+    st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {"output": TEXT}, optional={"outputs": JSON, "inputs": JSON, "state": JSON, "changedPropIds": JSON}
+        ),
+    )
+)
 def test_any_json_is_a_4xx_never_a_500(app: Any, records: pytest.LogCaptureFixture, body: Any) -> None:
     records.clear()
     resp = _post(app.server.test_client(), body)
@@ -276,7 +300,9 @@ def callbacks(app: Any) -> list[tuple[str, dict[str, Any]]]:
 PER_CALLBACK = examples(8)  # examples for each server callback (about 20 of them)
 
 
-def test_well_formed_payloads_with_any_values_answer_normally(app: Any, records: pytest.LogCaptureFixture, callbacks: Any) -> None:
+def test_well_formed_payloads_with_any_values_answer_normally(
+    app: Any, records: pytest.LogCaptureFixture, callbacks: Any
+) -> None:
     outcomes: dict[str, set[int]] = {}
     for output, cb in callbacks:
 
@@ -298,20 +324,42 @@ def test_well_formed_payloads_with_any_values_answer_normally(app: Any, records:
     assert set(outcomes) == {output for output, _ in callbacks}  # every callback was reached
 
 
-def test_a_callback_error_is_one_line_and_a_notice_with_the_traceback_only_at_debug(app: Any, records: pytest.LogCaptureFixture) -> None:
+def test_a_callback_error_is_one_line_and_a_notice_with_the_traceback_only_at_debug(
+    app: Any, records: pytest.LogCaptureFixture
+) -> None:
     from dashboard.logs import log
 
     client = app.server.test_client()
     body = {
         "output": "..kaart-figure.data...kaart-legend.children...kaart-alt.children...kaart-lod.data...kaart-lod-note.children..",
-        "outputs": [{"id": i, "property": p} for i, p in (("kaart-figure", "data"), ("kaart-legend", "children"), ("kaart-alt", "children"),
-                                                          ("kaart-lod", "data"), ("kaart-lod-note", "children"))],
+        "outputs": [
+            {"id": i, "property": p}
+            for i, p in (
+                ("kaart-figure", "data"),
+                ("kaart-legend", "children"),
+                ("kaart-alt", "children"),
+                ("kaart-lod", "data"),
+                ("kaart-lod-note", "children"),
+            )
+        ],
         # The map's callback with a class count that is a dict: it fails inside the callback.
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in (
-            ("kaart-indicator", "value", "youth_population"), ("kaart-period", "value", None), ("kaart-mode", "value", None),
-            ("kaart-soort", "value", None), ("kaart-scheme", "value", "quantiles"), ("kaart-classes", "value", {"x": 1}),
-            ("kaart-level", "value", "buurt"), ("kaart-view", "data", None))],
-        "state": [{"id": "kaart-lod", "property": "data", "value": None}, {"id": "app-route", "property": "data", "value": None}],
+        "inputs": [
+            {"id": i, "property": p, "value": v}
+            for i, p, v in (
+                ("kaart-indicator", "value", "youth_population"),
+                ("kaart-period", "value", None),
+                ("kaart-mode", "value", None),
+                ("kaart-soort", "value", None),
+                ("kaart-scheme", "value", "quantiles"),
+                ("kaart-classes", "value", {"x": 1}),
+                ("kaart-level", "value", "buurt"),
+                ("kaart-view", "data", None),
+            )
+        ],
+        "state": [
+            {"id": "kaart-lod", "property": "data", "value": None},
+            {"id": "app-route", "property": "data", "value": None},
+        ],
         "changedPropIds": ["kaart-classes.value"],
     }
     resp = _post(client, body, headers={"Referer": "http://localhost/?taal=en"})
@@ -360,8 +408,12 @@ def _fresh_session(app: Any, cookie: str) -> None:
     assert issued != cookie  # a new session, not the one sent
 
 
-@pytest.mark.parametrize("kind", ["other deployment", "truncated", "tampered", "not base64", "our key, odd content", "empty"])
-def test_a_foreign_or_broken_session_cookie_gives_a_fresh_session(app: Any, records: pytest.LogCaptureFixture, kind: str) -> None:
+@pytest.mark.parametrize(
+    "kind", ["other deployment", "truncated", "tampered", "not base64", "our key, odd content", "empty"]
+)
+def test_a_foreign_or_broken_session_cookie_gives_a_fresh_session(
+    app: Any, records: pytest.LogCaptureFixture, kind: str
+) -> None:
     ours = _cookie(app, app.server.secret_key, {"sid": "a" * 43})
     cookie = {
         "other deployment": _cookie(app, "another deployment's key", {"sid": "b" * 43}),
@@ -377,7 +429,9 @@ def test_a_foreign_or_broken_session_cookie_gives_a_fresh_session(app: Any, reco
 
 
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=";,\\\""), max_size=300))
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=';,\\"'), max_size=300)
+)
 def test_any_cookie_text_gives_a_page(app: Any, records: pytest.LogCaptureFixture, cookie: str) -> None:
     records.clear()
     resp = app.server.test_client().get("/bronnen", headers={"Cookie": f"buurtdekking_sessie={cookie}"})

@@ -54,14 +54,22 @@ SCENARIO = Scenario(
 
 
 def _rebuild(
-    teams: pd.DataFrame, graphs: object, options: TravelOptions = OPTIONS, limit: float | None = None, floor: bool = False
+    teams: pd.DataFrame,
+    graphs: object,
+    options: TravelOptions = OPTIONS,
+    limit: float | None = None,
+    floor: bool = False,
 ) -> object:
     gdf_buurten = grid_buurten_youth()
     origins = representative_origins(gdf_buurten)
     costs = origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].astype(str).tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
-        graphs=graphs, limit_min=limit,  # type: ignore[arg-type]
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].astype(str).tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
+        graphs=graphs,
+        limit_min=limit,  # type: ignore[arg-type]
         origin_intrazonal_m=origins["intrazonal_m"].to_numpy() if floor else None,
     )
     return travel_metrics(gdf_buurten=gdf_buurten, gdf_teams=teams, origins=origins, costs=costs, options=options)
@@ -72,21 +80,36 @@ def _base(graphs: object, limit: float | None = None, floor: bool = False) -> ob
     origins = representative_origins(gdf_buurten)
     teams = grid_teams()
     costs = origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
-        graphs=graphs, limit_min=limit,  # type: ignore[arg-type]
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
+        graphs=graphs,
+        limit_min=limit,  # type: ignore[arg-type]
         origin_intrazonal_m=origins["intrazonal_m"].to_numpy() if floor else None,
     )
     return whatif_base(gdf_buurten=gdf_buurten, gdf_teams=teams, origins=origins, costs=costs, options=OPTIONS)
 
 
 @pytest.mark.parametrize(
-    "how", ["network", "network_bounded", "straight_line", "network_floor", "network_bounded_floor", "straight_line_floor", "mixed_floor"]
+    "how",
+    [
+        "network",
+        "network_bounded",
+        "straight_line",
+        "network_floor",
+        "network_bounded_floor",
+        "straight_line_floor",
+        "mixed_floor",
+    ],
 )
 def test_whatif_equals_a_full_rebuild_with_the_changed_teams(tmp_path: Path, how: str) -> None:
     graphs = build_mode_graphs(grid_network(tmp_path), speeds=Speeds()) if not how.startswith("straight_line") else None
     if how.startswith("mixed") and graphs is not None:
-        graphs = {m: g for m, g in graphs.items() if m != "car"}  # car on the straight line, as a network without car streets gives
+        graphs = {
+            m: g for m, g in graphs.items() if m != "car"
+        }  # car on the straight line, as a network without car streets gives
     limit = 0.5 if "bounded" in how else None
     floor = how.endswith("_floor")  # with the intrazonal floor of the buurten (as every build has)
     base = _base(graphs, limit, floor)
@@ -162,7 +185,12 @@ def test_an_empty_scenario_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_parse_scenario_and_its_errors() -> None:
-    s = parse_scenario(add=["Team Oost, 138000, 456000, Lokalis, Buurtteam"], move=["SP-K,137000.5,455500"], remove=["BT-B"], capacity=["BT-A,3.5"])
+    s = parse_scenario(
+        add=["Team Oost, 138000, 456000, Lokalis, Buurtteam"],
+        move=["SP-K,137000.5,455500"],
+        remove=["BT-B"],
+        capacity=["BT-A,3.5"],
+    )
     assert s.add[0] == NewTeam("Team Oost", 138000.0, 456000.0, "Lokalis", "buurtteam", None)
     assert s.move[0] == Move("SP-K", 137000.5, 455500.0)
     assert s.remove == ("BT-B",)
@@ -259,7 +287,19 @@ def test_whatif_command_prints_the_summary(tmp_path: Path, capsys: pytest.Captur
 
     out, _ = _built_atlas(tmp_path)
     x, y = centre(2, 1)
-    code_ = main(["whatif", "--atlas", str(out), "--add", f"Nieuw,{x},{y},Lokalis,buurtteam", "--remove", "BT-B", "--capacity", "BT-A,3"])
+    code_ = main(
+        [
+            "whatif",
+            "--atlas",
+            str(out),
+            "--add",
+            f"Nieuw,{x},{y},Lokalis,buurtteam",
+            "--remove",
+            "BT-B",
+            "--capacity",
+            "BT-A,3",
+        ]
+    )
     printed = capsys.readouterr()
     assert code_ == 0, printed.err
     assert "whatif-1" in printed.out
@@ -307,15 +347,23 @@ def _random_network(tmp_path: Path, seed: int) -> object:
 
     rng = np.random.default_rng(seed)
     x0, y0 = 136000.0, 455000.0
-    pts = {(i, j): (x0 + 50 * j + rng.uniform(-15, 15), y0 + 50 * i + rng.uniform(-15, 15)) for i in range(7) for j in range(7)}
+    pts = {
+        (i, j): (x0 + 50 * j + rng.uniform(-15, 15), y0 + 50 * i + rng.uniform(-15, 15))
+        for i in range(7)
+        for j in range(7)
+    }
     lines, tags = [], []
     for (i, j), p in pts.items():
         for q in ((i, j + 1), (i + 1, j)):
             if q in pts and rng.random() > 0.1:
                 lines.append(LineString([p, pts[q]]))
                 r = rng.random()
-                tags.append(("cycleway", "no") if r < 0.2 else ("residential", "yes") if r < 0.35 else ("residential", "no"))
-    gdf = gpd.GeoDataFrame({"highway": [t[0] for t in tags], "oneway": [t[1] for t in tags]}, geometry=lines, crs="EPSG:28992")
+                tags.append(
+                    ("cycleway", "no") if r < 0.2 else ("residential", "yes") if r < 0.35 else ("residential", "no")
+                )
+    gdf = gpd.GeoDataFrame(
+        {"highway": [t[0] for t in tags], "oneway": [t[1] for t in tags]}, geometry=lines, crs="EPSG:28992"
+    )
     path = tmp_path / f"random_{seed}.gpkg"
     gdf.to_file(path)
     return build_mode_graphs(read_edges(path), speeds=Speeds())
@@ -336,7 +384,10 @@ def test_random_scenarios_equal_a_rebuild(tmp_path: Path, seed: int) -> None:
     movable = [t for t in ids if t not in removed]
     moved = tuple(Move(str(t), *spot()) for t in rng.choice(movable, rng.integers(0, 3), replace=False))
     kinds = [("Lokalis", "buurtteam"), ("KOOS", "specialistisch"), ("Spoor030", "specialistisch")]
-    added = tuple(NewTeam(f"n{k}", *spot(), *kinds[rng.integers(0, 3)], float(rng.uniform(0.5, 3))) for k in range(rng.integers(0, 3)))
+    added = tuple(
+        NewTeam(f"n{k}", *spot(), *kinds[rng.integers(0, 3)], float(rng.uniform(0.5, 3)))
+        for k in range(rng.integers(0, 3))
+    )
     scenario = Scenario(add=added, move=moved, remove=removed)
     result = apply_scenario(base, scenario)  # type: ignore[arg-type]
     rebuilt = _rebuild(result.teams, graphs, floor=floor)

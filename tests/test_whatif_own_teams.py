@@ -41,9 +41,16 @@ def my_teams() -> gpd.GeoDataFrame:
     teams = teams[teams["team_id"] != "SP-S"].copy()
     teams.loc[teams["team_id"] == "BT-B", "geometry"] = Point(centre(1, 1))
     new = gpd.GeoDataFrame(
-        {"team_id": ["EIGEN-1"], "naam": ["Eigen buurtteam"], "organisatie": ["Lokalis"], "soort": ["buurtteam"],
-         "capaciteit_fte": [np.nan], "is_demo": [False]},
-        geometry=[Point(centre(2, 0))], crs="EPSG:28992",
+        {
+            "team_id": ["EIGEN-1"],
+            "naam": ["Eigen buurtteam"],
+            "organisatie": ["Lokalis"],
+            "soort": ["buurtteam"],
+            "capaciteit_fte": [np.nan],
+            "is_demo": [False],
+        },
+        geometry=[Point(centre(2, 0))],
+        crs="EPSG:28992",
     )
     return gpd.GeoDataFrame(pd.concat([teams, new], ignore_index=True), geometry="geometry", crs="EPSG:28992")
 
@@ -51,8 +58,11 @@ def my_teams() -> gpd.GeoDataFrame:
 def _costs(teams: gpd.GeoDataFrame, graphs: object) -> object:
     origins = representative_origins(grid_buurten_youth())
     return origin_team_costs(
-        origin_xy=origins[["x", "y"]].to_numpy(), team_ids=teams["team_id"].astype(str).tolist(),
-        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]), speeds=Speeds(), detour=DetourFactors(),
+        origin_xy=origins[["x", "y"]].to_numpy(),
+        team_ids=teams["team_id"].astype(str).tolist(),
+        team_xy=np.column_stack([teams.geometry.x, teams.geometry.y]),
+        speeds=Speeds(),
+        detour=DetourFactors(),
         graphs=graphs,  # type: ignore[arg-type]
     )
 
@@ -60,15 +70,25 @@ def _costs(teams: gpd.GeoDataFrame, graphs: object) -> object:
 def _build(teams: gpd.GeoDataFrame, graphs: object) -> object:
     """The naive reference: every team searched from scratch, as a build does."""
     gdf = grid_buurten_youth()
-    return travel_metrics(gdf_buurten=gdf, gdf_teams=teams, origins=representative_origins(gdf), costs=_costs(teams, graphs),  # type: ignore[arg-type]
-                          options=OPTIONS)
+    return travel_metrics(
+        gdf_buurten=gdf,
+        gdf_teams=teams,
+        origins=representative_origins(gdf),
+        costs=_costs(teams, graphs),  # type: ignore[arg-type]
+        options=OPTIONS,
+    )
 
 
 def test_rebase_equals_a_build_with_the_own_teams(tmp_path: Path) -> None:
     graphs = build_mode_graphs(grid_network(tmp_path), speeds=Speeds())
     gdf = grid_buurten_youth()
-    shared = whatif_base(gdf_buurten=gdf, gdf_teams=grid_teams(), origins=representative_origins(gdf),
-                         costs=_costs(grid_teams(), graphs), options=OPTIONS)  # type: ignore[arg-type]
+    shared = whatif_base(
+        gdf_buurten=gdf,
+        gdf_teams=grid_teams(),
+        origins=representative_origins(gdf),
+        costs=_costs(grid_teams(), graphs),
+        options=OPTIONS,
+    )  # type: ignore[arg-type]
     mine = my_teams()
     based = rebase(shared, gdf_teams=mine)
     reference = _build(mine, graphs)
@@ -84,16 +104,25 @@ def test_rebase_equals_a_build_with_the_own_teams(tmp_path: Path) -> None:
     assert shared.baseline.buurten.set_index("buurtcode").loc[code(2, 2), "tt_buurtteam_bike_min"] == 0.0
     # A scenario on the own teams equals a build of the teams it leaves.
     result = apply_scenario(based, Scenario(remove=("EIGEN-1",)))
-    pd.testing.assert_frame_equal(result.buurten, _build(mine[mine["team_id"] != "EIGEN-1"].reset_index(drop=True), graphs).buurten)  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(
+        result.buurten, _build(mine[mine["team_id"] != "EIGEN-1"].reset_index(drop=True), graphs).buurten
+    )  # type: ignore[attr-defined]
     # Teams without a capaciteit_fte column still give travel times.
     bare = rebase(shared, gdf_teams=mine.drop(columns=["capaciteit_fte"]))
-    pd.testing.assert_series_equal(bare.baseline.buurten["tt_buurtteam_bike_min"], reference.buurten["tt_buurtteam_bike_min"])  # type: ignore[attr-defined]
+    pd.testing.assert_series_equal(
+        bare.baseline.buurten["tt_buurtteam_bike_min"], reference.buurten["tt_buurtteam_bike_min"]
+    )  # type: ignore[attr-defined]
 
 
 def test_rebase_refuses_bad_teams_naming_the_file(tmp_path: Path) -> None:
     gdf = grid_buurten_youth()
-    shared = whatif_base(gdf_buurten=gdf, gdf_teams=grid_teams(), origins=representative_origins(gdf),
-                         costs=_costs(grid_teams(), None), options=OPTIONS)  # type: ignore[arg-type]
+    shared = whatif_base(
+        gdf_buurten=gdf,
+        gdf_teams=grid_teams(),
+        origins=representative_origins(gdf),
+        costs=_costs(grid_teams(), None),
+        options=OPTIONS,
+    )  # type: ignore[arg-type]
     bad = my_teams()
     bad.loc[0, "soort"] = "wijkteam"
     with pytest.raises(InputError) as err:
@@ -110,7 +139,10 @@ class _Opts:
 def _atlas(tmp_path: Path) -> Path:
     network = tmp_path / "streets.gpkg"
     grid_edges().to_file(network, layer="edges")
-    atlas = Atlas({"buurten": grid_buurten_youth(), "wijken": grid_wijken(), "teams": grid_teams()}, {"notes": [], "methods": {}, "inputs": []})
+    atlas = Atlas(
+        {"buurten": grid_buurten_youth(), "wijken": grid_wijken(), "teams": grid_teams()},
+        {"notes": [], "methods": {}, "inputs": []},
+    )
     atlas = add_travel(atlas, _Opts(TravelOptions(network=network, thresholds_min=(0.4, 0.8), decay="step:0.8=1")))
     out = tmp_path / "atlas"
     write_atlas(atlas, out)
@@ -144,7 +176,9 @@ def test_each_session_starts_from_its_own_teams_and_the_atlas_stays(tmp_path: Pa
     gone = whatif_result(str(atlas), "remove:EIGEN-1", anna)
     assert gone.summary["teams"]["removed"] == ["EIGEN-1"]
     # (2,0) loses its own team: from the intrazonal floor to two blocks
-    assert gone.buurten_change.set_index("buurtcode").loc[code(2, 0), f"{tt}_change"] == pytest.approx(2 * BIKE_MIN_PER_BLOCK - INTRA_MIN["bike"], abs=1e-5)
+    assert gone.buurten_change.set_index("buurtcode").loc[code(2, 0), f"{tt}_change"] == pytest.approx(
+        2 * BIKE_MIN_PER_BLOCK - INTRA_MIN["bike"], abs=1e-5
+    )
     with pytest.raises(InputError) as err:
         whatif_result(str(atlas), "remove:EIGEN-1", bob)
     assert err.value.problems[0].code == "WHATIF_TEAM_UNKNOWN"

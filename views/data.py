@@ -18,7 +18,11 @@ from views.protection import manifest_threshold, publish_tables_cached
 
 # More features than this in view and the map shows the next coarser level (national scale stays fast).
 MAX_FEATURES_IN_VIEW = 2000
-LEVEL_KEYS = {"buurt": ("buurtcode", "buurtnaam"), "wijk": ("wijkcode", "wijknaam"), "gemeente": ("gemeentecode", "gemeentenaam")}
+LEVEL_KEYS = {
+    "buurt": ("buurtcode", "buurtnaam"),
+    "wijk": ("wijkcode", "wijknaam"),
+    "gemeente": ("gemeentecode", "gemeentenaam"),
+}
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,9 @@ def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BY
         code, name = LEVEL_KEYS[level]
         # A level too big to send whole is sent per view: its budget is per MAX_FEATURES_IN_VIEW features.
         scale = max(1.0, len(frame) / MAX_FEATURES_IN_VIEW)
-        layers[level] = build_layer(frame, level=level, code_column=code, name_column=name, budget_gzip_bytes=int(budget_gzip_bytes * scale))
+        layers[level] = build_layer(
+            frame, level=level, code_column=code, name_column=name, budget_gzip_bytes=int(budget_gzip_bytes * scale)
+        )
     center, zoom = view_extent(np.vstack([layers[lv].bounds for lv in layers]))
     manifest = dict(atlas.manifest)
     raw_tables = {k: v for k, v in atlas.layers.items() if k not in {"buurten", "wijken", "teams"}}

@@ -88,20 +88,27 @@ def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, la
     if ind.kind == "category":
         known = {c.value: c for c in ind.categories}
         present = [v for v in pd.unique(frame.loc[status == "ok", "value"]) if v is not None]
-        order = [c.value for c in ind.categories if c.value in present] + sorted(str(v) for v in present if v not in known)
+        order = [c.value for c in ind.categories if c.value in present] + sorted(
+            str(v) for v in present if v not in known
+        )
         colours, entries = [], []
         for i, value in enumerate(order):
             cat = known.get(value)
             colours.append(cat.colour if cat else CATEGORICAL[(len(known) + i) % len(CATEGORICAL)])
             entries.append(LegendEntry(label=cat.label(lang) if cat else value, colour=colours[-1]))
         index = {v: i for i, v in enumerate(order)}
-        z = [index.get(str(v), Z_MISSING) if s == "ok" else Z_MISSING for v, s in zip(frame["value"], status, strict=True)]
+        z = [
+            index.get(str(v), Z_MISSING) if s == "ok" else Z_MISSING
+            for v, s in zip(frame["value"], status, strict=True)
+        ]
         scheme_text = t("categories_legend", lang)
     else:
         values = pd.Series(frame["value"].to_numpy(dtype="float64"))
         classes = classify(values, scheme=scheme, k=k)
         colours = class_colours(ind, classes)
-        entries = [LegendEntry(label=lbl, colour=c) for c, lbl in zip(colours, class_labels(classes, ind, lang), strict=True)]
+        entries = [
+            LegendEntry(label=lbl, colour=c) for c, lbl in zip(colours, class_labels(classes, ind, lang), strict=True)
+        ]
         z = [int(c) for c in classes.class_of]
         scheme_text = t("classes_by", lang, scheme=t("scheme_" + scheme, lang), k=classes.k)
     z = [Z_SUPPRESSED if s == SUPPRESSED else zi for zi, s in zip(z, status, strict=True)]
@@ -110,7 +117,13 @@ def colour_frame(frame: pd.DataFrame, ind: Indicator, *, scheme: str, k: int, la
     if (status == MISSING).any() or not entries:
         entries.append(LegendEntry(label=t("no_data", lang), colour=NO_DATA_COLOUR))
     return Coloured(
-        z, _discrete_colorscale(colours), Z_SUPPRESSED, max(len(colours) - 1, 0), tuple(entries), scheme_text, threshold,
+        z,
+        _discrete_colorscale(colours),
+        Z_SUPPRESSED,
+        max(len(colours) - 1, 0),
+        tuple(entries),
+        scheme_text,
+        threshold,
         quality_notes(frame, lang),
     )
 
@@ -124,7 +137,9 @@ def quality_notes(frame: pd.DataFrame, lang: Lang) -> tuple[str, ...]:
     notes = []
     estimates = int((q == QUALITY_ESTIMATE).sum())
     if estimates:
-        notes.append(t("legend_estimate", lang) if estimates == n else t("legend_estimate_some", lang, n=estimates, total=n))
+        notes.append(
+            t("legend_estimate", lang) if estimates == n else t("legend_estimate_some", lang, n=estimates, total=n)
+        )
     far = int((q == QUALITY_FAR_SNAP).sum())
     if far:
         notes.append(t("legend_far_snap", lang, n=far))
@@ -147,7 +162,10 @@ def customdata(frame: pd.DataFrame) -> list[list[str]]:
     parent = frame["wijknaam"] if "wijknaam" in frame else pd.Series("", index=frame.index)
     display = frame["display"]
     if "quality_text" in frame:
-        display = pd.Series([f"{d} · {q}" if q else d for d, q in zip(frame["display"], frame["quality_text"], strict=True)], index=frame.index)
+        display = pd.Series(
+            [f"{d} · {q}" if q else d for d, q in zip(frame["display"], frame["quality_text"], strict=True)],
+            index=frame.index,
+        )
     return [[n, p, d] for n, p, d in zip(frame["name"], parent, display, strict=True)]
 
 
@@ -180,16 +198,32 @@ def ring_coords(geometries: list[dict[str, Any]]) -> tuple[list[float | None], l
     return lons, lats
 
 
-def outline_trace(geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True) -> go.Scattermap:
+def outline_trace(
+    geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True
+) -> go.Scattermap:
     lons, lats = ring_coords(geometries)
-    return go.Scattermap(lon=lons, lat=lats, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=name, visible=visible)
+    return go.Scattermap(
+        lon=lons,
+        lat=lats,
+        mode="lines",
+        line={"width": width, "color": colour},
+        hoverinfo="skip",
+        name=name,
+        visible=visible,
+    )
 
 
 def label_trace(names: list[str], points: np.ndarray, *, visible: bool = True) -> go.Scattermap:
     """Wijk names on the map, drawn by MapLibre from the glyphs in our assets (views.mapstyle)."""
     return go.Scattermap(
-        lon=points[:, 0].tolist(), lat=points[:, 1].tolist(), text=names, mode="text",
-        textfont=text_font(size=13, color="#1a1a1a", bold=True), hoverinfo="skip", name="wijknamen", visible=visible,
+        lon=points[:, 0].tolist(),
+        lat=points[:, 1].tolist(),
+        text=names,
+        mode="text",
+        textfont=text_font(size=13, color="#1a1a1a", bold=True),
+        hoverinfo="skip",
+        name="wijknamen",
+        visible=visible,
     )
 
 
@@ -203,9 +237,17 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
         colour = org_colour(org)
         spec = str(kind) != "buurtteam"
         kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
-        hover = [f"<b>{n}</b><br>{org} · {kind_label}{loc}<extra></extra>"
-                 for n, loc in zip(grp["naam"].astype(str), team_location_lines(grp, lang), strict=True)]
-        common = {"lon": grp["lon"].tolist(), "lat": grp["lat"].tolist(), "mode": "markers", "meta": key, "visible": key in visible}
+        hover = [
+            f"<b>{n}</b><br>{org} · {kind_label}{loc}<extra></extra>"
+            for n, loc in zip(grp["naam"].astype(str), team_location_lines(grp, lang), strict=True)
+        ]
+        common = {
+            "lon": grp["lon"].tolist(),
+            "lat": grp["lat"].tolist(),
+            "mode": "markers",
+            "meta": key,
+            "visible": key in visible,
+        }
         # A ring under each marker keeps it visible on any fill: white for buurtteams, black for specialists.
         ring = {"size": 18, "color": "#1a1a1a"} if spec else {"size": 13, "color": "#ffffff"}
         traces.append(go.Scattermap(**common, marker=ring, hoverinfo="skip", name=f"{key}|ring"))

@@ -88,7 +88,10 @@ def _rounded_mapping(geom: shapely.Geometry) -> dict[str, Any]:
 def _encode(codes: list[str], geometries: list[dict[str, Any]]) -> bytes:
     fc = {
         "type": "FeatureCollection",
-        "features": [{"type": "Feature", "id": c, "properties": {}, "geometry": g} for c, g in zip(codes, geometries, strict=True)],
+        "features": [
+            {"type": "Feature", "id": c, "properties": {}, "geometry": g}
+            for c, g in zip(codes, geometries, strict=True)
+        ],
     }
     return json.dumps(fc, separators=(",", ":")).encode()
 

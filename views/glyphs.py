@@ -87,7 +87,9 @@ def _open_face(font: Path) -> Any:
     try:
         import freetype
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise SystemExit("freetype-py is needed to render glyphs: install the dev extra (pip install -e .[dev])") from exc
+        raise SystemExit(
+            "freetype-py is needed to render glyphs: install the dev extra (pip install -e .[dev])"
+        ) from exc
     if not font.exists():
         raise SystemExit(f"font not found: {font} (Debian: apt-get install fonts-dejavu-core)")
     return freetype.Face(str(font))

@@ -85,7 +85,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # {threshold}: the protection threshold of the atlas being served (manifest care.threshold), see protection.py
     "suppressed": ("<{threshold}", "<{threshold}"),
     "suppressed_legend": (
-        "beschermd: <{threshold}, of • om een <{threshold} te beschermen", "protected: <{threshold}, or • to protect a <{threshold}",
+        "beschermd: <{threshold}, of • om een <{threshold} te beschermen",
+        "protected: <{threshold}, or • to protect a <{threshold}",
     ),
     "suppressed_secondary": ("•", "•"),
     "classes_by": ("{scheme}, {k} klassen", "{scheme}, {k} classes"),
@@ -152,7 +153,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Methode per vervoerswijze: {methods}.",
         "Method per mode: {methods}.",
     ),
-    "sources_travel_counts": ("{mode}, buurten per betrouwbaarheid — {counts}", "{mode}, buurten per quality — {counts}"),
+    "sources_travel_counts": (
+        "{mode}, buurten per betrouwbaarheid — {counts}",
+        "{mode}, buurten per quality — {counts}",
+    ),
     "sources_travel_none": ("Geen opmerkingen bij de reistijden.", "No remarks on the travel times."),
     "team": ("Team", "Team"),
     "sources_far_snaps": (
@@ -248,7 +252,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "whatif_move": ("team verplaatsen", "move a team"),
     "whatif_remove": ("team weghalen", "remove a team"),
     "whatif_team": ("Team", "Team"),
-    "whatif_where": ("Waar? Klik op een buurt in de kaart, kies een buurt, of typ RD-coördinaten", "Where? Click a neighbourhood on the map, choose one, or type RD coordinates"),
+    "whatif_where": (
+        "Waar? Klik op een buurt in de kaart, kies een buurt, of typ RD-coördinaten",
+        "Where? Click a neighbourhood on the map, choose one, or type RD coordinates",
+    ),
     "whatif_x": ("x (RD, meter)", "x (RD, metres)"),
     "whatif_y": ("y (RD, meter)", "y (RD, metres)"),
     "whatif_name": ("Naam nieuw team", "Name of the new team"),
@@ -257,7 +264,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "whatif_apply": ("Toepassen", "Apply"),
     "whatif_reset": ("Scenario wissen", "Clear scenario"),
     "whatif_steps": ("Uw scenario", "Your scenario"),
-    "whatif_no_steps": ("Nog geen wijzigingen: de kaart toont de huidige situatie.", "No changes yet: the map shows the current situation."),
+    "whatif_no_steps": (
+        "Nog geen wijzigingen: de kaart toont de huidige situatie.",
+        "No changes yet: the map shows the current situation.",
+    ),
     "whatif_change": ("Verandering in reistijd naar {target} ({mode})", "Change in travel time to {target} ({mode})"),
     "whatif_gainers": ("Wie wint en wie verliest", "Gainers and losers"),
     "whatif_before": ("Nu", "Now"),
@@ -290,9 +300,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "is never stored in the shared atlas and disappears after {hours} hours.",
     ),
     "upload_kind": ("Soort gegevens", "Kind of data"),
-    "upload_kind_teams": ("Teams (team_id, naam, organisatie, soort, locatie)", "Teams (team_id, naam, organisatie, soort, location)"),
-    "upload_kind_providers": ("Aanbiedersgebieden (wijkcode of buurtcode, aanbieder)", "Provider areas (wijkcode or buurtcode, aanbieder)"),
-    "upload_kind_caseloads": ("Zorgaantallen (buurtcode of wijkcode, periode, aantallen)", "Caseloads (buurtcode or wijkcode, periode, counts)"),
+    "upload_kind_teams": (
+        "Teams (team_id, naam, organisatie, soort, locatie)",
+        "Teams (team_id, naam, organisatie, soort, location)",
+    ),
+    "upload_kind_providers": (
+        "Aanbiedersgebieden (wijkcode of buurtcode, aanbieder)",
+        "Provider areas (wijkcode or buurtcode, aanbieder)",
+    ),
+    "upload_kind_caseloads": (
+        "Zorgaantallen (buurtcode of wijkcode, periode, aantallen)",
+        "Caseloads (buurtcode or wijkcode, periode, counts)",
+    ),
     "upload_short_teams": ("teams", "teams"),
     "upload_short_providers": ("aanbiedersgebieden", "provider areas"),
     "upload_short_caseloads": ("zorgaantallen", "caseloads"),
@@ -305,9 +324,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "{cell} characters per cell.",
     ),
     "upload_report": ("Controle van {name}", "Check of {name}"),
-    "upload_summary": ("{size} · {rows} rijen · {cols} kolommen · sha256 {sha}", "{size} · {rows} rows · {cols} columns · sha256 {sha}"),
+    "upload_summary": (
+        "{size} · {rows} rijen · {cols} kolommen · sha256 {sha}",
+        "{size} · {rows} rows · {cols} columns · sha256 {sha}",
+    ),
     "upload_summary_unread": (
-        "{size} · niet als tabel te lezen ({codes}) · sha256 {sha}", "{size} · could not be read as a table ({codes}) · sha256 {sha}",
+        "{size} · niet als tabel te lezen ({codes}) · sha256 {sha}",
+        "{size} · could not be read as a table ({codes}) · sha256 {sha}",
     ),
     "upload_ok": ("Geen fouten gevonden. U kunt het bestand toepassen.", "No errors found. You can apply the file."),
     "upload_bad": (
@@ -329,8 +352,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_preview": ("Voorbeeld (eerste {n} rijen)", "Preview (first {n} rows)"),
     "upload_apply": ("Toepassen in mijn sessie", "Apply in my session"),
     "upload_applied_title": ("Toegepast in deze sessie", "Applied in this session"),
-    "upload_applied_none": ("Nog niets: de kaart toont de gedeelde atlas.", "Nothing yet: the map shows the shared atlas."),
-    "upload_applied_item": ("{kind}: {name} ({rows} rijen, toegepast {at})", "{kind}: {name} ({rows} rows, applied {at})"),
+    "upload_applied_none": (
+        "Nog niets: de kaart toont de gedeelde atlas.",
+        "Nothing yet: the map shows the shared atlas.",
+    ),
+    "upload_applied_item": (
+        "{kind}: {name} ({rows} rijen, toegepast {at})",
+        "{kind}: {name} ({rows} rows, applied {at})",
+    ),
     "upload_remove": ("Verwijderen", "Remove"),
     "upload_done": (
         "Toegepast: de kaart, de tabel en exports gebruiken nu uw {kind}.",
@@ -340,7 +369,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Toegepast: de kaart, de tabel, exports en de wat-als-pagina gebruiken nu uw teams.",
         "Applied: the map, the table, exports and the what-if page now use your teams.",
     ),
-    "upload_removed": ("Verwijderd: de gedeelde atlas geldt weer voor {kind}.", "Removed: the shared atlas applies again for {kind}."),
+    "upload_removed": (
+        "Verwijderd: de gedeelde atlas geldt weer voor {kind}.",
+        "Removed: the shared atlas applies again for {kind}.",
+    ),
     "upload_kept": (
         "Er is niets veranderd. Het eerder gecontroleerde bestand {name} ({kind}, {rows} rijen) staat nog klaar: "
         "‘Toepassen in mijn sessie’ past dat bestand toe.",
@@ -352,7 +384,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Nothing you loaded or applied before has changed.",
     ),
     "upload_nothing": ("Er is geen gecontroleerd bestand om toe te passen.", "There is no checked file to apply."),
-    "upload_decode": ("Het bestand kwam niet goed door; probeer het opnieuw.", "The file did not come through; try again."),
+    "upload_decode": (
+        "Het bestand kwam niet goed door; probeer het opnieuw.",
+        "The file did not come through; try again.",
+    ),
     "upload_too_large": (
         "{name} is {size}; het maximum is {limit}. Het bestand is niet geladen en er is niets veranderd. "
         "Splits het of laat ongebruikte kolommen weg.",
@@ -385,7 +420,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "from them.",
     ),
     "sources_methods": ("Methoden in deze atlas", "Methods in this atlas"),
-    "sources_build": ("Atlas gebouwd op {created} in {seconds} s; CBS-jaar {year}.", "Atlas built on {created} in {seconds} s; CBS year {year}."),
+    "sources_build": (
+        "Atlas gebouwd op {created} in {seconds} s; CBS-jaar {year}.",
+        "Atlas built on {created} in {seconds} s; CBS year {year}.",
+    ),
     "sources_inputs": ("Invoerbestanden", "Input files"),
     "sources_unknown": ("(jaar onbekend)", "(year unknown)"),
     "sources_build_unknown": (

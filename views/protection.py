@@ -56,14 +56,20 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], *, threshold: int | None 
     return out
 
 
-def _publish_referrals(tables: Mapping[str, pd.DataFrame], caseloads: ProtectedCaseloads, *, threshold: int) -> dict[str, pd.DataFrame]:
+def _publish_referrals(
+    tables: Mapping[str, pd.DataFrame], caseloads: ProtectedCaseloads, *, threshold: int
+) -> dict[str, pd.DataFrame]:
     """Referral routes, protected with the caseloads they break down, plus their summary and change views."""
     if not any(k.startswith("referrals_") for k in tables):
         return {}
     empty = pd.DataFrame()
     result = protect_referrals(
-        tables.get("referrals_buurt", empty), tables.get("referrals_wijk", empty), tables.get("referrals_provider"),
-        caseloads_buurt=tables["caseloads_buurt"], caseloads_wijk=tables.get("caseloads_wijk"), published_caseloads=caseloads,
+        tables.get("referrals_buurt", empty),
+        tables.get("referrals_wijk", empty),
+        tables.get("referrals_provider"),
+        caseloads_buurt=tables["caseloads_buurt"],
+        caseloads_wijk=tables.get("caseloads_wijk"),
+        published_caseloads=caseloads,
         threshold=threshold,
     )
     published = {f"referrals_{level}": getattr(result, level) for level in ("buurt", "wijk", "gemeente", "provider")}

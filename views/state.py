@@ -56,7 +56,9 @@ class ViewState:
     def to_query(self) -> str:
         """'?indicator=…&…' with only the values that differ from the defaults (short links)."""
         default = asdict(ViewState())
-        pairs = [(FIELD_TO_PARAM[k], str(v)) for k, v in asdict(self).items() if v != default[k] and v not in ("", None)]
+        pairs = [
+            (FIELD_TO_PARAM[k], str(v)) for k, v in asdict(self).items() if v != default[k] and v not in ("", None)
+        ]
         return "?" + urlencode(pairs) if pairs else ""
 
 
@@ -96,7 +98,11 @@ def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
         value = str(raw_value)
         if name is None:
             known = ", ".join(PARAMS)
-            problems.append(_problem(param, value, f"onbekende parameter (bekend: {known}).", f"unknown parameter (known: {known})."))
+            problems.append(
+                _problem(
+                    param, value, f"onbekende parameter (bekend: {known}).", f"unknown parameter (known: {known})."
+                )
+            )
             continue
         limit = MAX_VALUE.get(name, MAX_OTHER_VALUE)
         if len(value) > limit:
@@ -106,8 +112,18 @@ def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
     state = ViewState()
     checks: list[tuple[str, bool, str, str]] = [
         ("indicator", values.get("indicator", state.indicator) in BY_KEY, "onbekende indicator.", "unknown indicator."),
-        ("mode", values.get("mode", state.mode) in MODES, f"kies uit {', '.join(MODES)}.", f"choose from {', '.join(MODES)}."),
-        ("scheme", values.get("scheme", state.scheme) in SCHEMES, f"kies uit {', '.join(SCHEMES)}.", f"choose from {', '.join(SCHEMES)}."),
+        (
+            "mode",
+            values.get("mode", state.mode) in MODES,
+            f"kies uit {', '.join(MODES)}.",
+            f"choose from {', '.join(MODES)}.",
+        ),
+        (
+            "scheme",
+            values.get("scheme", state.scheme) in SCHEMES,
+            f"kies uit {', '.join(SCHEMES)}.",
+            f"choose from {', '.join(SCHEMES)}.",
+        ),
         ("level", values.get("level", state.level) in LEVELS, "kies buurt of wijk.", "choose buurt or wijk."),
         ("lang", values.get("lang", state.lang) in ("nl", "en"), "kies nl of en.", "choose nl or en."),
     ]
@@ -121,8 +137,12 @@ def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
             values["k"] = int(raw)
         else:
             problems.append(
-                _problem("klassen", raw, f"geef een geheel getal van {MIN_CLASSES} tot {MAX_CLASSES}.",
-                         f"give a whole number from {MIN_CLASSES} to {MAX_CLASSES}.")
+                _problem(
+                    "klassen",
+                    raw,
+                    f"geef een geheel getal van {MIN_CLASSES} tot {MAX_CLASSES}.",
+                    f"give a whole number from {MIN_CLASSES} to {MAX_CLASSES}.",
+                )
             )
     if len(problems) > MAX_PROBLEMS:
         problems = [*problems[:MAX_PROBLEMS], _too_many()]

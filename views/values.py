@@ -115,7 +115,11 @@ def _weights(view: AtlasView, level: str) -> pd.Series:
     code, _ = LEVEL_KEYS[level]
     frame = view.frame(level)
     if level == "gemeente":
-        youth = pd.to_numeric(view.buurten["youth_population"], errors="coerce") if "youth_population" in view.buurten else None
+        youth = (
+            pd.to_numeric(view.buurten["youth_population"], errors="coerce")
+            if "youth_population" in view.buurten
+            else None
+        )
         if youth is not None:
             return youth.groupby(view.buurten["gemeentecode"].astype(str)).sum()
     if "youth_population" not in frame:
@@ -192,7 +196,9 @@ def quality_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.Series
     codes = view.frame(sel.level)[code].astype(str)
     own = view.buurten if sel.level == "buurt" else view.wijken if sel.level == "wijk" else None
     if own is not None and column in own.columns:
-        return pd.Series(own[column].astype("object").where(own[column].notna(), None).to_numpy(), index=own[code].astype(str)).reindex(codes)
+        return pd.Series(
+            own[column].astype("object").where(own[column].notna(), None).to_numpy(), index=own[code].astype(str)
+        ).reindex(codes)
     if column not in view.buurten.columns:
         return None
     parents = view.buurten[code].astype(str)
@@ -202,7 +208,11 @@ def quality_values(view: AtlasView, ind: Indicator, sel: Selection) -> pd.Series
 
 def quality_text(value: object, lang: Lang) -> str:
     """The label of a quality value ('' when none)."""
-    key = QUALITY_KEYS.get(str(value)) if value is not None and not (isinstance(value, float) and np.isnan(value)) else None
+    key = (
+        QUALITY_KEYS.get(str(value))
+        if value is not None and not (isinstance(value, float) and np.isnan(value))
+        else None
+    )
     return t(key, lang) if key else ""
 
 
@@ -227,7 +237,9 @@ def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: La
     code, name = LEVEL_KEYS[sel.level]
     frame = view.frame(sel.level)
     vals = level_values(view, ind, sel)
-    out = pd.DataFrame({"code": frame[code].astype(str).to_numpy(), "name": frame[name].fillna("").astype(str).to_numpy()})
+    out = pd.DataFrame(
+        {"code": frame[code].astype(str).to_numpy(), "name": frame[name].fillna("").astype(str).to_numpy()}
+    )
     if sel.level == "buurt":
         out["wijkcode"] = frame["wijkcode"].astype(str).to_numpy()
         out["wijknaam"] = frame["wijknaam"].fillna("").astype(str).to_numpy()

@@ -48,33 +48,60 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
     if not isinstance(travel, dict):
         return []
     per_mode = travel.get("method_per_mode") or {}
-    methods = ", ".join(f"{t('mode_' + m, lang)}: {t('method_' + str(v), lang)}" for m, v in per_mode.items() if m in MODES)
+    methods = ", ".join(
+        f"{t('mode_' + m, lang)}: {t('method_' + str(v), lang)}" for m, v in per_mode.items() if m in MODES
+    )
     notes = [str(n) for n in travel.get("notes") or []]
     counts = ((travel.get("quality") or {}).get("buurten_per_mode")) or {}
     count_items = [
-        html.Li(t("sources_travel_counts", lang, mode=t("mode_" + m, lang), counts="; ".join(f"{quality_text(k, lang)}: {v}" for k, v in c.items())))
-        for m, c in counts.items() if m in MODES
+        html.Li(
+            t(
+                "sources_travel_counts",
+                lang,
+                mode=t("mode_" + m, lang),
+                counts="; ".join(f"{quality_text(k, lang)}: {v}" for k, v in c.items()),
+            )
+        )
+        for m, c in counts.items()
+        if m in MODES
     ]
     far = travel.get("far_snaps") or {}
     far_lists = [
         html.Details(
             [
-                html.Summary(t("sources_far_snaps", lang, mode=t("mode_" + m, lang), n=len(found.get("buurten", [])), teams=len(found.get("teams", [])))),
+                html.Summary(
+                    t(
+                        "sources_far_snaps",
+                        lang,
+                        mode=t("mode_" + m, lang),
+                        n=len(found.get("buurten", [])),
+                        teams=len(found.get("teams", [])),
+                    )
+                ),
                 html.Ul(
-                    [html.Li(f"{b['buurtcode']} {b['buurtnaam']}: {format_metres(b['leg_m'], lang=lang)}") for b in found.get("buurten", [])]
-                    + [html.Li(f"{t('team', lang)} {x['team_id']} {x['naam']}: {format_metres(x['leg_m'], lang=lang)}") for x in found.get("teams", [])]
+                    [
+                        html.Li(f"{b['buurtcode']} {b['buurtnaam']}: {format_metres(b['leg_m'], lang=lang)}")
+                        for b in found.get("buurten", [])
+                    ]
+                    + [
+                        html.Li(f"{t('team', lang)} {x['team_id']} {x['naam']}: {format_metres(x['leg_m'], lang=lang)}")
+                        for x in found.get("teams", [])
+                    ]
                 ),
             ],
             className="far-snaps",
         )
-        for m, found in far.items() if m in MODES
+        for m, found in far.items()
+        if m in MODES
     ]
     return [
         html.Section(
             [
                 html.H2(t("sources_travel_quality", lang)),
                 html.P(t("sources_travel_methods", lang, methods=methods)) if methods else None,
-                html.Ul([html.Li(_one_language(n, lang)) for n in notes], className="travel-notes") if notes else html.P(t("sources_travel_none", lang)),
+                html.Ul([html.Li(_one_language(n, lang)) for n in notes], className="travel-notes")
+                if notes
+                else html.P(t("sources_travel_none", lang)),
                 *far_lists,
                 html.Ul(count_items) if count_items else None,
             ],
@@ -100,9 +127,17 @@ def layout(**query: str) -> html.Div:
         return html.Div(t("atlas_missing", lang), className="notice", role="alert")
     m = view.manifest
     threshold = served_threshold(m)
-    inputs = [html.Li(f"{i.get('kind')}: {i.get('name')} (sha256 {str(i.get('sha256', ''))[:12]}…)") for i in m.get("inputs", [])]
+    inputs = [
+        html.Li(f"{i.get('kind')}: {i.get('name')} (sha256 {str(i.get('sha256', ''))[:12]}…)")
+        for i in m.get("inputs", [])
+    ]
     indicators = [
-        html.Li([html.Strong(ind.label(lang)), f" — {ind.note(lang, threshold=threshold)}" if ind.note(lang, threshold=threshold) else ""])
+        html.Li(
+            [
+                html.Strong(ind.label(lang)),
+                f" — {ind.note(lang, threshold=threshold)}" if ind.note(lang, threshold=threshold) else "",
+            ]
+        )
         for ind in available(view)
     ]
     cbs_year = m.get("cbs_year") or t("sources_unknown", lang)

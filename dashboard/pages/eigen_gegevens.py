@@ -22,7 +22,9 @@ from views.data import get_view
 from views.i18n import Lang, aria, format_size, has_label, t
 from views.state import parse_state
 
-dash.register_page(__name__, path="/eigen-gegevens", name="Eigen gegevens", title="Eigen gegevens · Buurtdekking", order=4)
+dash.register_page(
+    __name__, path="/eigen-gegevens", name="Eigen gegevens", title="Eigen gegevens · Buurtdekking", order=4
+)
 
 KIND = "upload-kind"
 DROP = "upload-drop"
@@ -48,11 +50,19 @@ def kind_short(kind: str, lang: Lang) -> str:
 
 def problems_table(problems: tuple[Problem, ...], lang: Lang) -> html.Table:
     head = html.Thead(html.Tr([html.Th(lbl(k, lang), scope="col") for k in ("row", "column", "code", "message")]))
-    body = html.Tbody([
-        html.Tr([html.Td("" if p.row is None else str(p.row)), html.Td(p.column or ""), html.Td(p.code),
-                 html.Td(p.nl if lang == "nl" else p.en)])
-        for p in problems
-    ])
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td("" if p.row is None else str(p.row)),
+                    html.Td(p.column or ""),
+                    html.Td(p.code),
+                    html.Td(p.nl if lang == "nl" else p.en),
+                ]
+            )
+            for p in problems
+        ]
+    )
     return html.Table([head, body], className="data-table upload-problems")
 
 
@@ -63,7 +73,10 @@ def preview_table(report: UploadReport, lang: Lang) -> html.Div | None:
     head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in frame.columns]))
     body = html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in frame.itertuples(index=False)])
     return html.Div(
-        [html.H3(lbl("preview", lang, n=min(PREVIEW_ROWS, len(frame)))), html.Div(html.Table([head, body], className="data-table"), className="table-scroll")],
+        [
+            html.H3(lbl("preview", lang, n=min(PREVIEW_ROWS, len(frame)))),
+            html.Div(html.Table([head, body], className="data-table"), className="table-scroll"),
+        ],
         className="upload-preview",
     )
 
@@ -77,9 +90,14 @@ def locations_view(report: UploadReport, lang: Lang) -> html.Div | None:
     items = []
     for bron in LOCATION_SOURCES:
         if bron in counts.index:
-            items.append(html.Li(lbl("location_count", lang, n=int(counts[bron]), what=t(f"location_source_{bron}", lang))))
+            items.append(
+                html.Li(lbl("location_count", lang, n=int(counts[bron]), what=t(f"location_source_{bron}", lang)))
+            )
     hint = html.P(lbl("locations_offline", lang), className="hint") if "postcode4" in counts.index else None
-    return html.Div([html.H3(lbl("locations", lang)), html.Ul(items, className="upload-locations"), hint], className="upload-locations-block")
+    return html.Div(
+        [html.H3(lbl("locations", lang)), html.Ul(items, className="upload-locations"), hint],
+        className="upload-locations-block",
+    )
 
 
 def report_view(report: UploadReport, lang: Lang) -> html.Section:
@@ -89,23 +107,38 @@ def report_view(report: UploadReport, lang: Lang) -> html.Section:
         codes = ", ".join(dict.fromkeys(p.code for p in report.problems)) or "?"
         summary = lbl("summary_unread", lang, size=size, codes=codes, sha=sha)
     else:
-        summary = lbl("summary", lang, size=size, rows=format_number(report.rows, lang=lang), cols=len(report.columns), sha=sha)
+        summary = lbl(
+            "summary", lang, size=size, rows=format_number(report.rows, lang=lang), cols=len(report.columns), sha=sha
+        )
     verdict = (
         html.P(lbl("ok", lang), className="notice notice-ok", role="status")
-        if report.ok else html.P(lbl("bad", lang, n=len(report.problems)), className="notice", role="alert")
+        if report.ok
+        else html.P(lbl("bad", lang, n=len(report.problems)), className="notice", role="alert")
     )
     # What the reader tolerated (an Excel trailing ';', no line break at the end): worth a look, not a problem.
-    notes = html.Ul([html.Li(nl if lang == "nl" else en) for nl, en in report.notes], className="hint upload-notes") if report.notes else None
+    notes = (
+        html.Ul([html.Li(nl if lang == "nl" else en) for nl, en in report.notes], className="hint upload-notes")
+        if report.notes
+        else None
+    )
     return html.Section(
-        [html.H2(lbl("report", lang, name=report.name)), html.P(summary, className="hint"), verdict, notes,
-         problems_table(report.problems, lang) if report.problems else None, locations_view(report, lang),
-         preview_table(report, lang)],
+        [
+            html.H2(lbl("report", lang, name=report.name)),
+            html.P(summary, className="hint"),
+            verdict,
+            notes,
+            problems_table(report.problems, lang) if report.problems else None,
+            locations_view(report, lang),
+            preview_table(report, lang),
+        ],
         className="upload-report",
         **aria(live="polite"),
     )
 
 
-def kept_view(items: dict[str, dict[str, Any]], offered: str | None, lang: Lang, *, say_unchanged: bool = True) -> html.P | None:
+def kept_view(
+    items: dict[str, dict[str, Any]], offered: str | None, lang: Lang, *, say_unchanged: bool = True
+) -> html.P | None:
     """After a refused file: nothing changed, and the file checked before (if any) is still the one Apply applies."""
     meta = items.get(offered or "")
     if meta is None:
@@ -120,7 +153,9 @@ def _still_offered(offered: str | None) -> tuple[dict[str, dict[str, Any]], str 
     return items, offered if offered in items else None
 
 
-def refused(message: Any, offered: str | None, lang: Lang, *, say_unchanged: bool = True) -> tuple[Any, bool, str, str | None]:
+def refused(
+    message: Any, offered: str | None, lang: Lang, *, say_unchanged: bool = True
+) -> tuple[Any, bool, str, str | None]:
     """The outputs for a file that is not taken: its message, and the Apply button as it was before."""
     items, still = _still_offered(offered)
     return html.Div([message, kept_view(items, still, lang, say_unchanged=say_unchanged)]), still is None, "", still
@@ -131,10 +166,25 @@ def applied_view(items: dict[str, dict[str, Any]], lang: Lang) -> html.Div:
         return html.Div(html.P(lbl("applied_none", lang), className="hint"))
     rows = []
     for kind, meta in sorted(items.items()):
-        text = lbl("applied_item", lang, kind=kind_short(kind, lang), name=meta.get("name", ""), rows=meta.get("rows", "?"),
-                   at=str(meta.get("applied_at", ""))[:16].replace("T", " "))
-        rows.append(html.Li([html.Span(text), " ", html.Button(lbl("remove", lang), id={"type": REMOVE, "kind": kind},
-                                                               className="button secondary", n_clicks=0)]))
+        text = lbl(
+            "applied_item",
+            lang,
+            kind=kind_short(kind, lang),
+            name=meta.get("name", ""),
+            rows=meta.get("rows", "?"),
+            at=str(meta.get("applied_at", ""))[:16].replace("T", " "),
+        )
+        rows.append(
+            html.Li(
+                [
+                    html.Span(text),
+                    " ",
+                    html.Button(
+                        lbl("remove", lang), id={"type": REMOVE, "kind": kind}, className="button secondary", n_clicks=0
+                    ),
+                ]
+            )
+        )
     return html.Div(html.Ul(rows, className="upload-applied-list"))
 
 
@@ -151,9 +201,15 @@ def layout(**query: str) -> html.Div:
             html.H1(lbl("title", lang)),
             html.P(lbl("intro", lang, hours=round(store.ttl_s / 3600))),
             html.Fieldset(
-                [html.Legend(lbl("kind", lang), className="field-label"),
-                 dcc.RadioItems(id=KIND, options=[{"label": lbl(f"kind_{k}", lang), "value": k} for k in KINDS],
-                                value="caseloads", className="radio radio-list")],
+                [
+                    html.Legend(lbl("kind", lang), className="field-label"),
+                    dcc.RadioItems(
+                        id=KIND,
+                        options=[{"label": lbl(f"kind_{k}", lang), "value": k} for k in KINDS],
+                        value="caseloads",
+                        className="radio radio-list",
+                    ),
+                ],
                 className="field",
             ),
             dcc.Upload(
@@ -167,8 +223,17 @@ def layout(**query: str) -> html.Div:
                 className_active="upload-drop active",
             ),
             dcc.Store(id=PICKED),
-            html.P(lbl("limits", lang, mb=format_size(limits.max_bytes, lang=lang), rows=format_number(limits.max_rows, lang=lang),
-                       cols=limits.max_columns, cell=limits.max_cell_chars), className="hint"),
+            html.P(
+                lbl(
+                    "limits",
+                    lang,
+                    mb=format_size(limits.max_bytes, lang=lang),
+                    rows=format_number(limits.max_rows, lang=lang),
+                    cols=limits.max_columns,
+                    cell=limits.max_cell_chars,
+                ),
+                className="hint",
+            ),
             dcc.Loading(html.Div(id=REPORT)),
             html.Button(lbl("apply", lang), id=APPLY, className="button", disabled=True, n_clicks=0),
             html.P(id=STATUS, role="status"),
@@ -197,7 +262,9 @@ def _decode(contents: str) -> bytes | None:
     State(OFFERED, "data"),
     prevent_initial_call=True,
 )
-def on_upload(contents: str | None, filename: str | None, kind: str, lang: Lang, offered: str | None = None) -> tuple[Any, Any, Any, Any]:
+def on_upload(
+    contents: str | None, filename: str | None, kind: str, lang: Lang, offered: str | None = None
+) -> tuple[Any, Any, Any, Any]:
     """Check the file; only a file without problems replaces what Apply applies. A refused one changes nothing stored."""
     if not contents:
         return no_update, no_update, no_update, no_update
@@ -208,7 +275,11 @@ def on_upload(contents: str | None, filename: str | None, kind: str, lang: Lang,
     try:
         view = get_view(atlas_dir())
     except InputError as exc:
-        return refused(html.P(exc.problems[0].nl if lang == "nl" else exc.problems[0].en, className="notice", role="alert"), offered, lang)
+        return refused(
+            html.P(exc.problems[0].nl if lang == "nl" else exc.problems[0].en, className="notice", role="alert"),
+            offered,
+            lang,
+        )
     report = check(view, data, name=filename or "upload", kind=kind)
     if report.problems:
         logs.upload_refused(kind=report.kind, codes=[p.code for p in report.problems])
@@ -231,7 +302,10 @@ def too_large(files: list[dict[str, Any]], *, max_bytes: int, lang: Lang) -> htm
         return None
     limit = format_size(max_bytes, lang=lang)
     return html.Div(
-        [html.P(lbl("too_large", lang, name=name, size=format_size(size, lang=lang), limit=limit)) for name, size in over],
+        [
+            html.P(lbl("too_large", lang, name=name, size=format_size(size, lang=lang), limit=limit))
+            for name, size in over
+        ],
         className="notice upload-too-large",
         role="alert",
     )
@@ -252,7 +326,12 @@ def on_picked(picked: dict[str, Any] | None, lang: Lang, offered: str | None = N
     files = (picked or {}).get("files") or []
     message = too_large(files if isinstance(files, list) else [], max_bytes=limits_from_env().max_bytes, lang=lang)
     if message is None:
-        return no_update, no_update, no_update, no_update  # a file within the limit: dcc.Upload sends it, on_upload reports
+        return (
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+        )  # a file within the limit: dcc.Upload sends it, on_upload reports
     logs.upload_refused(kind="-", codes=["UPLOAD_TOO_LARGE"])
     return refused(message, offered, lang, say_unchanged=False)  # the message itself says nothing changed
 

@@ -66,7 +66,12 @@ COARSER = {"buurt": "wijk", "wijk": "gemeente"}
 MAX_OUTLINES = 400  # more wijk outlines and names than this are unreadable (and heavy): outline gemeenten then
 MAX_LABELS = 60  # names written on the map at once: with more areas in view, none (zoom in to read them)
 MAX_BUURT_OPTIONS = 2000
-MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+MAP_CONFIG = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}
 WIJK_LAYER_KEY = "wijkgrenzen"
 # The controls whose values make up the URL, in the order of the writer callback's inputs.
 URL_CONTROLS = (
@@ -117,7 +122,9 @@ def _bbox(relayout: dict[str, Any] | None) -> tuple[float, float, float, float] 
     return min(lons), min(lats), max(lons), max(lats)
 
 
-def choose_level(view: AtlasView, level: str, bbox: tuple[float, float, float, float] | None) -> tuple[str, list[str] | None]:
+def choose_level(
+    view: AtlasView, level: str, bbox: tuple[float, float, float, float] | None
+) -> tuple[str, list[str] | None]:
     """The finest level at or above ``level`` whose features in view stay under the limit (None = all of it)."""
     current: str | None = level
     while current is not None:
@@ -157,7 +164,13 @@ def _lod_note(requested: str, shown: str, n: int, lang: Lang) -> str:
 
 
 def _alt(view: AtlasView, ind: Indicator, level: str, lang: Lang) -> str:
-    return t("map_alt", lang, level=t(f"level_{level}", lang), gemeente=view.gemeente_name(), indicator=ind.label(lang).lower())
+    return t(
+        "map_alt",
+        lang,
+        level=t(f"level_{level}", lang),
+        gemeente=view.gemeente_name(),
+        indicator=ind.label(lang).lower(),
+    )
 
 
 def _layers_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:
@@ -182,7 +195,9 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     shown, codes = choose_level(view, sel.level, None)
     sel_shown = Selection(shown, sel.period, sel.mode, sel.soort)
     frame = _frame(view, ind, sel_shown, codes, lang)
-    coloured = colour_frame(frame, ind, scheme=state.scheme, k=state.k, lang=lang, threshold=served_threshold(view.manifest))
+    coloured = colour_frame(
+        frame, ind, scheme=state.scheme, k=state.k, lang=lang, threshold=served_threshold(view.manifest)
+    )
     layout = base_layout(center=view.center, zoom=view.zoom, style=map_style_url())
     wijken = outline_layer(view)
     keys = set(team_key_list(view.teams))
@@ -193,11 +208,23 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
         *team_traces(view.teams, lang=lang, visible=keys),
     ]
     fig = choropleth_figure(
-        geojson=_geojson_for(view, shown, codes), frame=frame, coloured=coloured, ind=ind, level=shown, lang=lang,
-        layout=layout, extra_traces=extra,
+        geojson=_geojson_for(view, shown, codes),
+        frame=frame,
+        coloured=coloured,
+        ind=ind,
+        level=shown,
+        lang=lang,
+        layout=layout,
+        extra_traces=extra,
     )
     lod = {"level": shown, "codes": codes is not None, "n": len(frame)}
-    return fig, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), lod, _lod_note(sel.level, shown, len(frame), lang)
+    return (
+        fig,
+        legend(ind, coloured, lang, level=shown),
+        _alt(view, ind, shown, lang),
+        lod,
+        _lod_note(sel.level, shown, len(frame), lang),
+    )
 
 
 def _label_patch(patch: Patch, outlines: PolygonLayer, bbox: tuple[float, float, float, float] | None) -> Patch:
@@ -219,7 +246,12 @@ def outline_layer(view: AtlasView) -> PolygonLayer:
 
 def _buurt_options(view: AtlasView, *, search: str = "", selected: str = "") -> list[dict[str, str]]:
     """The buurt list; a national atlas sends only the matches of what the user typed (and the chosen one)."""
-    b = view.buurten[["buurtcode", "buurtnaam", "wijknaam"]].fillna("").astype(str).sort_values(["buurtnaam", "buurtcode", "wijknaam"])
+    b = (
+        view.buurten[["buurtcode", "buurtnaam", "wijknaam"]]
+        .fillna("")
+        .astype(str)
+        .sort_values(["buurtnaam", "buurtcode", "wijknaam"])
+    )
     labels = b["buurtnaam"] + " (" + b["wijknaam"] + ", " + b["buurtcode"] + ")"
     if len(b) > MAX_BUURT_OPTIONS:
         # Filtered before the option dicts are made: building all of a national atlas's costs a tenth of a second.
@@ -228,7 +260,9 @@ def _buurt_options(view: AtlasView, *, search: str = "", selected: str = "") -> 
         if len(needle) >= 2:
             hit |= labels.str.lower().str.contains(needle, regex=False)
         b, labels = b[hit].head(MAX_BUURT_OPTIONS // 10), labels[hit].head(MAX_BUURT_OPTIONS // 10)
-    return [{"label": label, "value": code} for label, code in zip(labels.tolist(), b["buurtcode"].tolist(), strict=True)]
+    return [
+        {"label": label, "value": code} for label, code in zip(labels.tolist(), b["buurtcode"].tolist(), strict=True)
+    ]
 
 
 def _url_spec() -> dict[str, Any]:
@@ -255,15 +289,23 @@ def layout(**query: str) -> html.Div:
     controls = [
         html.H2(t("controls", lang), className="panel-title"),
         *indicator_pickers(
-            view, state, lang, ind_id=ids.MAP_INDICATOR, period_id=ids.MAP_PERIOD, mode_id=ids.MAP_MODE,
-            soort_id=ids.MAP_SOORT, level_id=ids.MAP_LEVEL,
+            view,
+            state,
+            lang,
+            ind_id=ids.MAP_INDICATOR,
+            period_id=ids.MAP_PERIOD,
+            mode_id=ids.MAP_MODE,
+            soort_id=ids.MAP_SOORT,
+            level_id=ids.MAP_LEVEL,
         ),
         *scheme_pickers(state, lang, scheme_id=ids.MAP_SCHEME, classes_id=ids.MAP_CLASSES),
         fieldset(
             t("layers", lang),
             dcc.Checklist(
-                id=ids.MAP_LAYERS, options=_layers_options(view, lang),
-                value=[o["value"] for o in _layers_options(view, lang)], className="checklist",
+                id=ids.MAP_LAYERS,
+                options=_layers_options(view, lang),
+                value=[o["value"] for o in _layers_options(view, lang)],
+                className="checklist",
             ),
         ),
         html.P(t("teams_none", lang), className="hint") if view.teams.empty else None,
@@ -290,19 +332,29 @@ def layout(**query: str) -> html.Div:
             html.Div(
                 className="side-column",
                 children=[
-                    html.Section(leg, id=ids.MAP_LEGEND, className="panel legend", **aria(live="polite", label=t("legend", lang))),
+                    html.Section(
+                        leg, id=ids.MAP_LEGEND, className="panel legend", **aria(live="polite", label=t("legend", lang))
+                    ),
                     html.Section(
                         className="panel buurt-panel",
                         **aria(label=t("detail_title", lang)),
                         children=[
                             html.Label(t("buurt_search", lang), htmlFor=ids.MAP_BUURT, className="field-label"),
                             dcc.Dropdown(
-                                id=ids.MAP_BUURT, options=_buurt_options(view, selected=state.buurt), value=state.buurt or None, searchable=True,
-                                clearable=True, placeholder=t("buurt_search_placeholder", lang), className="dropdown",
+                                id=ids.MAP_BUURT,
+                                options=_buurt_options(view, selected=state.buurt),
+                                value=state.buurt or None,
+                                searchable=True,
+                                clearable=True,
+                                placeholder=t("buurt_search_placeholder", lang),
+                                className="dropdown",
                                 labels=dropdown_labels(lang),
                             ),
                             html.Div(
-                                detail_panel(view, state, lang), id=ids.MAP_DETAIL, className="detail", **aria(live="polite")
+                                detail_panel(view, state, lang),
+                                id=ids.MAP_DETAIL,
+                                className="detail",
+                                **aria(live="polite"),
                             ),
                         ],
                     ),
@@ -350,14 +402,31 @@ def _lang(route: dict[str, Any] | None) -> Lang:
     prevent_initial_call=True,
 )
 def sync_controls(
-    search: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None,
-    scheme: str, k: int, level: str, buurt: str | None, route: Any,
+    search: str | None,
+    indicator: str,
+    period: str | None,
+    mode: str | None,
+    soort: str | None,
+    scheme: str,
+    k: int,
+    level: str,
+    buurt: str | None,
+    route: Any,
 ) -> tuple[Any, ...]:
     """URL → controls (back/forward, a pasted link) and indicator → the pickers it needs; one owner per value."""
     view = _view()
     lang = _lang(route)
-    current = ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal",
-                        scheme=scheme, k=int(k), level=level, buurt=buurt or "", lang=lang)
+    current = ViewState(
+        indicator=indicator,
+        period=period or "",
+        mode=mode or MODES[0],
+        soort=soort or "totaal",
+        scheme=scheme,
+        k=int(k),
+        level=level,
+        buurt=buurt or "",
+        lang=lang,
+    )
     if ctx.triggered_id == ids.URL:
         state, _ = parse_state(search or "")
         if state.buurt and state.buurt not in set(view.buurten["buurtcode"]):
@@ -372,10 +441,19 @@ def sync_controls(
 
     return (
         keep(ind.key, indicator),
-        dims.periods, keep(dims.period or None, period), not dims.periods,
-        dims.modes, keep(dims.mode, mode), not dims.modes,
-        dims.soorten, keep(dims.soort or None, soort), not dims.soorten,
-        keep(state.scheme, scheme), keep(state.k, k), keep(state.level, level), keep(state.buurt or None, buurt),
+        dims.periods,
+        keep(dims.period or None, period),
+        not dims.periods,
+        dims.modes,
+        keep(dims.mode, mode),
+        not dims.modes,
+        dims.soorten,
+        keep(dims.soort or None, soort),
+        not dims.soorten,
+        keep(state.scheme, scheme),
+        keep(state.k, k),
+        keep(state.level, level),
+        keep(state.buurt or None, buurt),
     )
 
 
@@ -398,8 +476,16 @@ def sync_controls(
     prevent_initial_call=True,
 )
 def update_map(
-    indicator: str, period: str | None, mode: str | None, soort: str | None, scheme: str, k: int, level: str,
-    relayout: dict[str, Any] | None, lod: dict[str, Any] | None, route: Any,
+    indicator: str,
+    period: str | None,
+    mode: str | None,
+    soort: str | None,
+    scheme: str,
+    k: int,
+    level: str,
+    relayout: dict[str, Any] | None,
+    lod: dict[str, Any] | None,
+    route: Any,
 ) -> tuple[Any, ...]:
     """Values, classes and legend for the picked indicator; geometry is re-sent only when the level changes."""
     view = _view()
@@ -414,18 +500,31 @@ def update_map(
     outlines = outline_layer(view)
     relabel = moved and len(outlines.codes) > MAX_LABELS
     if moved and not geometry_changes:
-        return (_label_patch(Patch(), outlines, bbox) if relabel else no_update), no_update, no_update, no_update, no_update
+        return (
+            (_label_patch(Patch(), outlines, bbox) if relabel else no_update),
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+        )
     frame = _frame(view, ind, Selection(shown, sel.period, sel.mode, sel.soort), codes, lang)
     new_lod["n"] = len(frame)
     coloured = colour_frame(frame, ind, scheme=scheme, k=int(k), lang=lang, threshold=served_threshold(view.manifest))
     patch = choropleth_patch(
-        frame=frame, coloured=coloured, ind=ind, level=shown, lang=lang,
+        frame=frame,
+        coloured=coloured,
+        ind=ind,
+        level=shown,
+        lang=lang,
         geojson=_geojson_for(view, shown, codes) if geometry_changes else None,
     )
     if relabel:
         _label_patch(patch, outlines, bbox)
     return (
-        patch, legend(ind, coloured, lang, level=shown), _alt(view, ind, shown, lang), new_lod,
+        patch,
+        legend(ind, coloured, lang, level=shown),
+        _alt(view, ind, shown, lang),
+        new_lod,
         _lod_note(sel.level, shown, len(frame), lang),
     )
 
@@ -489,10 +588,19 @@ clientside_callback(
     State(ids.ROUTE, "data"),
     prevent_initial_call=True,
 )
-def show_detail(buurt: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None, route: Any) -> tuple[Any, Any]:
+def show_detail(
+    buurt: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None, route: Any
+) -> tuple[Any, Any]:
     """The detail panel of the chosen buurt, and its outline highlighted on the map."""
     view = _view()
-    state = ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", buurt=buurt or "", lang=_lang(route))
+    state = ViewState(
+        indicator=indicator,
+        period=period or "",
+        mode=mode or MODES[0],
+        soort=soort or "totaal",
+        buurt=buurt or "",
+        lang=_lang(route),
+    )
     patch = Patch()
     lons, lats = ring_coords(_selected_geometries(view, buurt))
     patch["data"][SELECTED_TRACE]["lon"] = lons

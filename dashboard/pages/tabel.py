@@ -96,7 +96,13 @@ def render_table(view: AtlasView, state: ViewState, *, query: str, sort: dict[st
     lang = state.lang
     frame, label = table_frame(view, state, query=query, sort=sort)
     level_word = t("buurt" if state.level == "buurt" else "wijk", lang).lower()
-    labels = {"name": t("name", lang), "code": t("code", lang), "wijk": t("wijk", lang), "value": label, "quality": t("quality_header", lang)}
+    labels = {
+        "name": t("name", lang),
+        "code": t("code", lang),
+        "wijk": t("wijk", lang),
+        "value": label,
+        "quality": t("quality_header", lang),
+    }
     # a travel figure says how sure it is in a column of its own, beside the minutes
     has_quality = bool(frame["quality_text"].astype(str).str.len().gt(0).any())
     cols = [c for c in COLUMNS if (c != "wijk" or state.level == "buurt") and (c != "quality" or has_quality)]
@@ -115,7 +121,9 @@ def render_table(view: AtlasView, state: ViewState, *, query: str, sort: dict[st
     ]
     return html.Table(
         [
-            html.Caption(t("table_caption", lang, indicator=label, level=level_word, n=len(frame)), id=ids.TABLE_CAPTION),
+            html.Caption(
+                t("table_caption", lang, indicator=label, level=level_word, n=len(frame)), id=ids.TABLE_CAPTION
+            ),
             html.Thead(html.Tr([_header(c, labels[c], sort, lang) for c in cols])),
             html.Tbody(body),
         ],
@@ -146,8 +154,14 @@ def layout(**query: str) -> html.Div:
             html.P(t("table_intro", lang)),
             html.Div(
                 indicator_pickers(
-                    view, state, lang, ind_id=ids.TABLE_INDICATOR, period_id=ids.TABLE_PERIOD, mode_id=ids.TABLE_MODE,
-                    soort_id=ids.TABLE_SOORT, level_id=ids.TABLE_LEVEL,
+                    view,
+                    state,
+                    lang,
+                    ind_id=ids.TABLE_INDICATOR,
+                    period_id=ids.TABLE_PERIOD,
+                    mode_id=ids.TABLE_MODE,
+                    soort_id=ids.TABLE_SOORT,
+                    level_id=ids.TABLE_LEVEL,
                 ),
                 className="controls-row",
             ),
@@ -156,12 +170,23 @@ def layout(**query: str) -> html.Div:
                     html.Div(
                         [
                             html.Label(t("table_filter", lang), htmlFor=ids.TABLE_FILTER, className="field-label"),
-                            dcc.Input(id=ids.TABLE_FILTER, type="search", debounce=0.3, className="text-input", autoComplete="off"),
+                            dcc.Input(
+                                id=ids.TABLE_FILTER,
+                                type="search",
+                                debounce=0.3,
+                                className="text-input",
+                                autoComplete="off",
+                            ),
                         ],
                         className="field",
                     ),
-                    html.Button(t("download_csv", lang), id=ids.TABLE_DOWNLOAD_BUTTON, className="button secondary", n_clicks=0,
-                                title=t("download_csv_title", lang)),
+                    html.Button(
+                        t("download_csv", lang),
+                        id=ids.TABLE_DOWNLOAD_BUTTON,
+                        className="button secondary",
+                        n_clicks=0,
+                        title=t("download_csv_title", lang),
+                    ),
                 ],
                 className="controls-row",
             ),
@@ -176,8 +201,12 @@ def layout(**query: str) -> html.Div:
     )
 
 
-def _state(indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, lang: Lang) -> ViewState:
-    return ViewState(indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", level=level, lang=lang)
+def _state(
+    indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, lang: Lang
+) -> ViewState:
+    return ViewState(
+        indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", level=level, lang=lang
+    )
 
 
 @callback(
@@ -219,9 +248,15 @@ def sync_controls(
 
     return (
         keep(ind.key, indicator),
-        dims.periods, keep(dims.period or None, period), not dims.periods,
-        dims.modes, keep(dims.mode, mode), not dims.modes,
-        dims.soorten, keep(dims.soort or None, soort), not dims.soorten,
+        dims.periods,
+        keep(dims.period or None, period),
+        not dims.periods,
+        dims.modes,
+        keep(dims.mode, mode),
+        not dims.modes,
+        dims.soorten,
+        keep(dims.soort or None, soort),
+        not dims.soorten,
         keep(state.level, level),
     )
 
@@ -241,8 +276,15 @@ def sync_controls(
     prevent_initial_call=True,
 )
 def update_table(
-    indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, query: str | None,
-    _clicks: list[int], sort: dict[str, str], route: Any,
+    indicator: str,
+    period: str | None,
+    mode: str | None,
+    soort: str | None,
+    level: str,
+    query: str | None,
+    _clicks: list[int],
+    sort: dict[str, str],
+    route: Any,
 ) -> tuple[Any, Any]:
     """Re-render on any pick; a header button sorts by its column, a second press reverses."""
     trigger = ctx.triggered_id
@@ -268,7 +310,12 @@ def table_area(view: AtlasView, chosen: str | None) -> str:
 
 
 def table_csv(
-    view: AtlasView, state: ViewState, *, area: str, permalink: str = "", session_meta: dict[str, dict[str, Any]] | None = None
+    view: AtlasView,
+    state: ViewState,
+    *,
+    area: str,
+    permalink: str = "",
+    session_meta: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[str, bytes]:
     """(file name, bytes) of the table as CSV: the export path of ``buurtdekking export --format csv`` (Dutch Excel
     dialect: ``;``, decimal comma, BOM), protected values only, formula-injection safe; the name carries area,
@@ -291,7 +338,14 @@ def table_csv(
     prevent_initial_call=True,
 )
 def download(
-    n: int, indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, chosen: str | None, route: Any
+    n: int,
+    indicator: str,
+    period: str | None,
+    mode: str | None,
+    soort: str | None,
+    level: str,
+    chosen: str | None,
+    route: Any,
 ) -> tuple[Any, Any]:
     """The table as the export writes it (same bytes as `buurtdekking export --format csv`), never raw counts."""
     if not n:
@@ -302,10 +356,17 @@ def download(
     view = _view()
     base = base_url()
     try:
-        name, data = table_csv(view, state, area=table_area(view, chosen), permalink=base + "/tabel" + state.to_query(),
-                               session_meta=store.meta(sid))
+        name, data = table_csv(
+            view,
+            state,
+            area=table_area(view, chosen),
+            permalink=base + "/tabel" + state.to_query(),
+            session_meta=store.meta(sid),
+        )
     except InputError as exc:
-        return no_update, html.Div([html.P(p.nl if lang == "nl" else p.en) for p in exc.problems], className="notice", role="alert")
+        return no_update, html.Div(
+            [html.P(p.nl if lang == "nl" else p.en) for p in exc.problems], className="notice", role="alert"
+        )
     return send_bytes(data, name, type="text/csv"), None
 
 

@@ -56,8 +56,12 @@ def source_notice(view: AtlasView, teams: OwnTeams | None, lang: Lang) -> html.P
     """Which teams the scenario starts from: the shared atlas's, or this session's own upload (and that it stays theirs)."""
     if teams is None:
         return html.P(t("whatif_atlas_teams", lang, n=len(view.teams)), id=ids.WHATIF_SOURCE, className="hint")
-    return html.P(t("whatif_own_teams", lang, name=teams.name, n=len(teams.frame)), id=ids.WHATIF_SOURCE,
-                  className="notice notice-ok", role="status")
+    return html.P(
+        t("whatif_own_teams", lang, name=teams.name, n=len(teams.frame)),
+        id=ids.WHATIF_SOURCE,
+        className="notice notice-ok",
+        role="status",
+    )
 
 
 def _lang(route: dict[str, Any] | None) -> Lang:
@@ -65,10 +69,23 @@ def _lang(route: dict[str, Any] | None) -> Lang:
 
 
 def _change_indicator(target: str, mode: str, lang: Lang) -> Indicator:
-    label = t("whatif_change", lang, target=t("nearest_buurtteam" if target == "buurtteam" else "nearest_spec", lang).lower(), mode=t(f"mode_{mode}", lang))
+    label = t(
+        "whatif_change",
+        lang,
+        target=t("nearest_buurtteam" if target == "buurtteam" else "nearest_spec", lang).lower(),
+        mode=t(f"mode_{mode}", lang),
+    )
     return Indicator(
-        "whatif_change", label, label, schema.travel_time(target, mode), palette="diverging", decimals=1,
-        unit_nl="min", unit_en="min", diverging_mid=0.0, aggregate="none",
+        "whatif_change",
+        label,
+        label,
+        schema.travel_time(target, mode),
+        palette="diverging",
+        decimals=1,
+        unit_nl="min",
+        unit_en="min",
+        diverging_mid=0.0,
+        aggregate="none",
     )
 
 
@@ -85,14 +102,20 @@ def render_result(
     change = change_frame(result, column=column)
     ind = _change_indicator(target, mode, lang)
     b = view.buurten
-    frame = pd.DataFrame({"code": b["buurtcode"].astype(str), "name": b["buurtnaam"].fillna("").astype(str), "wijknaam": b["wijknaam"].fillna("").astype(str)})
+    frame = pd.DataFrame(
+        {
+            "code": b["buurtcode"].astype(str),
+            "name": b["buurtnaam"].fillna("").astype(str),
+            "wijknaam": b["wijknaam"].fillna("").astype(str),
+        }
+    )
     delta = change["change"].reindex(frame["code"]).to_numpy(dtype="float64")
     frame["value"] = np.round(delta, 2)
     frame["status"] = np.where(np.isnan(delta), MISSING, OK)
-    frame["display"] = [
-        t("no_data", lang) if np.isnan(d) else format_minutes(d, lang=lang) for d in delta
-    ]
-    coloured = colour_frame(frame, ind, scheme="equal_interval", k=5, lang=lang, threshold=served_threshold(view.manifest))
+    frame["display"] = [t("no_data", lang) if np.isnan(d) else format_minutes(d, lang=lang) for d in delta]
+    coloured = colour_frame(
+        frame, ind, scheme="equal_interval", k=5, lang=lang, threshold=served_threshold(view.manifest)
+    )
     gdf_after = result.teams
     teams_wgs = to_wgs84(gdf_after if isinstance(gdf_after, gpd.GeoDataFrame) else gpd.GeoDataFrame(gdf_after))
     markers = pd.DataFrame(teams_wgs.drop(columns=teams_wgs.geometry.name))
@@ -101,7 +124,12 @@ def render_result(
     keys = {f"{o}|{k}" for o, k in zip(markers["organisatie"], markers["soort"], strict=True)}
     wijken = view.layers["wijk"]
     fig = choropleth_figure(
-        geojson=geo_url(view.token, "buurt"), frame=frame, coloured=coloured, ind=ind, level="buurt", lang=lang,
+        geojson=geo_url(view.token, "buurt"),
+        frame=frame,
+        coloured=coloured,
+        ind=ind,
+        level="buurt",
+        lang=lang,
         layout=base_layout(center=view.center, zoom=view.zoom, style=map_style_url()),
         extra_traces=[
             outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
@@ -117,7 +145,10 @@ def render_result(
     slower = int((change["change"] > 1e-9).sum())
     summary = [
         *legend(ind, coloured, lang, level="buurt"),
-        html.P(t("whatif_summary", lang, faster=faster, slower=slower, mean=format_number(mean, decimals=2, lang=lang)), id=ids.WHATIF_MESSAGE + "-summary"),
+        html.P(
+            t("whatif_summary", lang, faster=faster, slower=slower, mean=format_number(mean, decimals=2, lang=lang)),
+            id=ids.WHATIF_MESSAGE + "-summary",
+        ),
         html.P(str(result.summary.get("method_label", "")), className="hint"),
         _gainers_table(view, change, lang),
     ]
@@ -128,8 +159,13 @@ def _changed_teams(markers: pd.DataFrame, lang: Lang) -> go.Scattermap:
     """A red ring under every team the scenario added or moved, so the change is easy to find on the map."""
     changed = markers[markers["whatif"].notna()] if "whatif" in markers else markers.iloc[0:0]
     return go.Scattermap(
-        lon=changed["lon"].tolist(), lat=changed["lat"].tolist(), mode="markers", marker={"size": 26, "color": "#cc0000"},
-        hovertext=[f"{n} ({t('whatif_after', lang).lower()})" for n in changed["naam"].astype(str)], hoverinfo="text", name="scenario",
+        lon=changed["lon"].tolist(),
+        lat=changed["lat"].tolist(),
+        mode="markers",
+        marker={"size": 26, "color": "#cc0000"},
+        hovertext=[f"{n} ({t('whatif_after', lang).lower()})" for n in changed["naam"].astype(str)],
+        hoverinfo="text",
+        name="scenario",
     )
 
 
@@ -138,7 +174,9 @@ def _gainers_table(view: AtlasView, change: pd.DataFrame, lang: Lang) -> html.Ta
     moved = change[change["change"].abs() > 1e-9].sort_values("change")
     rows = pd.concat([moved.head(TOP_N), moved[moved["change"] > 0].tail(TOP_N)])
     rows = rows[~rows.index.duplicated()]
-    head = html.Tr([html.Th(t(c, lang), scope="col") for c in ("buurt", "whatif_before", "whatif_after", "whatif_delta")])
+    head = html.Tr(
+        [html.Th(t(c, lang), scope="col") for c in ("buurt", "whatif_before", "whatif_after", "whatif_delta")]
+    )
     body = [
         html.Tr(
             [
@@ -154,7 +192,11 @@ def _gainers_table(view: AtlasView, change: pd.DataFrame, lang: Lang) -> html.Ta
         for code, r in rows.iterrows()
     ]
     return html.Table(
-        [html.Caption(t("whatif_gainers", lang)), html.Thead(head), html.Tbody(body or [html.Tr(html.Td(t("whatif_no_steps", lang), colSpan=4))])],
+        [
+            html.Caption(t("whatif_gainers", lang)),
+            html.Thead(head),
+            html.Tbody(body or [html.Tr(html.Td(t("whatif_no_steps", lang), colSpan=4))]),
+        ],
         className="data-table",
     )
 
@@ -189,8 +231,12 @@ def layout(**query: str) -> html.Div:
     why_not = available(atlas_dir(), own)
     if why_not is not None:
         return html.Div(
-            [html.H1(t("whatif_title", lang)), html.P(t("whatif_unavailable", lang), className="notice", role="status"),
-             html.P(why_not.nl if lang == "nl" else why_not.en, className="hint"), source_notice(view, own, lang)],
+            [
+                html.H1(t("whatif_title", lang)),
+                html.P(t("whatif_unavailable", lang), className="notice", role="status"),
+                html.P(why_not.nl if lang == "nl" else why_not.en, className="hint"),
+                source_notice(view, own, lang),
+            ],
             className="prose",
         )
     try:
@@ -200,39 +246,114 @@ def layout(**query: str) -> html.Div:
         fig, summary, steps = render_result(view, "", "buurtteam", state.mode, lang, own)
         message = _problems(exc.problems, lang)
     teams = (view.teams if own is None else own.frame).sort_values("naam")
-    team_options = [{"label": f"{n} ({o}, {k})", "value": str(i)} for i, n, o, k in zip(teams["team_id"], teams["naam"], teams["organisatie"], teams["soort"], strict=True)]
+    team_options = [
+        {"label": f"{n} ({o}, {k})", "value": str(i)}
+        for i, n, o, k in zip(teams["team_id"], teams["naam"], teams["organisatie"], teams["soort"], strict=True)
+    ]
     b = view.buurten.sort_values("buurtnaam")
     buurt_options = [{"label": f"{n} ({c})", "value": c} for n, c in zip(b["buurtnaam"], b["buurtcode"], strict=True)]
     controls = [
         html.H2(t("controls", lang), className="panel-title"),
-        fieldset(t("mode", lang), dcc.RadioItems(id=ids.WHATIF_MODE, options=[{"label": t(f"mode_{m}", lang), "value": m} for m in MODES], value=state.mode, inline=True, className="radio")),
+        fieldset(
+            t("mode", lang),
+            dcc.RadioItems(
+                id=ids.WHATIF_MODE,
+                options=[{"label": t(f"mode_{m}", lang), "value": m} for m in MODES],
+                value=state.mode,
+                inline=True,
+                className="radio",
+            ),
+        ),
         fieldset(
             t("whatif_target", lang),
-            dcc.RadioItems(id=ids.WHATIF_TARGET, options=[{"label": t("nearest_buurtteam" if x == "buurtteam" else "nearest_spec", lang), "value": x} for x in TARGETS], value="buurtteam", className="radio"),
+            dcc.RadioItems(
+                id=ids.WHATIF_TARGET,
+                options=[
+                    {"label": t("nearest_buurtteam" if x == "buurtteam" else "nearest_spec", lang), "value": x}
+                    for x in TARGETS
+                ],
+                value="buurtteam",
+                className="radio",
+            ),
         ),
         fieldset(
             t("whatif_action", lang),
-            dcc.RadioItems(id=ids.WHATIF_ACTION, options=[{"label": t(f"whatif_{a}", lang), "value": a} for a in SCENARIO_KINDS], value=SCENARIO_KINDS[0], className="radio"),
+            dcc.RadioItems(
+                id=ids.WHATIF_ACTION,
+                options=[{"label": t(f"whatif_{a}", lang), "value": a} for a in SCENARIO_KINDS],
+                value=SCENARIO_KINDS[0],
+                className="radio",
+            ),
         ),
-        field(t("whatif_team", lang), dcc.Dropdown(id=ids.WHATIF_TEAM, options=team_options, searchable=True, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_TEAM),
+        field(
+            t("whatif_team", lang),
+            dcc.Dropdown(
+                id=ids.WHATIF_TEAM,
+                options=team_options,
+                searchable=True,
+                className="dropdown",
+                labels=dropdown_labels(lang),
+            ),
+            control_id=ids.WHATIF_TEAM,
+        ),
         html.P(t("whatif_where", lang), className="field-label"),
-        field(t("buurt", lang), dcc.Dropdown(id=ids.WHATIF_BUURT, options=buurt_options, searchable=True, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_BUURT),
+        field(
+            t("buurt", lang),
+            dcc.Dropdown(
+                id=ids.WHATIF_BUURT,
+                options=buurt_options,
+                searchable=True,
+                className="dropdown",
+                labels=dropdown_labels(lang),
+            ),
+            control_id=ids.WHATIF_BUURT,
+        ),
         html.Div(
             [
-                field(t("whatif_x", lang), dcc.Input(id=ids.WHATIF_X, type="text", className="text-input"), control_id=ids.WHATIF_X),
-                field(t("whatif_y", lang), dcc.Input(id=ids.WHATIF_Y, type="text", className="text-input"), control_id=ids.WHATIF_Y),
+                field(
+                    t("whatif_x", lang),
+                    dcc.Input(id=ids.WHATIF_X, type="text", className="text-input"),
+                    control_id=ids.WHATIF_X,
+                ),
+                field(
+                    t("whatif_y", lang),
+                    dcc.Input(id=ids.WHATIF_Y, type="text", className="text-input"),
+                    control_id=ids.WHATIF_Y,
+                ),
             ],
             className="xy-row",
         ),
-        field(t("whatif_name", lang), dcc.Input(id=ids.WHATIF_NAME, type="text", value=t("whatif_default_name", lang), className="text-input"), control_id=ids.WHATIF_NAME),
-        field(t("whatif_org", lang), dcc.Dropdown(id=ids.WHATIF_ORG, options=list(ORGANISATIONS), value=ORGANISATIONS[0], clearable=False, className="dropdown", labels=dropdown_labels(lang)), control_id=ids.WHATIF_ORG),
+        field(
+            t("whatif_name", lang),
+            dcc.Input(id=ids.WHATIF_NAME, type="text", value=t("whatif_default_name", lang), className="text-input"),
+            control_id=ids.WHATIF_NAME,
+        ),
+        field(
+            t("whatif_org", lang),
+            dcc.Dropdown(
+                id=ids.WHATIF_ORG,
+                options=list(ORGANISATIONS),
+                value=ORGANISATIONS[0],
+                clearable=False,
+                className="dropdown",
+                labels=dropdown_labels(lang),
+            ),
+            control_id=ids.WHATIF_ORG,
+        ),
         fieldset(
             t("whatif_kind", lang),
-            dcc.RadioItems(id=ids.WHATIF_KIND, options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in ("buurtteam", "specialistisch")], value="buurtteam", className="radio"),
+            dcc.RadioItems(
+                id=ids.WHATIF_KIND,
+                options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in ("buurtteam", "specialistisch")],
+                value="buurtteam",
+                className="radio",
+            ),
         ),
         html.Div(
-            [html.Button(t("whatif_apply", lang), id=ids.WHATIF_APPLY, className="button", n_clicks=0),
-             html.Button(t("whatif_reset", lang), id=ids.WHATIF_RESET, className="button secondary", n_clicks=0)],
+            [
+                html.Button(t("whatif_apply", lang), id=ids.WHATIF_APPLY, className="button", n_clicks=0),
+                html.Button(t("whatif_reset", lang), id=ids.WHATIF_RESET, className="button secondary", n_clicks=0),
+            ],
             className="button-row",
         ),
         html.Div(message, id=ids.WHATIF_MESSAGE, **aria(live="assertive")),
@@ -242,21 +363,41 @@ def layout(**query: str) -> html.Div:
     return html.Div(
         className="watals-page",
         children=[
-            html.Div([html.H1(t("whatif_title", lang)), html.P(t("whatif_intro", lang)), source_notice(view, own, lang)], className="page-intro"),
+            html.Div(
+                [html.H1(t("whatif_title", lang)), html.P(t("whatif_intro", lang)), source_notice(view, own, lang)],
+                className="page-intro",
+            ),
             html.Section(controls, className="panel controls-panel", **aria(label=t("controls", lang))),
             html.Figure(
-                [dcc.Graph(id=ids.WHATIF_GRAPH, figure=fig, className="map-graph", config={"displaylogo": False, "scrollZoom": True}),
-                 html.Figcaption(t("whatif_alt", lang), className="visually-hidden")],
+                [
+                    dcc.Graph(
+                        id=ids.WHATIF_GRAPH,
+                        figure=fig,
+                        className="map-graph",
+                        config={"displaylogo": False, "scrollZoom": True},
+                    ),
+                    html.Figcaption(t("whatif_alt", lang), className="visually-hidden"),
+                ],
                 className="map-figure",
             ),
-            html.Section(summary, id=ids.WHATIF_RESULT, className="panel whatif-result", **aria(live="polite", label=t("whatif_gainers", lang))),
+            html.Section(
+                summary,
+                id=ids.WHATIF_RESULT,
+                className="panel whatif-result",
+                **aria(live="polite", label=t("whatif_gainers", lang)),
+            ),
             dcc.Store(id=ids.WHATIF_SCENARIO, data=state.scenario),
-            dcc.Store(id=ids.WHATIF_URL_SINK, data={"params": ["scenario", "modus"], "defaults": {"scenario": "", "modus": MODES[0]}}),
+            dcc.Store(
+                id=ids.WHATIF_URL_SINK,
+                data={"params": ["scenario", "modus"], "defaults": {"scenario": "", "modus": MODES[0]}},
+            ),
         ],
     )
 
 
-def _location(view: AtlasView, buurt: str | None, x: str | None, y: str | None, lang: Lang) -> tuple[float, float] | str:
+def _location(
+    view: AtlasView, buurt: str | None, x: str | None, y: str | None, lang: Lang
+) -> tuple[float, float] | str:
     """RD New x, y from typed coordinates (RD or lon/lat) or a buurt's representative point; else a message."""
     if x not in (None, "") and y not in (None, ""):
         try:
@@ -294,15 +435,31 @@ def _location(view: AtlasView, buurt: str | None, x: str | None, y: str | None, 
     prevent_initial_call=True,
 )
 def change_scenario(
-    _apply: int, _reset: int, search: str | None, action: str, team: str | None, buurt: str | None, x: str | None, y: str | None,
-    name: str | None, org: str, kind: str, scenario: str, mode: str, route: Any,
+    _apply: int,
+    _reset: int,
+    search: str | None,
+    action: str,
+    team: str | None,
+    buurt: str | None,
+    x: str | None,
+    y: str | None,
+    name: str | None,
+    org: str,
+    kind: str,
+    scenario: str,
+    mode: str,
+    route: Any,
 ) -> tuple[Any, Any, Any]:
     """Apply one step, clear the scenario, or follow the URL (back/forward, a shared link)."""
     lang = _lang(route)
     trigger = ctx.triggered_id
     if trigger == ids.URL:
         state, _ = parse_state(search or "")
-        return (state.scenario if state.scenario != scenario else no_update), no_update, (state.mode if state.mode != mode else no_update)
+        return (
+            (state.scenario if state.scenario != scenario else no_update),
+            no_update,
+            (state.mode if state.mode != mode else no_update),
+        )
     if trigger == ids.WHATIF_RESET:
         return "", None, no_update
     view = _view()
@@ -318,7 +475,9 @@ def change_scenario(
         if action == "move":
             steps.append(Step("move", f"{team},{where[0]},{where[1]}"))
         else:
-            clean = (name or t("whatif_default_name", lang)).replace(",", " ").replace(";", " ").replace(":", " ").strip()
+            clean = (
+                (name or t("whatif_default_name", lang)).replace(",", " ").replace(";", " ").replace(":", " ").strip()
+            )
             steps.append(Step("add", f"{clean},{where[0]},{where[1]},{org},{kind}"))
     candidate = encode(steps)
     try:

@@ -121,6 +121,11 @@ def address_points(ctx: Context, exact: pd.Series) -> pd.DataFrame:
         bron.append(point[2] if point else None)
         detail.append(point[3] if point else None)
     index = ctx.raw.index
-    return pd.DataFrame({"x": pd.Series(x, index=index, dtype="float64"), "y": pd.Series(y, index=index, dtype="float64"),
-                         "locatie_bron": pd.Series(bron, index=index, dtype="string"),
-                         "locatie_detail": pd.Series(detail, index=index, dtype="string")})
+    return pd.DataFrame(
+        {
+            "x": pd.Series(x, index=index, dtype="float64"),
+            "y": pd.Series(y, index=index, dtype="float64"),
+            "locatie_bron": pd.Series(bron, index=index, dtype="string"),
+            "locatie_detail": pd.Series(detail, index=index, dtype="string"),
+        }
+    )

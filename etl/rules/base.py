@@ -46,7 +46,9 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(code: str, *kinds: Kind, stage: Stage = "rows") -> Callable[[Callable[[Context], Iterable[Hit]]], Callable[[Context], Iterable[Hit]]]:
+def rule(
+    code: str, *kinds: Kind, stage: Stage = "rows"
+) -> Callable[[Callable[[Context], Iterable[Hit]]], Callable[[Context], Iterable[Hit]]]:
     """Register a check; its docstring (Dutch line, English line) is the message."""
 
     def register(func: Callable[[Context], Iterable[Hit]]) -> Callable[[Context], Iterable[Hit]]:
@@ -160,7 +162,9 @@ def rules_for(kind: str, stage: Stage) -> list[Rule]:
     return [r for r in RULES if kind in r.kinds and r.stage == stage]
 
 
-def match_headers(headers: Iterable[str], aliases: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, list[str]], list[str]]:
+def match_headers(
+    headers: Iterable[str], aliases: Mapping[str, tuple[str, ...]]
+) -> tuple[dict[str, list[str]], list[str]]:
     """Canonical column → the headers that mean it (case, spaces, underscores, accents ignored); unknown headers."""
     lookup = {name_key(alias): canonical for canonical, names in aliases.items() for alias in (canonical, *names)}
     matched: dict[str, list[str]] = {}

@@ -34,8 +34,14 @@ from geodata.tables import cell_text, infer_decimal, parse_numbers
 _SOORT = {name_key(v): canonical for canonical, values in CASELOAD_SOORT_VALUES.items() for v in values}
 _REFERRAL = {name_key(v): canonical for canonical, values in REFERRAL_VALUES.items() for v in (canonical, *values)}
 # How a route is written back to users in messages (the canonical value is what the tables hold).
-REFERRAL_NAMES = {"buurtteam": "buurtteam", "huisarts": "huisarts", "jeugdarts": "jeugdarts", "save": "SAVE",
-                  "medisch_specialist": "medisch specialist", "overig": "overig"}
+REFERRAL_NAMES = {
+    "buurtteam": "buurtteam",
+    "huisarts": "huisarts",
+    "jeugdarts": "jeugdarts",
+    "save": "SAVE",
+    "medisch_specialist": "medisch specialist",
+    "overig": "overig",
+}
 _INVALID = "\x00invalid"
 _ROUTE_ORDER = {r: i + 1 for i, r in enumerate(REFERRALS)}
 # More children than live in any buurt or wijk: a typo or a sum, never a count (and beyond it no integer type is safe).
@@ -198,7 +204,9 @@ def records(ctx: Context) -> list[Record]:
     soorten = [_SOORT.get(k) for k in name_keys(ctx, "soort")] if long else []
     arrays = {c: count_arrays(ctx, c) for c in count_columns(ctx)}
     values = {c: v.tolist() for c, (v, _) in arrays.items()}
-    usable = {c: ((st == "ok") & (np.isnan(v) | ((v >= 0) & (v == np.floor(v))))).tolist() for c, (v, st) in arrays.items()}
+    usable = {
+        c: ((st == "ok") & (np.isnan(v) | ((v >= 0) & (v == np.floor(v))))).tolist() for c, (v, st) in arrays.items()
+    }
     out = []
     for i in range(ctx.n):
         b, w, p, route = buurten[i], wijken[i], periods[i], routes[i]
@@ -363,8 +371,15 @@ def count_too_large(ctx: Context) -> Iterator[Hit]:
     Count {value} is larger than {max_en}: no buurt or wijk has that many children. Is it a typo or a sum?
     """
     for i, column in _count_hits(ctx, "too_large"):
-        yield Hit(i, column, {"value": ctx.text(column).iat[i][:40], "max_nl": f"{MAX_COUNT:,}".replace(",", "."),
-                              "max_en": f"{MAX_COUNT:,}"})
+        yield Hit(
+            i,
+            column,
+            {
+                "value": ctx.text(column).iat[i][:40],
+                "max_nl": f"{MAX_COUNT:,}".replace(",", "."),
+                "max_en": f"{MAX_COUNT:,}",
+            },
+        )
 
 
 @rule("ROW_DUPLICATE", "caseloads")
@@ -381,10 +396,18 @@ def row_duplicate(ctx: Context) -> Iterator[Hit]:
     for i in np.flatnonzero(dup.to_numpy()):
         r = recs.iloc[i]
         name = REFERRAL_NAMES.get(r["verwijzer"] or "", "")
-        yield Hit(int(r["row"]), str(r["column"]), {"code": r["code"], "periode": r["periode"], "soort": r["soort"],
-                                                    "first": ctx.row_of(int(first.iat[i])),
-                                                    "route_nl": f", verwijzer {name}" if name else "",
-                                                    "route_en": f", referral {name}" if name else ""})
+        yield Hit(
+            int(r["row"]),
+            str(r["column"]),
+            {
+                "code": r["code"],
+                "periode": r["periode"],
+                "soort": r["soort"],
+                "first": ctx.row_of(int(first.iat[i])),
+                "route_nl": f", verwijzer {name}" if name else "",
+                "route_en": f", referral {name}" if name else "",
+            },
+        )
 
 
 @rule("REFERRAL_INVALID", "caseloads")
@@ -396,9 +419,16 @@ def referral_invalid(ctx: Context) -> Iterator[Hit]:
     for i, (text, route) in enumerate(zip(ctx.text("verwijzer"), referrals(ctx), strict=True)):
         if route == _INVALID:
             near = suggest_referral(text)
-            yield Hit(i, "verwijzer", {"value": text, "allowed": allowed,
-                                       "hint_nl": f" Bedoelt u {near}?" if near else "",
-                                       "hint_en": f" Did you mean {near}?" if near else ""})
+            yield Hit(
+                i,
+                "verwijzer",
+                {
+                    "value": text,
+                    "allowed": allowed,
+                    "hint_nl": f" Bedoelt u {near}?" if near else "",
+                    "hint_en": f" Did you mean {near}?" if near else "",
+                },
+            )
 
 
 @rule("REFERRAL_TYPE_INVALID", "caseloads")
@@ -414,16 +444,27 @@ def referral_type_invalid(ctx: Context) -> Iterator[Hit]:
         if is_long(ctx):
             soort = _SOORT.get(name_keys(ctx, "soort")[i])
             if soort is not None and soort not in REFERRAL_TYPES:
-                yield Hit(i, "soort", {**allowed, "soort": soort, "value": cells(ctx, "aantal")[i] or "–",
-                                       "route": REFERRAL_NAMES[route]})
+                yield Hit(
+                    i,
+                    "soort",
+                    {
+                        **allowed,
+                        "soort": soort,
+                        "value": cells(ctx, "aantal")[i] or "–",
+                        "route": REFERRAL_NAMES[route],
+                    },
+                )
             continue
         for column in type_columns(ctx):
             if column in REFERRAL_TYPES:
                 continue
             c = counts(ctx, column)[i]
             if cells(ctx, column)[i] != "" and not (c.status == "ok" and c.value == 0):  # an Excel-filled 0 is harmless
-                yield Hit(i, column, {**allowed, "soort": column, "value": cells(ctx, column)[i],
-                                      "route": REFERRAL_NAMES[route]})
+                yield Hit(
+                    i,
+                    column,
+                    {**allowed, "soort": column, "value": cells(ctx, column)[i], "route": REFERRAL_NAMES[route]},
+                )
 
 
 @rule("REFERRAL_SUM_MISMATCH", "caseloads", stage="table")
@@ -446,8 +487,18 @@ def referral_sum_mismatch(ctx: Context) -> Iterator[Hit]:
         total = sum(r.aantal for r in parts)
         if total != own.aantal:
             listed = ", ".join(f"{REFERRAL_NAMES[str(r.verwijzer)]} {r.aantal:.0f}" for r in parts)
-            yield Hit(own.row, own.column, {"soort": own.soort, "code": own.code, "periode": own.periode,
-                                            "total": f"{own.aantal:.0f}", "sum": f"{total:.0f}", "routes": listed})
+            yield Hit(
+                own.row,
+                own.column,
+                {
+                    "soort": own.soort,
+                    "code": own.code,
+                    "periode": own.periode,
+                    "total": f"{own.aantal:.0f}",
+                    "sum": f"{total:.0f}",
+                    "routes": listed,
+                },
+            )
 
 
 @rule("LEVEL_MIXED", "caseloads", stage="table")
@@ -470,7 +521,9 @@ def total_inconsistent(ctx: Context) -> Iterator[Hit]:
     if tot.empty or not (tot["soort"] == TOTAL).any() or not tot["soort"].isin(CARE_TYPES).any():
         return
     kinds = [*CARE_TYPES, TOTAL]
-    by = tot.drop_duplicates(["code", "periode", "soort"], keep="last").pivot(index=["code", "periode"], columns="soort")
+    by = tot.drop_duplicates(["code", "periode", "soort"], keep="last").pivot(
+        index=["code", "periode"], columns="soort"
+    )
     aantal = by["aantal"].reindex(columns=kinds)
     present = by["row"].reindex(columns=kinds).notna()
     types = aantal[list(CARE_TYPES)]
@@ -481,12 +534,22 @@ def total_inconsistent(ctx: Context) -> Iterator[Hit]:
     high = types.sum(axis=1).where(n_types == len(CARE_TYPES), math.inf)
     bad = checked & ~((low <= aantal[TOTAL]) & (aantal[TOTAL] <= high))
     for code, periode in bad.index[bad.to_numpy()]:  # pivot sorts by code and period, as the messages go
-        listed = ", ".join(f"{t} {aantal.at[(code, periode), t]:.0f}" for t in CARE_TYPES if present.at[(code, periode), t])
+        listed = ", ".join(
+            f"{t} {aantal.at[(code, periode), t]:.0f}" for t in CARE_TYPES if present.at[(code, periode), t]
+        )
         high_v = high.at[(code, periode)]
-        yield Hit(int(by["row"].at[(code, periode), TOTAL]), str(by["column"].at[(code, periode), TOTAL]),
-                  {"total": f"{aantal.at[(code, periode), TOTAL]:.0f}", "code": code, "periode": periode,
-                   "types": listed, "low": f"{low.at[(code, periode)]:.0f}",
-                   "high": "∞" if math.isinf(high_v) else f"{high_v:.0f}"})
+        yield Hit(
+            int(by["row"].at[(code, periode), TOTAL]),
+            str(by["column"].at[(code, periode), TOTAL]),
+            {
+                "total": f"{aantal.at[(code, periode), TOTAL]:.0f}",
+                "code": code,
+                "periode": periode,
+                "types": listed,
+                "low": f"{low.at[(code, periode)]:.0f}",
+                "high": "∞" if math.isinf(high_v) else f"{high_v:.0f}",
+            },
+        )
 
 
 def assemble_caseloads(ctx: Context) -> pd.DataFrame:

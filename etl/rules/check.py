@@ -41,9 +41,18 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"file": self.file, "kind": self.kind, "valid": self.valid, "rows": self.rows,
-             "reference": self.reference, "problems": [p.to_dict() for p in self.problems], "notes": list(self.notes)},
-            ensure_ascii=False, indent=2, default=str,
+            {
+                "file": self.file,
+                "kind": self.kind,
+                "valid": self.valid,
+                "rows": self.rows,
+                "reference": self.reference,
+                "problems": [p.to_dict() for p in self.problems],
+                "notes": list(self.notes),
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
         )
 
     def lines(self) -> list[str]:
@@ -54,7 +63,9 @@ class Report:
 
 
 def load_reference(
-    *, atlas_dir: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None,
+    *,
+    atlas_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
     gemeenten: Sequence[str] = (config.DEFAULT_GEMEENTE,),
 ) -> tuple[CareReference, dict[str, Any]]:
     """The buurten of the current atlas; without an atlas, the default boundaries of the data directory."""
@@ -74,7 +85,9 @@ def load_reference(
     return _default_boundaries(data_dir, gemeenten)
 
 
-def _default_boundaries(data_dir: str | os.PathLike[str] | None, gemeenten: Sequence[str]) -> tuple[CareReference, dict[str, Any]]:
+def _default_boundaries(
+    data_dir: str | os.PathLike[str] | None, gemeenten: Sequence[str]
+) -> tuple[CareReference, dict[str, Any]]:
     root = config.data_dir(data_dir)
     path = root / config.DEFAULT_BOUNDARIES
     if not path.exists():
@@ -91,13 +104,20 @@ def _default_boundaries(data_dir: str | os.PathLike[str] | None, gemeenten: Sequ
         df_stats = read_statistics(stats, gemeenten=gemeenten)
         buurten, _ = join_statistics(buurten, df_stats, key="buurtcode")
     buurten = estimate_youth(fill_wijknaam_on_buurten(buurten, wijken))
-    ref = CareReference.from_frames(buurten, wijken, year=bnd.year, source=f"standaardgrenzen/default boundaries {path.name}")
+    ref = CareReference.from_frames(
+        buurten, wijken, year=bnd.year, source=f"standaardgrenzen/default boundaries {path.name}"
+    )
     return ref, {"source": "boundaries", "path": str(path), "year": bnd.year}
 
 
 def check_file(
-    kind: str, path: str | os.PathLike[str], *, reference: CareReference, reference_info: dict[str, Any] | None = None,
-    known_providers: Sequence[str] = DEFAULT_PROVIDERS, limits: TableLimits | None = None,
+    kind: str,
+    path: str | os.PathLike[str],
+    *,
+    reference: CareReference,
+    reference_info: dict[str, Any] | None = None,
+    known_providers: Sequence[str] = DEFAULT_PROVIDERS,
+    limits: TableLimits | None = None,
 ) -> Report:
     """Read and check one file; never raises for bad input (the report says what is wrong).
 

@@ -54,7 +54,11 @@ def column_duplicate(ctx: Context) -> Iterator[Hit]:
             yield Hit(column=canonical, fields={"column": canonical, "headers": ", ".join(f"'{h}'" for h in headers)})
 
 
-_REQUIRED = {"teams": ("team_id", "naam", "organisatie", "soort"), "providers": ("aanbieder",), "caseloads": ("periode",)}
+_REQUIRED = {
+    "teams": ("team_id", "naam", "organisatie", "soort"),
+    "providers": ("aanbieder",),
+    "caseloads": ("periode",),
+}
 
 
 @rule("COLUMN_MISSING", *KINDS, stage="header")
@@ -100,8 +104,17 @@ def code_invalid(ctx: Context) -> Iterator[Hit]:
                 hint_en = f" This is a {other} code: put it in column '{other}code'."
             else:
                 hint_nl, hint_en = suggestion_text(res.suggestions, known)
-            yield Hit(i, column, {"value": text.iat[i], "level": level, "example": EXAMPLE[level],
-                                  "hint_nl": hint_nl, "hint_en": hint_en})
+            yield Hit(
+                i,
+                column,
+                {
+                    "value": text.iat[i],
+                    "level": level,
+                    "example": EXAMPLE[level],
+                    "hint_nl": hint_nl,
+                    "hint_en": hint_en,
+                },
+            )
 
 
 @rule("CODE_UNKNOWN", *KINDS)
@@ -115,8 +128,17 @@ def code_unknown(ctx: Context) -> Iterator[Hit]:
         for i, res in enumerate(ctx.codes(column, level)):
             if res is not None and res.how == "unknown":
                 hint_nl, hint_en = suggestion_text(res.suggestions, known)
-                yield Hit(i, column, {"value": text.iat[i], "level": level, "year": ctx.reference.year or "?",
-                                      "hint_nl": hint_nl, "hint_en": hint_en})
+                yield Hit(
+                    i,
+                    column,
+                    {
+                        "value": text.iat[i],
+                        "level": level,
+                        "year": ctx.reference.year or "?",
+                        "hint_nl": hint_nl,
+                        "hint_en": hint_en,
+                    },
+                )
 
 
 @rule("CODE_NAME_AMBIGUOUS", *KINDS)
@@ -151,5 +173,7 @@ def code_missing(ctx: Context) -> Iterator[Hit]:
     """
     if not (ctx.has("buurtcode") or ctx.has("wijkcode")):
         return
-    yield from (Hit(i, "buurtcode" if ctx.has("buurtcode") else "wijkcode")
-                for i in each(~ctx.filled("buurtcode") & ~ctx.filled("wijkcode")))
+    yield from (
+        Hit(i, "buurtcode" if ctx.has("buurtcode") else "wijkcode")
+        for i in each(~ctx.filled("buurtcode") & ~ctx.filled("wijkcode"))
+    )

@@ -54,8 +54,11 @@ def provider_unknown(ctx: Context) -> Iterator[Hit]:
             close = difflib.get_close_matches(name_key(v), list(lookup), n=1, cutoff=0.6)
             hint_nl = f" Bedoelt u {lookup[close[0]]}?" if close else ""
             hint_en = f" Did you mean {lookup[close[0]]}?" if close else ""
-            yield Hit(i, "aanbieder", {"value": v, "known": ", ".join(ctx.known_providers),
-                                       "hint_nl": hint_nl, "hint_en": hint_en})
+            yield Hit(
+                i,
+                "aanbieder",
+                {"value": v, "known": ", ".join(ctx.known_providers), "hint_nl": hint_nl, "hint_en": hint_en},
+            )
 
 
 @rule("AREA_TWO_PROVIDERS", "providers")
@@ -69,8 +72,16 @@ def area_two_providers(ctx: Context) -> Iterator[Hit]:
         if key is None or prov is None:
             continue
         if key in first and first[key][1] != prov:
-            yield Hit(i, f"{key[0]}code", {"area": describe(key[1], ctx.reference.names(key[0])),  # type: ignore[arg-type]
-                                            "first": ctx.row_of(first[key][0]), "other": first[key][1], "level": key[0]})
+            yield Hit(
+                i,
+                f"{key[0]}code",
+                {
+                    "area": describe(key[1], ctx.reference.names(key[0])),  # type: ignore[arg-type]
+                    "first": ctx.row_of(first[key][0]),
+                    "other": first[key][1],
+                    "level": key[0],
+                },
+            )
         first.setdefault(key, (i, prov))
 
 
@@ -123,7 +134,13 @@ def assemble_providers(ctx: Context) -> pd.DataFrame:
     for key, prov in zip(area_keys(ctx), providers_of(ctx), strict=True):
         if key is None or prov is None:
             continue
-        rows.append({"niveau": key[0], "wijkcode": key[1] if key[0] == "wijk" else None,
-                     "buurtcode": key[1] if key[0] == "buurt" else None, "aanbieder": prov})
+        rows.append(
+            {
+                "niveau": key[0],
+                "wijkcode": key[1] if key[0] == "wijk" else None,
+                "buurtcode": key[1] if key[0] == "buurt" else None,
+                "aanbieder": prov,
+            }
+        )
     out = pd.DataFrame(rows, columns=["niveau", "wijkcode", "buurtcode", "aanbieder"]).drop_duplicates()
     return out.astype("string").reset_index(drop=True)

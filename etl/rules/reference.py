@@ -34,10 +34,16 @@ class CareReference:
 
     @classmethod
     def from_frames(
-        cls, gdf_buurten: gpd.GeoDataFrame, gdf_wijken: pd.DataFrame | None = None, *, year: int | None = None,
+        cls,
+        gdf_buurten: gpd.GeoDataFrame,
+        gdf_wijken: pd.DataFrame | None = None,
+        *,
+        year: int | None = None,
         source: str = "",
     ) -> CareReference:
-        buurten = gdf_buurten if gdf_buurten.crs is None or gdf_buurten.crs.to_epsg() == 28992 else gdf_buurten.to_crs(28992)
+        buurten = (
+            gdf_buurten if gdf_buurten.crs is None or gdf_buurten.crs.to_epsg() == 28992 else gdf_buurten.to_crs(28992)
+        )
         if gdf_wijken is None:
             cols = [c for c in ("wijkcode", "wijknaam") if c in buurten.columns]
             gdf_wijken = pd.DataFrame(buurten[cols]).drop_duplicates("wijkcode").reset_index(drop=True)
@@ -49,7 +55,9 @@ class CareReference:
 
     def names(self, level: Level) -> dict[str, object]:
         """Code → name of the buurten or wijken."""
-        frame, code, name = (self.buurten, "buurtcode", "buurtnaam") if level == "buurt" else (self.wijken, "wijkcode", "wijknaam")
+        frame, code, name = (
+            (self.buurten, "buurtcode", "buurtnaam") if level == "buurt" else (self.wijken, "wijkcode", "wijknaam")
+        )
         names = frame[name] if name in frame.columns else pd.Series([None] * len(frame), index=frame.index)
         return {str(c): (n if isinstance(n, str) else None) for c, n in zip(frame[code], names, strict=True)}
 
@@ -83,4 +91,8 @@ class CareReference:
 
     def describe(self) -> str:
         year = f" {self.year}" if self.year else ""
-        return f"{len(self.buurten)} buurten{year} ({self.source})" if self.source else f"{len(self.buurten)} buurten{year}"
+        return (
+            f"{len(self.buurten)} buurten{year} ({self.source})"
+            if self.source
+            else f"{len(self.buurten)} buurten{year}"
+        )

@@ -66,9 +66,14 @@ def team_locations(ctx: Context) -> pd.DataFrame:
     y = pd.Series(np.nan, index=ctx.raw.index)
     source = pd.Series(pd.NA, index=ctx.raw.index, dtype="string")
     if ctx.has("buurtcode"):
-        points = ctx.reference.buurten.set_index(ctx.reference.buurten["buurtcode"].astype(str)).geometry.representative_point()
-        codes = pd.Series([str(r.code) if r is not None and r.ok else None for r in ctx.codes("buurtcode", "buurt")],
-                          index=ctx.raw.index, dtype=object)
+        points = ctx.reference.buurten.set_index(
+            ctx.reference.buurten["buurtcode"].astype(str)
+        ).geometry.representative_point()
+        codes = pd.Series(
+            [str(r.code) if r is not None and r.ok else None for r in ctx.codes("buurtcode", "buurt")],
+            index=ctx.raw.index,
+            dtype=object,
+        )
         found = codes.notna()  # whole columns at once: setting cells one by one took seconds for 100,000 teams
         x[found], y[found], source[found] = codes[found].map(points.x), codes[found].map(points.y), "buurtcode"
     if ctx.has("x") and ctx.has("y"):
@@ -89,7 +94,9 @@ def team_locations(ctx: Context) -> pd.DataFrame:
     if addresses.has_address(ctx):
         placed = addresses.address_points(ctx, exact)
         take = placed["locatie_bron"].notna() & ~exact
-        x[take], y[take], source[take], detail[take] = (placed.loc[take, c] for c in ("x", "y", "locatie_bron", "locatie_detail"))
+        x[take], y[take], source[take], detail[take] = (
+            placed.loc[take, c] for c in ("x", "y", "locatie_bron", "locatie_detail")
+        )
     out = pd.DataFrame({"x": x, "y": y, "locatie_bron": source, "locatie_detail": detail})
     ctx.cache["locations"] = out
     return out
@@ -188,8 +195,9 @@ def location_missing(ctx: Context) -> Iterator[Hit]:
     empty = pd.Series(True, index=ctx.raw.index)
     for column in ("lat", "lon", "x", "y", "buurtcode", *addresses.ADDRESS_COLUMNS):
         empty &= ~ctx.filled(column)
-    yield from (Hit(i, "buurtcode" if ctx.has("buurtcode") else None, {"team": ctx.text("team_id").iat[i]})
-                for i in each(empty))
+    yield from (
+        Hit(i, "buurtcode" if ctx.has("buurtcode") else None, {"team": ctx.text("team_id").iat[i]}) for i in each(empty)
+    )
 
 
 @rule("LOCATION_INCOMPLETE", "teams")
@@ -228,8 +236,11 @@ def latlon_invalid(ctx: Context) -> Iterator[Hit]:
         rd_like = RD_BOUNDS[0] <= lat.iat[i] <= RD_BOUNDS[3] and RD_BOUNDS[0] <= lon.iat[i] <= RD_BOUNDS[3]
         hint_nl = "; dit lijken RD-coördinaten: zet ze in kolommen 'x' en 'y'" if rd_like else ""
         hint_en = "; these look like RD coordinates: put them in columns 'x' and 'y'" if rd_like else ""
-        yield Hit(i, "lat", {"lat": ctx.text("lat").iat[i], "lon": ctx.text("lon").iat[i],
-                             "hint_nl": hint_nl, "hint_en": hint_en})
+        yield Hit(
+            i,
+            "lat",
+            {"lat": ctx.text("lat").iat[i], "lon": ctx.text("lon").iat[i], "hint_nl": hint_nl, "hint_en": hint_en},
+        )
 
 
 @rule("RD_INVALID", "teams")
@@ -244,10 +255,15 @@ def rd_invalid(ctx: Context) -> Iterator[Hit]:
         if RD_BOUNDS[1] <= x.iat[i] <= RD_BOUNDS[3] and RD_BOUNDS[0] <= y.iat[i] <= RD_BOUNDS[2]:
             hint_nl, hint_en = "; x en y lijken omgewisseld", "; x and y look swapped"
         elif abs(x.iat[i]) <= 180 and abs(y.iat[i]) <= 90:
-            hint_nl, hint_en = "; dit lijken graden: zet ze in kolommen 'lat' en 'lon'", "; these look like degrees: put them in columns 'lat' and 'lon'"
+            hint_nl, hint_en = (
+                "; dit lijken graden: zet ze in kolommen 'lat' en 'lon'",
+                "; these look like degrees: put them in columns 'lat' and 'lon'",
+            )
         else:
             hint_nl = hint_en = ""
-        yield Hit(i, "x", {"x": ctx.text("x").iat[i], "y": ctx.text("y").iat[i], "hint_nl": hint_nl, "hint_en": hint_en})
+        yield Hit(
+            i, "x", {"x": ctx.text("x").iat[i], "y": ctx.text("y").iat[i], "hint_nl": hint_nl, "hint_en": hint_en}
+        )
 
 
 @rule("LOCATION_OUTSIDE", "teams")
@@ -370,8 +386,11 @@ def postcode_no_centroid(ctx: Context) -> Iterator[Hit]:
     fallback = _has_buurt(ctx)
     for i, pc4 in _postcode_hits(ctx, "no_centroid"):
         if table is not None and not fallback.iat[i]:
-            yield Hit(i, "postcode", {"value": pc4, "others": int(table.at[pc4, "shared"]) - 1,
-                                      "place": str(table.at[pc4, "woonplaats"])})
+            yield Hit(
+                i,
+                "postcode",
+                {"value": pc4, "others": int(table.at[pc4, "shared"]) - 1, "place": str(table.at[pc4, "woonplaats"])},
+            )
 
 
 @rule("POSTCODE_OUTSIDE", "teams")
@@ -392,8 +411,17 @@ def postcode_outside(ctx: Context) -> Iterator[Hit]:
     for (i, pc4), point, ok in zip(hits, points, inside, strict=True):
         if not ok:
             distance = round(float(shapely.distance(ctx.reference.area, point)))
-            yield Hit(i, "postcode", {"team": ids[i], "value": pc4, "place": str(table.at[pc4, "woonplaats"]),
-                                      "gemeente": str(table.at[pc4, "gemeente"]), "distance": distance})
+            yield Hit(
+                i,
+                "postcode",
+                {
+                    "team": ids[i],
+                    "value": pc4,
+                    "place": str(table.at[pc4, "woonplaats"]),
+                    "gemeente": str(table.at[pc4, "gemeente"]),
+                    "distance": distance,
+                },
+            )
 
 
 @rule("ADDRESS_NOT_PLACED", "teams")
@@ -415,15 +443,21 @@ def address_not_placed(ctx: Context) -> Iterator[Hit]:
             continue
         reason_nl, reason_en = _unplaced_reason(ctx, r)
         address = ", ".join(v for v in (p[i] for p in parts) if v)
-        yield Hit(i, _address_column(ctx), {"team": ids[i], "address": address,
-                                            "reason_nl": reason_nl, "reason_en": reason_en})
+        yield Hit(
+            i,
+            _address_column(ctx),
+            {"team": ids[i], "address": address, "reason_nl": reason_nl, "reason_en": reason_en},
+        )
 
 
 def _unplaced_reason(ctx: Context, r: addresses.RowAddress) -> tuple[str, str]:
     if r.query is None:
         return ("het heeft straat, huisnummer en plaats nodig", "it needs street, house number and place")
     if ctx.reference.geocoder is None:
-        return ("een adres wordt alleen opgezocht met --geocode pdok", "an address is only looked up with --geocode pdok")
+        return (
+            "een adres wordt alleen opgezocht met --geocode pdok",
+            "an address is only looked up with --geocode pdok",
+        )
     answer = r.answer
     return (answer.reason_nl, answer.reason_en) if answer is not None else ("niet opgezocht", "not looked up")
 
@@ -439,8 +473,11 @@ def describe_location(bron: object, detail: object) -> tuple[str, str]:
         return ("", "")
     nl, en = LOCATION_SOURCES[bron]
     what = "" if detail is None or pd.isna(detail) else str(detail)
-    label_nl, label_en = {"postcode4": ("postcode", "postcode"), "adres (PDOK)": ("adres", "address"),
-                          "buurtcode": ("buurt", "buurt")}.get(bron, ("", ""))
+    label_nl, label_en = {
+        "postcode4": ("postcode", "postcode"),
+        "adres (PDOK)": ("adres", "address"),
+        "buurtcode": ("buurt", "buurt"),
+    }.get(bron, ("", ""))
     if what and label_nl:
         return (f"{label_nl} {what} ({nl})", f"{label_en} {what} ({en})")
     return (nl, en)
@@ -465,17 +502,27 @@ def location_notes(ctx: Context) -> tuple[list[str], list[str]]:
         per_row.append(f"{head}: locatie {nl} / location {en}")
         r, bron = rows[i], sources[i]
         if r.query is not None and r.answer is not None and not r.found and bron in (addresses.PC4, "buurtcode"):
-            used_nl, used_en = ("de postcode", "the postcode") if bron == addresses.PC4 else ("de buurtcode", "the buurtcode")
-            what_nl, what_en = ("niet opgezocht", "not looked up") if r.answer.status == "failed" else ("niet gevonden", "not found")
-            notes.append(f"{head}: adres '{r.query.text}' {what_nl} ({r.answer.reason_nl}); geplaatst op {used_nl} / "
-                         f"address '{r.query.text}' {what_en} ({r.answer.reason_en}); placed by {used_en}")
+            used_nl, used_en = (
+                ("de postcode", "the postcode") if bron == addresses.PC4 else ("de buurtcode", "the buurtcode")
+            )
+            what_nl, what_en = (
+                ("niet opgezocht", "not looked up") if r.answer.status == "failed" else ("niet gevonden", "not found")
+            )
+            notes.append(
+                f"{head}: adres '{r.query.text}' {what_nl} ({r.answer.reason_nl}); geplaatst op {used_nl} / "
+                f"address '{r.query.text}' {what_en} ({r.answer.reason_en}); placed by {used_en}"
+            )
         elif bron == "buurtcode" and r.postcode is not None and not exact_rows[i]:
             why_nl, why_en = addresses.STATE_TEXT.get(addresses.pc4_state(ctx, r.postcode.pc4), ("?", "?"))
-            notes.append(f"{head}: postcode {r.postcode.text} niet bruikbaar ({why_nl}); geplaatst op de buurtcode / "
-                         f"postcode {r.postcode.text} not usable ({why_en}); placed by the buurtcode")
+            notes.append(
+                f"{head}: postcode {r.postcode.text} niet bruikbaar ({why_nl}); geplaatst op de buurtcode / "
+                f"postcode {r.postcode.text} not usable ({why_en}); placed by the buurtcode"
+            )
         elif bron == "buurtcode" and r.query is not None and ctx.reference.geocoder is None:
-            notes.append(f"{head}: adres niet opgezocht (zonder --geocode pdok); geplaatst op de buurtcode / "
-                         f"address not looked up (without --geocode pdok); placed by the buurtcode")
+            notes.append(
+                f"{head}: adres niet opgezocht (zonder --geocode pdok); geplaatst op de buurtcode / "
+                f"address not looked up (without --geocode pdok); placed by the buurtcode"
+            )
     on_pc4 = int((loc["locatie_bron"] == addresses.PC4).fillna(False).sum())
     could = sum(1 for r, b in zip(rows, loc["locatie_bron"], strict=True) if r.query is not None and b == addresses.PC4)
     if on_pc4:
@@ -483,9 +530,11 @@ def location_notes(ctx: Context) -> tuple[list[str], list[str]]:
         if could and ctx.reference.geocoder is None:
             more_nl = f"; {could} met een volledig adres komen met --geocode pdok op hun adres"
             more_en = f"; {could} with a full address go to their address with --geocode pdok"
-        notes.append(f"{ctx.name}: {on_pc4} team(s) op het midden van hun postcode (PC4, ± 1–2 km): reistijden van en naar "
-                     f"die teams zijn niet preciezer dan dat{more_nl} / {on_pc4} team(s) at the centre of their postcode (PC4, "
-                     f"± 1–2 km): travel times to and from them are no more precise than that{more_en}")
+        notes.append(
+            f"{ctx.name}: {on_pc4} team(s) op het midden van hun postcode (PC4, ± 1–2 km): reistijden van en naar "
+            f"die teams zijn niet preciezer dan dat{more_nl} / {on_pc4} team(s) at the centre of their postcode (PC4, "
+            f"± 1–2 km): travel times to and from them are no more precise than that{more_en}"
+        )
     return per_row, notes
 
 
@@ -493,7 +542,11 @@ def assemble_teams(ctx: Context) -> pd.DataFrame:
     """The typed teams of a table that passed every check (not yet placed in buurten)."""
     loc = team_locations(ctx)
     org = ctx.text("organisatie").map(lambda v: _ORG.get(name_key(v), v))
-    buurt = [r.code if r is not None and r.ok else None for r in ctx.codes("buurtcode", "buurt")] if ctx.has("buurtcode") else [None] * ctx.n
+    buurt = (
+        [r.code if r is not None and r.ok else None for r in ctx.codes("buurtcode", "buurt")]
+        if ctx.has("buurtcode")
+        else [None] * ctx.n
+    )
     return pd.DataFrame(
         {
             "team_id": ctx.text("team_id").to_numpy(),

@@ -134,7 +134,11 @@ def read_graphml(
     u_arr, v_arr, length, rules = _merge_directions(u_arr, v_arr, length, geoms, rules)
     used, inverse = np.unique(np.r_[u_arr, v_arr], return_inverse=True)
     nodes = pd.DataFrame(
-        {"x": node_xy[used, 0], "y": node_xy[used, 1], "osm_id": np.array([_osm_id(ids[i]) for i in used], dtype=np.int64)}
+        {
+            "x": node_xy[used, 0],
+            "y": node_xy[used, 1],
+            "osm_id": np.array([_osm_id(ids[i]) for i in used], dtype=np.int64),
+        }
     )
     n = len(u_arr)
     edges = edge_frame(inverse[:n], inverse[n:], length, rules)

@@ -64,7 +64,9 @@ def split_at_junctions(
     junction_pos = np.flatnonzero(junction)[first_pos]
     nodes = pd.DataFrame({"x": xy[junction_pos, 0], "y": xy[junction_pos, 1], "osm_id": node_refs.astype(np.int64)})
     piece = way_of[open_pos]
-    edges = edge_frame(np.searchsorted(node_refs, u_ref), np.searchsorted(node_refs, v_ref), length, rules, piece_rule[piece])
+    edges = edge_frame(
+        np.searchsorted(node_refs, u_ref), np.searchsorted(node_refs, v_ref), length, rules, piece_rule[piece]
+    )
     for name, values in (piece_attrs or {}).items():
         edges[name] = np.asarray(values)[piece]
     return nodes, edges

@@ -17,7 +17,14 @@ from geodata.io import list_layers, read_vector
 EDGE_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".geojson", ".json", ".fgb", ".shp", ".zip")
 # Layers a multi-layer file is known to keep its streets in: Geofabrik's roads layer (its shapefile zip
 # holds some twenty layers), osmnx's save_graph_geopackage, PDOK's NWB Wegen GeoPackage.
-_STREET_LAYERS = ("gis_osm_roads_free_1", "gis_osm_roads_free", "gis_osm_roads_07_1", "edges", "wegvakken", "nwb_wegvakken")
+_STREET_LAYERS = (
+    "gis_osm_roads_free_1",
+    "gis_osm_roads_free",
+    "gis_osm_roads_07_1",
+    "edges",
+    "wegvakken",
+    "nwb_wegvakken",
+)
 _LINES = frozenset({"LineString", "MultiLineString"})
 
 
@@ -90,4 +97,3 @@ def whole_number_problems(gdf: pd.DataFrame, columns: Iterable[str], path: Path)
                 )
             )
     return problems
-

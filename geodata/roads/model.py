@@ -76,7 +76,13 @@ class StreetNetwork:
 
 def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Nodes and edges of a network without streets, with the columns and dtypes of a real one."""
-    nodes = pd.DataFrame({"x": pd.Series([], dtype="float64"), "y": pd.Series([], dtype="float64"), "osm_id": pd.Series([], dtype="int64")})
+    nodes = pd.DataFrame(
+        {
+            "x": pd.Series([], dtype="float64"),
+            "y": pd.Series([], dtype="float64"),
+            "osm_id": pd.Series([], dtype="int64"),
+        }
+    )
     edges = pd.DataFrame(
         {
             "u": pd.Series([], dtype="int64"),

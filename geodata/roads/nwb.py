@@ -89,7 +89,9 @@ BST: Mapping[str, BstClass] = {
     "PC": BstClass("carpoolplaats", "car-pool car park", "service"),
     "PR": BstClass("P+R-terrein", "park and ride", "service"),
     "PKP": BstClass("verzorgingsbaan parkeerplaats", "slip road to a car park", "service"),
-    "PKB": BstClass("verzorgingsbaan parkeerplaats bij tankstation", "slip road to a car park at a filling station", "service"),
+    "PKB": BstClass(
+        "verzorgingsbaan parkeerplaats bij tankstation", "slip road to a car park at a filling station", "service"
+    ),
     "BST": BstClass("verzorgingsbaan tankstation", "slip road to a filling station", "service"),
     "FP": BstClass("fietspad", "cycle path", "cycle"),
     "VP": BstClass("voetpad", "footpath", "foot"),
@@ -145,7 +147,9 @@ def _counts(values: pd.Series) -> str:
     return ", ".join(f"'{k}' ({v})" for k, v in values.value_counts().items())
 
 
-def read_nwb(gdf: gpd.GeoDataFrame, path: Path, *, speeds: pd.Series | None = None, speeds_name: str | None = None) -> StreetNetwork:
+def read_nwb(
+    gdf: gpd.GeoDataFrame, path: Path, *, speeds: pd.Series | None = None, speeds_name: str | None = None
+) -> StreetNetwork:
     """NWB wegvakken → network; ``speeds`` (km/h by WVK_ID, from :func:`read_nwb_speeds`) give car speeds where known."""
     cols = column_map(gdf.columns)
     _check_columns(gdf, cols, path)
@@ -180,10 +184,14 @@ def read_nwb(gdf: gpd.GeoDataFrame, path: Path, *, speeds: pd.Series | None = No
     )
     unknown_bst = bst[~bst.isin(list(BST))]
     if len(unknown_bst):
-        notes.append(f"NWB: onbekende BST_CODE overgeslagen: {_counts(unknown_bst)} / unknown BST_CODE skipped: {_counts(unknown_bst)}")
+        notes.append(
+            f"NWB: onbekende BST_CODE overgeslagen: {_counts(unknown_bst)} / unknown BST_CODE skipped: {_counts(unknown_bst)}"
+        )
     odd_rr = rr[~rr.isin(list(_DIRECTION))]
     if len(odd_rr):
-        notes.append(f"NWB: onbekende RIJRICHTNG als beide richtingen gelezen: {_counts(odd_rr)} / unknown RIJRICHTNG read as both ways: {_counts(odd_rr)}")
+        notes.append(
+            f"NWB: onbekende RIJRICHTNG als beide richtingen gelezen: {_counts(odd_rr)} / unknown RIJRICHTNG read as both ways: {_counts(odd_rr)}"
+        )
     keep = np.array([r is not None for r in rules], dtype=bool)
     geoms = gdf.geometry.to_numpy()[keep]
     start, end, length = line_ends(geoms)

@@ -69,7 +69,9 @@ def read_nwb_speeds(path: str | Path) -> pd.Series:
     speed_col = next((cols[c] for c in SPEED_COLUMNS if c in cols), None)
     if id_col is None or speed_col is None:
         found = ", ".join(str(c) for c in table.columns) or "(geen/none)"
-        expected = f"{' of/or '.join(c.upper() for c in ID_COLUMNS)} en/and {' of/or '.join(c.upper() for c in SPEED_COLUMNS)}"
+        expected = (
+            f"{' of/or '.join(c.upper() for c in ID_COLUMNS)} en/and {' of/or '.join(c.upper() for c in SPEED_COLUMNS)}"
+        )
         raise InputError.single(
             "NETWORK_SPEEDS_COLUMNS",
             f"'{p.name}' heeft geen wegvak-id en snelheid. Gevonden kolommen: {found}. Verwacht: {expected}.",

@@ -101,7 +101,13 @@ def read_osm(path: str | os.PathLike[str], *, bbox: tuple[float, float, float, f
     xy = np.column_stack([np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")])
     nodes, edges = split_at_junctions(refs, xy, sizes, piece_rule, ways.rules)
     name = p.name.lower()
-    schema = "osm_xml" if name.endswith((".osm", ".osm.bz2", ".osm.gz")) else "osm_o5m" if name.endswith(".o5m") else "osm_pbf"
+    schema = (
+        "osm_xml"
+        if name.endswith((".osm", ".osm.bz2", ".osm.gz"))
+        else "osm_o5m"
+        if name.endswith(".o5m")
+        else "osm_pbf"
+    )
     return StreetNetwork(nodes, edges, p.name, "osm", schema)
 
 

@@ -43,22 +43,62 @@ _MAXSPEED_NAMED: Mapping[str, float] = {
 
 _CAR_HIGHWAYS = frozenset(
     {
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
-        "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street",
-        "service", "road",
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
     }
 )
 _BIKE_HIGHWAYS = frozenset(
     {
-        "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
-        "unclassified", "residential", "living_street", "service", "road", "track", "cycleway", "path",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "track",
+        "cycleway",
+        "path",
     }
 )
 _WALK_HIGHWAYS = frozenset(
     {
-        "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
-        "unclassified", "residential", "living_street", "service", "road", "track", "cycleway", "path",
-        "footway", "pedestrian", "steps", "bridleway", "corridor",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "track",
+        "cycleway",
+        "path",
+        "footway",
+        "pedestrian",
+        "steps",
+        "bridleway",
+        "corridor",
     }
 )
 ROUTABLE_HIGHWAYS = _CAR_HIGHWAYS | _BIKE_HIGHWAYS | _WALK_HIGHWAYS
@@ -78,9 +118,26 @@ _ACCESS_KEYS = {
 }
 # Tags read from OSM ways and (when present as columns or edge attributes) from line files and GraphML.
 TAG_KEYS = (
-    "highway", "maxspeed", "maxspeed:forward", "maxspeed:backward", "oneway", "oneway:bicycle",
-    "oneway:foot", "junction", "cycleway", "cycleway:left", "cycleway:right", "cycleway:both", "access",
-    "vehicle", "motor_vehicle", "motorcar", "bicycle", "foot", "area", "motorroad",
+    "highway",
+    "maxspeed",
+    "maxspeed:forward",
+    "maxspeed:backward",
+    "oneway",
+    "oneway:bicycle",
+    "oneway:foot",
+    "junction",
+    "cycleway",
+    "cycleway:left",
+    "cycleway:right",
+    "cycleway:both",
+    "access",
+    "vehicle",
+    "motor_vehicle",
+    "motorcar",
+    "bicycle",
+    "foot",
+    "area",
+    "motorroad",
 )
 
 
@@ -203,7 +260,8 @@ def _oneway(mode: str, highway: str, tags: Mapping[str, str]) -> int:
         if own is not None:
             return own
         contraflow = any(
-            str(tags.get(k, "")).startswith("opposite") for k in ("cycleway", "cycleway:left", "cycleway:right", "cycleway:both")
+            str(tags.get(k, "")).startswith("opposite")
+            for k in ("cycleway", "cycleway:left", "cycleway:right", "cycleway:both")
         )
         return 0 if contraflow else general
     return general
