@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from etl.numbers import format_percent
+from etl.protect import SECONDARY_LABEL, suppressed_label
 from etl.rules.columns import REFERRALS
 from views.data import AtlasView
 from views.i18n import Lang, aria, t
@@ -62,9 +63,9 @@ def route_rows(view: AtlasView, *, level: str, code: str, period: str, soort: st
 
 def _text(row: pd.Series, lang: Lang, threshold: int) -> str:
     if row["status"] == "suppressed":
-        return t("suppressed", lang, threshold=threshold)
+        return suppressed_label(threshold)
     if row["status"] == "secondary":
-        return t("suppressed_secondary", lang)
+        return SECONDARY_LABEL
     if row["status"] == "missing":
         return "–"
     return format_percent(float(row["share"]), lang=lang)
@@ -153,11 +154,7 @@ def _provider_line(view: AtlasView, provider: object, period: str, lang: Lang) -
     marked, secondary = suppression(part, "share_buurtteam", None)
     value = part["share_buurtteam"].iloc[0]
     if bool(marked.iloc[0]):
-        shown = (
-            t("suppressed_secondary", lang)
-            if bool(secondary.iloc[0])
-            else t("suppressed", lang, threshold=served_threshold(view.manifest))
-        )
+        shown = SECONDARY_LABEL if bool(secondary.iloc[0]) else suppressed_label(served_threshold(view.manifest))
     elif pd.isna(value):
         shown = t("no_data", lang)
     else:

@@ -83,12 +83,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "legend": ("Legenda", "Legend"),
     "no_data": ("geen gegevens", "no data"),
     # {threshold}: the protection threshold of the atlas being served (manifest care.threshold), see protection.py
-    "suppressed": ("<{threshold}", "<{threshold}"),
     "suppressed_legend": (
         "beschermd: <{threshold}, of • om een <{threshold} te beschermen",
         "protected: <{threshold}, or • to protect a <{threshold}",
     ),
-    "suppressed_secondary": ("•", "•"),
     "classes_by": ("{scheme}, {k} klassen", "{scheme}, {k} classes"),
     "categories_legend": ("categorieën", "categories"),
     "teams": ("Teams", "Teams"),

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from etl.numbers import format_number
+from etl.protect import SECONDARY_LABEL, suppressed_label
 from etl.sensitive import MISSING, OK, SUPPRESSED
 from views.data import LEVEL_KEYS, AtlasView
 from views.i18n import Lang, t
@@ -258,10 +259,10 @@ def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: La
         missing = np.isnan(numeric)
     out["status"] = np.where(suppressed & ind.protected, SUPPRESSED, np.where(missing, MISSING, OK))
     texts = []
-    primary = t("suppressed", lang, threshold=served_threshold(view.manifest))
+    primary = suppressed_label(served_threshold(view.manifest))
     for v, s, sec in zip(out["value"], out["status"], secondary, strict=True):
         if s == SUPPRESSED:
-            texts.append(t("suppressed_secondary", lang) if sec else primary)
+            texts.append(SECONDARY_LABEL if sec else primary)
         elif s == MISSING:
             texts.append(t("no_data", lang))
         else:
