@@ -9,8 +9,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dashboard.errors import ConfigError
+from dashboard.settings import AppSettings, public_url
 from etl import config
 from etl.inputs import KINDS
+from etl.settings import EtlSettings
 from geodata.errors import InputError
 from reports.command import add_export_parser
 
@@ -46,11 +49,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
     # late import: the whole pipeline (geopandas, scipy, networkx): ~5 s of -X importtime under load, only for build
     from etl.pipeline import BuildOptions, run_build
 
+    settings: EtlSettings = args.settings
     opts = BuildOptions(
         boundaries=args.boundaries,
         statistics=args.statistics,
         gemeenten=_gemeenten(args.gemeente),
-        data_dir=args.data_dir,
+        data_dir=args.data_dir or settings.data_dir,
         layer=args.layer,
         crs=args.crs,
         year=args.year,
@@ -58,15 +62,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         travel=_travel_options(args),
         hotspots=_hotspot_options(args),
-        care=_care_options(args),
+        care=_care_options(args, settings),
     )
-    out_dir = config.atlas_dir(args.out)
+    out_dir = config.atlas_dir(args.out or settings.atlas_dir)
     path = run_build(opts, out_dir)
     print(f"Atlas geschreven / atlas written: {path}")
     return EXIT_OK
 
 
-def _care_options(args: argparse.Namespace) -> CareOptions:
+def _care_options(args: argparse.Namespace, settings: EtlSettings) -> CareOptions:
     # late import: the care rules (geopandas, pandas): ~6 s of -X importtime under load, only for build
     from etl.care import CareOptions
     from etl.rules.columns import DEFAULT_PROVIDERS
@@ -79,7 +83,8 @@ def _care_options(args: argparse.Namespace) -> CareOptions:
         threshold=args.threshold,
         known_providers=tuple(dict.fromkeys([*DEFAULT_PROVIDERS, *(args.known_provider or [])])),
         geocode=args.geocode,
-        geocode_cache=args.geocode_cache,
+        geocode_cache=args.geocode_cache or settings.geocode_cache,
+        pdok_url=settings.pdok_url,
     )
 
 
@@ -89,8 +94,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from etl.rules.check import check_file, load_reference
     from etl.rules.columns import DEFAULT_PROVIDERS
 
-    reference, info = load_reference(atlas_dir=args.atlas, data_dir=args.data_dir)
-    reference = with_places(reference, data_dir=args.data_dir, geocode=args.geocode, cache=args.geocode_cache)
+    settings: EtlSettings = args.settings
+    data_dir = args.data_dir or settings.data_dir
+    reference, info = load_reference(atlas_dir=args.atlas, data_dir=data_dir, default_atlas=settings.atlas_dir)
+    reference = with_places(
+        reference,
+        data_dir=data_dir,
+        geocode=args.geocode,
+        cache=args.geocode_cache or settings.geocode_cache,
+        base_url=settings.pdok_url,
+    )
     if info["source"] != "atlas":
         print(
             f"Geen atlas gevonden; gecontroleerd tegen de standaardgrenzen {info['year']} ({info['path']}) / "
@@ -188,7 +201,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     scenario = parse_scenario(
         add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ()
     )
-    base = load_whatif_base(config.atlas_dir(args.atlas))
+    base = load_whatif_base(config.atlas_dir(args.atlas or args.settings.atlas_dir))
     result = apply_scenario(base, scenario)
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
@@ -200,19 +213,19 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     # late import: Dash and the whole app: ~20 s of -X importtime under load, only for serve
     from dashboard.app import create_app
-    from dashboard.errors import ConfigError
     from views.data import get_view
 
-    atlas = config.atlas_dir(args.atlas)
     try:
-        app = create_app(atlas)
+        settings = AppSettings.from_environ(etl=args.settings)
+        atlas = config.atlas_dir(args.atlas or settings.etl.atlas_dir)
+        app = create_app(atlas, settings=settings)
     except ConfigError as exc:  # a server setting in the environment (login, log, limits): say which, then stop
         print(f"buurtdekking serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
     app.server.config["BUURTDEKKING_BIND_HOST"] = args.host  # a Host the permalinks may use (dashboard/public_url.py)
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     with contextlib.suppress(InputError):
-        get_view(atlas)
+        get_view(atlas, cache_dir=settings.etl.cache_dir)
     print(f"buurtdekking: http://{args.host}:{args.port}  (atlas: {atlas})", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
@@ -437,7 +450,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        # The environment is read here, once; the commands get what they need from these settings.
+        args.settings = EtlSettings.from_environ()
+        if args.command == "export":
+            args.public_url = public_url()
         return func(args)
+    except ConfigError as exc:  # only export reads a server setting outside serve (the permalink's address)
+        print(f"buurtdekking {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except InputError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

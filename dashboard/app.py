@@ -31,18 +31,16 @@ from dashboard.first_paint import (
     skeleton,
 )
 from dashboard.mapstyle import glyphs_url, tile_style
-from dashboard.paths import ATLAS_CONFIG_KEY, GEO_ROUTE, MAP_STYLE_ROUTE, atlas_dir
+from dashboard.paths import ATLAS_CONFIG_KEY, GEO_ROUTE, MAP_STYLE_ROUTE, SETTINGS_KEY, app_settings, atlas_view
 from dashboard.security import harden
-from dashboard.session import init_sessions
-from dashboard.uploads import limits_from_env
-from etl import config
+from dashboard.session import SessionStore, init_sessions
+from dashboard.settings import AppSettings
+from dashboard.uploads import upload_limits
 from geodata.errors import InputError, Problem
-from views.data import get_view
 from views.i18n import Lang, aria, t
 from views.state import parse_state
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ASSETS_DIR = Path(os.environ.get("BUURTDEKKING_ASSETS", config.REPO_ROOT / "assets"))
 # Fingerprinted URLs (atlas hash in the path) never change content: let browsers keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 NAV_PAGES = ("kaart", "tabel", "watals", "eigen_gegevens", "bronnen")
@@ -93,7 +91,7 @@ def _problems_notice(problems: list[Problem], lang: Lang) -> html.Div | None:
 
 def _demo_banner(lang: Lang) -> html.P | None:
     try:
-        view = get_view(atlas_dir())
+        view = atlas_view()
     except InputError:
         return None
     return html.P(t("demo_banner", lang), className="demo-banner") if view.is_demo() else None
@@ -271,13 +269,16 @@ def _register_geo_route(app: Dash) -> None:
 
     @server.route(MAP_STYLE_ROUTE)
     def style() -> flask.Response:
-        resp = flask.Response(json.dumps(tile_style()), mimetype="application/json")
+        settings = app_settings()
+        resp = flask.Response(
+            json.dumps(tile_style(settings.tile_url, settings.tile_attribution)), mimetype="application/json"
+        )
         resp.headers["Cache-Control"] = "no-cache"  # tiny; the operator may change the tile configuration
         return resp
 
     @server.route(GEO_ROUTE)
     def geo(token: str, level: str) -> flask.Response:
-        view = get_view(atlas_dir())
+        view = atlas_view()
         layer = view.layers.get(level)
         if layer is None:
             flask.abort(404)
@@ -343,7 +344,7 @@ def _cache_static(app: Dash) -> None:
 
 def _vendor_url(app: Dash, name: str) -> str | None:
     """The fingerprinted URL (``?m=<mtime>``, cached for a year) of a built file in assets/, None when not built."""
-    path = ASSETS_DIR / name
+    path = app_settings_of(app).assets_dir / name
     return f"{app.get_asset_url(name)}?m={path.stat().st_mtime}" if path.exists() else None
 
 
@@ -453,13 +454,20 @@ def _first_map_page() -> str:
         return ""
 
 
-def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
-    """A fresh app serving the atlas in ``atlas_dir``; every asset comes from our own assets folder."""
+def app_settings_of(app: Dash) -> AppSettings:
+    """The settings ``app`` was created with (outside a request)."""
+    settings: AppSettings = app.server.extensions[SETTINGS_KEY]
+    return settings
+
+
+def create_app(atlas_dir: str | os.PathLike[str], *, settings: AppSettings | None = None) -> Dash:
+    """A fresh app serving the atlas in ``atlas_dir`` with ``settings`` (None: read once from the environment)."""
+    settings = AppSettings.from_environ() if settings is None else settings
     app = Dash(
         __name__,
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
-        assets_folder=str(ASSETS_DIR),
+        assets_folder=str(settings.assets_dir),
         # Served, not included as a <script>: plotly-loader.js loads the bundle, the map page's HTML first-map.js.
         assets_path_ignore=["vendor", "early"],
         hooks={"layout_pre": "window.buurtdekkingLoadPlotly"},
@@ -471,11 +479,12 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     )
     # Login and security headers first, so that the login check runs before any other hook and the headers
     # are set after all of them; then per-user sessions, the upload size and the export route.
-    harden(app)
-    init_sessions(app)
+    app.server.extensions[SETTINGS_KEY] = settings
+    harden(app, settings)
+    init_sessions(app, SessionStore.from_settings(settings))
     # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the
     # request. Anything larger than three times the upload limit is refused before it is read.
-    app.server.config["MAX_CONTENT_LENGTH"] = 4 * limits_from_env().max_bytes + 1024 * 1024
+    app.server.config["MAX_CONTENT_LENGTH"] = 4 * upload_limits(settings).max_bytes + 1024 * 1024
     register_export_route(app)
     app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
     app.server.config["COMPRESS_MIMETYPES"] = [

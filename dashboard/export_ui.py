@@ -19,6 +19,7 @@ import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import logs
+from dashboard.paths import atlas_view
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
 from dashboard.uploads import session_view
@@ -27,7 +28,7 @@ from reports.build import build_snapshot
 from reports.png import keep_browser_running
 from reports.snapshot import snapshot_filename
 from reports.write import write_snapshot
-from views.data import AtlasView, get_view
+from views.data import AtlasView
 from views.i18n import Lang, aria, t
 from views.protection import served_threshold
 from views.state import ViewState, parse_state
@@ -241,7 +242,7 @@ def register_export_route(app: dash.Dash) -> None:
     """``GET /download/export``: the file of the view described by the query string."""
 
     def download() -> flask.Response:
-        view = get_view(flask.current_app.config["BUURTDEKKING_ATLAS"])
+        view = atlas_view()
         # $BUURTDEKKING_PUBLIC_URL says what users type (behind a proxy the request's host is internal); without
         # it only an allowed Host goes into the permalink, never whatever the request claims (dashboard/public_url.py).
         return export_response(view, dict(flask.request.args), base_url=base_url())

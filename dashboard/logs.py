@@ -1,7 +1,7 @@
 """The server's log: one line per event (logins, rate limits, refused uploads, exports, errors), never a count or a name.
 
 Configured by ``BUURTDEKKING_LOG_LEVEL`` (DEBUG, INFO (default), WARNING, ERROR) and ``BUURTDEKKING_LOG_FORMAT``
-(``text`` (default) or ``json``, one object a line). Lines go to stderr, which gunicorn and ``buurtdekking serve``
+(``text`` (default) or ``json``, one object a line), read by dashboard/settings.py. Lines go to stderr, which gunicorn and ``buurtdekking serve``
 both pass on. What a line may hold: an event name, a stable problem or exception *type*, an area code, a format,
 a number of seconds to wait; user names and client addresses only as :func:`pseudonym` (an HMAC keyed with the
 deployment's secret key: the same person gives the same pseudonym within one deployment, and nobody without the
@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -24,14 +23,10 @@ from typing import Any
 
 import flask
 
-from dashboard.errors import ConfigError
 from dashboard.session import secret_key
+from dashboard.settings import LOG_FORMATS, LOG_LEVELS
 
 LOGGER_NAME = "buurtdekking"
-LEVEL_ENV = "BUURTDEKKING_LOG_LEVEL"
-FORMAT_ENV = "BUURTDEKKING_LOG_FORMAT"
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-FORMATS = ("text", "json")
 MAX_FIELD = 200
 _UNSAFE = re.compile(r"[^\w.:/@+,=-]")  # a field is one token: no spaces, quotes or line breaks to forge a line
 _HANDLER_MARK = "_buurtdekking_handler"
@@ -73,21 +68,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
-def configure(env: Mapping[str, str] | None = None) -> logging.Logger:
-    """Give the ``buurtdekking`` logger its level and one stderr handler in the chosen format (idempotent)."""
-    env = os.environ if env is None else env
-    raw_level, raw_fmt = env.get(LEVEL_ENV) or "INFO", env.get(FORMAT_ENV) or "text"
-    level, fmt = raw_level.strip().upper(), raw_fmt.strip().lower()
-    if level not in LEVELS:
-        raise ConfigError(
-            f"{LEVEL_ENV}={raw_level[:40]!r} is geen logniveau; kies {', '.join(LEVELS)} / "
-            f"is not a log level; choose {', '.join(LEVELS)}"
-        )
-    if fmt not in FORMATS:
-        raise ConfigError(
-            f"{FORMAT_ENV}={raw_fmt[:40]!r} is geen logformaat; kies {' of '.join(FORMATS)} / "
-            f"is not a log format; choose {' or '.join(FORMATS)}"
-        )
+def configure(*, level: str = "INFO", fmt: str = "text") -> logging.Logger:
+    """Give the ``buurtdekking`` logger ``level`` and one stderr handler in ``fmt`` (checked by dashboard/settings.py)."""
+    if level not in LOG_LEVELS or fmt not in LOG_FORMATS:
+        raise ValueError(f"log level {level!r} or format {fmt!r} not one of {LOG_LEVELS} / {LOG_FORMATS}")
     for handler in [h for h in log.handlers if getattr(h, _HANDLER_MARK, False)]:
         log.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dash
@@ -14,16 +13,11 @@ __all__ = [
     "GLYPHS_PATH",
     "TEXT_FONT",
     "TEXT_FONT_BOLD",
-    "TILE_ATTRIBUTION_ENV",
-    "TILE_URL_ENV",
     "glyphs_url",
     "map_style",
     "text_font",
     "tile_style",
 ]
-
-TILE_URL_ENV = "BUURTDEKKING_TILE_URL"
-TILE_ATTRIBUTION_ENV = "BUURTDEKKING_TILE_ATTRIBUTION"
 
 
 def glyphs_url() -> str:
@@ -45,8 +39,6 @@ def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs
     )
 
 
-def tile_style() -> dict[str, Any]:
-    """The MapLibre style: white, or the operator's raster tiles; map text uses the glyphs in our own assets."""
-    return map_style(
-        tile_url=os.environ.get(TILE_URL_ENV) or None, tile_attribution=os.environ.get(TILE_ATTRIBUTION_ENV, "")
-    )
+def tile_style(tile_url: str | None, tile_attribution: str = "") -> dict[str, Any]:
+    """The MapLibre style: white, or the operator's raster tiles (AppSettings); map text uses our own glyphs."""
+    return map_style(tile_url=tile_url, tile_attribution=tile_attribution)

@@ -1,17 +1,32 @@
-"""Where the app keeps its atlas and serves its geometry and map style: shared by the app module and its pages."""
+"""Where the app keeps its atlas and settings and serves its geometry and map style: shared by the app and its pages."""
 
 from __future__ import annotations
 
 import dash
 import flask
 
+from dashboard.settings import AppSettings
+from views.data import AtlasView, get_view
+
 ATLAS_CONFIG_KEY = "BUURTDEKKING_ATLAS"
+SETTINGS_KEY = "buurtdekking_settings"  # in server.extensions: the AppSettings create_app was given
 GEO_ROUTE = "/geo/<token>/<level>.json"
 MAP_STYLE_ROUTE = "/geo/map-style.json"
 
 
 def atlas_dir() -> str:
     return str(flask.current_app.config[ATLAS_CONFIG_KEY])
+
+
+def app_settings() -> AppSettings:
+    """The settings of the app serving this request."""
+    settings: AppSettings = flask.current_app.extensions[SETTINGS_KEY]
+    return settings
+
+
+def atlas_view() -> AtlasView:
+    """The view of this app's atlas, its published tables cached where the settings say."""
+    return get_view(atlas_dir(), cache_dir=app_settings().etl.cache_dir)
 
 
 def geo_url(token: str, level: str) -> str:

@@ -7,17 +7,15 @@ Host the permalink is relative (``/tabel?…``): still the view, on whatever add
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import flask
 
-from reports.command import PUBLIC_URL_ENV
+from dashboard.paths import app_settings
+from dashboard.settings import DEFAULT_HOSTS
 
-ALLOWED_HOSTS_ENV = "BUURTDEKKING_ALLOWED_HOSTS"
 BIND_HOST_KEY = "BUURTDEKKING_BIND_HOST"  # server config: the host `buurtdekking serve --host` listens on
-DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _ANY = ("", "0.0.0.0", "::", "[::]")  # listening everywhere names no host a user types
 
 
@@ -37,24 +35,22 @@ def _bracketed(host: str) -> str:
     return f"[{host}]" if host.count(":") > 1 and not host.startswith("[") else host
 
 
-def allowed_hosts(env: Mapping[str, str] | None = None, *, bind_host: str = "") -> frozenset[str]:
-    env = os.environ if env is None else env
-    listed = [h.strip() for h in (env.get(ALLOWED_HOSTS_ENV) or "").split(",") if h.strip()]
-    names = {hostname(_bracketed(h)) for h in (listed or DEFAULT_HOSTS)}
+def allowed_hosts(listed: Sequence[str] = DEFAULT_HOSTS, *, bind_host: str = "") -> frozenset[str]:
+    """The host names of ``listed`` (AppSettings.allowed_hosts) and of the address ``serve`` listens on."""
+    names = {hostname(_bracketed(h.strip())) for h in (listed or DEFAULT_HOSTS) if h.strip()}
     if bind_host.strip() not in _ANY:
         names.add(hostname(_bracketed(bind_host.strip())))
     return frozenset(n for n in names if n)
 
 
-def base_url(env: Mapping[str, str] | None = None) -> str:
-    """``$BUURTDEKKING_PUBLIC_URL``; else this request's scheme and host when its host is allowed; else ""."""
-    env = os.environ if env is None else env
-    configured = (env.get(PUBLIC_URL_ENV) or "").strip()
-    if configured:
-        return configured.rstrip("/")
+def base_url() -> str:
+    """The configured public URL; else this request's scheme and host when its host is allowed; else ""."""
+    settings = app_settings()
+    if settings.public_url:
+        return settings.public_url
     request = flask.request
     bind = str(flask.current_app.config.get(BIND_HOST_KEY, ""))
     name = hostname(request.host)
-    if name is not None and name in allowed_hosts(env, bind_host=bind):
+    if name is not None and name in allowed_hosts(settings.allowed_hosts, bind_host=bind):
         return f"{request.scheme}://{request.host}"
     return ""

@@ -18,18 +18,12 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from dashboard.errors import ConfigError
-
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-ACCOUNT_ATTEMPTS_ENV = "BUURTDEKKING_LOGIN_ATTEMPTS"
-CLIENT_ATTEMPTS_ENV = "BUURTDEKKING_LOGIN_CLIENT_ATTEMPTS"
-MAX_WAIT_ENV = "BUURTDEKKING_LOGIN_MAX_WAIT"
-TRUSTED_PROXIES_ENV = "BUURTDEKKING_TRUSTED_PROXIES"
 STORE_FILE = "logins.sqlite3"
 
 
@@ -47,36 +41,6 @@ class LimitSettings:
         if failures < free:
             return 0.0
         return float(min(self.max_s, self.base_s * 2.0 ** min(failures - free, 40)))
-
-
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10**6:
-        raise ConfigError(
-            f"{name}={raw!r}: geef een geheel getal van 1 tot 1000000 / give a whole number from 1 to 1000000"
-        )
-    return int(raw)
-
-
-def limits_from_env(env: Mapping[str, str] | None = None) -> LimitSettings:
-    env = os.environ if env is None else env
-    proxies = []
-    for part in (env.get(TRUSTED_PROXIES_ENV) or "").replace(";", ",").split(","):
-        if part.strip():
-            try:
-                proxies.append(ipaddress.ip_network(part.strip(), strict=False))
-            except ValueError:
-                raise ConfigError(
-                    f"{TRUSTED_PROXIES_ENV}: '{part.strip()}' is geen IP-adres of netwerk / is not an IP address or network"
-                ) from None
-    return LimitSettings(
-        account_attempts=_positive(env, ACCOUNT_ATTEMPTS_ENV, LimitSettings.account_attempts),
-        client_attempts=_positive(env, CLIENT_ATTEMPTS_ENV, LimitSettings.client_attempts),
-        max_s=_positive(env, MAX_WAIT_ENV, LimitSettings.max_s),
-        trusted_proxies=tuple(proxies),
-    )
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -253,5 +217,6 @@ class LoginLimiter:
             self.store.remember_session(account, session, now=now)
 
 
-def limiter_from_env(root: Path, env: Mapping[str, str] | None = None) -> LoginLimiter:
-    return LoginLimiter(SqliteAttemptStore(root / STORE_FILE), limits_from_env(env))
+def limiter_at(root: Path, settings: LimitSettings) -> LoginLimiter:
+    """The back-off over the SQLite store in ``root`` (the session directory), with these limits."""
+    return LoginLimiter(SqliteAttemptStore(root / STORE_FILE), settings)

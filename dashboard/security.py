@@ -1,6 +1,7 @@
 """Access and hardening of the app's Flask server: optional login, secret key, security headers, no debug mode.
 
-Configured by environment (documented in docs/CONFIGURATION.md and docs/DEPLOY.md):
+Configured by the server's settings (dashboard/settings.py, read once from the environment; documented in
+docs/CONFIGURATION.md and docs/DEPLOY.md):
 
 - ``BUURTDEKKING_AUTH``: ``none`` (default), ``basic`` or ``proxy``.
 - ``basic``: ``BUURTDEKKING_AUTH_USERS`` = ``name:hash[,name:hash…]`` (hashes from
@@ -22,11 +23,9 @@ import base64
 import functools
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -37,13 +36,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard import logs
 from dashboard.errors import ConfigError
 from dashboard.logs import pseudonym
-from dashboard.ratelimit import LoginLimiter, client_address, limiter_from_env
-from dashboard.session import SID_KEY, current_sid, default_root, private_dir
+from dashboard.ratelimit import LoginLimiter, client_address, limiter_at
+from dashboard.session import SID_KEY, current_sid, private_dir
+from dashboard.settings import AppSettings
 
 if TYPE_CHECKING:
     from dash import Dash
 
-AUTH_MODES = ("none", "basic", "proxy")
 PROXY_SECRET_HEADER = "X-Buurtdekking-Proxy-Secret"
 REALM = "buurtdekking"
 LOGIN_KEY = "login"  # in the signed session: the pseudonym of the account this browser logged in to
@@ -59,54 +58,16 @@ class SecuritySettings:
     tile_origin: str = ""
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "ja", "on"}
-
-
-def _parse_users(text: str, *, source: str) -> dict[str, str]:
-    users: dict[str, str] = {}
-    for n, raw in enumerate(text.replace(",", "\n").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, sep, hashed = line.partition(":")
-        if not sep or not name or not hashed:
-            raise ConfigError(f"{source}, regel/line {n}: verwacht 'naam:hash' / expected 'name:hash'")
-        if not hashed.startswith(("scrypt:", "pbkdf2:")):
-            raise ConfigError(
-                f"{source}, regel/line {n}: het wachtwoord van '{name}' is geen hash; maak er een met / the password of "
-                f"'{name}' is not a hash; make one with: python -c \"from werkzeug.security import generate_password_hash as g; print(g('…'))\""
-            )
-        users[name] = hashed
-    return users
-
-
-def settings_from_env(env: Mapping[str, str] | None = None) -> SecuritySettings:
-    """Read and check the security settings; a contradiction is a ConfigError naming the variable."""
-    env = os.environ if env is None else env
-    auth = (env.get("BUURTDEKKING_AUTH") or "none").strip().lower()
-    if auth not in AUTH_MODES:
-        raise ConfigError(f"BUURTDEKKING_AUTH={auth!r}: kies / choose {', '.join(AUTH_MODES)}")
-    users: dict[str, str] = {}
-    if env.get("BUURTDEKKING_AUTH_USERS"):
-        users.update(_parse_users(env["BUURTDEKKING_AUTH_USERS"], source="BUURTDEKKING_AUTH_USERS"))
-    if env.get("BUURTDEKKING_AUTH_USERS_FILE"):
-        path = Path(env["BUURTDEKKING_AUTH_USERS_FILE"])
-        if not path.is_file():
-            raise ConfigError(f"BUURTDEKKING_AUTH_USERS_FILE: '{path}' bestaat niet / does not exist")
-        users.update(_parse_users(path.read_text(encoding="utf-8"), source=str(path)))
-    if auth == "basic" and not users:
-        raise ConfigError(
-            "BUURTDEKKING_AUTH=basic zonder gebruikers / without users: zet / set BUURTDEKKING_AUTH_USERS"
-        )
-    tile = env.get("BUURTDEKKING_TILE_URL", "")
+def security_settings(settings: AppSettings) -> SecuritySettings:
+    """The login and header part of the server's settings, with the tile server's origin for the CSP."""
+    tile = settings.tile_url or ""
     parts = urlsplit(tile.replace("{", "").replace("}", "")) if tile else None
     return SecuritySettings(
-        auth=auth,
-        users=users,
-        user_header=(env.get("BUURTDEKKING_AUTH_HEADER") or "X-Forwarded-User").strip(),
-        proxy_secret=env.get("BUURTDEKKING_PROXY_SECRET", ""),
-        secure_cookie=_truthy(env.get("BUURTDEKKING_SECURE_COOKIE")),
+        auth=settings.auth,
+        users=dict(settings.users),
+        user_header=settings.user_header,
+        proxy_secret=settings.proxy_secret,
+        secure_cookie=settings.secure_cookie,
         tile_origin=f"{parts.scheme}://{parts.netloc}" if parts and parts.scheme in ("http", "https") else "",
     )
 
@@ -228,11 +189,11 @@ def content_security_policy(app: Dash, settings: SecuritySettings) -> str:
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
-def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecuritySettings:
+def secure_app(app: Dash, app_settings: AppSettings) -> SecuritySettings:
     """Install login (when configured), security headers and cookie settings on ``app.server``."""
-    settings = settings or settings_from_env()
+    settings = security_settings(app_settings)
     server = app.server
-    if server.debug or _truthy(os.environ.get("DASH_DEBUG")) or _truthy(os.environ.get("FLASK_DEBUG")):
+    if server.debug or app_settings.debug:
         raise ConfigError(
             "debugmodus staat aan (DASH_DEBUG/FLASK_DEBUG); nooit in productie / debug mode is on; never in production"
         )
@@ -244,7 +205,9 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
     )
     csp: list[str] = []
 
-    limiter = limiter_from_env(private_dir(default_root())) if settings.auth == "basic" else None
+    limiter = (
+        limiter_at(private_dir(app_settings.session_dir), app_settings.limits) if settings.auth == "basic" else None
+    )
     server.extensions["buurtdekking_login_limiter"] = limiter
 
     def _require_login() -> flask.Response | None:
@@ -301,8 +264,8 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
     return settings
 
 
-def harden(app: Dash) -> SecuritySettings:
+def harden(app: Dash, settings: AppSettings) -> SecuritySettings:
     """Logging, login and security headers on a given app; called first, so that their hooks run first and last."""
-    logs.configure()
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
     logs.quiet_server_errors(app.server)
-    return secure_app(app)
+    return secure_app(app, settings)

@@ -25,13 +25,11 @@ import flask
 import geopandas as gpd
 import pandas as pd
 
+from dashboard.settings import DEFAULT_TTL_S, AppSettings, default_session_dir
+
 if TYPE_CHECKING:
     from dash import Dash
 
-SESSION_DIR_ENV = "BUURTDEKKING_SESSION_DIR"
-SESSION_TTL_ENV = "BUURTDEKKING_SESSION_TTL"
-SECRET_ENV = "BUURTDEKKING_SECRET_KEY"
-DEFAULT_TTL_S = 8 * 3600
 SID_KEY = "sid"
 _SLOT = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 _SID = re.compile(r"^[A-Za-z0-9_-]{16,200}$")  # what secrets.token_urlsafe(32) gives, with room
@@ -42,10 +40,6 @@ def _valid_sid(sid: object) -> bool:
     return isinstance(sid, str) and bool(_SID.match(sid))
 
 
-def default_root() -> Path:
-    return Path(os.environ.get(SESSION_DIR_ENV) or Path(tempfile.gettempdir()) / f"buurtdekking-sessions-{os.getuid()}")
-
-
 def private_dir(path: Path) -> Path:
     """``path`` created if need be, readable by the app's user only."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -53,11 +47,11 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def secret_key(root: Path | None = None) -> str:
-    """``$BUURTDEKKING_SECRET_KEY``, else a random key created once in the session directory (mode 0600)."""
-    if os.environ.get(SECRET_ENV):
-        return os.environ[SECRET_ENV]
-    folder = private_dir(root or default_root())
+def secret_key(root: Path | None = None, configured: str = "") -> str:
+    """``configured`` (BUURTDEKKING_SECRET_KEY), else a random key created once in the session directory (mode 0600)."""
+    if configured:
+        return configured
+    folder = private_dir(root or default_session_dir())
     path = folder / "secret.key"
     if not path.exists():
         with contextlib.suppress(FileExistsError):  # another worker won the race: use its key
@@ -79,10 +73,10 @@ class SessionStore:
         private_dir(self.root)
 
     @classmethod
-    def from_env(cls) -> SessionStore:
-        root = default_root()
-        ttl = int(os.environ.get(SESSION_TTL_ENV) or DEFAULT_TTL_S)
-        return cls(root=private_dir(root), key=secret_key(root).encode(), ttl_s=ttl)
+    def from_settings(cls, settings: AppSettings) -> SessionStore:
+        """The store in the configured session directory, keyed with the configured (or generated) secret key."""
+        root = private_dir(settings.session_dir)
+        return cls(root=root, key=secret_key(root, settings.secret_key).encode(), ttl_s=settings.session_ttl_s)
 
     def _dir(self, sid: str) -> Path:
         if not sid or len(sid) > 200:
@@ -170,9 +164,8 @@ class SessionStore:
         return gone
 
 
-def init_sessions(app: Dash, store: SessionStore | None = None) -> SessionStore:
+def init_sessions(app: Dash, store: SessionStore) -> SessionStore:
     """Give every browser a random session id in a signed, HttpOnly cookie and keep ``store`` on the server."""
-    store = store or SessionStore.from_env()
     server = app.server
     server.secret_key = store.key.decode()
     server.config["PERMANENT_SESSION_LIFETIME"] = store.ttl_s

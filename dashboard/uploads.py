@@ -10,15 +10,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.errors import ConfigError
+from dashboard.paths import app_settings
 from dashboard.session import SessionStore, current_sid, current_store
+from dashboard.settings import AppSettings
 from etl.care import validate_caseloads_frame, validate_providers_frame, validate_teams_frame
 from etl.inputs import KINDS
+from etl.places import postcode_table
 from etl.sensitive import CASELOAD_PREFIXES
 from etl.upload import UploadLimits, UploadReport, Validator, check_upload
 from geodata.crs import RD_NEW, WGS84
@@ -35,41 +38,39 @@ RULES: dict[str, Callable[..., pd.DataFrame]] = {
 }
 
 
-def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
-    """``BUURTDEKKING_UPLOAD_MAX_MB`` (10), ``…_MAX_ROWS`` (50 000), ``…_MAX_COLUMNS`` (60)."""
-    import os
-
-    env = dict(os.environ) if env is None else env
-    base = UploadLimits()
-    try:
-        limits = UploadLimits(
-            max_bytes=int(float(env.get("BUURTDEKKING_UPLOAD_MAX_MB", base.max_bytes / 1024 / 1024)) * 1024 * 1024),
-            max_rows=int(env.get("BUURTDEKKING_UPLOAD_MAX_ROWS", base.max_rows)),
-            max_columns=int(env.get("BUURTDEKKING_UPLOAD_MAX_COLUMNS", base.max_columns)),
-        )
-    except ValueError as exc:
-        raise ConfigError(f"BUURTDEKKING_UPLOAD_MAX_*: geen getal / not a number ({exc})") from exc
-    if min(limits.max_bytes, limits.max_rows, limits.max_columns) <= 0:
-        raise ConfigError("BUURTDEKKING_UPLOAD_MAX_*: moet groter dan 0 zijn / must be greater than 0")
-    return limits
+def upload_limits(settings: AppSettings) -> UploadLimits:
+    """The configured upload limits (``BUURTDEKKING_UPLOAD_MAX_MB``, ``…_MAX_ROWS``, ``…_MAX_COLUMNS``)."""
+    return UploadLimits(
+        max_bytes=settings.upload_max_bytes, max_rows=settings.upload_max_rows, max_columns=settings.upload_max_columns
+    )
 
 
-def validator_for(kind: str, view: AtlasView) -> Validator | None:
-    """The care rules for ``kind`` bound to this atlas's boundaries, or None for a kind that has none."""
+def validator_for(kind: str, view: AtlasView, *, data_dir: Path | None = None) -> Validator | None:
+    """The care rules for ``kind`` bound to this atlas's boundaries, or None for a kind that has none.
+
+    Teams by postcode are placed with the PC4 table of ``data_dir`` (the configured data directory)."""
     func = RULES.get(kind)
     if func is None:
         return None
+    extra = {"postcodes": postcode_table(data_dir)} if kind == "teams" else {}
 
     def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
-        return func(df, name=name, gdf_buurten=view.buurten, gdf_wijken=view.wijken)
+        return func(df, name=name, gdf_buurten=view.buurten, gdf_wijken=view.wijken, **extra)
 
     return validate
 
 
-def check(view: AtlasView, data: bytes, *, name: str, kind: str, limits: UploadLimits | None = None) -> UploadReport:
-    return check_upload(
-        data, name=name, kind=kind, validate=validator_for(kind, view), limits=limits or limits_from_env()
-    )
+def check(
+    view: AtlasView,
+    data: bytes,
+    *,
+    name: str,
+    kind: str,
+    limits: UploadLimits | None = None,
+    data_dir: Path | None = None,
+) -> UploadReport:
+    validate = validator_for(kind, view, data_dir=data_dir)
+    return check_upload(data, name=name, kind=kind, validate=validate, limits=limits or UploadLimits())
 
 
 def stage(store: SessionStore, sid: str, report: UploadReport) -> bool:
@@ -208,4 +209,5 @@ def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
 
 def current_view(atlas_dir: str) -> AtlasView:
     """The shared atlas view with this request's own uploads laid over it: what every page of this user shows."""
-    return session_view(get_view(atlas_dir), current_store(), current_sid())
+    view = get_view(atlas_dir, cache_dir=app_settings().etl.cache_dir)
+    return session_view(view, current_store(), current_sid())

@@ -1,4 +1,4 @@
-"""WSGI entry for production: `gunicorn dashboard.wsgi:server` (atlas from $BUURTDEKKING_ATLAS)."""
+"""WSGI entry for production: `gunicorn dashboard.wsgi:server` (settings, the atlas among them, read once here)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import contextlib
 
 from dashboard.app import create_app
 from dashboard.errors import ConfigError
-from etl import config
+from dashboard.settings import AppSettings
 from geodata.errors import InputError
 from views.data import get_view
 
 try:
-    app = create_app(config.atlas_dir())
+    settings = AppSettings.from_environ()
+    app = create_app(settings.etl.atlas_dir, settings=settings)
 except ConfigError as exc:
     # A bad server setting: its message, not a traceback, and (under gunicorn) stop instead of rebooting workers.
     try:
@@ -24,4 +25,4 @@ server = app.server
 # Each worker reads the atlas (and simplifies its geometry) while it boots, not on a user's first request.
 # Without an atlas the pages say how to build one.
 with contextlib.suppress(InputError):
-    get_view(config.atlas_dir())
+    get_view(settings.etl.atlas_dir, cache_dir=settings.etl.cache_dir)

@@ -28,6 +28,7 @@ from etl.sources import read_input
 from geodata.codes import describe
 from geodata.crs import RD_NEW
 from geodata.errors import InputError, Problem
+from geodata.geocode import PDOK_FREE_URL
 from geodata.postcodes import PostcodeTable
 from geodata.reference import utrecht_contract_2020
 from geodata.tables import read_notes
@@ -63,6 +64,7 @@ class CareOptions:
     known_providers: tuple[str, ...] = DEFAULT_PROVIDERS
     geocode: str | None = None  # "pdok": look team addresses up online (docs/INPUTS.md: Teams op adres / by address)
     geocode_cache: Path | None = None
+    pdok_url: str = PDOK_FREE_URL  # EtlSettings.pdok_url: another address of the same service
 
 
 # ---------------------------------------------------------------- teams
@@ -364,7 +366,11 @@ def add_care(atlas: Atlas, opts: Any) -> Atlas:
     year = atlas.manifest.get("cbs_year")
     reference = CareReference.from_frames(gdf_buurten, gdf_wijken, year=year, source="atlas")
     reference = with_places(
-        reference, data_dir=getattr(opts, "data_dir", None), geocode=options.geocode, cache=options.geocode_cache
+        reference,
+        data_dir=getattr(opts, "data_dir", None),
+        geocode=options.geocode,
+        cache=options.geocode_cache,
+        base_url=options.pdok_url,
     )
     known = tuple(options.known_providers)
     checked: dict[str, Validated] = {}

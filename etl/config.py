@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The variables that override the defaults below, read once by etl.settings (never here).
 DATA_ENV = "BUURTDEKKING_DATA"
 ATLAS_ENV = "BUURTDEKKING_ATLAS"
 DEFAULT_GEMEENTE = "GM0344"
@@ -18,11 +19,9 @@ DEFAULT_POSTCODES = Path("other/pc4_centroids_nl_4pp_2014.csv")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--data-dir, else $BUURTDEKKING_DATA, else ../shared/data beside the working directory or the repo."""
+    """``explicit`` (--data-dir, or EtlSettings.data_dir), else ../shared/data beside the working directory or the repo."""
     if explicit:
         return Path(explicit)
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
     for base in (Path.cwd(), REPO_ROOT):
         candidate = base.parent / "shared" / "data"
         if candidate.is_dir():
@@ -31,9 +30,7 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def atlas_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--atlas/--out, else $BUURTDEKKING_ATLAS, else ./atlas."""
+    """``explicit`` (--atlas/--out, or EtlSettings.atlas_dir), else ./atlas."""
     if explicit:
         return Path(explicit)
-    if os.environ.get(ATLAS_ENV):
-        return Path(os.environ[ATLAS_ENV])
     return Path.cwd() / "atlas"

@@ -12,8 +12,6 @@ from geodata.geocode import PDOK_FREE_URL, PdokGeocoder, default_cache_path
 from geodata.postcodes import PostcodeTable
 
 GEOCODERS = ("pdok",)
-# Another address for the same service (a proxy or a local stand-in): the free endpoint's full URL.
-PDOK_URL_ENV = "BUURTDEKKING_PDOK_URL"
 
 
 def postcode_table(data_dir: str | os.PathLike[str] | None = None) -> PostcodeTable:
@@ -21,15 +19,15 @@ def postcode_table(data_dir: str | os.PathLike[str] | None = None) -> PostcodeTa
     return PostcodeTable(config.data_dir(data_dir) / config.DEFAULT_POSTCODES)
 
 
-def geocoder(name: str | None, *, cache: Path | None = None) -> PdokGeocoder | None:
-    """PDOK Locatieserver with its cache file for ``--geocode pdok``; None without the flag (nothing goes online)."""
+def geocoder(name: str | None, *, cache: Path | None = None, base_url: str = PDOK_FREE_URL) -> PdokGeocoder | None:
+    """PDOK Locatieserver with its cache file for ``--geocode pdok``; None without the flag (nothing goes online).
+
+    ``base_url`` is another address of the same service (EtlSettings.pdok_url: a proxy or a local stand-in)."""
     if name is None:
         return None
     if name not in GEOCODERS:
         raise ValueError(f"unknown geocoder {name!r}; expected one of {GEOCODERS}")
-    return PdokGeocoder(
-        cache_path=cache or default_cache_path(), base_url=os.environ.get(PDOK_URL_ENV) or PDOK_FREE_URL
-    )
+    return PdokGeocoder(cache_path=cache or default_cache_path(), base_url=base_url)
 
 
 def with_places(
@@ -38,9 +36,12 @@ def with_places(
     data_dir: str | os.PathLike[str] | None = None,
     geocode: str | None = None,
     cache: Path | None = None,
+    base_url: str = PDOK_FREE_URL,
 ) -> CareReference:
     """``reference`` able to place teams by postcode (offline) and, with ``geocode``, by address."""
-    return reference.with_places(postcodes=postcode_table(data_dir), geocoder=geocoder(geocode, cache=cache))
+    return reference.with_places(
+        postcodes=postcode_table(data_dir), geocoder=geocoder(geocode, cache=cache, base_url=base_url)
+    )
 
 
 def geocoder_summary(reference: CareReference) -> dict[str, Any] | None:

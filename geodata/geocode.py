@@ -236,10 +236,9 @@ def urllib_fetch(url: str, timeout: float) -> bytes:
     return body
 
 
-def default_cache_path() -> Path:
-    """``$XDG_CACHE_HOME/buurtdekking/pdok-locatieserver.json`` (``~/.cache/…`` without XDG_CACHE_HOME)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "buurtdekking" / "pdok-locatieserver.json"
+def default_cache_path(cache_home: Path | None = None) -> Path:
+    """``<cache_home>/buurtdekking/pdok-locatieserver.json``; ``~/.cache`` without one (etl.settings: $XDG_CACHE_HOME)."""
+    return (cache_home or Path.home() / ".cache") / "buurtdekking" / "pdok-locatieserver.json"
 
 
 @dataclass

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from etl import config
+from etl.settings import EtlSettings
 from geodata.errors import InputError
 from geodata.network import DEFAULT_MODE, MODES
 from reports.snapshot import FORMATS, snapshot_filename
 from reports.tables import DIALECTS
 
-PUBLIC_URL_ENV = "BUURTDEKKING_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
 
 
@@ -53,12 +53,13 @@ def add_export_parser(sub: Any) -> None:
     e.add_argument(
         "--base-url",
         default=None,
-        help=f"adres van het dashboard voor de link / dashboard URL for the permalink (${PUBLIC_URL_ENV})",
+        help="adres van het dashboard voor de link / dashboard URL for the permalink ($BUURTDEKKING_PUBLIC_URL)",
     )
     e.set_defaults(func=cmd_export)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write the snapshot; ``args.settings`` (EtlSettings) and ``args.public_url`` come from the command's settings."""
     # late import: `buurtdekking --help` builds this parser; the views and writers (plotly, kaleido, reportlab)
     # would add ~10 s to it under load (-X importtime: views.data alone 10.3 s of 15 s on the shared 2-core box).
     from reports.build import build_snapshot
@@ -66,8 +67,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from views.data import get_view
     from views.state import ViewState
 
-    atlas = config.atlas_dir(args.atlas)
-    view = get_view(atlas)
+    settings: EtlSettings = args.settings
+    atlas = config.atlas_dir(args.atlas or settings.atlas_dir)
+    view = get_view(atlas, cache_dir=settings.cache_dir)
     state = ViewState(
         indicator=args.indicator,
         period=args.period,
@@ -78,7 +80,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         level=args.level,
         lang=args.lang,
     )
-    base = (args.base_url or os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
+    base = (args.base_url or args.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
     query = state.to_query()
     if args.area.upper().startswith("BU"):
         query += ("&" if query else "?") + f"buurt={args.area.upper()}"

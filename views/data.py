@@ -89,7 +89,9 @@ def _teams_wgs(layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BYTES) -> AtlasView:
+def build_view(
+    atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BYTES, cache_dir: Path | None = None
+) -> AtlasView:
     atlas = read_atlas(atlas_dir)
     buurten = atlas["buurten"]
     wijken = atlas["wijken"]
@@ -118,7 +120,9 @@ def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BY
     raw_tables = {k: v for k, v in atlas.layers.items() if k not in {"buurten", "wijken", "teams"}}
     threshold = manifest_threshold(manifest)
     tables = _with_period_pairs(
-        publish_tables_cached(raw_tables, atlas_sha256=str(manifest.get("atlas_sha256", "")), threshold=threshold)
+        publish_tables_cached(
+            raw_tables, atlas_sha256=str(manifest.get("atlas_sha256", "")), threshold=threshold, cache_dir=cache_dir
+        )
     )
     return AtlasView(
         atlas_dir=str(atlas_dir),
@@ -136,12 +140,15 @@ def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BY
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_view(atlas_dir: str, manifest_mtime: float) -> AtlasView:
-    return build_view(atlas_dir)
+def _cached_view(atlas_dir: str, manifest_mtime: float, cache_dir: Path | None) -> AtlasView:
+    return build_view(atlas_dir, cache_dir=cache_dir)
 
 
-def get_view(atlas_dir: str | Path) -> AtlasView:
-    """The view of the atlas in ``atlas_dir``; reloaded only when a new build replaced the manifest."""
+def get_view(atlas_dir: str | Path, *, cache_dir: Path | None = None) -> AtlasView:
+    """The view of the atlas in ``atlas_dir``; reloaded only when a new build replaced the manifest.
+
+    ``cache_dir`` keeps its published tables between worker starts (EtlSettings.cache_dir; default per user in
+    the temp directory)."""
     manifest = Path(atlas_dir) / "manifest.json"
     mtime = manifest.stat().st_mtime if manifest.exists() else 0.0
-    return _cached_view(str(Path(atlas_dir).resolve()), mtime)
+    return _cached_view(str(Path(atlas_dir).resolve()), mtime, cache_dir)

@@ -23,6 +23,7 @@ from etl.protect_referrals import protect_referrals
 from etl.referrals import referral_views
 from etl.sensitive import DEFAULT_THRESHOLD, REASON_SUFFIX, SECONDARY, SENSITIVE_PREFIXES
 from etl.sensitive import SUPPRESSED_SUFFIX as MARK_SUFFIX
+from etl.settings import default_cache_dir
 
 CASELOAD_TABLES = ("caseloads_buurt", "caseloads_wijk")
 HOTSPOT_TABLES = ("hotspots_buurt", "hotspots_change_buurt")
@@ -78,9 +79,6 @@ def _publish_referrals(
     return {**published, **derived}
 
 
-CACHE_ENV = "BUURTDEKKING_CACHE"
-
-
 def manifest_threshold(manifest: Mapping[str, object]) -> int | None:
     """The protection threshold the atlas was built with (manifest care.threshold), if it says."""
     care = manifest.get("care")
@@ -94,24 +92,25 @@ def served_threshold(manifest: Mapping[str, object]) -> int:
     return DEFAULT_THRESHOLD if found is None else found
 
 
-def cache_dir() -> Path:
-    """Where published tables of an atlas are kept between worker starts ($BUURTDEKKING_CACHE, else the temp dir)."""
-    explicit = os.environ.get(CACHE_ENV)
-    return Path(explicit) if explicit else Path(tempfile.gettempdir()) / f"buurtdekking-cache-{os.getuid()}"
-
-
 def publish_tables_cached(
-    tables: Mapping[str, pd.DataFrame], *, atlas_sha256: str, threshold: int | None = None
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    atlas_sha256: str,
+    threshold: int | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """publish_tables, computed once per atlas content (its sha256) and kept as Parquet outside the atlas.
 
     Protecting linked caseload tables can take minutes; a restarted or second worker reads the result instead.
-    Only published (protected) tables are written, never raw counts.
+    Only published (protected) tables are written, never raw counts. ``cache_dir`` is EtlSettings.cache_dir
+    (default: per user in the temp directory).
     """
     sensitive = sorted(k for k in tables if k.startswith(SENSITIVE_PREFIXES))
     if not sensitive or not atlas_sha256:
         return publish_tables(tables, threshold=threshold)
-    folder = cache_dir() / f"{atlas_sha256[:32]}-t{DEFAULT_THRESHOLD if threshold is None else int(threshold)}"
+    folder = (
+        cache_dir or default_cache_dir()
+    ) / f"{atlas_sha256[:32]}-t{DEFAULT_THRESHOLD if threshold is None else int(threshold)}"
     index = folder / "tables.txt"
     public = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
     if index.is_file():

@@ -8,10 +8,9 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.paths import atlas_dir
+from dashboard.paths import atlas_view
 from etl.numbers import format_metres
 from geodata.errors import InputError
-from views.data import get_view
 from views.i18n import Lang, t
 from views.indicators import MODES
 from views.protection import served_threshold
@@ -122,7 +121,7 @@ def layout(**query: str) -> html.Div:
     state, _ = parse_state(query)
     lang: Lang = state.lang
     try:
-        view = get_view(atlas_dir())
+        view = atlas_view()
     except InputError:
         return html.Div(t("atlas_missing", lang), className="notice", role="alert")
     m = view.manifest

@@ -10,15 +10,14 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import logs
-from dashboard.paths import atlas_dir
+from dashboard.paths import app_settings, atlas_view
 from dashboard.session import current_sid, current_store
-from dashboard.uploads import applied, apply, check, limits_from_env, pending, remove, stage
+from dashboard.uploads import applied, apply, check, pending, remove, stage, upload_limits
 from etl.inputs import KINDS
 from etl.numbers import format_number
 from etl.rules.columns import LOCATION_SOURCES
 from etl.upload import UploadReport, safe_name
 from geodata.errors import InputError, Problem
-from views.data import get_view
 from views.i18n import Lang, aria, format_size, has_label, t
 from views.state import parse_state
 
@@ -191,7 +190,7 @@ def applied_view(items: dict[str, dict[str, Any]], lang: Lang) -> html.Div:
 def layout(**query: str) -> html.Div:
     state, _ = parse_state(query)
     lang = state.lang
-    limits = limits_from_env()
+    limits = upload_limits(app_settings())
     store = current_store()
     return html.Div(
         className="page upload-page",
@@ -273,14 +272,17 @@ def on_upload(
         logs.upload_refused(kind=str(kind), codes=["UPLOAD_DECODE"])
         return refused(html.P(lbl("decode", lang), className="notice", role="alert"), offered, lang)
     try:
-        view = get_view(atlas_dir())
+        view = atlas_view()
     except InputError as exc:
         return refused(
             html.P(exc.problems[0].nl if lang == "nl" else exc.problems[0].en, className="notice", role="alert"),
             offered,
             lang,
         )
-    report = check(view, data, name=filename or "upload", kind=kind)
+    settings = app_settings()
+    report = check(
+        view, data, name=filename or "upload", kind=kind, limits=upload_limits(settings), data_dir=settings.etl.data_dir
+    )
     if report.problems:
         logs.upload_refused(kind=report.kind, codes=[p.code for p in report.problems])
     if stage(current_store(), current_sid(), report):
@@ -324,7 +326,9 @@ def too_large(files: list[dict[str, Any]], *, max_bytes: int, lang: Lang) -> htm
 def on_picked(picked: dict[str, Any] | None, lang: Lang, offered: str | None = None) -> tuple[Any, Any, Any, Any]:
     """A file over the limit never reaches the server: say so, naming it, its size and the limit; nothing changes."""
     files = (picked or {}).get("files") or []
-    message = too_large(files if isinstance(files, list) else [], max_bytes=limits_from_env().max_bytes, lang=lang)
+    message = too_large(
+        files if isinstance(files, list) else [], max_bytes=upload_limits(app_settings()).max_bytes, lang=lang
+    )
     if message is None:
         return (
             no_update,

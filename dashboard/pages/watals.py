@@ -13,7 +13,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from dashboard import ids
 from dashboard.components import dropdown_labels, field, fieldset, legend
-from dashboard.paths import atlas_dir, geo_url, map_style_url
+from dashboard.paths import atlas_dir, atlas_view, geo_url, map_style_url
 from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
@@ -24,7 +24,7 @@ from etl.sensitive import MISSING, OK
 from etl.whatif import to_rd
 from geodata.crs import to_wgs84
 from geodata.errors import InputError, Problem
-from views.data import AtlasView, get_view
+from views.data import AtlasView
 from views.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
 from views.i18n import Lang, aria, t
 from views.indicators import MODES, Indicator
@@ -39,7 +39,7 @@ TOP_N = 10
 
 
 def _view() -> AtlasView:
-    return get_view(atlas_dir())
+    return atlas_view()
 
 
 def _own() -> OwnTeams | None:

@@ -67,9 +67,12 @@ def load_reference(
     atlas_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     gemeenten: Sequence[str] = (config.DEFAULT_GEMEENTE,),
+    default_atlas: str | os.PathLike[str] | None = None,
 ) -> tuple[CareReference, dict[str, Any]]:
-    """The buurten of the current atlas; without an atlas, the default boundaries of the data directory."""
-    directory = config.atlas_dir(atlas_dir)
+    """The buurten of the current atlas; without an atlas, the default boundaries of the data directory.
+
+    ``atlas_dir`` must hold an atlas; ``default_atlas`` (EtlSettings.atlas_dir) is used only when it does."""
+    directory = config.atlas_dir(atlas_dir or default_atlas)
     if (directory / ATLAS_FILE).is_file():
         atlas = read_atlas(directory, layers=["buurten", "wijken"])
         year = atlas.manifest.get("cbs_year")
