@@ -31,8 +31,9 @@ SOORTEN = {"buurtteam": 0.06, "specialistisch": 0.03, "verblijf": 0.005, "jeugdb
 
 def _buurten() -> Any:
     from etl import config
+    from etl.settings import EtlSettings
 
-    path = config.data_dir() / config.DEFAULT_BOUNDARIES
+    path = EtlSettings.from_environ().data_dir / config.DEFAULT_BOUNDARIES
     if path.exists():
         from etl.pipeline import BuildOptions, build_atlas
         from etl.travel import TravelOptions

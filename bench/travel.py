@@ -52,8 +52,9 @@ SETS = ("buurtteam", "spec_KOOS", "spec_Spoor030", "spec_any")
 def _utrecht_buurten(quick: bool) -> tuple[np.ndarray, pd.DataFrame | None]:
     """Representative points of the real Utrecht buurten (and the frame), or a synthetic 111 when data is absent."""
     from etl import config
+    from etl.settings import EtlSettings
 
-    path = config.data_dir() / config.DEFAULT_BOUNDARIES
+    path = EtlSettings.from_environ().data_dir / config.DEFAULT_BOUNDARIES
     if quick or not path.exists():
         rng = np.random.default_rng(344)
         return np.column_stack([rng.uniform(127000, 143000, 111), rng.uniform(450000, 463000, 111)]), None

@@ -48,11 +48,13 @@ def reference() -> tuple[Any, str]:
     """The boundaries files are checked against: the default ones of the data directory, else a synthetic grid."""
     from etl import config
     from etl.rules.reference import CareReference
+    from etl.settings import EtlSettings
 
-    if (config.data_dir() / config.DEFAULT_BOUNDARIES).exists():
+    data_dir = EtlSettings.from_environ().data_dir
+    if (data_dir / config.DEFAULT_BOUNDARIES).exists():
         from etl.rules.check import load_reference
 
-        ref, info = load_reference(atlas_dir=None)
+        ref, info = load_reference(atlas_dir=None, data_dir=data_dir)
         return ref, f"default boundaries {info['year']} ({len(ref.buurten)} buurten)"
     import geopandas as gpd
     from shapely.geometry import box
@@ -150,9 +152,10 @@ def measure(files: list[tuple[str, str]]) -> dict[str, Any]:
 
 def _in_fresh_process(tree: Path, files: list[tuple[str, str]]) -> dict[str, Any]:
     from etl import config
+    from etl.settings import EtlSettings
 
     # The baseline tree's own idea of the data directory is relative to where it was unpacked: give it ours.
-    env = {**os.environ, "PYTHONPATH": "", config.DATA_ENV: str(config.data_dir())}
+    env = {**os.environ, "PYTHONPATH": "", config.DATA_ENV: str(EtlSettings.from_environ().data_dir)}
     code = (
         "import json, sys; sys.path[:0] = sys.argv[1:3]; from bench.validate import measure; "
         "print(json.dumps(measure(json.loads(sys.argv[3]))))"

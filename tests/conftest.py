@@ -18,6 +18,7 @@ from hypothesis import settings
 from shapely.geometry import box
 
 from etl import config
+from etl.settings import EtlSettings
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -84,7 +85,7 @@ def gdf_grid() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    root = config.data_dir()
+    root = EtlSettings.from_environ().data_dir
     if not (root / config.DEFAULT_BOUNDARIES).exists():
         pytest.fail(f"real data not found in {root}; set BUURTDEKKING_DATA")
     return root

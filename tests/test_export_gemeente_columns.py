@@ -40,7 +40,7 @@ def atlas_no_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _view(atlas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AtlasView:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
-    return build_view(atlas)
+    return build_view(atlas, cache_dir=tmp_path / "cache")
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from care_grid import care_grid_atlas
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from dashboard.ratelimit import LimitSettings, LoginLimiter, SqliteAttemptStore, client_address, limits_from_env
+from dashboard.ratelimit import LimitSettings, LoginLimiter, SqliteAttemptStore, client_address
 from dashboard.security import ConfigError
+from dashboard.settings import AppSettings
 
 PASSWORD = "correct horse battery staple"
 WRONG = "Tr0ub4dor&3"
@@ -123,7 +124,7 @@ def test_the_counter_is_shared_by_two_stores_on_one_file(tmp_path: Path) -> None
     ],
 )
 def test_client_address(remote: str, forwarded: str, trusted: str, expected: str) -> None:
-    settings = limits_from_env({"BUURTDEKKING_TRUSTED_PROXIES": trusted})
+    settings = AppSettings.from_environ({"BUURTDEKKING_TRUSTED_PROXIES": trusted}).limits
     assert client_address(remote, forwarded, settings.trusted_proxies) == expected
 
 
@@ -137,7 +138,7 @@ def test_client_address(remote: str, forwarded: str, trusted: str, expected: str
 )
 def test_bad_limit_settings_stop_the_app(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match=next(iter(env))):
-        limits_from_env(env)
+        AppSettings.from_environ(env)
 
 
 # ---------------------------------------------------------------- through the app

@@ -19,6 +19,7 @@ from conftest import ServedApp
 
 from dashboard import logs
 from dashboard.security import ConfigError
+from dashboard.settings import AppSettings
 
 
 @pytest.fixture
@@ -26,11 +27,12 @@ def stream() -> Iterator[io.StringIO]:
     """The configured handler's output, as the operator would see it on stderr."""
     out = io.StringIO()
     yield out
-    logs.configure({})  # back to the default handler on stderr
+    logs.configure()  # back to the default handler on stderr
 
 
 def _configure(out: io.StringIO, **env: str) -> None:
-    logs.configure(env)
+    settings = AppSettings.from_environ(env)
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
     (handler,) = [h for h in logs.log.handlers if getattr(h, "_buurtdekking_handler", False)]
     handler.setStream(out)  # type: ignore[attr-defined]
 
@@ -79,7 +81,7 @@ BAD_SETTINGS = [
 @pytest.mark.parametrize(("env", "message"), BAD_SETTINGS)
 def test_bad_log_settings_stop_the_app(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as err:
-        logs.configure(env)
+        AppSettings.from_environ(env)
     assert str(err.value) == message
 
 
@@ -99,7 +101,7 @@ def test_serve_with_a_bad_log_setting_says_so_and_exits_2(
     try:
         assert main(["serve", "--atlas", str(tmp_path / "no-atlas"), "--port", "1"]) == 2  # stops before listening
     finally:
-        logs.configure({})
+        logs.configure()
     err = capsys.readouterr().err
     assert err == f"buurtdekking serve: {message}\n"
 

@@ -14,6 +14,7 @@ from care_grid import care_grid_atlas
 from openpyxl import load_workbook
 
 from dashboard.public_url import allowed_hosts, hostname
+from dashboard.settings import AppSettings
 
 EXPORT = "/download/export?formaat=xlsx&gebied=WK999902&indicator=inhabitants&pad=/tabel"
 
@@ -75,15 +76,19 @@ def test_the_permalink_in_the_xlsx(
     assert _export(tmp_path, monkeypatch, host, **env) == expected
 
 
+def _listed(value: str) -> tuple[str, ...]:
+    return AppSettings.from_environ({"BUURTDEKKING_ALLOWED_HOSTS": value}).allowed_hosts
+
+
 def test_allowed_hosts_add_the_host_serve_listens_on() -> None:
-    assert allowed_hosts({}) == {"127.0.0.1", "localhost", "::1"}
-    assert allowed_hosts({}, bind_host="planner-pc.local") == {"127.0.0.1", "localhost", "::1", "planner-pc.local"}
-    assert allowed_hosts({}, bind_host="0.0.0.0") == {
+    assert allowed_hosts() == {"127.0.0.1", "localhost", "::1"}
+    assert allowed_hosts(bind_host="planner-pc.local") == {"127.0.0.1", "localhost", "::1", "planner-pc.local"}
+    assert allowed_hosts(bind_host="0.0.0.0") == {
         "127.0.0.1",
         "localhost",
         "::1",
     }  # listening everywhere names no host
-    assert allowed_hosts({"BUURTDEKKING_ALLOWED_HOSTS": " Dash.Example , other.example:8443"}) == {
+    assert allowed_hosts(_listed(" Dash.Example , other.example:8443")) == {
         "dash.example",
         "other.example",
     }
@@ -97,7 +102,7 @@ def test_hostname(host: str, name: str | None) -> None:
 
 
 def test_a_bare_ipv6_address_in_the_list() -> None:
-    assert allowed_hosts({"BUURTDEKKING_ALLOWED_HOSTS": "::1,fe80::2"}) == {"::1", "fe80::2"}
+    assert allowed_hosts(_listed("::1,fe80::2")) == {"::1", "fe80::2"}
 
 
 # ---------------------------------------------------------------- every format, as the export writes it

@@ -11,7 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from dashboard.security import ConfigError, settings_from_env
+from dashboard.security import ConfigError, security_settings
+from dashboard.settings import AppSettings
 
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.integration
@@ -196,7 +197,7 @@ def test_debug_mode_is_refused(default_atlas: Path, tmp_path: Path, monkeypatch:
 )
 def test_bad_security_settings_stop_the_app(env: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(needle)):
-        settings_from_env(env)
+        AppSettings.from_environ(env)
 
 
 def test_users_file(tmp_path: Path) -> None:
@@ -204,7 +205,9 @@ def test_users_file(tmp_path: Path) -> None:
     users.write_text(
         "# planners\nanna:" + generate_password_hash("x") + "\n\nbob:" + generate_password_hash("y") + "\n"
     )
-    settings = settings_from_env({"BUURTDEKKING_AUTH": "basic", "BUURTDEKKING_AUTH_USERS_FILE": str(users)})
+    settings = security_settings(
+        AppSettings.from_environ({"BUURTDEKKING_AUTH": "basic", "BUURTDEKKING_AUTH_USERS_FILE": str(users)})
+    )
     assert set(settings.users) == {"anna", "bob"}
 
 

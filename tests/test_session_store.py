@@ -13,8 +13,9 @@ import pytest
 from shapely.geometry import Point
 
 from dashboard.session import SessionStore, secret_key
+from dashboard.settings import AppSettings
 from dashboard.uploads import PENDING, applied, apply, pending, remove, stage
-from etl.upload import check_upload
+from etl.upload import UploadLimits, check_upload
 
 
 @pytest.fixture
@@ -71,14 +72,13 @@ def test_slot_names_cannot_escape(store: SessionStore, slot: str) -> None:
         store.put("s", slot, pd.DataFrame(), {})
 
 
-def test_secret_key_from_env_or_a_private_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BUURTDEKKING_SECRET_KEY", raising=False)
+def test_secret_key_configured_or_a_private_file(tmp_path: Path) -> None:
     first = secret_key(tmp_path)
     assert len(first) >= 40
     assert secret_key(tmp_path) == first
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    monkeypatch.setenv("BUURTDEKKING_SECRET_KEY", "from-env")
-    assert secret_key(tmp_path) == "from-env"
+    configured = AppSettings.from_environ({"BUURTDEKKING_SECRET_KEY": "from-env"}).secret_key
+    assert secret_key(tmp_path, configured) == "from-env"
 
 
 def _ok(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -114,7 +114,10 @@ def test_only_a_valid_upload_is_staged_and_applied(store: SessionStore) -> None:
 
 def test_upload_limits_from_env() -> None:
     from dashboard.security import ConfigError
-    from dashboard.uploads import limits_from_env
+    from dashboard.uploads import upload_limits
+
+    def limits_from_env(env: dict[str, str]) -> UploadLimits:
+        return upload_limits(AppSettings.from_environ(env))
 
     assert limits_from_env({}).max_bytes == 10 * 1024 * 1024
     limits = limits_from_env(

@@ -29,7 +29,7 @@ def grid(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def view(grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AtlasView:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
-    return build_view(grid)
+    return build_view(grid, cache_dir=tmp_path / "cache")
 
 
 def _table_csv(view: AtlasView, state: ViewState) -> tuple[str, bytes]:

@@ -29,7 +29,7 @@ SMALL_UNDER_10 = {"BU99990102", "BU99990201", "BU99990202", "BU99990203", "BU999
 @pytest.fixture
 def view10(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AtlasView:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
-    return build_view(care_grid_atlas(tmp_path / "atlas", threshold=10))
+    return build_view(care_grid_atlas(tmp_path / "atlas", threshold=10), cache_dir=tmp_path / "cache")
 
 
 def _texts(component: object) -> list[str]:
@@ -114,7 +114,7 @@ def test_no_fixed_five_in_the_dashboards_texts() -> None:
 
 def test_a_manifest_without_threshold_shows_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
-    view = build_view(care_grid_atlas(tmp_path / "atlas", threshold=None))
+    view = build_view(care_grid_atlas(tmp_path / "atlas", threshold=None), cache_dir=tmp_path / "cache")
     frame = indicator_frame(
         view, BY_KEY["caseload"], Selection("buurt", "2024", "bike", "totaal"), lang="nl"
     ).set_index("code")
