@@ -97,9 +97,11 @@ serve: setup
 # deptry twice: the runtime code against [project] dependencies ([tool.deptry] in pyproject.toml), then
 # tests/ and bench/ with the dev extra allowed and without the unused-dependency rule.
 DEPTRY_DEV := tests bench --exclude '\.venv' --ignore DEP002,DEP004
-# docs/ATLAS.md is generated from the atlas schema (etl/atlas_schema.py); a test fails when it is stale.
+# docs/ATLAS.md is generated from the atlas schema (etl/atlas_schema.py), docs/CONFIGURATION.md from the settings
+# tables (etl/settings.py, dashboard/settings.py); a test fails when either is stale.
 docs: setup
 	$(PY) -m etl.atlas_docs > docs/ATLAS.md
+	$(PY) -m dashboard.settings_docs > docs/CONFIGURATION.md
 
 lint: setup
 	$(VENV)/bin/ruff check geodata etl views reports dashboard cli tests bench
