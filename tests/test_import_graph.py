@@ -33,7 +33,7 @@ def test_the_graph_sees_the_whole_project() -> None:
     edges = build_graph(REPO)
     sources = {e.source.split(".")[0] for e in edges}
     assert sources == set(FLOORS)
-    assert any(e.source == "dashboard.app" and e.target == "views.data" for e in edges)
+    assert any(e.source == "dashboard.paths" and e.target == "views.data" for e in edges)
 
 
 def test_no_module_imports_a_higher_floor(findings: dict[str, list[str]]) -> None:
