@@ -243,6 +243,8 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
         SESSION_COOKIE_NAME="buurtdekking_sessie",
     )
     csp: list[str] = []
+    prefix = app.config.routes_pathname_prefix
+    private_paths = (f"{prefix}_dash-update-component", f"{prefix}download/")
 
     limiter = limiter_from_env(private_dir(default_root())) if settings.auth == "basic" else None
     server.extensions["buurtdekking_login_limiter"] = limiter
@@ -285,7 +287,7 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
             headers.pop("ETag", None)
             headers.pop("Last-Modified", None)
             headers.pop("Expires", None)
-        elif path.startswith(("/_dash-update-component", "/download/")):
+        elif path.startswith(private_paths):
             # Protected values and a user's uploads must not linger in any cache.
             headers["Cache-Control"] = "private, no-store"
         elif settings.auth != "none":
