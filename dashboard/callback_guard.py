@@ -22,6 +22,7 @@ from dash import html
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dashboard import ids, logs
+from dashboard.dash_internals import callback_map
 from views.i18n import Lang, t
 
 ROUTE = "/_dash-update-component"
@@ -187,7 +188,7 @@ def guard_callbacks(app: dash.Dash) -> None:
                 raise PayloadError("CALLBACK_TOO_LARGE", "te groot / too large", status=413) from None
             except (HTTPException, RecursionError, ValueError):
                 raise PayloadError("CALLBACK_PAYLOAD", "geen geldige JSON / not valid JSON") from None
-            check_payload(body, app.callback_map, size=len(request.get_data(cache=True)))
+            check_payload(body, callback_map(app), size=len(request.get_data(cache=True)))
         except PayloadError as exc:
             return _refusal(exc)
         flask.g.buurtdekking_callback = body.get("output")

@@ -4,7 +4,8 @@ Why these exist at all: the map page draws its map before Dash starts (dashboard
 our partial plotly.js bundle instead of Dash's full one and caches Dash's fingerprinted bundles for a year
 (dashboard/app.py). Dash has no public API for any of that: it does not say which ``<script>`` tags its
 ``scripts`` and ``renderer`` page parts hold, which of them is @babel/polyfill, or how it fingerprints a
-bundle's URL. Everything else the app does with Dash goes through its public API: ``index_string``,
+bundle's URL, nor which callbacks a request may name and with which inputs (``app.callback_map``, read
+by dashboard/callback_guard.py to refuse payloads that Dash's renderer would never send). Everything else the app does with Dash goes through its public API: ``index_string``,
 ``interpolate_index`` overridden in a subclass (as Dash's own docstring shows), renderer ``hooks``,
 ``app.server`` routes and Flask's before/after_request hooks, clientside callbacks,
 ``Component.to_plotly_json()``.
@@ -21,6 +22,8 @@ checks that no other module or asset touches these internals.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import dash
 from dash.fingerprint import check_fingerprint
@@ -73,3 +76,10 @@ def defer_scripts(scripts: str) -> str:
         return f'<script type="{DEFERRED_TYPE}"{_TYPE.sub("", match.group("attrs"))}>'
 
     return _SCRIPT_TAG.sub(inert, scripts)
+
+
+def callback_map(app: dash.Dash) -> Mapping[str, Any]:
+    """Dash's registry of the app's callbacks: output key → ``inputs``/``state`` (``{"id", "property"}`` dicts),
+    ``output`` (an Output or a list of them) and, for a server callback, ``callback``."""
+    registry: Mapping[str, Any] = app.callback_map
+    return registry
