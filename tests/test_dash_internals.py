@@ -156,6 +156,12 @@ def _dash_js(*names: str) -> str:
     return "".join((DASH_DIR / n).read_text(encoding="utf-8") for n in names)
 
 
+def test_dash_still_renders_its_layout_into_the_element_first_map_hands_over_to(app: Any) -> None:
+    page = app.server.test_client().get("/tabel").get_data(as_text=True)
+    assert '<div id="react-entry-point">' in page, "Dash's app_entry changed: " + RECHECK
+    assert 'appEntryId: "react-entry-point"' in INTERNALS_JS.read_text()
+
+
 def test_dcc_still_loads_plotlyjs_from_the_url_global_we_pin() -> None:
     assert "window._dashPlotlyJSURL" in _dash_js("dcc/dash_core_components.js"), "dcc.Graph changed: " + RECHECK
 
@@ -190,7 +196,7 @@ FORBIDDEN_ASSIGNED = frozenset({"interpolate_index", "index"})
 # Whose private attributes are not Dash's: our own objects, and the standard library's argparse (its typing).
 OWNERS = ("self", "cls", "argparse")
 JS_INTERNALS = re.compile(
-    r"_fullLayout|_dashPlotlyJSURL|_subplot|_dashprivate|dash-dropdown|dash-radioitems|dash-checklist|_dash-"
+    r"_fullLayout|_dashPlotlyJSURL|_subplot|_dashprivate|dash-dropdown|dash-radioitems|dash-checklist|_dash-|react-entry-point"
 )
 
 

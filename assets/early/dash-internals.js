@@ -37,6 +37,9 @@
       return full ? { width: full.width, height: full.height } : null;
     },
 
+    /* The element Dash renders its layout into (its page template's app_entry). */
+    appEntryId: "react-entry-point",
+
     /* Class names dcc's components render (not their props), for the repairs of assets/a11y.js. */
     dropdown: {
       wrapper: ".dash-dropdown-wrapper",

@@ -59,7 +59,7 @@
 
   /* Once Dash has rendered its page: the drawn map into Dash's host, the static page out. */
   function handOver(gd) {
-    var entry = document.getElementById("react-entry-point");
+    var entry = document.getElementById(window.buurtdekkingInternals.appEntryId);
     var skeleton = document.getElementById("first-paint");
     if (!entry || !skeleton) {
       return;
