@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 import pytest
 from care_grid import care_grid_atlas
+from conftest import page_module
 from werkzeug.security import generate_password_hash
 
 from dashboard import ids
@@ -167,23 +168,22 @@ def test_callbacks_run_under_the_prefix(app: Any, client: Any) -> None:
 
 
 def test_an_upload_is_checked_under_the_prefix(app: Any, client: Any) -> None:
-    from pages.eigen_gegevens import DROP, KIND, REPORT  # type: ignore[import-not-found]
-
+    upload = page_module("eigen_gegevens")
     data = b"wijkcode;aanbieder\nWK999901;KOOS\n"
     body = _callback(
         app,
         client,
-        DROP,
+        upload.DROP,
         {
-            (DROP, "contents"): "data:text/csv;base64," + base64.b64encode(data).decode(),
-            (DROP, "filename"): "aanbieders.csv",
-            (KIND, "value"): "providers",
-            (ids.LANG_SINK, "data"): "nl",
+            (upload.DROP, "contents"): "data:text/csv;base64," + base64.b64encode(data).decode(),
+            (upload.DROP, "filename"): "aanbieders.csv",
+            (upload.KIND, "value"): "providers",
+            (upload.LANG, "data"): "nl",
         },
     )
     resp = client.post(PREFIX + "_dash-update-component", json=body)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
-    assert "aanbieders.csv" in json.dumps(resp.get_json()["response"][REPORT])
+    assert "aanbieders.csv" in json.dumps(resp.get_json()["response"][upload.REPORT])
 
 
 def test_the_export_link_and_download_live_under_the_prefix(client: Any) -> None:
