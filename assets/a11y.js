@@ -10,11 +10,16 @@
  */
 (function () {
   "use strict";
+  // The components' class names are Dash's internals: assets/early/dash-internals.js.
+  var DROPDOWN = window.buurtdekkingInternals.dropdown;
+  var LISTS = window.buurtdekkingInternals.optionLists;
+  var LIST_WITH_ROLE = LISTS.map(function (c) { return c + "[role]"; }).join(", ");
+  var OPTION = LISTS.map(function (c) { return c + " > [role='option']"; }).join(", ");
 
   function repairDropdowns(root) {
-    root.querySelectorAll(".dash-dropdown-wrapper").forEach(function (wrap) {
-      var target = wrap.querySelector(".dash-dropdown-focus-target");
-      var button = wrap.querySelector("button.dash-dropdown");
+    root.querySelectorAll(DROPDOWN.wrapper).forEach(function (wrap) {
+      var target = wrap.querySelector(DROPDOWN.focusTarget);
+      var button = wrap.querySelector(DROPDOWN.button);
       if (!button) {
         return;
       }
@@ -34,10 +39,10 @@
   }
 
   function repairOptionLists(root) {
-    root.querySelectorAll(".dash-radioitems[role], .dash-checklist[role]").forEach(function (list) {
+    root.querySelectorAll(LIST_WITH_ROLE).forEach(function (list) {
       list.removeAttribute("role");
     });
-    root.querySelectorAll(".dash-radioitems > [role='option'], .dash-checklist > [role='option']").forEach(function (option) {
+    root.querySelectorAll(OPTION).forEach(function (option) {
       if (option.querySelector("input")) {
         option.removeAttribute("role");
         option.removeAttribute("aria-selected");
@@ -62,7 +67,7 @@
   // Keyboard users press Enter or Space on the dropdown button: open it as the hidden input would.
   document.addEventListener("keydown", function (event) {
     var button = event.target;
-    if (!(button instanceof HTMLElement) || !button.matches("button.dash-dropdown")) {
+    if (!(button instanceof HTMLElement) || !button.matches(DROPDOWN.button)) {
       return;
     }
     if (event.key === "ArrowDown" && button.getAttribute("aria-expanded") !== "true") {

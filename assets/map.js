@@ -93,7 +93,8 @@
       return Plotly.react(gd, spec.data, spec.layout, spec.config);
     }).then(function () {
       listen(gd);
-      if (gd._fullLayout && (gd._fullLayout.width !== host.clientWidth || gd._fullLayout.height !== host.clientHeight)) {
+      var size = window.buurtdekkingInternals.drawnSize(gd);
+      if (size && (size.width !== host.clientWidth || size.height !== host.clientHeight)) {
         window.Plotly.Plots.resize(gd);
       }
       return Date.now();

@@ -3,7 +3,8 @@
  * Dash's Graph loads the full plotly.min.js (4.8 MB; over a second of start-up on a modest machine) only
  * once a graph has mounted, after the layout came back. Instead:
  * - the page's <head> preloads our bundle (link#plotly-bundle), so it downloads with Dash's own scripts;
- * - window._dashPlotlyJSURL names our bundle, so whatever loads plotly.js loads that one;
+ * - the URL dcc.Graph would load plotly.js from names our bundle, so whatever loads plotly.js loads that one
+ *   (assets/early/dash-internals.js: that URL is Dash's internal);
  * - the renderer's layout_pre hook starts it while the layout request is on its way, so that the server's
  *   time to render the page and plotly.js's start-up overlap. Meanwhile window.Plotly is a promise of it:
  *   Dash's Graph waits on a window.Plotly that is set, so plotly.js is never loaded twice.
@@ -17,11 +18,7 @@
     return;
   }
   var url = link.href;
-  Object.defineProperty(window, "_dashPlotlyJSURL", {
-    configurable: true,
-    get: function () { return url; },
-    set: function () {},
-  });
+  window.buurtdekkingInternals.pinPlotlyURL(url);
   window.buurtdekkingLoadPlotly = function () {
     if (window.Plotly) {
       return;

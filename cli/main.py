@@ -218,15 +218,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         settings = AppSettings.from_environ(etl=args.settings)
         atlas = config.atlas_dir(args.atlas or settings.etl.atlas_dir)
-        app = create_app(atlas, settings=settings)
-    except ConfigError as exc:  # a server setting in the environment (login, log, limits): say which, then stop
+        app = create_app(atlas, settings=settings, url_prefix=args.url_prefix)
+    except ConfigError as exc:  # a server setting (login, log, limits, prefix): say which, then stop
         print(f"buurtdekking serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
     app.server.config["BUURTDEKKING_BIND_HOST"] = args.host  # a Host the permalinks may use (dashboard/public_url.py)
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     with contextlib.suppress(InputError):
         get_view(atlas, cache_dir=settings.etl.cache_dir)
-    print(f"buurtdekking: http://{args.host}:{args.port}  (atlas: {atlas})", file=sys.stderr)
+    prefix = app.config.routes_pathname_prefix
+    print(f"buurtdekking: http://{args.host}:{args.port}{prefix}  (atlas: {atlas})", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
 
@@ -431,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8050)
+    s.add_argument(
+        "--url-prefix",
+        metavar="PAD",
+        help="pad waaronder de app draait / path the app is served under, e.g. /jeugd/ (default $BUURTDEKKING_URL_PREFIX, else /)",
+    )
     s.set_defaults(func=_cmd_serve)
 
     f = sub.add_parser("fetch-boundaries", help="download CBS-grenzen via PDOK / download boundaries from PDOK")

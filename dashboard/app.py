@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,15 @@ import dash
 import flask
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import DependencyException
-from dash.fingerprint import check_fingerprint
 from flask import stream_with_context
 from flask_compress import Compress
 
 from dashboard import ids, logs
 from dashboard.callback_guard import guard_callbacks, on_callback_error, render_error_notice
+from dashboard.dash_internals import defer_scripts, fingerprinted_bundle, swap_polyfill
 from dashboard.export_ui import register_export_route
 from dashboard.first_paint import (
     FIRST_PAINT_MARK,
-    defer_scripts,
     early_script,
     gzip_chunks,
     map_fetches,
@@ -31,10 +29,20 @@ from dashboard.first_paint import (
     skeleton,
 )
 from dashboard.mapstyle import glyphs_url, tile_style
-from dashboard.paths import ATLAS_CONFIG_KEY, GEO_ROUTE, MAP_STYLE_ROUTE, SETTINGS_KEY, app_settings, atlas_view
+from dashboard.paths import (
+    ATLAS_CONFIG_KEY,
+    GEO_ROUTE,
+    MAP_STYLE_ROUTE,
+    SETTINGS_KEY,
+    URL_PREFIX_KEY,
+    app_settings,
+    atlas_view,
+    server_route,
+    url_prefix,
+)
 from dashboard.security import harden
 from dashboard.session import SessionStore, init_sessions
-from dashboard.settings import AppSettings
+from dashboard.settings import AppSettings, normalise_prefix
 from dashboard.uploads import upload_limits
 from geodata.errors import InputError, Problem
 from views.i18n import Lang, aria, t
@@ -52,8 +60,30 @@ PLOTLY_BUNDLE_TRACES = ("choroplethmap", "scattermap", "bar")
 # evaluation on every first load. Current browsers need only its regenerator runtime (built beside plotly.js).
 REGENERATOR = "vendor/regenerator-runtime.min.js"
 FIRST_MAP_SCRIPT = "early/first-map.js"
+# Every touch of Dash's and plotly.js's internals in the browser (dashboard/dash_internals.py says why), loaded
+# first in every page's <head> so that plotly-loader.js, first-map.js, map.js and a11y.js find it.
+DASH_INTERNALS_SCRIPT = "early/dash-internals.js"
 FIRST_PAINT_PAGES = ("kaart",)  # pages whose HTML carries their first paint (dashboard/first_paint.py)
-POLYFILL_TAG = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
+# Dash's page template (its public index_string) as ours: the language of the page, and Dash's scripts in a
+# <div> where Dash puts a <footer> (a second "contentinfo" landmark beside ours); {head} is what we add.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="nl">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {head}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
 
 
 def _page_name(page: dict[str, Any]) -> str:
@@ -267,7 +297,7 @@ def _query_dict(search: str | None) -> dict[str, str]:
 def _register_geo_route(app: Dash) -> None:
     server: flask.Flask = app.server
 
-    @server.route(MAP_STYLE_ROUTE)
+    @server.route(server_route(app, MAP_STYLE_ROUTE))
     def style() -> flask.Response:
         settings = app_settings()
         resp = flask.Response(
@@ -276,7 +306,7 @@ def _register_geo_route(app: Dash) -> None:
         resp.headers["Cache-Control"] = "no-cache"  # tiny; the operator may change the tile configuration
         return resp
 
-    @server.route(GEO_ROUTE)
+    @server.route(server_route(app, GEO_ROUTE))
     def geo(token: str, level: str) -> flask.Response:
         view = atlas_view()
         layer = view.layers.get(level)
@@ -295,10 +325,10 @@ def _register_geo_route(app: Dash) -> None:
 
 def _fingerprinted(request: flask.Request) -> bool:
     """Dash's component bundles with a version in the name, and our assets with ``?m=<mtime>``: never changing."""
-    path = request.path
-    if path.startswith("/_dash-component-suites/"):
-        return bool(check_fingerprint(path)[1])
-    return path.startswith("/assets/") and "m" in request.args
+    prefix = url_prefix()
+    if fingerprinted_bundle(request.path, prefix):
+        return True
+    return request.path.startswith(prefix + "assets/") and "m" in request.args
 
 
 class _CompressedStatic:
@@ -348,38 +378,67 @@ def _vendor_url(app: Dash, name: str) -> str | None:
     return f"{app.get_asset_url(name)}?m={path.stat().st_mtime}" if path.exists() else None
 
 
-def _preload_plotly(app: Dash) -> None:
-    """Have the page download our plotly.js bundle from the start (assets/plotly-loader.js runs it)."""
-    href = _vendor_url(app, PLOTLY_BUNDLE)
-    if href is None:
-        return  # Dash's own plotly.min.js then, just slower
-    link = f'<link rel="preload" as="script" id="plotly-bundle" href="{href}">'
-    app.index_string = app.index_string.replace("{%css%}", link + "\n{%css%}")
+def _index_string(app: Dash) -> str:
+    """Our page template: the internals script first, then the preload of our plotly.js bundle when it was built.
+
+    With the link the page downloads the bundle from the start (assets/plotly-loader.js runs it); without it
+    Dash's own plotly.min.js is used, just slower.
+    """
+    head = []
+    internals = _vendor_url(app, DASH_INTERNALS_SCRIPT)
+    if internals is not None:
+        head.append(f'<script src="{internals}"></script>')
+    plotly = _vendor_url(app, PLOTLY_BUNDLE)
+    if plotly is not None:
+        head.append(f'<link rel="preload" as="script" id="plotly-bundle" href="{plotly}">')
+    return INDEX_STRING.replace("{head}", "\n        ".join(head))
 
 
-def _edit_index(app: Dash, edit: Callable[[dict[str, Any]], None]) -> None:
-    """Have ``edit`` change the parts of every page's HTML (scripts, renderer, app_entry …) before Dash joins
-    them; edits run in the reverse order of the calls (the last one added sees the parts first)."""
-    interpolate = app.interpolate_index
+class BuurtdekkingDash(Dash):
+    """Dash with this app's edits of every page's HTML, made by overriding ``interpolate_index`` as Dash's
+    documentation of that method shows; ``page_edits`` change its parts (scripts, renderer, app_entry …)."""
 
-    def interpolate_index(**parts: Any) -> str:
-        edit(parts)
-        return str(interpolate(**parts))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.page_edits: list[Callable[[dict[str, str]], None]] = []
+        super().__init__(*args, **kwargs)
 
-    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
+    def interpolate_index(
+        self,
+        metas: str = "",
+        title: str = "",
+        css: str = "",
+        config: str = "",
+        scripts: str = "",
+        app_entry: str = "",
+        favicon: str = "",
+        renderer: str = "",
+    ) -> str:
+        parts = {
+            "metas": metas,
+            "title": title,
+            "css": css,
+            "config": config,
+            "scripts": scripts,
+            "app_entry": app_entry,
+            "favicon": favicon,
+            "renderer": renderer,
+        }
+        for edit in self.page_edits:
+            edit(parts)
+        return str(super().interpolate_index(**parts))
 
 
-def _drop_polyfill(app: Dash) -> None:
+def _drop_polyfill(app: BuurtdekkingDash) -> None:
     """Serve the regenerator runtime in place of Dash's @babel/polyfill (unchanged when it was not built)."""
     src = _vendor_url(app, REGENERATOR)
     if src is None:
         return
     tag = f'<script src="{src}"></script>'
 
-    def swap(parts: dict[str, Any]) -> None:
-        parts["scripts"] = POLYFILL_TAG.sub(lambda _: tag, parts["scripts"], count=1)
+    def swap(parts: dict[str, str]) -> None:
+        parts["scripts"] = swap_polyfill(parts["scripts"], tag)
 
-    _edit_index(app, swap)
+    app.page_edits.append(swap)
 
 
 def _first_paint_page() -> bool:
@@ -390,7 +449,7 @@ def _first_paint_page() -> bool:
     return page is not None and _page_name(page) in FIRST_PAINT_PAGES
 
 
-def _first_paint(app: Dash) -> None:
+def _first_paint(app: BuurtdekkingDash) -> None:
     """The map page's HTML carries the page and its map, drawn before Dash starts (dashboard/first_paint.py).
 
     The HTML is sent in two parts: up to plotly.js at once, so that the browser loads and runs it while
@@ -400,7 +459,7 @@ def _first_paint(app: Dash) -> None:
     if plotly_src is None or first_map_src is None:
         return  # without our plotly.js bundle the page is Dash's own
 
-    def mark(parts: dict[str, Any]) -> None:
+    def mark(parts: dict[str, str]) -> None:
         if not _first_paint_page():
             return
         # Dash's scripts run after the map is drawn, and download only then: on two cores their
@@ -411,33 +470,36 @@ def _first_paint(app: Dash) -> None:
             early_script(plotly_src) + FIRST_PAINT_MARK + parts["app_entry"] + early_script(first_map_src)
         )
 
-    _edit_index(app, mark)
-    server: flask.Flask = app.server
-    for endpoint in ("/", "/<path:path>"):
-        server.view_functions[endpoint] = _streamed(server.view_functions[endpoint])
+    app.page_edits.append(mark)
+    # After flask-compress's hook has been added, so that this one runs before it: the page it sees is then
+    # already gzip-encoded, which it leaves alone.
+    app.server.after_request(_streamed)
 
 
-def _streamed(index: Any) -> Any:
-    def view(*args: Any, **kwargs: Any) -> Any:
-        page = index(*args, **kwargs)
-        if not isinstance(page, str) or FIRST_PAINT_MARK not in page:
-            return page
-        head, tail = page.split(FIRST_PAINT_MARK, 1)
-
-        def parts() -> Iterator[str]:
-            yield head
-            yield _first_map_page()  # rendered while the browser already runs plotly.js
-            yield tail
-
-        chunks = stream_with_context(parts())
-        gzip = "gzip" in flask.request.headers.get("Accept-Encoding", "")
-        resp = flask.Response(gzip_chunks(chunks) if gzip else chunks, mimetype="text/html")
-        if gzip:
-            resp.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded response alone
-        resp.headers["Vary"] = "Accept-Encoding"
+def _streamed(resp: flask.Response) -> flask.Response:
+    """A page that carries the first-paint mark, sent in its two parts with the first paint rendered between."""
+    if (
+        flask.request.method != "GET"
+        or resp.status_code != 200
+        or resp.mimetype != "text/html"
+        or resp.is_streamed
+        or FIRST_PAINT_MARK not in (page := resp.get_data(as_text=True))
+    ):
         return resp
+    head, tail = page.split(FIRST_PAINT_MARK, 1)
 
-    return view
+    def parts() -> Iterator[str]:
+        yield head
+        yield _first_map_page()  # rendered while the browser already runs plotly.js
+        yield tail
+
+    chunks = stream_with_context(parts())
+    gzip = "gzip" in flask.request.headers.get("Accept-Encoding", "")
+    streamed = flask.Response(gzip_chunks(chunks) if gzip else chunks, mimetype="text/html")
+    if gzip:
+        streamed.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded response alone
+    streamed.headers["Vary"] = "Accept-Encoding"
+    return streamed
 
 
 def _first_map_page() -> str:
@@ -460,11 +522,17 @@ def app_settings_of(app: Dash) -> AppSettings:
     return settings
 
 
-def create_app(atlas_dir: str | os.PathLike[str], *, settings: AppSettings | None = None) -> Dash:
-    """A fresh app serving the atlas in ``atlas_dir`` with ``settings`` (None: read once from the environment)."""
+def create_app(
+    atlas_dir: str | os.PathLike[str], *, settings: AppSettings | None = None, url_prefix: str | None = None
+) -> Dash:
+    """A fresh app serving the atlas in ``atlas_dir`` with ``settings`` (None: read once from the environment),
+    under ``url_prefix`` (default the settings' ``BUURTDEKKING_URL_PREFIX``, else ``/``: every page, asset,
+    callback and download lives under it); every asset comes from our own folder."""
     settings = AppSettings.from_environ() if settings is None else settings
-    app = Dash(
+    prefix = settings.url_prefix if url_prefix is None else normalise_prefix(url_prefix)
+    app = BuurtdekkingDash(
         __name__,
+        url_base_pathname=prefix,
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
         assets_folder=str(settings.assets_dir),
@@ -477,6 +545,7 @@ def create_app(atlas_dir: str | os.PathLike[str], *, settings: AppSettings | Non
         suppress_callback_exceptions=True,
         on_error=on_callback_error,
     )
+    app.server.config[URL_PREFIX_KEY] = prefix
     # Login and security headers first, so that the login check runs before any other hook and the headers
     # are set after all of them; then per-user sessions, the upload size and the export route.
     app.server.extensions[SETTINGS_KEY] = settings
@@ -498,16 +567,10 @@ def create_app(atlas_dir: str | os.PathLike[str], *, settings: AppSettings | Non
     app.server.config["COMPRESS_CACHE_BACKEND"] = _CompressedStatic
     app.server.config["COMPRESS_CACHE_KEY"] = _compress_key
     Compress(app.server)
-    # Dash's template wraps its scripts in a <footer>: a second "contentinfo" landmark beside ours.
-    app.index_string = (
-        app.index_string.replace("<html>", '<html lang="nl">')
-        .replace("<footer>", "<div>")
-        .replace("</footer>", "</div>")
-    )
-    _preload_plotly(app)
-    # Wrapped in this order, the polyfill goes before the first paint makes Dash's scripts inert.
-    _first_paint(app)
+    app.index_string = _index_string(app)
+    # In this order: the polyfill is swapped before the first paint makes Dash's scripts inert.
     _drop_polyfill(app)
+    _first_paint(app)
     app.layout = _layout
     _register_routing(app)
     _register_geo_route(app)

@@ -19,10 +19,10 @@ from urllib.parse import parse_qsl, urlsplit
 import dash
 import flask
 from dash import html
-from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dashboard import ids, logs
+from dashboard.dash_internals import callback_map
 from views.i18n import Lang, t
 
 ROUTE = "/_dash-update-component"
@@ -166,13 +166,19 @@ def _refusal(exc: PayloadError) -> flask.Response:
 
 
 def guard_callbacks(app: dash.Dash) -> None:
-    """Check every callback request before Dash's dispatch, and log what still fails inside it as one line."""
-    server: flask.Flask = app.server
-    endpoint = app.config.routes_pathname_prefix + ROUTE.lstrip("/")
-    dispatch = server.view_functions[endpoint]
+    """Check every callback request before Dash's dispatch, and log what still fails inside it as one line.
 
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    Flask's own hooks, not a wrapped view: a before_request hook answers a refused payload itself (the login
+    check, added first, runs before it), and an error handler turns an exception in Dash's dispatch of a
+    payload we let through into one line and a plain 500.
+    """
+    server: flask.Flask = app.server
+    route = app.config.routes_pathname_prefix + ROUTE.lstrip("/")
+
+    def check() -> flask.Response | None:
         request = flask.request
+        if request.path != route or request.method != "POST":
+            return None
         try:
             if not request.is_json:
                 raise PayloadError("CALLBACK_PAYLOAD", "geen JSON / not JSON", status=415)
@@ -182,18 +188,23 @@ def guard_callbacks(app: dash.Dash) -> None:
                 raise PayloadError("CALLBACK_TOO_LARGE", "te groot / too large", status=413) from None
             except (HTTPException, RecursionError, ValueError):
                 raise PayloadError("CALLBACK_PAYLOAD", "geen geldige JSON / not valid JSON") from None
-            check_payload(body, app.callback_map, size=len(request.get_data(cache=True)))
+            check_payload(body, callback_map(app), size=len(request.get_data(cache=True)))
         except PayloadError as exc:
             return _refusal(exc)
-        try:
-            return dispatch(*args, **kwargs)
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception as exc:  # Dash's own handling of a payload we let through: one line, not a traceback
-            logs.render_error(callback=callback_label(body.get("output")), exc=exc)
-            return flask.Response("Interne fout / internal error\n", status=500, mimetype="text/plain")
+        flask.g.buurtdekking_callback = body.get("output")
+        return None
 
-    server.view_functions[endpoint] = guarded
+    def failed(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return exc  # Flask's own answer (a 404, a 413 …), as without this handler
+        if "buurtdekking_callback" not in flask.g:
+            raise exc  # not a checked callback: Flask's 500, logged by dashboard/logs.py
+        # Dash's own handling of a payload we let through: one line, not a traceback
+        logs.render_error(callback=callback_label(flask.g.buurtdekking_callback), exc=exc)
+        return flask.Response("Interne fout / internal error\n", status=500, mimetype="text/plain")
+
+    server.before_request(check)
+    server.register_error_handler(Exception, failed)
 
 
 def _page_lang() -> Lang:

@@ -19,7 +19,7 @@ import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import logs
-from dashboard.paths import atlas_view
+from dashboard.paths import atlas_view, server_route
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
 from dashboard.uploads import session_view
@@ -111,7 +111,7 @@ def export_panel(view: AtlasView, state: ViewState, lang: Lang) -> html.Details:
                         html.A(
                             label_nl if nl else label_en,
                             id=link_id(choice),
-                            href=_href(ROUTE, choice, default_area, ""),
+                            href=_href(dash.get_relative_path(ROUTE), choice, default_area, ""),
                             download="",
                             className="export-link",
                         )
@@ -247,4 +247,4 @@ def register_export_route(app: dash.Dash) -> None:
         # it only an allowed Host goes into the permalink, never whatever the request claims (dashboard/public_url.py).
         return export_response(view, dict(flask.request.args), base_url=base_url())
 
-    app.server.add_url_rule(ROUTE, "buurtdekking_export", download, methods=["GET"])
+    app.server.add_url_rule(server_route(app, ROUTE), "buurtdekking_export", download, methods=["GET"])

@@ -10,7 +10,6 @@ map into it and removes the static copy; assets/map.js draws the map from then o
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Iterable, Iterator
 from html import escape
@@ -22,12 +21,9 @@ from plotly.io.json import to_json_plotly
 from dashboard import ids
 from dashboard.prerender import find, static_html
 
-DEFERRED_TYPE = "buurtdekking/deferred"
 SKELETON_ID = "first-paint"
 FIGURE_ID = "first-map-figure"
 FIRST_PAINT_MARK = "<!-- buurtdekking: first paint -->"
-_SCRIPT_TAG = re.compile(r"<script(?P<attrs>[^>]*)>")
-_TYPE = re.compile(r'\stype="[^"]*"')
 
 
 def page_map_spec(shell: Any) -> dict[str, Any] | None:
@@ -77,15 +73,6 @@ def skeleton(shell: Any, spec: dict[str, Any], *, preload: list[str] | None = No
         f'{links}<div id="{SKELETON_ID}" class="shell first-paint"><div class="shell-content">{body}</div></div>\n'
         f'<script type="application/json" id="{FIGURE_ID}">{figure}</script>\n'
     )
-
-
-def defer_scripts(scripts: str) -> str:
-    """Dash's script tags made inert: assets/early/first-map.js runs them, in order, once the map is drawn."""
-
-    def inert(match: re.Match[str]) -> str:
-        return f'<script type="{DEFERRED_TYPE}"{_TYPE.sub("", match.group("attrs"))}>'
-
-    return _SCRIPT_TAG.sub(inert, scripts)
 
 
 def early_script(src: str) -> str:

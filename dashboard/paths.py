@@ -1,4 +1,4 @@
-"""Where the app keeps its atlas and settings and serves its geometry and map style: shared by the app and its pages."""
+"""Where the app keeps its atlas and settings, the URL prefix it lives under, and where it serves geometry and style."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dashboard.settings import AppSettings
 from views.data import AtlasView, get_view
 
 ATLAS_CONFIG_KEY = "BUURTDEKKING_ATLAS"
+URL_PREFIX_KEY = "BUURTDEKKING_URL_PREFIX"  # server config: the prefix this app was created with
 SETTINGS_KEY = "buurtdekking_settings"  # in server.extensions: the AppSettings create_app was given
 GEO_ROUTE = "/geo/<token>/<level>.json"
 MAP_STYLE_ROUTE = "/geo/map-style.json"
@@ -27,6 +28,18 @@ def app_settings() -> AppSettings:
 def atlas_view() -> AtlasView:
     """The view of this app's atlas, its published tables cached where the settings say."""
     return get_view(atlas_dir(), cache_dir=app_settings().etl.cache_dir)
+
+
+def url_prefix() -> str:
+    """The prefix of the app serving this request ("/" outside a request)."""
+    if not flask.has_app_context():
+        return "/"
+    return str(flask.current_app.config.get(URL_PREFIX_KEY, "/"))
+
+
+def server_route(app: dash.Dash, rule: str) -> str:
+    """A Flask route rule of ours under the app's prefix, as Dash registers its own (``/geo/…`` → ``/jeugd/geo/…``)."""
+    return str(app.config.routes_pathname_prefix) + rule.lstrip("/")
 
 
 def geo_url(token: str, level: str) -> str:

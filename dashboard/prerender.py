@@ -54,11 +54,14 @@ def static_html(node: Any, *, ids: Mapping[str, str] | None = None) -> str:
         return "".join(static_html(child, ids=ids) for child in node)
     if not isinstance(node, Component):
         return ""
-    props = {k: v for k, v in node.to_plotly_json()["props"].items() if v is not None}
+    # The component as Dash sends it to the browser: its props, type and namespace (public, unlike _type).
+    spec = node.to_plotly_json()
+    props = {k: v for k, v in spec["props"].items() if v is not None}
     element_id = ids.get(props["id"]) if isinstance(props.get("id"), str) else None
-    if node._namespace == HTML_NAMESPACE:
-        tag = TAG_NAMES.get(node._type, node._type.lower())
-    elif node._type == "Link":
+    kind = str(spec["type"])
+    if spec["namespace"] == HTML_NAMESPACE:
+        tag = TAG_NAMES.get(kind, kind.lower())
+    elif kind == "Link":
         tag, props = "a", {k: v for k, v in props.items() if k in {"children", "href", "className", "title", "target"}}
     else:
         return ""

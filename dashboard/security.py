@@ -204,6 +204,8 @@ def secure_app(app: Dash, app_settings: AppSettings) -> SecuritySettings:
         SESSION_COOKIE_NAME="buurtdekking_sessie",
     )
     csp: list[str] = []
+    prefix = app.config.routes_pathname_prefix
+    private_paths = (f"{prefix}_dash-update-component", f"{prefix}download/")
 
     limiter = (
         limiter_at(private_dir(app_settings.session_dir), app_settings.limits) if settings.auth == "basic" else None
@@ -248,7 +250,7 @@ def secure_app(app: Dash, app_settings: AppSettings) -> SecuritySettings:
             headers.pop("ETag", None)
             headers.pop("Last-Modified", None)
             headers.pop("Expires", None)
-        elif path.startswith(("/_dash-update-component", "/download/")):
+        elif path.startswith(private_paths):
             # Protected values and a user's uploads must not linger in any cache.
             headers["Cache-Control"] = "private, no-store"
         elif settings.auth != "none":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,8 +35,9 @@ APP_VARIABLES: tuple[Variable, ...] = (
     Variable(
         "BUURTDEKKING_URL_PREFIX",
         "`/`",
-        "the sub-path the app is served under behind a reverse proxy (`/jeugd/`); a leading and a trailing slash "
-        "are added when missing",
+        "the sub-path the app is served under behind a reverse proxy that passes that path on (`/jeugd/`): every "
+        "page, asset, callback, download and the login live under it, everything outside it is 404; a leading and "
+        "a trailing slash are added when missing; `serve --url-prefix` wins",
         "data",
     ),
     Variable(
@@ -167,6 +169,9 @@ APP_VARIABLES: tuple[Variable, ...] = (
 )
 
 
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+
+
 def _refuse(name: str, value: str, nl: str, en: str) -> ConfigError:
     return ConfigError(f"{name}={value[:80]!r}: {nl} / {en}")
 
@@ -286,14 +291,21 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
 
 
 def normalise_prefix(raw: str) -> str:
-    """A URL sub-path with one leading and one trailing slash (``jeugd`` → ``/jeugd/``; empty → ``/``)."""
+    """A URL sub-path with one leading and one trailing slash (``jeugd`` → ``/jeugd/``; empty → ``/``).
+
+    Only segments a proxy passes on unchanged: no query, fragment, percent-escape, dot-segment or empty segment.
+    """
     name, text = "BUURTDEKKING_URL_PREFIX", raw.strip()
-    if not text:
-        return "/"
-    if "://" in text or any(c in text for c in "?#\\ ") or ".." in text.split("/"):
-        raise _refuse(name, raw, "geef een pad zoals /jeugd/", "give a path such as /jeugd/")
-    parts = [p for p in text.split("/") if p]
-    return "/" + "".join(p + "/" for p in parts)
+    inner = text.strip("/")
+    segments = inner.split("/") if inner else []
+    if any(not _SEGMENT.fullmatch(s) or not s.strip(".") for s in segments):
+        raise _refuse(
+            name,
+            raw,
+            "geef een pad zoals /jeugd/ (alleen letters, cijfers, '-', '_', '.', '~' tussen de '/')",
+            "give a path such as /jeugd/ (only letters, digits, '-', '_', '.', '~' between the '/')",
+        )
+    return "/" + "".join(f"{s}/" for s in segments)
 
 
 def default_session_dir() -> Path:

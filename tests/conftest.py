@@ -141,14 +141,22 @@ class ServedApp:
     """A `buurtdekking serve` subprocess on a free port; stopped when the fixture ends."""
 
     def __init__(
-        self, atlas: Path, *, env: dict[str, str] | None = None, gunicorn: bool = False, timeout: float = 60.0
+        self,
+        atlas: Path,
+        *,
+        env: dict[str, str] | None = None,
+        gunicorn: bool = False,
+        timeout: float = 60.0,
+        url_prefix: str = "/",
     ) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.url = self.origin + url_prefix.rstrip("/")  # where the app's pages are: self.url + "/tabel"
         self.log = ARTIFACTS / f"server-{self.port}.log"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **(env or {}), "BUURTDEKKING_ATLAS": str(atlas)}
         if gunicorn:
+            full_env["BUURTDEKKING_URL_PREFIX"] = url_prefix  # what `--url-prefix` is to `buurtdekking serve`
             cmd = [
                 str(Path(sys.executable).parent / "gunicorn"),
                 "--workers",
@@ -161,6 +169,8 @@ class ServedApp:
             ]
         else:
             cmd = [sys.executable, "-m", "cli.main", "serve", "--atlas", str(atlas), "--port", str(self.port)]
+            if url_prefix != "/":
+                cmd += ["--url-prefix", url_prefix]
         self._fh = self.log.open("w")
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=self._fh, stderr=subprocess.STDOUT)
         try:

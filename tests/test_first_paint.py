@@ -13,11 +13,10 @@ import pytest
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.dash_internals import DEFERRED_TYPE, defer_scripts
 from dashboard.first_paint import (
-    DEFERRED_TYPE,
     FIGURE_ID,
     SKELETON_ID,
-    defer_scripts,
     gzip_chunks,
     map_fetches,
     page_map_spec,
@@ -147,7 +146,7 @@ def test_the_map_page_is_streamed_with_its_first_paint(default_atlas: Path) -> N
     assert "/geo/map-style.json" in preloads
     # No script of Dash's runs before the map is drawn, and none is lost.
     runnable = [t for t in re.findall(r"<script[^>]*>", body) if DEFERRED_TYPE not in t and "application/json" not in t]
-    assert len(runnable) == 2 + 1  # plotly.js, first-map.js and the IE warning
+    assert len(runnable) == 2  # plotly.js and first-map.js (dash-internals.js is in the <head>)
     assert 'src="/_dash-component-suites/dash/dash-renderer/' in body
     assert body.count(f'type="{DEFERRED_TYPE}"') >= 10
     figure = json.loads(re.search(rf'id="{FIGURE_ID}">(.*?)</script>', body, re.S).group(1).replace("<\\/", "</"))  # type: ignore[union-attr]

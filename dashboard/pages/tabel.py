@@ -360,7 +360,7 @@ def download(
             view,
             state,
             area=table_area(view, chosen),
-            permalink=base + "/tabel" + state.to_query(),
+            permalink=base + dash.get_relative_path("/tabel") + state.to_query(),
             session_meta=store.meta(sid),
         )
     except InputError as exc:
