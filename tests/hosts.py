@@ -12,6 +12,7 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,22 @@ SERVER_LINE = re.compile(r"^(?P<indent>\s*)server\s+(?P<address>\S+?)(?P<params>
 LISTEN_LINE = re.compile(r"^(?P<indent>\s*)listen\s+[^;]+;", re.MULTILINE)
 LOG_PATH = re.compile(r"/var/log/nginx/")
 SESSION_COOKIE = "buurtdekking_sessie"  # SESSION_COOKIE_NAME in dashboard/security.py
+
+
+def directory_state(root: Path, atlas: Path) -> dict[str, str]:
+    """What main shares between hosts today: one session directory (a network share in production), one secret
+    key, one atlas directory."""
+    return {
+        "BUURTDEKKING_SESSION_DIR": str(root / "sessions"),
+        "BUURTDEKKING_SECRET_KEY": secrets.token_urlsafe(48),
+        "BUURTDEKKING_ATLAS": str(atlas),
+    }
+
+
+# The shared-state backends the hosts are tested on: name → the environment every host gets, from a directory
+# for its files and the atlas. A backend that keeps sessions or the atlas elsewhere (Redis, PostGIS) is one more
+# entry, its function returning that store's URL (from its fixture) in the env.
+BACKENDS: dict[str, Callable[[Path, Path], dict[str, str]]] = {"directory": directory_state}
 
 
 def wait_healthy(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:

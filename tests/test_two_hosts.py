@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from care_grid import care_grid_atlas
-from hosts import Host, Proxy, User, applied_files, applied_list
+from hosts import BACKENDS, Host, Proxy, User, applied_files, applied_list
 
 pytestmark = pytest.mark.slow
 
 # A caseloads file for the 3×3 grid of care_grid_atlas: passes every rule, so Apply applies it.
 CASELOADS = b"buurtcode;periode;totaal\r\nBU99990101;2024;12\r\nBU99990102;2024;7\r\n"
 FILE_NAME = "zorg_twee_hosts.csv"
-
-
-def directory_state(root: Path, atlas: Path) -> dict[str, str]:
-    """What main shares between hosts today: one session directory (a network share in production), one secret
-    key, one atlas directory."""
-    return {
-        "BUURTDEKKING_SESSION_DIR": str(root / "sessions"),
-        "BUURTDEKKING_SECRET_KEY": secrets.token_urlsafe(48),
-        "BUURTDEKKING_ATLAS": str(atlas),
-    }
-
-
-# The shared-state backends the hosts are tested on: name → the environment every host gets. A backend that
-# keeps sessions elsewhere (Redis, PostGIS) is one more entry here, with its fixture's URL in the env.
-BACKENDS: dict[str, Callable[[Path, Path], dict[str, str]]] = {"directory": directory_state}
 
 
 @pytest.fixture(scope="module")
