@@ -91,6 +91,23 @@ def test_a_file_checked_on_host_a_is_applied_on_host_b(two_hosts: tuple[Host, Ho
     assert nothing["upload-apply"]["disabled"] is True
 
 
+def test_a_host_with_another_secret_key_gives_a_fresh_session(
+    two_hosts: tuple[Host, Host], shared_state_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same session store but another key: the cookie from host A is not accepted, so nothing is shared."""
+    a, _ = two_hosts
+    other = Host(
+        "c", {**shared_state_env, "BUURTDEKKING_SECRET_KEY": "another-" + "k" * 40}, tmp_path_factory.mktemp("host-c")
+    )
+    try:
+        fien = User()
+        upload_and_apply(fien, a.url)
+        assert len(applied_files(fien.open_own_data(a.url))) == 1
+        assert applied_files(fien.open_own_data(other.url)) == []
+    finally:
+        other.stop()
+
+
 @pytest.mark.parametrize("kill", [False, True], ids=["stopped", "killed"])
 def test_a_session_survives_its_host_being_stopped(
     shared_state_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, kill: bool
