@@ -122,9 +122,10 @@ class Host(_Process):
         self.url = f"http://127.0.0.1:{self.port}"
         self.address = f"127.0.0.1:{self.port}"
         # What a machine keeps to itself: its temp directory (so nothing is shared through a default under /tmp)
-        # and its cache of published tables. Everything shared comes from ``env``.
+        # and its cache of published tables. Everything shared comes from ``env``, none of the caller's settings.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("BUURTDEKKING_")}
         own = {"TMPDIR": str(_mkdir(home / "tmp")), "BUURTDEKKING_CACHE": str(_mkdir(home / "cache"))}
-        full_env = {**os.environ, **own, **env}
+        full_env = {**inherited, **own, **env}
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         cmd = [gunicorn, "--workers", str(workers), *GUNICORN_FLAGS, "--bind", self.address, "dashboard.wsgi:server"]
         self._start(cmd, full_env, ARTIFACTS / f"host-{name}-{self.port}.log")
