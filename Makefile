@@ -17,6 +17,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
+.PHONY: nginx
 
 setup: $(STAMP)
 
@@ -34,6 +35,14 @@ browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "Chromium installeren / installing Chromium (Debian packages chromium, chromium-driver, fonts-dejavu-core)"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; \
+	fi
+
+# nginx for the several-hosts tests (tests/test_two_hosts.py, tests/test_browser_proxy.py): the reverse proxy
+# of deploy/nginx.conf in front of two gunicorn hosts. Debian's nginx-light, installed only when missing.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "nginx installeren / installing nginx (Debian package nginx-light)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; \
 	fi
 
 # axe-core for the accessibility checks in the browser tests: pinned, from the npm registry, checked against
@@ -114,7 +123,7 @@ lint: setup
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"
 
-test: setup browser axe gpkg-validator lint
+test: setup browser axe gpkg-validator nginx lint
 	$(VENV)/bin/pytest
 
 bench: setup browser

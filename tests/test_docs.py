@@ -27,6 +27,7 @@ ROOTS = (
     "docs",
     "assets",
     "examples",
+    "deploy",
     ".ci",
 )
 TOP_FILES = (
@@ -37,6 +38,7 @@ TOP_FILES = (
     "README.md",
     "CONTRIBUTING.md",
     "CHANGELOG.md",
+    "docker-compose.yml",
 )
 # Directories the benchmarks and browser tests write into; git does not keep them.
 OUTPUT_DIRS = ("bench/results", "tests/artifacts")
