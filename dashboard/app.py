@@ -32,11 +32,13 @@ from dashboard.first_paint import (
 )
 from dashboard.mapstyle import glyphs_url, tile_style
 from dashboard.paths import ATLAS_CONFIG_KEY, GEO_ROUTE, MAP_STYLE_ROUTE, atlas_dir
+from dashboard.redis_store import RedisAttemptStore, RedisSessionStore, connect, redis_url_from_env
 from dashboard.security import harden
 from dashboard.session import init_sessions
 from dashboard.uploads import limits_from_env
 from etl import config
 from geodata.errors import InputError, Problem
+from views.cache import RedisCache, use_cache
 from views.data import get_view
 from views.i18n import Lang, aria, t
 from views.state import parse_state
@@ -469,10 +471,16 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
         suppress_callback_exceptions=True,
         on_error=on_callback_error,
     )
+    # With Redis the login back-off, per-user state and cached work are shared by every host; without, they
+    # stay on this machine. Checked before anything is installed, so that a bad setting stops the app at once.
+    redis_url = redis_url_from_env()
+    client = connect(redis_url) if redis_url else None
+    store = RedisSessionStore.from_env(client) if client else None
+    use_cache(RedisCache(client) if client else None)
     # Login and security headers first, so that the login check runs before any other hook and the headers
     # are set after all of them; then per-user sessions, the upload size and the export route.
-    harden(app)
-    init_sessions(app)
+    harden(app, attempts=RedisAttemptStore(client) if client else None)
+    init_sessions(app, store)
     # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the
     # request. Anything larger than three times the upload limit is refused before it is read.
     app.server.config["MAX_CONTENT_LENGTH"] = 4 * limits_from_env().max_bytes + 1024 * 1024

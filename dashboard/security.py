@@ -37,7 +37,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard import logs
 from dashboard.errors import ConfigError
 from dashboard.logs import pseudonym
-from dashboard.ratelimit import LoginLimiter, client_address, limiter_from_env
+from dashboard.ratelimit import AttemptStore, LoginLimiter, client_address, limiter_from_env
 from dashboard.session import SID_KEY, current_sid, default_root, private_dir
 
 if TYPE_CHECKING:
@@ -228,8 +228,13 @@ def content_security_policy(app: Dash, settings: SecuritySettings) -> str:
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
-def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecuritySettings:
-    """Install login (when configured), security headers and cookie settings on ``app.server``."""
+def secure_app(
+    app: Dash, settings: SecuritySettings | None = None, attempts: AttemptStore | None = None
+) -> SecuritySettings:
+    """Install login (when configured), security headers and cookie settings on ``app.server``.
+
+    ``attempts`` keeps the login back-off (shared by several hosts with Redis); by default SQLite on this machine.
+    """
     settings = settings or settings_from_env()
     server = app.server
     if server.debug or _truthy(os.environ.get("DASH_DEBUG")) or _truthy(os.environ.get("FLASK_DEBUG")):
@@ -244,7 +249,7 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
     )
     csp: list[str] = []
 
-    limiter = limiter_from_env(private_dir(default_root())) if settings.auth == "basic" else None
+    limiter = limiter_from_env(private_dir(default_root()), store=attempts) if settings.auth == "basic" else None
     server.extensions["buurtdekking_login_limiter"] = limiter
 
     def _require_login() -> flask.Response | None:
@@ -301,8 +306,8 @@ def secure_app(app: Dash, settings: SecuritySettings | None = None) -> SecurityS
     return settings
 
 
-def harden(app: Dash) -> SecuritySettings:
+def harden(app: Dash, attempts: AttemptStore | None = None) -> SecuritySettings:
     """Logging, login and security headers on a given app; called first, so that their hooks run first and last."""
     logs.configure()
     logs.quiet_server_errors(app.server)
-    return secure_app(app)
+    return secure_app(app, attempts=attempts)

@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import flask
 import geopandas as gpd
@@ -67,6 +67,52 @@ def secret_key(root: Path | None = None) -> str:
     return path.read_text().strip()
 
 
+class StateStore(Protocol):
+    """Per-user state: named slots of frames per session id, each with a small JSON description, expiring.
+
+    ``SessionStore`` (a private directory, the default) and ``dashboard.redis_store.RedisSessionStore`` (shared by
+    several hosts) implement it; everything that keeps a user's uploads takes this, never one of them.
+    """
+
+    @property
+    def key(self) -> bytes:
+        """The secret that signs the session cookie and names the session's state."""
+        ...
+
+    @property
+    def ttl_s(self) -> int:
+        """Seconds a session's state is kept after its last use."""
+        ...
+
+    def put(self, sid: str, slot: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None: ...
+
+    def get(self, sid: str, slot: str) -> tuple[pd.DataFrame, dict[str, Any]] | None: ...
+
+    def meta(self, sid: str) -> dict[str, dict[str, Any]]: ...
+
+    def delete(self, sid: str, slot: str | None = None) -> None: ...
+
+    def touch(self, sid: str) -> None: ...
+
+    def purge_expired(self, now: float | None = None) -> int: ...
+
+
+def session_digest(key: bytes, sid: str) -> str:
+    """The name a session's state is kept under: an HMAC of its id, so that no listing reveals a cookie."""
+    if not sid or len(sid) > 200:
+        raise ValueError("invalid session id")
+    return hmac.new(key, sid.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def check_slot(slot: str) -> None:
+    if not _SLOT.match(slot):
+        raise ValueError(f"invalid slot name {slot!r}")
+
+
+def ttl_from_env() -> int:
+    return int(os.environ.get(SESSION_TTL_ENV) or DEFAULT_TTL_S)
+
+
 @dataclass(frozen=True)
 class SessionStore:
     """Named slots of frames per session id, each with a small JSON description; expiring after ``ttl_s`` idle."""
@@ -81,18 +127,14 @@ class SessionStore:
     @classmethod
     def from_env(cls) -> SessionStore:
         root = default_root()
-        ttl = int(os.environ.get(SESSION_TTL_ENV) or DEFAULT_TTL_S)
-        return cls(root=private_dir(root), key=secret_key(root).encode(), ttl_s=ttl)
+        return cls(root=private_dir(root), key=secret_key(root).encode(), ttl_s=ttl_from_env())
 
     def _dir(self, sid: str) -> Path:
-        if not sid or len(sid) > 200:
-            raise ValueError("invalid session id")
-        return self.root / ("s-" + hmac.new(self.key, sid.encode(), hashlib.sha256).hexdigest()[:40])
+        return self.root / ("s-" + session_digest(self.key, sid))
 
     @staticmethod
     def _check_slot(slot: str) -> None:
-        if not _SLOT.match(slot):
-            raise ValueError(f"invalid slot name {slot!r}")
+        check_slot(slot)
 
     def put(self, sid: str, slot: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
         """Store ``frame`` (GeoDataFrames keep their CRS) and ``meta`` under ``slot``, replacing what was there."""
@@ -170,7 +212,7 @@ class SessionStore:
         return gone
 
 
-def init_sessions(app: Dash, store: SessionStore | None = None) -> SessionStore:
+def init_sessions(app: Dash, store: StateStore | None = None) -> StateStore:
     """Give every browser a random session id in a signed, HttpOnly cookie and keep ``store`` on the server."""
     store = store or SessionStore.from_env()
     server = app.server
@@ -187,8 +229,8 @@ def init_sessions(app: Dash, store: SessionStore | None = None) -> SessionStore:
     return store
 
 
-def current_store() -> SessionStore:
-    store: SessionStore = flask.current_app.extensions["buurtdekking_sessions"]
+def current_store() -> StateStore:
+    store: StateStore = flask.current_app.extensions["buurtdekking_sessions"]
     return store
 
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.errors import ConfigError
-from dashboard.session import SessionStore, current_sid, current_store
+from dashboard.session import StateStore, current_sid, current_store
 from etl.care import validate_caseloads_frame, validate_providers_frame, validate_teams_frame
 from etl.inputs import KINDS
 from etl.sensitive import CASELOAD_PREFIXES
@@ -72,7 +72,7 @@ def check(view: AtlasView, data: bytes, *, name: str, kind: str, limits: UploadL
     )
 
 
-def stage(store: SessionStore, sid: str, report: UploadReport) -> bool:
+def stage(store: StateStore, sid: str, report: UploadReport) -> bool:
     """Keep a valid upload as pending (replacing an earlier one of its kind) and say True.
 
     A refused one changes nothing: the pending and applied uploads the user had stay exactly as they were.
@@ -94,7 +94,7 @@ def _meta(report: UploadReport) -> dict[str, Any]:
     }
 
 
-def apply(store: SessionStore, sid: str, kind: str) -> bool:
+def apply(store: StateStore, sid: str, kind: str) -> bool:
     """Move the pending upload of ``kind`` to applied; False when there is none (nothing changes then)."""
     found = store.get(sid, PENDING + kind)
     if found is None:
@@ -105,16 +105,16 @@ def apply(store: SessionStore, sid: str, kind: str) -> bool:
     return True
 
 
-def remove(store: SessionStore, sid: str, kind: str) -> None:
+def remove(store: StateStore, sid: str, kind: str) -> None:
     store.delete(sid, APPLIED + kind)
 
 
-def applied(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
+def applied(store: StateStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session applied."""
     return {slot[len(APPLIED) :]: meta for slot, meta in store.meta(sid).items() if slot.startswith(APPLIED)}
 
 
-def pending(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
+def pending(store: StateStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session checked and may still apply."""
     return {slot[len(PENDING) :]: meta for slot, meta in store.meta(sid).items() if slot.startswith(PENDING)}
 
@@ -186,7 +186,7 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     return dataclasses.replace(view, tables=tables)
 
 
-def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
+def session_view(view: AtlasView, store: StateStore, sid: str) -> AtlasView:
     """``view`` with this session's applied uploads laid over it; the shared view itself is never changed."""
     kinds = applied(store, sid)
     out = view
