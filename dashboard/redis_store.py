@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from dashboard.session import SECRET_ENV, check_slot, session_digest, ttl_from_e
 REDIS_ENV = "BUURTDEKKING_REDIS"
 NAMESPACE = "buurtdekking"
 SCHEMES = ("redis", "rediss", "unix")
+_DB_PATH = re.compile(r"^(/[0-9]{0,5})?$")
 # A request waits at most this long for Redis before it fails (and the page shows its error notice).
 CONNECT_TIMEOUT_S = 2.0
 SOCKET_TIMEOUT_S = 5.0
@@ -40,7 +42,10 @@ def redis_url_from_env(env: Mapping[str, str] | None = None) -> str | None:
         return None
     try:
         parts = urlsplit(url)
-        ok = parts.scheme in SCHEMES and bool(parts.path if parts.scheme == "unix" else parts.hostname)
+        if parts.scheme == "unix":
+            ok = bool(parts.path)
+        else:  # redis-py would quietly take database 0 for a path that is not a number
+            ok = parts.scheme in SCHEMES and bool(parts.hostname) and bool(_DB_PATH.match(parts.path))
         if ok:
             redis.ConnectionPool.from_url(url)  # its own check of port, database number and options
     except ValueError:
