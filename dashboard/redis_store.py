@@ -74,6 +74,7 @@ def connect(url: str) -> redis.Redis:
     """A client of the Redis at ``url`` that answered a PING; a clear ConfigError when it does not."""
     client = redis.Redis.from_url(
         url,
+        protocol=2,  # RESP2: what every Redis version and Redis-compatible service speaks (RESP3 needs 6+)
         socket_connect_timeout=CONNECT_TIMEOUT_S,
         socket_timeout=SOCKET_TIMEOUT_S,
         health_check_interval=30,

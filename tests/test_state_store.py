@@ -389,6 +389,30 @@ def test_redis_down_at_start_says_so_without_the_password() -> None:
     assert redacted(url).startswith("redis://app:***@127.0.0.1:")
 
 
+def test_gunicorn_stops_with_the_message_when_redis_does_not_answer(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO, free_port
+
+    env = {
+        **os.environ,
+        "BUURTDEKKING_ATLAS": str(tmp_path / "no-atlas"),
+        "BUURTDEKKING_SESSION_DIR": str(tmp_path / "s"),
+        "BUURTDEKKING_REDIS": dead_url(),
+        "BUURTDEKKING_SECRET_KEY": SECRET,
+    }
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    cmd = [gunicorn, "--workers", "1", "--bind", f"127.0.0.1:{free_port()}", "dashboard.wsgi:server"]
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "buurtdekking: BUURTDEKKING_REDIS: Redis op redis://127.0.0.1:" in out, out
+    assert "does not answer; start Redis or unset BUURTDEKKING_REDIS" in out
+    assert "Traceback" not in out, out
+
+
 def _app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str) -> Path:
     monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
     monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
