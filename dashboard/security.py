@@ -9,7 +9,8 @@ Configured by environment (documented in docs/CONFIGURATION.md and docs/DEPLOY.m
   ``X-Forwarded-User``); with ``BUURTDEKKING_PROXY_SECRET`` set, the proxy must also send that value in
   ``X-Buurtdekking-Proxy-Secret`` so that a request that bypasses the proxy is refused.
 - ``BUURTDEKKING_SECRET_KEY``: signs the session cookie. Unset: a random key kept in the session directory
-  (shared by the workers of one machine; set it explicitly when several machines serve the app).
+  (shared by the workers of one machine; set it explicitly when several machines serve the app, as
+  ``BUURTDEKKING_REDIS`` requires).
 - ``BUURTDEKKING_SECURE_COOKIE=1``: cookies only over HTTPS, plus Strict-Transport-Security.
 
 When login is configured, every route — pages, ``/assets/``, ``/_dash-*`` callbacks and downloads — needs it:

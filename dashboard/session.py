@@ -2,7 +2,9 @@
 
 Uploads live here and nowhere else: never in the shared atlas, never reachable with another session id.
 Files are Parquet and JSON (never pickle), in a directory only the app's user can read, named by an HMAC
-of the session id so that the directory listing does not reveal anyone's cookie.
+of the session id so that the directory listing does not reveal anyone's cookie. ``StateStore`` is what the
+app needs of such a store; with ``BUURTDEKKING_REDIS`` the Redis store of dashboard/redis_store.py takes the
+directory's place, so that several machines share it.
 """
 
 from __future__ import annotations

@@ -389,6 +389,7 @@ def test_redis_down_at_start_says_so_without_the_password() -> None:
     assert redacted(url).startswith("redis://app:***@127.0.0.1:")
 
 
+@pytest.mark.slow
 def test_gunicorn_stops_with_the_message_when_redis_does_not_answer(tmp_path: Path) -> None:
     import os
     import subprocess
