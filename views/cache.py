@@ -75,8 +75,12 @@ class RedisCache:
     ttl_s: int = REDIS_TTL_S
 
     def get(self, key: str) -> bytes | None:
+        name = self.prefix + _check(key)
         try:
-            value = self.client.getex(self.prefix + _check(key), ex=self.ttl_s)
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(name)
+            pipe.expire(name, self.ttl_s)  # not GETEX: that needs Redis 6.2
+            value, _ = pipe.execute()
         except redis.RedisError:
             return None  # the work is done here instead; the user's own state reports Redis being down
         return value if isinstance(value, bytes) else None
