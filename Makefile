@@ -16,7 +16,7 @@ LOCK_HASH := $(shell cat $(LOCKS) pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
+.PHONY: setup browser redis axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
 .PHONY: nginx
 
 setup: $(STAMP)
@@ -43,6 +43,14 @@ nginx:
 	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
 	  echo "nginx installeren / installing nginx (Debian package nginx-light)"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; \
+	fi
+
+# Debian's redis-server for the tests of the shared store (BUURTDEKKING_REDIS): tests/engines_redis.py starts a
+# throw-away server of its own; installed only when missing.
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+	  echo "Redis installeren / installing Redis (Debian package redis-server)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; \
 	fi
 
 # axe-core for the accessibility checks in the browser tests: pinned, from the npm registry, checked against
@@ -123,7 +131,7 @@ lint: setup
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"
 
-test: setup browser axe gpkg-validator nginx lint
+test: setup browser redis axe gpkg-validator nginx lint
 	$(VENV)/bin/pytest
 
 bench: setup browser

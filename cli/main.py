@@ -225,7 +225,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     app.server.config["BUURTDEKKING_BIND_HOST"] = args.host  # a Host the permalinks may use (dashboard/public_url.py)
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     with contextlib.suppress(InputError):
-        get_view(atlas, cache_dir=settings.etl.cache_dir)
+        get_view(atlas)
     prefix = app.config.routes_pathname_prefix
     print(f"buurtdekking: http://{args.host}:{args.port}{prefix}  (atlas: {atlas})", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=False)

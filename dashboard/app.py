@@ -40,11 +40,13 @@ from dashboard.paths import (
     server_route,
     url_prefix,
 )
+from dashboard.redis_store import RedisAttemptStore, RedisSessionStore, connect
 from dashboard.security import harden
 from dashboard.session import SessionStore, init_sessions
 from dashboard.settings import AppSettings, normalise_prefix
 from dashboard.uploads import upload_limits
 from geodata.errors import InputError, Problem
+from views.cache import DiskCache, RedisCache, use_cache
 from views.i18n import Lang, aria, t
 from views.state import parse_state
 
@@ -546,11 +548,16 @@ def create_app(
         on_error=on_callback_error,
     )
     app.server.config[URL_PREFIX_KEY] = prefix
+    app.server.extensions[SETTINGS_KEY] = settings
+    # With Redis the login back-off, per-user state and cached work are shared by every host; without, they
+    # stay on this machine. Connected before anything is installed, so that an unreachable Redis stops the app.
+    client = connect(settings.redis_url) if settings.redis_url else None
+    store = RedisSessionStore.from_settings(client, settings) if client else SessionStore.from_settings(settings)
+    use_cache(RedisCache(client) if client else DiskCache(settings.etl.cache_dir))
     # Login and security headers first, so that the login check runs before any other hook and the headers
     # are set after all of them; then per-user sessions, the upload size and the export route.
-    app.server.extensions[SETTINGS_KEY] = settings
-    harden(app, settings)
-    init_sessions(app, SessionStore.from_settings(settings))
+    harden(app, settings, attempts=RedisAttemptStore(client) if client else None)
+    init_sessions(app, store)
     # dcc.Upload sends the file base64-encoded inside a JSON callback: 4/3 of its size, plus the rest of the
     # request. Anything larger than three times the upload limit is refused before it is read.
     app.server.config["MAX_CONTENT_LENGTH"] = 4 * upload_limits(settings).max_bytes + 1024 * 1024

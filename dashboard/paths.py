@@ -26,8 +26,8 @@ def app_settings() -> AppSettings:
 
 
 def atlas_view() -> AtlasView:
-    """The view of this app's atlas, its published tables cached where the settings say."""
-    return get_view(atlas_dir(), cache_dir=app_settings().etl.cache_dir)
+    """The view of this app's atlas, its published tables in the work cache create_app chose (disk or Redis)."""
+    return get_view(atlas_dir())
 
 
 def url_prefix() -> str:

@@ -5,8 +5,8 @@ accounts) every further attempt waits: 1 s, then 2, 4, 8 … up to ``max_s``, co
 attempts during a wait are refused unchecked (429) and not counted. Unknown accounts are counted exactly like
 known ones, so the answers never tell which names exist. A browser session that logged in before the back-off
 began keeps working for its own account until it sends a wrong password. Counters are forgotten a day after
-their last failure. The store is a small interface (:class:`AttemptStore`) so that another backend (Redis, for
-several machines) can take SQLite's place.
+their last failure. The store is a small interface (:class:`AttemptStore`): with ``BUURTDEKKING_REDIS`` set,
+dashboard/redis_store.py's Redis store takes SQLite's place, so that several machines share the counts.
 """
 
 from __future__ import annotations
@@ -217,6 +217,6 @@ class LoginLimiter:
             self.store.remember_session(account, session, now=now)
 
 
-def limiter_at(root: Path, settings: LimitSettings) -> LoginLimiter:
-    """The back-off over the SQLite store in ``root`` (the session directory), with these limits."""
-    return LoginLimiter(SqliteAttemptStore(root / STORE_FILE), settings)
+def limiter_at(root: Path, settings: LimitSettings, store: AttemptStore | None = None) -> LoginLimiter:
+    """The back-off over ``store`` (Redis, for several hosts), else over SQLite in ``root`` (the session directory)."""
+    return LoginLimiter(store or SqliteAttemptStore(root / STORE_FILE), settings)

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.session import SessionStore
+from dashboard.session import StateStore
 from dashboard.uploads import APPLIED
 from etl.whatif import WhatIfBase, WhatIfResult, apply_scenario, load_whatif_base, parse_scenario, rebase
 from geodata.crs import RD_NEW
@@ -85,7 +85,7 @@ def teams_digest(gdf_teams: gpd.GeoDataFrame) -> str:
     return h.hexdigest()
 
 
-def own_teams(store: SessionStore, sid: str) -> OwnTeams | None:
+def own_teams(store: StateStore, sid: str) -> OwnTeams | None:
     """The teams this session applied on the own-data page, or None (then the what-if starts from the atlas)."""
     found = store.get(sid, APPLIED + "teams")
     if found is None:

@@ -10,7 +10,8 @@ docs/CONFIGURATION.md and docs/DEPLOY.md):
   ``X-Forwarded-User``); with ``BUURTDEKKING_PROXY_SECRET`` set, the proxy must also send that value in
   ``X-Buurtdekking-Proxy-Secret`` so that a request that bypasses the proxy is refused.
 - ``BUURTDEKKING_SECRET_KEY``: signs the session cookie. Unset: a random key kept in the session directory
-  (shared by the workers of one machine; set it explicitly when several machines serve the app).
+  (shared by the workers of one machine; set it explicitly when several machines serve the app, as
+  ``BUURTDEKKING_REDIS`` requires).
 - ``BUURTDEKKING_SECURE_COOKIE=1``: cookies only over HTTPS, plus Strict-Transport-Security.
 
 When login is configured, every route — pages, ``/assets/``, ``/_dash-*`` callbacks and downloads — needs it:
@@ -36,7 +37,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard import logs
 from dashboard.errors import ConfigError
 from dashboard.logs import pseudonym
-from dashboard.ratelimit import LoginLimiter, client_address, limiter_at
+from dashboard.ratelimit import AttemptStore, LoginLimiter, client_address, limiter_at
 from dashboard.session import SID_KEY, current_sid, private_dir
 from dashboard.settings import AppSettings
 
@@ -189,8 +190,11 @@ def content_security_policy(app: Dash, settings: SecuritySettings) -> str:
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
-def secure_app(app: Dash, app_settings: AppSettings) -> SecuritySettings:
-    """Install login (when configured), security headers and cookie settings on ``app.server``."""
+def secure_app(app: Dash, app_settings: AppSettings, attempts: AttemptStore | None = None) -> SecuritySettings:
+    """Install login (when configured), security headers and cookie settings on ``app.server``.
+
+    ``attempts`` keeps the login back-off (shared by several hosts with Redis); by default SQLite on this machine.
+    """
     settings = security_settings(app_settings)
     server = app.server
     if server.debug or app_settings.debug:
@@ -208,7 +212,9 @@ def secure_app(app: Dash, app_settings: AppSettings) -> SecuritySettings:
     private_paths = (f"{prefix}_dash-update-component", f"{prefix}download/")
 
     limiter = (
-        limiter_at(private_dir(app_settings.session_dir), app_settings.limits) if settings.auth == "basic" else None
+        limiter_at(private_dir(app_settings.session_dir), app_settings.limits, store=attempts)
+        if settings.auth == "basic"
+        else None
     )
     server.extensions["buurtdekking_login_limiter"] = limiter
 
@@ -266,8 +272,8 @@ def secure_app(app: Dash, app_settings: AppSettings) -> SecuritySettings:
     return settings
 
 
-def harden(app: Dash, settings: AppSettings) -> SecuritySettings:
+def harden(app: Dash, settings: AppSettings, attempts: AttemptStore | None = None) -> SecuritySettings:
     """Logging, login and security headers on a given app; called first, so that their hooks run first and last."""
     logs.configure(level=settings.log_level, fmt=settings.log_format)
     logs.quiet_server_errors(app.server)
-    return secure_app(app, settings)
+    return secure_app(app, settings, attempts=attempts)

@@ -2,7 +2,9 @@
 
 Uploads live here and nowhere else: never in the shared atlas, never reachable with another session id.
 Files are Parquet and JSON (never pickle), in a directory only the app's user can read, named by an HMAC
-of the session id so that the directory listing does not reveal anyone's cookie.
+of the session id so that the directory listing does not reveal anyone's cookie. ``StateStore`` is what the
+app needs of such a store; with ``BUURTDEKKING_REDIS`` the Redis store of dashboard/redis_store.py takes the
+directory's place, so that several machines share it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import flask
 import geopandas as gpd
@@ -61,6 +63,48 @@ def secret_key(root: Path | None = None, configured: str = "") -> str:
     return path.read_text().strip()
 
 
+class StateStore(Protocol):
+    """Per-user state: named slots of frames per session id, each with a small JSON description, expiring.
+
+    ``SessionStore`` (a private directory, the default) and ``dashboard.redis_store.RedisSessionStore`` (shared by
+    several hosts) implement it; everything that keeps a user's uploads takes this, never one of them.
+    """
+
+    @property
+    def key(self) -> bytes:
+        """The secret that signs the session cookie and names the session's state."""
+        ...
+
+    @property
+    def ttl_s(self) -> int:
+        """Seconds a session's state is kept after its last use."""
+        ...
+
+    def put(self, sid: str, slot: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None: ...
+
+    def get(self, sid: str, slot: str) -> tuple[pd.DataFrame, dict[str, Any]] | None: ...
+
+    def meta(self, sid: str) -> dict[str, dict[str, Any]]: ...
+
+    def delete(self, sid: str, slot: str | None = None) -> None: ...
+
+    def touch(self, sid: str) -> None: ...
+
+    def purge_expired(self, now: float | None = None) -> int: ...
+
+
+def session_digest(key: bytes, sid: str) -> str:
+    """The name a session's state is kept under: an HMAC of its id, so that no listing reveals a cookie."""
+    if not sid or len(sid) > 200:
+        raise ValueError("invalid session id")
+    return hmac.new(key, sid.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def check_slot(slot: str) -> None:
+    if not _SLOT.match(slot):
+        raise ValueError(f"invalid slot name {slot!r}")
+
+
 @dataclass(frozen=True)
 class SessionStore:
     """Named slots of frames per session id, each with a small JSON description; expiring after ``ttl_s`` idle."""
@@ -79,14 +123,11 @@ class SessionStore:
         return cls(root=root, key=secret_key(root, settings.secret_key).encode(), ttl_s=settings.session_ttl_s)
 
     def _dir(self, sid: str) -> Path:
-        if not sid or len(sid) > 200:
-            raise ValueError("invalid session id")
-        return self.root / ("s-" + hmac.new(self.key, sid.encode(), hashlib.sha256).hexdigest()[:40])
+        return self.root / ("s-" + session_digest(self.key, sid))
 
     @staticmethod
     def _check_slot(slot: str) -> None:
-        if not _SLOT.match(slot):
-            raise ValueError(f"invalid slot name {slot!r}")
+        check_slot(slot)
 
     def put(self, sid: str, slot: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
         """Store ``frame`` (GeoDataFrames keep their CRS) and ``meta`` under ``slot``, replacing what was there."""
@@ -164,7 +205,7 @@ class SessionStore:
         return gone
 
 
-def init_sessions(app: Dash, store: SessionStore) -> SessionStore:
+def init_sessions(app: Dash, store: StateStore) -> StateStore:
     """Give every browser a random session id in a signed, HttpOnly cookie and keep ``store`` on the server."""
     server = app.server
     server.secret_key = store.key.decode()
@@ -180,8 +221,8 @@ def init_sessions(app: Dash, store: SessionStore) -> SessionStore:
     return store
 
 
-def current_store() -> SessionStore:
-    store: SessionStore = flask.current_app.extensions["buurtdekking_sessions"]
+def current_store() -> StateStore:
+    store: StateStore = flask.current_app.extensions["buurtdekking_sessions"]
     return store
 
 

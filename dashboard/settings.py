@@ -21,6 +21,7 @@ AUTH_MODES = ("none", "basic", "proxy")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+_REDIS_DB_PATH = re.compile(r"^(/[0-9]{0,5})?$")
 DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_TTL_S = 8 * 3600
 DEFAULT_UPLOAD_MB = 10.0
@@ -173,7 +174,7 @@ _SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 
 
 def _refuse(name: str, value: str, nl: str, en: str) -> ConfigError:
-    return ConfigError(f"{name}={value[:80]!r}: {nl} / {en}")
+    return ConfigError(f"{name}={value[:240]!r}: {nl} / {en}")
 
 
 def _truthy(value: str) -> bool:
@@ -282,12 +283,40 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     name, raw = "BUURTDEKKING_REDIS", (env.get("BUURTDEKKING_REDIS") or "").strip()
     if not raw:
         return None
-    parts = urlsplit(raw)
-    if parts.scheme.lower() not in REDIS_SCHEMES:
-        raise _refuse(name, raw, "kies redis://, rediss:// of unix://", "choose redis://, rediss:// or unix://")
-    if not (parts.path if parts.scheme.lower() == "unix" else parts.netloc):
-        raise _refuse(name, raw, "de URL noemt geen server of socket", "the URL names no server or socket")
+    try:
+        parts = urlsplit(raw)
+        if parts.scheme == "unix":
+            ok = bool(parts.path)
+        else:  # redis-py would quietly take database 0 for a path that is not a number
+            ok = parts.scheme in REDIS_SCHEMES and bool(parts.hostname) and bool(_REDIS_DB_PATH.match(parts.path))
+            _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        ok = False
+    if not ok:
+        raise _refuse(
+            name,
+            _redacted(raw),
+            "geen Redis-adres; verwacht redis://host:poort/db, rediss://… of unix://pad",
+            "not a Redis address; expected redis://host:port/db, rediss://… or unix://path",
+        )
+    if not (env.get("BUURTDEKKING_SECRET_KEY") or ""):
+        secret = "BUURTDEKKING_SECRET_KEY"
+        raise ConfigError(
+            f"{name} is gezet maar {secret} niet: alle servers moeten dezelfde sleutel hebben; zet {secret}"
+            f" / {name} is set but {secret} is not: every host must have the same key; set {secret}"
+        )
     return raw
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "…"
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 def normalise_prefix(raw: str) -> str:

@@ -16,8 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.paths import app_settings
-from dashboard.session import SessionStore, current_sid, current_store
+from dashboard.session import StateStore, current_sid, current_store
 from dashboard.settings import AppSettings
 from etl.care import validate_caseloads_frame, validate_providers_frame, validate_teams_frame
 from etl.inputs import KINDS
@@ -73,7 +72,7 @@ def check(
     return check_upload(data, name=name, kind=kind, validate=validate, limits=limits or UploadLimits())
 
 
-def stage(store: SessionStore, sid: str, report: UploadReport) -> bool:
+def stage(store: StateStore, sid: str, report: UploadReport) -> bool:
     """Keep a valid upload as pending (replacing an earlier one of its kind) and say True.
 
     A refused one changes nothing: the pending and applied uploads the user had stay exactly as they were.
@@ -95,7 +94,7 @@ def _meta(report: UploadReport) -> dict[str, Any]:
     }
 
 
-def apply(store: SessionStore, sid: str, kind: str) -> bool:
+def apply(store: StateStore, sid: str, kind: str) -> bool:
     """Move the pending upload of ``kind`` to applied; False when there is none (nothing changes then)."""
     found = store.get(sid, PENDING + kind)
     if found is None:
@@ -106,16 +105,16 @@ def apply(store: SessionStore, sid: str, kind: str) -> bool:
     return True
 
 
-def remove(store: SessionStore, sid: str, kind: str) -> None:
+def remove(store: StateStore, sid: str, kind: str) -> None:
     store.delete(sid, APPLIED + kind)
 
 
-def applied(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
+def applied(store: StateStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session applied."""
     return {slot[len(APPLIED) :]: meta for slot, meta in store.meta(sid).items() if slot.startswith(APPLIED)}
 
 
-def pending(store: SessionStore, sid: str) -> dict[str, dict[str, Any]]:
+def pending(store: StateStore, sid: str) -> dict[str, dict[str, Any]]:
     """kind → description of what this session checked and may still apply."""
     return {slot[len(PENDING) :]: meta for slot, meta in store.meta(sid).items() if slot.startswith(PENDING)}
 
@@ -187,7 +186,7 @@ def _caseloads_on(view: AtlasView, frame: pd.DataFrame) -> AtlasView:
     return dataclasses.replace(view, tables=tables)
 
 
-def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
+def session_view(view: AtlasView, store: StateStore, sid: str) -> AtlasView:
     """``view`` with this session's applied uploads laid over it; the shared view itself is never changed."""
     kinds = applied(store, sid)
     out = view
@@ -209,5 +208,5 @@ def session_view(view: AtlasView, store: SessionStore, sid: str) -> AtlasView:
 
 def current_view(atlas_dir: str) -> AtlasView:
     """The shared atlas view with this request's own uploads laid over it: what every page of this user shows."""
-    view = get_view(atlas_dir, cache_dir=app_settings().etl.cache_dir)
+    view = get_view(atlas_dir)
     return session_view(view, current_store(), current_sid())

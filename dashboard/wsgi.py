@@ -25,4 +25,4 @@ server = app.server
 # Each worker reads the atlas (and simplifies its geometry) while it boots, not on a user's first request.
 # Without an atlas the pages say how to build one.
 with contextlib.suppress(InputError):
-    get_view(settings.etl.atlas_dir, cache_dir=settings.etl.cache_dir)
+    get_view(settings.etl.atlas_dir)

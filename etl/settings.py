@@ -76,7 +76,7 @@ def default_cache_dir() -> Path:
 
 def invalid(name: str, value: str, nl: str, en: str) -> InputError:
     """The error for a variable that cannot be used: its name and value, what is wrong, in Dutch and English."""
-    shown = value[:80]
+    shown = value[:240]
     return InputError.single("SETTING_INVALID", f"{name}={shown!r}: {nl}", f"{name}={shown!r}: {en}", column=name)
 
 

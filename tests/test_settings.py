@@ -206,7 +206,15 @@ def test_url_prefix_gets_one_leading_and_one_trailing_slash(raw: str, prefix: st
 
 @pytest.mark.parametrize("value", ["redis://cache:6379/0", "rediss://cache", "unix:///run/redis.sock"])
 def test_redis_urls(value: str) -> None:
-    assert AppSettings.from_environ({"BUURTDEKKING_REDIS": value}).redis_url == value
+    env = {"BUURTDEKKING_REDIS": value, "BUURTDEKKING_SECRET_KEY": "gedeeld"}
+    assert AppSettings.from_environ(env).redis_url == value
+
+
+def test_redis_needs_the_secret_key_every_host_shares() -> None:
+    with pytest.raises(ConfigError, match="BUURTDEKKING_SECRET_KEY") as err:
+        AppSettings.from_environ({"BUURTDEKKING_REDIS": "redis://cache:6379/0"})
+    assert "dezelfde sleutel" in str(err.value)
+    assert "the same key" in str(err.value)
 
 
 # Each bad value, and a Dutch and an English part of its message (besides the variable's name).
@@ -222,9 +230,9 @@ BAD_VALUES = [
     ("BUURTDEKKING_UPLOAD_MAX_ROWS", "0", "groter dan 0", "greater than 0"),
     ("BUURTDEKKING_UPLOAD_MAX_COLUMNS", "-3", "groter dan 0", "greater than 0"),
     ("BUURTDEKKING_SESSION_TTL", "8h", "geheel getal", "whole number"),
-    ("BUURTDEKKING_REDIS", "http://cache:6379", "kies redis://", "choose redis://"),
-    ("BUURTDEKKING_REDIS", "redis://", "noemt geen server", "names no server"),
-    ("BUURTDEKKING_REDIS", "unix://", "noemt geen server", "names no server"),
+    ("BUURTDEKKING_REDIS", "http://cache:6379", "geen Redis-adres", "not a Redis address"),
+    ("BUURTDEKKING_REDIS", "redis://", "geen Redis-adres", "not a Redis address"),
+    ("BUURTDEKKING_REDIS", "unix://", "geen Redis-adres", "not a Redis address"),
     ("BUURTDEKKING_LOG_LEVEL", "loud", "geen logniveau", "not a log level"),
     ("BUURTDEKKING_LOG_FORMAT", "xml", "geen logformaat", "not a log format"),
     ("BUURTDEKKING_TILE_URL", "tiles.example/{z}/{x}/{y}", "geef een http(s)-adres", "give an http(s) address"),

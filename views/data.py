@@ -13,7 +13,7 @@ import pandas as pd
 
 from etl.atlas import read_atlas
 from geodata.crs import RD_NEW, to_wgs84
-from views.geometry import BUDGET_GZIP_BYTES, PolygonLayer, build_layer, view_extent
+from views.geometry import BUDGET_GZIP_BYTES, PolygonLayer, cached_layer, view_extent
 from views.protection import manifest_threshold, publish_tables_cached
 
 # More features than this in view and the map shows the next coarser level (national scale stays fast).
@@ -107,16 +107,21 @@ def build_view(
     frames: dict[str, gpd.GeoDataFrame] = {"buurt": buurten, "wijk": wijken}
     if len(gemeenten) > 1:
         frames["gemeente"] = gemeenten
+    manifest = dict(atlas.manifest)
     layers: dict[str, PolygonLayer] = {}
     for level, frame in frames.items():
         code, name = LEVEL_KEYS[level]
         # A level too big to send whole is sent per view: its budget is per MAX_FEATURES_IN_VIEW features.
         scale = max(1.0, len(frame) / MAX_FEATURES_IN_VIEW)
-        layers[level] = build_layer(
-            frame, level=level, code_column=code, name_column=name, budget_gzip_bytes=int(budget_gzip_bytes * scale)
+        layers[level] = cached_layer(
+            frame,
+            atlas_sha256=str(manifest.get("atlas_sha256", "")),
+            level=level,
+            code_column=code,
+            name_column=name,
+            budget_gzip_bytes=int(budget_gzip_bytes * scale),
         )
     center, zoom = view_extent(np.vstack([layers[lv].bounds for lv in layers]))
-    manifest = dict(atlas.manifest)
     raw_tables = {k: v for k, v in atlas.layers.items() if k not in {"buurten", "wijken", "teams"}}
     threshold = manifest_threshold(manifest)
     tables = _with_period_pairs(

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from geodata.crs import to_wgs84
+from views.cache import shared_cache
 
 # 5 decimals of a degree is about 1 m in Utrecht: more digits only cost bytes.
 COORD_DECIMALS = 5
@@ -124,6 +125,73 @@ def build_layer(
     assert chosen is not None
     tol, geoms, raw, packed, bounds = chosen
     return PolygonLayer(level, tuple(codes), tuple(names), tuple(geoms), bounds, label_points, tol, raw, packed)
+
+
+LAYER_FORMAT = 1  # of a layer in the work cache; another number is another key, never a misread
+
+
+def layer_to_bytes(layer: PolygonLayer) -> tuple[bytes, bytes]:
+    """A layer as (JSON header, its gzipped GeoJSON): what the work cache keeps of it."""
+    header = {
+        "level": layer.level,
+        "codes": list(layer.codes),
+        "names": list(layer.names),
+        "bounds": layer.bounds.tolist(),
+        "label_points": layer.label_points.tolist(),
+        "tolerance_m": layer.tolerance_m,
+    }
+    return json.dumps(header).encode(), layer.geojson_gzip
+
+
+def layer_from_bytes(header: bytes, packed: bytes) -> PolygonLayer:
+    """The layer ``layer_to_bytes`` wrote (the geometries and plain GeoJSON come back from the gzipped bytes)."""
+    meta = json.loads(header)
+    raw = gzip.decompress(packed)
+    geoms = tuple(f["geometry"] for f in json.loads(raw)["features"])
+    return PolygonLayer(
+        str(meta["level"]),
+        tuple(meta["codes"]),
+        tuple(meta["names"]),
+        geoms,
+        np.asarray(meta["bounds"], dtype="float64").reshape(-1, 4),
+        np.asarray(meta["label_points"], dtype="float64").reshape(-1, 2),
+        float(meta["tolerance_m"]),
+        raw,
+        packed,
+    )
+
+
+def cached_layer(
+    gdf_rd: gpd.GeoDataFrame,
+    *,
+    atlas_sha256: str,
+    level: str,
+    code_column: str,
+    name_column: str,
+    budget_gzip_bytes: int = BUDGET_GZIP_BYTES,
+) -> PolygonLayer:
+    """build_layer, once per atlas content, level and budget: kept in the work cache (views/cache.py)."""
+    if not atlas_sha256:
+        return build_layer(
+            gdf_rd, level=level, code_column=code_column, name_column=name_column, budget_gzip_bytes=budget_gzip_bytes
+        )
+    cache = shared_cache()
+    key = f"layers/v{LAYER_FORMAT}-{atlas_sha256[:32]}/{level}-{int(budget_gzip_bytes)}"
+    header, packed = cache.get(key + ".json"), cache.get(key + ".geojson.gz")
+    if header is not None and packed is not None:
+        try:
+            layer = layer_from_bytes(header, packed)
+            if len(layer.codes) == len(layer.geometries) == len(layer.bounds):
+                return layer
+        except (ValueError, KeyError, TypeError, OSError, EOFError):
+            pass  # damaged: built again below
+    layer = build_layer(
+        gdf_rd, level=level, code_column=code_column, name_column=name_column, budget_gzip_bytes=budget_gzip_bytes
+    )
+    header, packed = layer_to_bytes(layer)
+    cache.put(key + ".geojson.gz", packed)
+    cache.put(key + ".json", header)
+    return layer
 
 
 def view_extent(bounds: np.ndarray, *, width_px: int = 900, height_px: int = 560) -> tuple[dict[str, float], float]:

@@ -10,8 +10,7 @@ instead of shown unprotected.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from etl.protect_referrals import protect_referrals
 from etl.referrals import referral_views
 from etl.sensitive import DEFAULT_THRESHOLD, REASON_SUFFIX, SECONDARY, SENSITIVE_PREFIXES
 from etl.sensitive import SUPPRESSED_SUFFIX as MARK_SUFFIX
-from etl.settings import default_cache_dir
+from views.cache import DiskCache, shared_cache
 
 CASELOAD_TABLES = ("caseloads_buurt", "caseloads_wijk")
 HOTSPOT_TABLES = ("hotspots_buurt", "hotspots_change_buurt")
@@ -99,41 +98,36 @@ def publish_tables_cached(
     threshold: int | None = None,
     cache_dir: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """publish_tables, computed once per atlas content (its sha256) and kept as Parquet outside the atlas.
+    """publish_tables, computed once per atlas content (its sha256) and kept as Parquet in the work cache.
 
-    Protecting linked caseload tables can take minutes; a restarted or second worker reads the result instead.
-    Only published (protected) tables are written, never raw counts. ``cache_dir`` is EtlSettings.cache_dir
-    (default: per user in the temp directory).
+    Protecting linked caseload tables can take minutes; a restarted worker or another host (with the Redis
+    cache, views/cache.py) reads the result instead. Only published (protected) tables are kept, never raw counts.
+    ``cache_dir``: a cache directory of the caller's own (a test, the export command) instead of the process's
+    work cache.
     """
     sensitive = sorted(k for k in tables if k.startswith(SENSITIVE_PREFIXES))
     if not sensitive or not atlas_sha256:
         return publish_tables(tables, threshold=threshold)
-    folder = (
-        cache_dir or default_cache_dir()
-    ) / f"{atlas_sha256[:32]}-t{DEFAULT_THRESHOLD if threshold is None else int(threshold)}"
-    index = folder / "tables.txt"
+    cache = DiskCache(cache_dir) if cache_dir is not None else shared_cache()
+    folder = f"{atlas_sha256[:32]}-t{DEFAULT_THRESHOLD if threshold is None else int(threshold)}"
     public = {k: v for k, v in tables.items() if not k.startswith(SENSITIVE_PREFIXES)}
-    if index.is_file():
-        names = [n for n in index.read_text(encoding="utf-8").split() if n]
+    index = cache.get(f"{folder}/tables.txt")
+    if index is not None:
+        names = [n for n in index.decode("utf-8").split() if n]
+        blobs = {n: cache.get(f"{folder}/{n}.parquet") for n in names}
         try:
-            return {**public, **{n: pd.read_parquet(folder / f"{n}.parquet") for n in names}}
+            if all(b is not None for b in blobs.values()):  # an evicted table: all are protected again
+                return {**public, **{n: pd.read_parquet(io.BytesIO(b)) for n, b in blobs.items() if b is not None}}
         except (OSError, ValueError):
             pass  # a damaged cache is rebuilt below
     published = publish_tables(tables, threshold=threshold)
     done = {k: v for k, v in published.items() if k.startswith(SENSITIVE_PREFIXES)}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in done.items():
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".parquet")
-            os.close(fd)
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, folder / f"{name}.parquet")
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".txt")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(done))
-        os.replace(tmp, index)
-    except OSError:
-        pass  # no writable cache: the next worker protects again, nothing else changes
+    for name, frame in done.items():
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        cache.put(f"{folder}/{name}.parquet", buffer.getvalue())
+    # The index last: a reader that finds it finds every table it names.
+    cache.put(f"{folder}/tables.txt", "\n".join(done).encode("utf-8"))
     return published
 
 
