@@ -33,9 +33,9 @@ from dashboard.paths import (
     ATLAS_CONFIG_KEY,
     GEO_ROUTE,
     MAP_STYLE_ROUTE,
-    URL_PREFIX_ENV,
     URL_PREFIX_KEY,
     atlas_dir,
+    normalise_url_prefix,
     server_route,
     url_prefix,
     url_prefix_from_env,
@@ -518,7 +518,7 @@ def _first_map_page() -> str:
 def create_app(atlas_dir: str | os.PathLike[str], *, url_prefix: str | None = None) -> Dash:
     """A fresh app serving the atlas in ``atlas_dir`` under ``url_prefix`` (default ``$BUURTDEKKING_URL_PREFIX``,
     else ``/``: every page, asset, callback and download lives under it); every asset comes from our own folder."""
-    prefix = url_prefix_from_env() if url_prefix is None else url_prefix_from_env({URL_PREFIX_ENV: url_prefix})
+    prefix = url_prefix_from_env() if url_prefix is None else normalise_url_prefix(url_prefix, source="url_prefix")
     app = BuurtdekkingDash(
         __name__,
         url_base_pathname=prefix,

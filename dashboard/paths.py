@@ -27,15 +27,20 @@ def atlas_dir() -> str:
 def url_prefix_from_env(env: Mapping[str, str] | None = None) -> str:
     """``$BUURTDEKKING_URL_PREFIX`` as Dash wants it ("/jeugd/"), "/" when unset; a ConfigError when it is no path.
 
-    The one place the prefix is read, for ``buurtdekking serve`` (``--url-prefix`` is passed in as ``env``) and
-    the WSGI entry alike.
+    The one place the prefix is read from the environment, for ``buurtdekking serve`` (where ``--url-prefix``
+    wins) and the WSGI entry alike.
     """
     env = os.environ if env is None else env
-    raw = (env.get(URL_PREFIX_ENV) or "").strip()
+    return normalise_url_prefix(env.get(URL_PREFIX_ENV) or "", source=URL_PREFIX_ENV)
+
+
+def normalise_url_prefix(raw: str, *, source: str) -> str:
+    """``raw`` ("jeugd", "/jeugd") as Dash wants it ("/jeugd/"); a ConfigError naming ``source`` when it is no path."""
+    raw = raw.strip()
     segments = raw.strip("/").split("/") if raw.strip("/") else []
     if any(not _SEGMENT.fullmatch(s) or not s.strip(".") for s in segments):
         raise ConfigError(
-            f"{URL_PREFIX_ENV}={raw!r}: geen pad als /jeugd/ (alleen letters, cijfers, '-', '_', '.', '~' tussen de "
+            f"{source}={raw!r}: geen pad als /jeugd/ (alleen letters, cijfers, '-', '_', '.', '~' tussen de "
             f"'/') / not a path like /jeugd/ (only letters, digits, '-', '_', '.', '~' between the '/')"
         )
     return "/" + "".join(f"{s}/" for s in segments)
