@@ -213,12 +213,14 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     # late import: Dash and the whole app: ~20 s of -X importtime under load, only for serve
     from dashboard.app import create_app
+    from dashboard.settings import normalise_prefix
     from views.data import get_view
 
     try:
         settings = AppSettings.from_environ(etl=args.settings)
         atlas = config.atlas_dir(args.atlas or settings.etl.atlas_dir)
-        app = create_app(atlas, settings=settings, url_prefix=args.url_prefix)
+        prefix = None if args.url_prefix is None else normalise_prefix(args.url_prefix, source="--url-prefix")
+        app = create_app(atlas, settings=settings, url_prefix=prefix)
     except ConfigError as exc:  # a server setting (login, log, limits, prefix): say which, then stop
         print(f"buurtdekking serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -226,8 +228,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     with contextlib.suppress(InputError):
         get_view(atlas)
-    prefix = app.config.routes_pathname_prefix
-    print(f"buurtdekking: http://{args.host}:{args.port}{prefix}  (atlas: {atlas})", file=sys.stderr)
+    print(
+        f"buurtdekking: http://{args.host}:{args.port}{app.config.routes_pathname_prefix}  (atlas: {atlas})",
+        file=sys.stderr,
+    )
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
 

@@ -2,13 +2,13 @@
 
 Why these exist at all: the map page draws its map before Dash starts (dashboard/first_paint.py), serves
 our partial plotly.js bundle instead of Dash's full one and caches Dash's fingerprinted bundles for a year
-(dashboard/app.py). Dash has no public API for any of that: it does not say which ``<script>`` tags its
-``scripts`` and ``renderer`` page parts hold, which of them is @babel/polyfill, or how it fingerprints a
-bundle's URL, nor which callbacks a request may name and with which inputs (``app.callback_map``, read
-by dashboard/callback_guard.py to refuse payloads that Dash's renderer would never send). Everything else the app does with Dash goes through its public API: ``index_string``,
-``interpolate_index`` overridden in a subclass (as Dash's own docstring shows), renderer ``hooks``,
-``app.server`` routes and Flask's before/after_request hooks, clientside callbacks,
-``Component.to_plotly_json()``.
+(dashboard/app.py), and refuses callback payloads that Dash's renderer would never send
+(dashboard/callback_guard.py). Dash has no public API for any of that: it does not say which ``<script>``
+tags its ``scripts`` and ``renderer`` page parts hold, which of them is @babel/polyfill, how it fingerprints
+a bundle's URL, or which callbacks a request may name with which inputs (``app.callback_map``).
+Everything else the app does with Dash goes through its public API: ``index_string``, ``interpolate_index``
+overridden in a subclass (as Dash's own docstring shows), renderer ``hooks``, ``app.server`` routes and
+Flask's before/after_request hooks and error handlers, clientside callbacks, ``Component.to_plotly_json()``.
 
 The browser side of the same bargain (plotly.js's ``_fullLayout``, Dash's ``_dashPlotlyJSURL`` and the class
 names of dcc's components) lives in the one asset ``assets/early/dash-internals.js``.

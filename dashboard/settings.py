@@ -319,12 +319,12 @@ def _redacted(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
-def normalise_prefix(raw: str) -> str:
+def normalise_prefix(raw: str, *, source: str = "BUURTDEKKING_URL_PREFIX") -> str:
     """A URL sub-path with one leading and one trailing slash (``jeugd`` → ``/jeugd/``; empty → ``/``).
 
     Only segments a proxy passes on unchanged: no query, fragment, percent-escape, dot-segment or empty segment.
     """
-    name, text = "BUURTDEKKING_URL_PREFIX", raw.strip()
+    name, text = source, raw.strip()
     inner = text.strip("/")
     segments = inner.split("/") if inner else []
     if any(not _SEGMENT.fullmatch(s) or not s.strip(".") for s in segments):

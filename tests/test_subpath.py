@@ -76,6 +76,15 @@ def test_a_prefix_that_is_no_plain_path_is_refused_naming_the_variable(raw: str)
         normalise_prefix(raw)
 
 
+def test_serve_names_the_option_of_a_bad_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
+
+    assert main(["serve", "--url-prefix", "/a b/", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--url-prefix='/a b/': geef een pad zoals /jeugd/" in err
+    assert "give a path such as /jeugd/" in err
+
+
 def test_create_app_reads_the_prefix_from_the_environment(atlas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboard.app import create_app
 
