@@ -47,10 +47,19 @@ def directory_state(root: Path, atlas: Path) -> dict[str, str]:
     }
 
 
-# The shared-state backends the hosts are tested on: name → the environment every host gets, from a directory
-# for its files and the atlas. A backend that keeps sessions or the atlas elsewhere (Redis, PostGIS) is one more
-# entry, its function returning that store's URL (from its fixture) in the env.
-BACKENDS: dict[str, Callable[[Path, Path], dict[str, str]]] = {"directory": directory_state}
+def redis_state(redis_url: str, atlas: Path) -> dict[str, str]:
+    """Several machines as DEPLOY.md describes them: sessions and the login back-off in one Redis, one secret key,
+    one atlas; every host keeps its own session directory, so nothing reaches another host through the disk."""
+    return {
+        "BUURTDEKKING_REDIS": redis_url,
+        "BUURTDEKKING_SECRET_KEY": secrets.token_urlsafe(48),
+        "BUURTDEKKING_ATLAS": str(atlas),
+    }
+
+
+# The shared-state backends the hosts are tested on: name → the environment every host gets, from the place of
+# the shared state (a directory, or the URL of the test's Redis) and the atlas.
+BACKENDS: dict[str, Callable[[Any, Path], dict[str, str]]] = {"directory": directory_state, "redis": redis_state}
 
 
 def wait_healthy(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:

@@ -26,6 +26,8 @@ def shared_state_env(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, atlas: Path
 ) -> dict[str, str]:
     """The environment all hosts share (and nothing else is shared between them)."""
+    if request.param == "redis":
+        return BACKENDS["redis"](request.getfixturevalue("redis_url"), atlas)
     return BACKENDS[request.param](tmp_path_factory.mktemp(f"shared-{request.param}"), atlas)
 
 
