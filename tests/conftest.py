@@ -19,6 +19,9 @@ from shapely.geometry import box
 
 from etl import config
 
+# Fixtures kept in their own modules (tests/ is on sys.path, not a package).
+pytest_plugins = ["engines_pg"]
+
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = os.environ.get("BUURTDEKKING_CHROMIUM", "/usr/bin/chromium")
