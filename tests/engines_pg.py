@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,15 +41,20 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", SERVER_USER, "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-def _traversable(path: Path, owner: int) -> None:
-    """As root, let the server user reach ``path``: pytest's temporary root is private (0700) to root."""
+def _data_dir(root: Path) -> Path:
+    """The data directory: under the test's ``root``, except as root, where pytest's temporary root is private.
+
+    pytest keeps /tmp/pytest-of-root at mode 0700 and every new session (other checkouts' too) resets it, so
+    the server user cannot reliably reach anything below it; as root the data directory is a private
+    directory of its own in /tmp, owned by the server user, and removed with the server.
+    """
     if os.geteuid() != 0:
-        return
-    os.chown(path, owner, -1)
-    for parent in path.parents:
-        if parent == Path(parent.anchor) or parent.stat().st_mode & 0o001:
-            continue
-        parent.chmod(parent.stat().st_mode | 0o001)  # search only, not list
+        data = root / "data"
+        data.mkdir(mode=0o700)
+        return data
+    data = Path(tempfile.mkdtemp(prefix="buurtdekking-pg-"))
+    os.chown(data, pwd.getpwnam(SERVER_USER).pw_uid, -1)
+    return data
 
 
 def _stop(data: Path, proc: subprocess.Popen[bytes]) -> None:
@@ -88,13 +94,8 @@ def postgis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(why)
         pytest.skip(why)
     root = tmp_path_factory.mktemp("postgres")
-    data = root / "data"
-    data.mkdir()
-    log = root / "postgres.log"
-    uid = pwd.getpwnam(SERVER_USER).pw_uid if os.geteuid() == 0 else os.geteuid()
-    _traversable(root, uid)
-    _traversable(data, uid)
-    data.chmod(0o700)
+    data = _data_dir(root)
+    log = root / "postgres.log"  # written by this process, not the server user
     subprocess.run(
         _as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
         check=True,
