@@ -60,8 +60,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         hotspots=_hotspot_options(args),
         care=_care_options(args),
     )
-    out_dir = config.atlas_dir(args.out)
-    path = run_build(opts, out_dir)
+    path = run_build(opts, config.store_url(args.store, atlas=args.out))
     print(f"Atlas geschreven / atlas written: {path}")
     return EXIT_OK
 
@@ -188,7 +187,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     scenario = parse_scenario(
         add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ()
     )
-    base = load_whatif_base(config.atlas_dir(args.atlas))
+    base = load_whatif_base(config.store_url(args.store, atlas=args.atlas))
     result = apply_scenario(base, scenario)
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
@@ -201,9 +200,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # late import: Dash and the whole app: ~20 s of -X importtime under load, only for serve
     from dashboard.app import create_app
     from dashboard.errors import ConfigError
+    from etl.store import open_store
     from views.data import get_view
 
-    atlas = config.atlas_dir(args.atlas)
+    atlas = config.store_url(args.store, atlas=args.atlas)
     try:
         app = create_app(atlas)
     except ConfigError as exc:  # a server setting in the environment (login, log, limits): say which, then stop
@@ -213,9 +213,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Read the atlas before listening, so the first visitor does not wait for it (and no atlas is no error).
     with contextlib.suppress(InputError):
         get_view(atlas)
-    print(f"buurtdekking: http://{args.host}:{args.port}  (atlas: {atlas})", file=sys.stderr)
+    print(f"buurtdekking: http://{args.host}:{args.port}  (atlas: {open_store(atlas).location})", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
+
+
+def _cmd_atlases(args: argparse.Namespace) -> int:
+    # late import: the store (geopandas, SQLAlchemy), only for the commands that read an atlas
+    from etl.store import open_store
+
+    store = open_store(config.store_url(args.store, atlas=args.atlas))
+    held = store.list_atlases()
+    if not held:
+        print(f"Geen atlas in / no atlas in {store.location}", file=sys.stderr)
+        return EXIT_INPUT
+    for info in held:
+        year = "" if info.cbs_year is None else str(info.cbs_year)
+        demo = "  demo" if info.demo else ""
+        print(f"{info.name}\t{','.join(info.gemeenten)}\t{year}\t{info.created}\t{info.location}{demo}")
+    return EXIT_OK
+
+
+def _add_store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help=f"atlasopslag: een map of postgresql://gebruiker@host:poort/db?schema=naam (standaard ${config.STORE_ENV}, "
+        "anders de atlasmap) / atlas store: a directory or postgresql://user@host:port/db?schema=name",
+    )
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -271,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--crs", help="CRS voor een bestand zonder CRS, bv. EPSG:28992 / CRS of a file without one")
     b.add_argument("--year", type=int, help="jaar van de grenzen / boundary year (else from the file)")
     b.add_argument("--out", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(b)
     b.add_argument(
         "--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)"
     )
@@ -396,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")
     w.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(w)
     w.add_argument(
         "--add",
         action="append",
@@ -416,9 +443,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="start het dashboard / serve the dashboard")
     s.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(s)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8050)
     s.set_defaults(func=_cmd_serve)
+
+    a = sub.add_parser("atlases", help="welke atlassen de opslag bevat / list the atlases a store holds")
+    a.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(a)
+    a.set_defaults(func=_cmd_atlases)
 
     f = sub.add_parser("fetch-boundaries", help="download CBS-grenzen via PDOK / download boundaries from PDOK")
     f.add_argument("--year", type=int, required=True)

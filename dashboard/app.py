@@ -1,4 +1,4 @@
-"""create_app(atlas_dir) → the Dash app (Dash Pages); ``server`` is the Flask app for gunicorn."""
+"""create_app(store) → the Dash app (Dash Pages); ``server`` is the Flask app for gunicorn."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from flask_compress import Compress
 
 from dashboard import ids, logs
 from dashboard.callback_guard import guard_callbacks, on_callback_error, render_error_notice
+from dashboard.errors import ConfigError
 from dashboard.export_ui import register_export_route
 from dashboard.first_paint import (
     FIRST_PAINT_MARK,
@@ -36,6 +37,7 @@ from dashboard.security import harden
 from dashboard.session import init_sessions
 from dashboard.uploads import limits_from_env
 from etl import config
+from etl.store import open_store, store_key
 from geodata.errors import InputError, Problem
 from views.data import get_view
 from views.i18n import Lang, aria, t
@@ -454,7 +456,8 @@ def _first_map_page() -> str:
 
 
 def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
-    """A fresh app serving the atlas in ``atlas_dir``; every asset comes from our own assets folder."""
+    """A fresh app serving the atlas in the store ``atlas_dir`` (a directory or a postgresql:// URL); every asset
+    comes from our own assets folder."""
     app = Dash(
         __name__,
         use_pages=True,
@@ -477,7 +480,11 @@ def create_app(atlas_dir: str | os.PathLike[str]) -> Dash:
     # request. Anything larger than three times the upload limit is refused before it is read.
     app.server.config["MAX_CONTENT_LENGTH"] = 4 * limits_from_env().max_bytes + 1024 * 1024
     register_export_route(app)
-    app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
+    try:
+        open_store(atlas_dir)  # a bad store URL is a setting's error, said before the app serves anything
+    except InputError as exc:
+        raise ConfigError("; ".join(f"[{p.code}] {p.nl} / {p.en}" for p in exc.problems)) from None
+    app.server.config[ATLAS_CONFIG_KEY] = store_key(atlas_dir)
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html",
         "text/css",

@@ -1,4 +1,4 @@
-"""WSGI entry for production: `gunicorn dashboard.wsgi:server` (atlas from $BUURTDEKKING_ATLAS)."""
+"""WSGI entry for production: `gunicorn dashboard.wsgi:server` (atlas from $BUURTDEKKING_STORE or $BUURTDEKKING_ATLAS)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from geodata.errors import InputError
 from views.data import get_view
 
 try:
-    app = create_app(config.atlas_dir())
+    app = create_app(config.store_url())
 except ConfigError as exc:
     # A bad server setting: its message, not a traceback, and (under gunicorn) stop instead of rebooting workers.
     try:
@@ -24,4 +24,4 @@ server = app.server
 # Each worker reads the atlas (and simplifies its geometry) while it boots, not on a user's first request.
 # Without an atlas the pages say how to build one.
 with contextlib.suppress(InputError):
-    get_view(config.atlas_dir())
+    get_view(config.store_url())

@@ -1,4 +1,4 @@
-"""Where things are: the data directory, the default Utrecht inputs and the atlas directory."""
+"""Where things are: the data directory, the default Utrecht inputs, the atlas directory and the atlas store."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 DATA_ENV = "BUURTDEKKING_DATA"
 ATLAS_ENV = "BUURTDEKKING_ATLAS"
+STORE_ENV = "BUURTDEKKING_STORE"
 DEFAULT_GEMEENTE = "GM0344"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +38,17 @@ def atlas_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if os.environ.get(ATLAS_ENV):
         return Path(os.environ[ATLAS_ENV])
     return Path.cwd() / "atlas"
+
+
+def store_url(explicit: str | None = None, *, atlas: str | os.PathLike[str] | None = None) -> str:
+    """--store, else --atlas/--out, else $BUURTDEKKING_STORE, else the atlas directory ($BUURTDEKKING_ATLAS, ./atlas).
+
+    A directory holds one atlas as a GeoPackage; ``postgresql://user@host:port/db?schema=name`` one PostGIS schema.
+    """
+    if explicit:
+        return str(explicit)
+    if atlas:
+        return str(atlas)
+    if os.environ.get(STORE_ENV):
+        return os.environ[STORE_ENV]
+    return str(atlas_dir())

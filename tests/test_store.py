@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
-from etl.atlas import FORMAT, ATLAS_FILE
+from etl.atlas import ATLAS_FILE, FORMAT
 from etl.store import GpkgStore, PostgisStore, open_store, store_key
 from etl.store.postgis import content_sha256, parse_url, promote_to_multi
 from geodata.errors import InputError
@@ -84,7 +84,8 @@ def assert_same_layer(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert {c: str(d) for c, d in got.dtypes.items()} == {c: str(d) for c, d in expected.dtypes.items()}
     if isinstance(expected, gpd.GeoDataFrame):
         assert isinstance(got, gpd.GeoDataFrame)
-        assert got.crs is not None and got.crs.to_epsg() == 28992
+        assert got.crs is not None
+        assert got.crs.to_epsg() == 28992
         assert list(got.geom_type) == list(expected.geom_type)
         assert got.geometry.geom_equals_exact(expected.geometry.reset_index(drop=True), tolerance=0).all()
         got, expected = pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(expected.drop(columns="geometry"))
@@ -118,7 +119,8 @@ def test_round_trip_keeps_layers_types_values_geometry_manifest_and_files(locati
     assert manifest["files"]["travel_cache.npz"]["bytes"] == len(CACHE)
     assert store.read_file("travel_cache.npz") == CACHE
     atlas = store.read_atlas(["teams"])
-    assert list(atlas.layers) == ["teams"] and atlas.manifest == manifest
+    assert list(atlas.layers) == ["teams"]
+    assert atlas.manifest == manifest
     assert list(store.read_atlas().layers) == ["buurten", "teams", "coverage"]
 
 
@@ -324,7 +326,8 @@ def test_an_unreachable_database_says_so_in_both_languages(tmp_path: Path) -> No
         store.manifest()
     problem = exc.value.problems[0]
     assert problem.code == "STORE_UNREACHABLE"
-    assert "niet bereikbaar" in problem.nl and "cannot be reached" in problem.en
+    assert "niet bereikbaar" in problem.nl
+    assert "cannot be reached" in problem.en
     assert "geheim" not in problem.format()
     # The command line prints it as one line and exits 1, no traceback.
     done = subprocess.run(
@@ -335,14 +338,21 @@ def test_an_unreachable_database_says_so_in_both_languages(tmp_path: Path) -> No
         timeout=60,
     )
     assert done.returncode == 1
-    assert "[STORE_UNREACHABLE]" in done.stderr and "Traceback" not in done.stderr
+    assert "[STORE_UNREACHABLE]" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_urls_and_paths_pick_their_backend(tmp_path: Path) -> None:
     assert isinstance(open_store(tmp_path), GpkgStore)
     assert isinstance(open_store(str(tmp_path / "atlas")), GpkgStore)
     url, schema = parse_url("postgresql://u:pw@h:5433/db?schema=utrecht_2024&sslmode=disable")
-    assert (url.drivername, url.host, url.port, url.database, schema) == ("postgresql+psycopg", "h", 5433, "db", "utrecht_2024")
+    assert (url.drivername, url.host, url.port, url.database, schema) == (
+        "postgresql+psycopg",
+        "h",
+        5433,
+        "db",
+        "utrecht_2024",
+    )
     assert dict(url.query) == {"sslmode": "disable"}
     assert parse_url("postgres://u@h/db")[1] == "atlas"  # the default schema
     store = open_store("postgresql://u:pw@h/db?schema=s")

@@ -1,4 +1,4 @@
-"""The atlas as the app sees it: loaded once per worker, read-only, with browser-ready WGS84 geometry."""
+"""The atlas as the app sees it: loaded once per worker from its store, read-only, with browser-ready WGS84 geometry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from etl.atlas import read_atlas
+from etl.store import open_store, store_key
 from geodata.crs import RD_NEW, to_wgs84
 from views.geometry import BUDGET_GZIP_BYTES, PolygonLayer, build_layer, view_extent
 from views.protection import manifest_threshold, publish_tables_cached
@@ -29,7 +29,7 @@ LEVEL_KEYS = {
 class AtlasView:
     """Read-only frames plus precomputed map geometry; callbacks take copies, never mutate."""
 
-    atlas_dir: str
+    atlas_dir: str  # the store it came from: a directory or a database URL
     token: str
     buurten: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
@@ -90,7 +90,8 @@ def _teams_wgs(layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BYTES) -> AtlasView:
-    atlas = read_atlas(atlas_dir)
+    """The view of the atlas in the store ``atlas_dir`` (a directory or a database URL)."""
+    atlas = open_store(atlas_dir).read_atlas()
     buurten = atlas["buurten"]
     wijken = atlas["wijken"]
     assert isinstance(buurten, gpd.GeoDataFrame)
@@ -136,12 +137,10 @@ def build_view(atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BY
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_view(atlas_dir: str, manifest_mtime: float) -> AtlasView:
+def _cached_view(atlas_dir: str, version: str) -> AtlasView:
     return build_view(atlas_dir)
 
 
 def get_view(atlas_dir: str | Path) -> AtlasView:
-    """The view of the atlas in ``atlas_dir``; reloaded only when a new build replaced the manifest."""
-    manifest = Path(atlas_dir) / "manifest.json"
-    mtime = manifest.stat().st_mtime if manifest.exists() else 0.0
-    return _cached_view(str(Path(atlas_dir).resolve()), mtime)
+    """The view of the atlas in the store ``atlas_dir``; reloaded only when a new build replaced it."""
+    return _cached_view(store_key(atlas_dir), open_store(atlas_dir).version())

@@ -95,10 +95,9 @@ def content_sha256(layers: Mapping[str, pd.DataFrame]) -> str:
 def promote_to_multi(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
     """Polygons beside MultiPolygons become MultiPolygons (lines, points alike), as the GeoPackage writer does."""
     kinds = set(geometry.geom_type.dropna())
-    for single in ("Point", "LineString", "Polygon"):
-        if {single, f"Multi{single}"} <= kinds and kinds <= {single, f"Multi{single}"}:
-            multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}[single]
-            return geometry.map(lambda g: multi([g]) if g is not None and g.geom_type == single else g)
+    for single, multi in (("Point", MultiPoint), ("LineString", MultiLineString), ("Polygon", MultiPolygon)):
+        if {single, f"Multi{single}"} == kinds:
+            return geometry.map(lambda g, s=single, m=multi: m([g]) if g is not None and g.geom_type == s else g)
     return geometry
 
 
