@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import secrets
 import signal
 import subprocess
@@ -37,6 +40,11 @@ def tiny_layers(tag: str = "a") -> dict[str, pd.DataFrame]:
             "youth_population": [120.0, np.nan],
             "inwoners": np.array([1000, 2000], dtype="int64"),
             "water": [False, True],
+            # Built frames hold pandas' nullable types and empty columns; both stores read them back alike.
+            "status": pd.Series(["ok", pd.NA], dtype="string"),
+            "teams_in_buurt": pd.Series([3, pd.NA], dtype="Int64"),
+            "gi_z": [np.nan, np.nan],
+            "note": pd.Series([None, None], dtype="str"),
         },
         geometry=[
             box(X0, Y0, X0 + 100, Y0 + 100),
@@ -76,9 +84,25 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"{url}?schema=t_{secrets.token_hex(4)}"
 
 
+def as_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """What reading a layer back gives, derived by hand from the GeoPackage reader: text is str (object when the
+    column is empty), a nullable integer with a gap float64, and a Polygon beside MultiPolygons a MultiPolygon."""
+    out = frame.copy()
+    for column, dtype in frame.dtypes.items():
+        if str(dtype) in ("str", "string") and frame[column].isna().all():
+            out[column] = frame[column].astype(object)
+        elif str(dtype) == "string":
+            out[column] = frame[column].astype("str")
+        elif str(dtype) == "Int64":
+            out[column] = (
+                frame[column].astype("float64") if frame[column].isna().any() else frame[column].astype("int64")
+            )
+    if isinstance(out, gpd.GeoDataFrame):
+        out = out.set_geometry(promote_to_multi(out.geometry))
+    return out
+
+
 def assert_same_layer(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    if isinstance(expected, gpd.GeoDataFrame):
-        expected = expected.set_geometry(promote_to_multi(expected.geometry))
     assert type(got) is type(expected)
     assert list(got.columns) == list(expected.columns)
     assert {c: str(d) for c, d in got.dtypes.items()} == {c: str(d) for c, d in expected.dtypes.items()}
@@ -97,8 +121,11 @@ def test_round_trip_keeps_layers_types_values_geometry_manifest_and_files(locati
     layers = tiny_layers()
     store.write_atlas(layers, MANIFEST, files={"travel_cache.npz": CACHE})
     for name, frame in layers.items():
-        assert_same_layer(store.read_layer(name), frame)
+        assert_same_layer(store.read_layer(name), as_read(frame))
     buurten = store.read_layer("buurten")
+    assert buurten["teams_in_buurt"].tolist()[0] == 3.0
+    assert str(buurten["gi_z"].dtype) == "float64"
+    assert str(buurten["note"].dtype) == "object"
     # Hand-known: the square is 100 m × 100 m, the multipolygon two of them; the second name is missing.
     assert buurten.geometry.area.tolist() == [10_000.0, 20_000.0]
     # Both stores make the square a one-part MultiPolygon beside the other (the GeoPackage writer does).
@@ -112,7 +139,17 @@ def test_round_trip_keeps_layers_types_values_geometry_manifest_and_files(locati
     assert list(manifest["layers"]) == ["buurten", "teams", "coverage"]
     assert manifest["layers"]["buurten"] == {
         "rows": 2,
-        "columns": ["buurtcode", "buurtnaam", "youth_population", "inwoners", "water"],
+        "columns": [
+            "buurtcode",
+            "buurtnaam",
+            "youth_population",
+            "inwoners",
+            "water",
+            "status",
+            "teams_in_buurt",
+            "gi_z",
+            "note",
+        ],
         "crs": "EPSG:28992",
         "geometry_type": ["MultiPolygon", "Polygon"],
     }
@@ -241,7 +278,7 @@ def test_a_build_killed_mid_write_leaves_the_atlas_serving_and_the_next_build_cl
     # The dead build's staging schema is still there (with its first layer); the atlas is the old one.
     assert _schemas(store, "killed") == ["killed", staging]
     assert store.version() == before
-    assert_same_layer(store.read_layer("buurten"), tiny_layers("old")["buurten"])
+    assert_same_layer(store.read_layer("buurten"), as_read(tiny_layers("old")["buurten"]))
     assert store.manifest()["cbs_year"] == 2024
     # The next build finds its lock free (PostgreSQL let go of it with the dead connection) and removes it.
     deadline = time.monotonic() + 10
@@ -379,3 +416,107 @@ def test_the_directory_store_writes_what_write_atlas_wrote(tmp_path: Path) -> No
     GpkgStore(out).write_atlas(tiny_layers(), MANIFEST, files={"travel_cache.npz": CACHE})
     assert sorted(p.name for p in out.iterdir()) == [ATLAS_FILE, "manifest.json", "travel_cache.npz"]
     assert GpkgStore(out).manifest()["atlas_sha256"] == sha256_file(out / ATLAS_FILE)
+
+
+# ---------------------------------------------------------------- the real default atlas in both stores
+
+
+@pytest.fixture(scope="module")
+def utrecht_pg(postgis_url: str, data_dir: Path) -> str:
+    """The default Utrecht atlas built straight into PostGIS (the GeoPackage twin is conftest's default_atlas)."""
+    from etl.pipeline import BuildOptions, run_build
+
+    location = f"{postgis_url}?schema=utrecht_2024"
+    run_build(BuildOptions(data_dir=data_dir, progress=False), location)
+    return location
+
+
+def per_build_removed(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without what differs between any two builds of the same inputs: its timestamps and durations,
+    the travel cache's hash (its header holds a timestamp), and the atlas hash (the GeoPackage's is of its file
+    bytes, the database's of its layers' contents)."""
+    out = {k: v for k, v in manifest.items() if k not in {"created", "build_seconds", "atlas_sha256", "files"}}
+    out["methods"] = {**out["methods"], "hotspots": {**out["methods"]["hotspots"], "seconds": None}}
+    out["files"] = sorted(manifest.get("files") or {})
+    return out
+
+
+def npz_without_timestamp(data: bytes) -> dict[str, Any]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        arrays: dict[str, Any] = {k: npz[k].tolist() for k in npz.files}
+    arrays["header"] = {k: v for k, v in json.loads(str(arrays["header"])).items() if k != "created"}
+    return arrays
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_default_atlas_built_into_gpkg_and_postgis_has_identical_layers(
+    default_atlas: Path, utrecht_pg: str
+) -> None:
+    gpkg, pg = open_store(default_atlas).read_atlas(), open_store(utrecht_pg).read_atlas()
+    # The same layers; GDAL lists a GeoPackage's spatial layers before its tables, PostGIS keeps the build order.
+    assert sorted(pg.layers) == sorted(gpkg.layers)
+    assert list(pg.layers) == list(pg.manifest["layers"])
+    assert len(gpkg.layers) >= 10  # buurten, wijken, teams, hotspots, caseloads, referrals, coverage …
+    for name, frame in gpkg.layers.items():
+        assert_same_layer(pg[name], frame)
+    assert per_build_removed(pg.manifest) == per_build_removed(gpkg.manifest)
+    assert list(pg.manifest["files"]) == ["travel_cache.npz"]
+    buurten = pg["buurten"]
+    assert isinstance(buurten, gpd.GeoDataFrame)
+    assert len(buurten) == 111  # Utrecht's buurten in 2024
+    cache = open_store(utrecht_pg).read_file("travel_cache.npz")
+    assert hashlib.sha256(cache).hexdigest() == pg.manifest["files"]["travel_cache.npz"]["sha256"]
+    assert npz_without_timestamp(cache) == npz_without_timestamp((default_atlas / "travel_cache.npz").read_bytes())
+    # SRID 28992 on the database's own geometry columns, as QGIS and other clients see it.
+    store = open_store(utrecht_pg)
+    assert isinstance(store, PostgisStore)
+    dsn = store.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        srids = conn.execute("SELECT DISTINCT srid FROM geometry_columns WHERE f_table_schema = 'utrecht_2024'")
+        assert [r[0] for r in srids] == [28992]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_app_serves_the_same_map_from_postgis_as_from_gpkg(
+    default_atlas: Path, utrecht_pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import page_module
+
+    from dashboard.app import create_app
+    from dashboard.paths import atlas_dir
+    from etl.whatif import apply_scenario, load_whatif_base, parse_scenario
+    from views.data import get_view
+    from views.state import ViewState
+
+    monkeypatch.setenv("BUURTDEKKING_SESSION_DIR", str(tmp_path / "sessions"))
+    monkeypatch.setenv("BUURTDEKKING_CACHE", str(tmp_path / "cache"))
+    served: dict[str, Any] = {}
+    for kind, location in (("gpkg", str(default_atlas)), ("postgis", utrecht_pg)):
+        app = create_app(location)
+        client = app.server.test_client()
+        view = get_view(location)
+        resp = client.get(f"/geo/{view.token}/buurt.json")
+        assert resp.status_code == 200
+        kaart = page_module("kaart")
+        with app.server.test_request_context("/"):
+            assert atlas_dir() == (utrecht_pg if kind == "postgis" else str(default_atlas.resolve()))
+            fig, legend, alt, lod, note = kaart.build_figure(
+                get_view(atlas_dir()), ViewState(indicator="tt_buurtteam", mode="bike"), "nl"
+            )
+        page = client.get("/bronnen")
+        assert page.status_code == 200
+        served[kind] = {
+            "geojson": resp.data,
+            "figure": fig.to_plotly_json(),
+            "legend": [c.to_plotly_json() if hasattr(c, "to_plotly_json") else c for c in legend],
+            "alt": alt,
+            "lod": lod,
+            "note": note,
+        }
+        base = load_whatif_base(location)
+        served[kind]["whatif"] = apply_scenario(base, parse_scenario(remove=["LOK-01"])).summary
+    assert served["postgis"]["geojson"] == served["gpkg"]["geojson"]
+    assert len(served["postgis"]["figure"]["data"][0]["locations"]) == 111
+    assert served["postgis"] == served["gpkg"]

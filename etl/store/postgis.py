@@ -101,6 +101,16 @@ def promote_to_multi(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
     return geometry
 
 
+def empty_dtype(written: str) -> str:
+    """The type of a column without any value, as the GeoPackage reader gives it back: float64 for numbers (the
+    database reader says object), object for the rest.
+
+    Columns with values come back from PostgreSQL as from the GeoPackage already: text as str, integers as
+    int64 (float64 with gaps), floats as float64, booleans as bool.
+    """
+    return "float64" if written.lower().startswith(("float", "int", "uint")) else "object"
+
+
 def _q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -240,9 +250,8 @@ class PostgisStore:
             frame = pd.read_sql(sa.text(sql), conn)
         frame = frame[[c for c, _, _ in columns]].reset_index(drop=True)
         for column, dtype, _ in columns:
-            # Types PostgreSQL has no exact twin for (pandas text, a bool with gaps) come back as written.
-            if dtype != GEOMETRY and str(frame[column].dtype) != dtype:
-                frame[column] = frame[column].astype(dtype)
+            if dtype != GEOMETRY and frame[column].dtype == object and frame[column].isna().all():
+                frame[column] = frame[column].astype(empty_dtype(dtype))
         return frame
 
     def read_layer(self, name: str) -> pd.DataFrame:
