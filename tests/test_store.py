@@ -480,7 +480,7 @@ def test_the_default_atlas_built_into_gpkg_and_postgis_has_identical_layers(
 @pytest.mark.integration
 @pytest.mark.slow
 def test_the_app_serves_the_same_map_from_postgis_as_from_gpkg(
-    default_atlas: Path, utrecht_pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    default_atlas: Path, utrecht_pg: str, postgis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from conftest import page_module
     from plotly.utils import PlotlyJSONEncoder
@@ -523,6 +523,15 @@ def test_the_app_serves_the_same_map_from_postgis_as_from_gpkg(
         base = load_whatif_base(location)
         summary = apply_scenario(base, parse_scenario(remove=["LOK-01"])).summary
         served[kind]["whatif"] = {k: v for k, v in summary.items() if k != "seconds"}
+    # The sources page lists what the store holds, this atlas marked.
+    open_store(f"{postgis_url}?schema=tiny_other").write_atlas(tiny_layers(), MANIFEST)
+    app = create_app(utrecht_pg)
+    with app.server.test_request_context("/bronnen"):
+        sources = json.dumps(page_module("bronnen").layout(taal="nl"), cls=PlotlyJSONEncoder)
+    assert "Atlassen in deze opslag" in sources
+    assert "utrecht_2024: GM0344, CBS-jaar 2024, gebouwd " in sources
+    assert "(deze atlas)" in sources.split("utrecht_2024:")[1].split('"')[0]
+    assert "tiny_other: GM9999, CBS-jaar 2024, gebouwd 2026-01-02T03:04:05+00:00" in sources
     assert served["postgis"]["geojson"] == served["gpkg"]["geojson"]
     assert len(served["postgis"]["figure"]["data"][0]["locations"]) == 111
     assert served["postgis"] == served["gpkg"]
