@@ -220,11 +220,16 @@ def test_a_build_failing_after_some_layers_leaves_the_previous_atlas(
     with pytest.raises(RuntimeError, match="disk full"):
         store.write_atlas(tiny_layers("new"), {**MANIFEST, "cbs_year": 2030})
     assert written == ["buurten", "teams", "coverage"]
-    assert store.version() == before
+    assert fresh(location).version() == before
     assert store.read_layer("buurten")["buurtnaam"].iloc[0] == "Noord old"
     assert store.manifest()["cbs_year"] == 2024
     if isinstance(store, PostgisStore):
         assert _schemas(store, store.schema) == [store.schema]  # the staging schema went with the failure
+
+
+def fresh(location: str) -> Any:
+    """A store of its own, so that no version remembered by the shared one (for up to a second) hides a change."""
+    return PostgisStore(location) if location.startswith("postgresql") else GpkgStore(location)
 
 
 def _schemas(store: PostgisStore, prefix: str) -> list[str]:
@@ -277,7 +282,7 @@ def test_a_build_killed_mid_write_leaves_the_atlas_serving_and_the_next_build_cl
     assert proc.returncode == -signal.SIGKILL
     # The dead build's staging schema is still there (with its first layer); the atlas is the old one.
     assert _schemas(store, "killed") == ["killed", staging]
-    assert store.version() == before
+    assert fresh(location).version() == before
     assert_same_layer(store.read_layer("buurten"), as_read(tiny_layers("old")["buurten"]))
     assert store.manifest()["cbs_year"] == 2024
     # The next build finds its lock free (PostgreSQL let go of it with the dead connection) and removes it.
@@ -423,11 +428,11 @@ def test_the_directory_store_writes_what_write_atlas_wrote(tmp_path: Path) -> No
 
 @pytest.fixture(scope="module")
 def utrecht_pg(postgis_url: str, data_dir: Path) -> str:
-    """The default Utrecht atlas built straight into PostGIS (the GeoPackage twin is conftest's default_atlas)."""
-    from etl.pipeline import BuildOptions, run_build
+    """The default Utrecht atlas built by `buurtdekking build --store URL` (its GeoPackage twin: conftest's default_atlas)."""
+    from cli.main import main
 
     location = f"{postgis_url}?schema=utrecht_2024"
-    run_build(BuildOptions(data_dir=data_dir, progress=False), location)
+    assert main(["build", "--store", location, "--data-dir", str(data_dir), "--quiet"]) == 0
     return location
 
 
@@ -535,3 +540,57 @@ def test_the_app_serves_the_same_map_from_postgis_as_from_gpkg(
     assert served["postgis"]["geojson"] == served["gpkg"]["geojson"]
     assert len(served["postgis"]["figure"]["data"][0]["locations"]) == 111
     assert served["postgis"] == served["gpkg"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_gunicorn_serves_the_postgis_atlas_named_by_buurtdekking_store(
+    default_atlas: Path, utrecht_pg: str, tmp_path: Path
+) -> None:
+    import urllib.request
+
+    from conftest import ServedApp
+
+    from views.data import get_view
+
+    env = {
+        "BUURTDEKKING_STORE": utrecht_pg,
+        "BUURTDEKKING_SESSION_DIR": str(tmp_path / "sessions"),
+        "BUURTDEKKING_CACHE": str(tmp_path / "cache"),
+    }
+    # BUURTDEKKING_ATLAS (set by ServedApp) names an empty directory: what is served comes from the database.
+    served = ServedApp(tmp_path / "no-atlas", env=env, gunicorn=True, timeout=240)  # two workers boot on a busy machine
+    try:
+        token = get_view(utrecht_pg).token
+        bodies = []
+        for _ in range(4):  # both workers, each with its own connections after the fork
+            with urllib.request.urlopen(f"{served.url}/geo/{token}/buurt.json", timeout=30) as resp:
+                assert resp.headers["Cache-Control"].startswith("public, max-age=31536000")
+                bodies.append(resp.read())
+    finally:
+        served.stop()
+    gpkg_client = __import__("dashboard.app", fromlist=["create_app"]).create_app(default_atlas).server.test_client()
+    expected = gpkg_client.get(f"/geo/{get_view(default_atlas).token}/buurt.json").data
+    assert all(body == expected for body in bodies)
+
+
+def test_the_atlases_command_lists_the_store(postgis_url: str, tmp_path: Path) -> None:
+    from cli.main import main
+
+    url = f"{postgis_url}?schema=listed_2022"
+    open_store(url).write_atlas(tiny_layers(), {**MANIFEST, "cbs_year": 2022})
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "atlases", "--store", url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = [ln for ln in done.stdout.splitlines() if ln.startswith("listed_2022\t")]
+    assert line.split("\t")[:3] == ["listed_2022", "GM9999", "2022"]
+    assert line.endswith(f"{url}  demo")
+    # A directory store lists its one atlas; an empty one says so and exits 1.
+    GpkgStore(tmp_path / "atlas").write_atlas(tiny_layers(), MANIFEST)
+    assert main(["atlases", "--store", str(tmp_path / "atlas")]) == 0
+    assert main(["atlases", "--store", str(tmp_path / "empty")]) == 1

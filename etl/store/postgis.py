@@ -9,6 +9,7 @@ import json
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +40,9 @@ OLD = "__old_"
 # PostgreSQL truncates longer identifiers silently; refuse them instead.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 CONNECT_TIMEOUT_S = 5
+# The app asks for the version on every request: one query per second is plenty (a few ms each under load), and a
+# new build is then served at most this much later.
+VERSION_TTL_S = 1.0
 
 
 def _url_error(url: str, why_nl: str, why_en: str) -> InputError:
@@ -151,6 +155,7 @@ class PostgisStore:
         self.engine: Engine = sa.create_engine(
             self.url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
         )
+        self._version: tuple[float, str] = (-VERSION_TTL_S, "")
         # A forked server worker (gunicorn) must not share the parent's open connections.
         os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
 
@@ -304,10 +309,14 @@ class PostgisStore:
             ]
 
     def version(self) -> str:
+        checked, version = self._version
+        if time.monotonic() - checked < VERSION_TTL_S:
+            return version
         # The switch renames a fresh schema into place: its oid is new with every build.
         with self._connect() as conn:
             oid = conn.execute(sa.text("SELECT oid FROM pg_namespace WHERE nspname = :s"), {"s": self.schema}).scalar()
-        return f"pg-{oid or 0}"
+        self._version = (time.monotonic(), f"pg-{oid or 0}")
+        return self._version[1]
 
     # ------------------------------------------------------------ writing
 
@@ -342,6 +351,7 @@ class PostgisStore:
                     self._write_layer(staging, position, name, frame)
                 self._write_extras(staging, written, atlas.files)
                 self._switch(staging)
+                self._version = (-VERSION_TTL_S, "")  # this process sees its own build at once
             except BaseException:
                 with contextlib.suppress(Exception), self._connect() as conn, conn.begin():
                     conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {_q(staging)} CASCADE"))
