@@ -594,3 +594,20 @@ def test_the_atlases_command_lists_the_store(postgis_url: str, tmp_path: Path) -
     GpkgStore(tmp_path / "atlas").write_atlas(tiny_layers(), MANIFEST)
     assert main(["atlases", "--store", str(tmp_path / "atlas")]) == 0
     assert main(["atlases", "--store", str(tmp_path / "empty")]) == 1
+
+
+def test_the_store_is_named_by_option_then_atlas_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl import config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(config.STORE_ENV, raising=False)
+    monkeypatch.delenv(config.ATLAS_ENV, raising=False)
+    assert config.store_url() == str(tmp_path / "atlas")
+    monkeypatch.setenv(config.ATLAS_ENV, "/srv/atlas")
+    assert config.store_url() == "/srv/atlas"
+    monkeypatch.setenv(config.STORE_ENV, "postgresql://bd@db/bd?schema=utrecht_2024")
+    assert config.store_url() == "postgresql://bd@db/bd?schema=utrecht_2024"
+    assert config.store_url(atlas=Path("elders")) == "elders"
+    assert config.store_url("postgresql://bd@db/bd?schema=x", atlas=Path("elders")) == "postgresql://bd@db/bd?schema=x"

@@ -344,6 +344,7 @@ class PostgisStore:
                 self._drop_dead_staging(guard)
                 self._require_postgis(guard)
                 self._refuse_foreign(guard)
+                guard.commit()  # no transaction left open on the lock's session while the build writes
                 with self._connect() as conn, conn.begin():
                     conn.execute(sa.text(f"CREATE SCHEMA {_q(staging)}"))
                     _create_columns_table(conn, staging)
