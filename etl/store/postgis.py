@@ -7,7 +7,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,67 +17,29 @@ import pandas as pd
 import sqlalchemy as sa
 from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from etl.atlas import Atlas, full_manifest
 from etl.atlas_schema import validate_atlas
-from etl.store.base import AtlasInfo, atlas_info, redact
-from geodata.errors import InputError, Problem, raise_if_any
+from etl.store.base import AtlasInfo, atlas_info
+from etl.store.pg_names import (
+    COLUMNS_TABLE,
+    FILES_TABLE,
+    GEOMETRY,
+    MANIFEST_TABLE,
+    OLD,
+    ROW,
+    STAGING,
+    check_names,
+    parse_url,
+    quote,
+)
+from geodata.errors import InputError
 
-DEFAULT_SCHEMA = "atlas"
-MANIFEST_TABLE = "atlas_manifest"
-FILES_TABLE = "atlas_files"
-COLUMNS_TABLE = "atlas_columns"
-RESERVED = {MANIFEST_TABLE, FILES_TABLE, COLUMNS_TABLE}
-# Row order is part of a layer (the GeoPackage keeps it): every table carries its position in this column.
-ROW = "atlas_row"
-GEOMETRY = "geometry"
-# "__" marks a build's own schemas (staging, and the old atlas during the switch): atlas names never contain it.
-SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
-STAGING = "__new_"
-OLD = "__old_"
-# PostgreSQL truncates longer identifiers silently; refuse them instead.
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 CONNECT_TIMEOUT_S = 5
 # The app asks for the version on every request: one query per second is plenty (a few ms each under load), and a
 # new build is then served at most this much later.
 VERSION_TTL_S = 1.0
-
-
-def _url_error(url: str, why_nl: str, why_en: str) -> InputError:
-    return InputError.single(
-        "STORE_URL",
-        f"Ongeldige databank-URL '{url}': {why_nl}. Voorbeeld: postgresql://gebruiker@host:5432/db?schema=utrecht_2024.",
-        f"Invalid database URL '{url}': {why_en}. Example: postgresql://user@host:5432/db?schema=utrecht_2024.",
-        file=url,
-    )
-
-
-def parse_url(url: str) -> tuple[sa.URL, str]:
-    """The SQLAlchemy URL (driver psycopg, without ``schema``) and the atlas schema that ``url`` names."""
-    shown = redact(url)
-    text = "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
-    try:
-        parsed = sa.make_url(text)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise _url_error(shown, "dit is geen URL", "this is not a URL") from None
-    if parsed.get_backend_name() != "postgresql" or parsed.get_driver_name() not in ("psycopg", "psycopg2", ""):
-        raise _url_error(shown, "alleen postgresql:// wordt ondersteund", "only postgresql:// is supported")
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_driver_name() != "psycopg":
-        raise _url_error(shown, "gebruik postgresql:// (stuurprogramma psycopg)", "use postgresql:// (driver psycopg)")
-    if not parsed.database:
-        raise _url_error(shown, "de naam van de databank ontbreekt", "the database name is missing")
-    schema = parsed.query.get("schema", DEFAULT_SCHEMA)
-    if not isinstance(schema, str) or not SCHEMA_NAME.match(schema) or "__" in schema:
-        raise InputError.single(
-            "STORE_SCHEMA",
-            f"Ongeldige schemanaam '{schema}' in '{shown}': kleine letters, cijfers en _ (geen __), hoogstens 40 tekens.",
-            f"Invalid schema name '{schema}' in '{shown}': lower-case letters, digits and _ (no __), at most 40 characters.",
-            file=shown,
-        )
-    return parsed.difference_update_query(["schema"]), schema
 
 
 def content_sha256(layers: Mapping[str, pd.DataFrame]) -> str:
@@ -113,38 +74,6 @@ def empty_dtype(written: str) -> str:
     int64 (float64 with gaps), floats as float64, booleans as bool.
     """
     return "float64" if written.lower().startswith(("float", "int", "uint")) else "object"
-
-
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _check_names(layers: Mapping[str, pd.DataFrame]) -> None:
-    """PostgreSQL would truncate a long name silently and our own tables have fixed names: refuse those first."""
-    rule_nl = f"hoogstens 63 tekens, letters, cijfers en _, niet {', '.join(sorted(RESERVED | {ROW}))}"
-    rule_en = f"at most 63 characters, letters, digits and _, not {', '.join(sorted(RESERVED | {ROW}))}"
-    problems = [
-        Problem(
-            "STORE_NAME",
-            f"Laagnaam '{name}' kan niet in PostGIS ({rule_nl}).",
-            f"Layer name '{name}' cannot be stored in PostGIS ({rule_en}).",
-            file=name,
-        )
-        for name in layers
-        if not IDENTIFIER.match(name) or name in RESERVED
-    ] + [
-        Problem(
-            "STORE_NAME",
-            f"Kolomnaam '{col}' van laag '{name}' kan niet in PostGIS ({rule_nl}).",
-            f"Column name '{col}' of layer '{name}' cannot be stored in PostGIS ({rule_en}).",
-            file=name,
-            column=str(col),
-        )
-        for name, frame in layers.items()
-        for col in frame.columns
-        if len(str(col).encode()) > 63 or str(col) == ROW
-    ]
-    raise_if_any(problems)
 
 
 class PostgisStore:
@@ -229,13 +158,13 @@ class PostgisStore:
     # ------------------------------------------------------------ reading
 
     def _manifest(self, conn: Connection, schema: str) -> dict[str, Any]:
-        rows = conn.execute(sa.text(f"SELECT key, value FROM {_q(schema)}.{MANIFEST_TABLE} ORDER BY position"))
+        rows = conn.execute(sa.text(f"SELECT key, value FROM {quote(schema)}.{MANIFEST_TABLE} ORDER BY position"))
         return {str(key): value for key, value in rows}
 
     def _columns(self, conn: Connection) -> dict[str, list[tuple[str, str, int | None]]]:
         rows = conn.execute(
             sa.text(
-                f"SELECT layer, column_name, dtype, srid FROM {_q(self.schema)}.{COLUMNS_TABLE} "
+                f"SELECT layer, column_name, dtype, srid FROM {quote(self.schema)}.{COLUMNS_TABLE} "
                 "ORDER BY layer_position, position"
             )
         )
@@ -245,7 +174,7 @@ class PostgisStore:
         return out
 
     def _read_layer(self, conn: Connection, name: str, columns: list[tuple[str, str, int | None]]) -> pd.DataFrame:
-        sql = f"SELECT * FROM {_q(self.schema)}.{_q(name)} ORDER BY {ROW}"
+        sql = f"SELECT * FROM {quote(self.schema)}.{quote(name)} ORDER BY {ROW}"
         geometry = [(c, srid) for c, dtype, srid in columns if dtype == GEOMETRY]
         frame: pd.DataFrame
         if geometry:
@@ -284,7 +213,7 @@ class PostgisStore:
     def read_file(self, name: str) -> bytes:
         with self._reading() as conn:
             found = conn.execute(
-                sa.text(f"SELECT content FROM {_q(self.schema)}.{FILES_TABLE} WHERE name = :n"), {"n": name}
+                sa.text(f"SELECT content FROM {quote(self.schema)}.{FILES_TABLE} WHERE name = :n"), {"n": name}
             ).first()
         if found is None:
             raise InputError.single(
@@ -331,7 +260,7 @@ class PostgisStore:
         """Write every table into a fresh staging schema, then switch it in; a failure or a kill changes nothing."""
         if validate:
             validate_atlas(layers)
-        _check_names(layers)
+        check_names(layers)
         atlas = Atlas(layers, manifest, dict(files or {}))
         written = full_manifest(atlas, atlas_sha256=content_sha256(layers))
         staging = f"{self.schema}{STAGING}{secrets.token_hex(6)}"
@@ -346,7 +275,7 @@ class PostgisStore:
                 self._refuse_foreign(guard)
                 guard.commit()  # no transaction left open on the lock's session while the build writes
                 with self._connect() as conn, conn.begin():
-                    conn.execute(sa.text(f"CREATE SCHEMA {_q(staging)}"))
+                    conn.execute(sa.text(f"CREATE SCHEMA {quote(staging)}"))
                     _create_columns_table(conn, staging)
                 for position, (name, frame) in enumerate(layers.items()):
                     self._write_layer(staging, position, name, frame)
@@ -355,7 +284,7 @@ class PostgisStore:
                 self._version = (-VERSION_TTL_S, "")  # this process sees its own build at once
             except BaseException:
                 with contextlib.suppress(Exception), self._connect() as conn, conn.begin():
-                    conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {_q(staging)} CASCADE"))
+                    conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {quote(staging)} CASCADE"))
                 raise
             finally:
                 with contextlib.suppress(Exception):
@@ -380,7 +309,7 @@ class PostgisStore:
         ).scalars()
         for name in list(names):
             if guard.execute(sa.text("SELECT pg_try_advisory_lock(hashtext(:n))"), {"n": name}).scalar():
-                guard.execute(sa.text(f"DROP SCHEMA IF EXISTS {_q(name)} CASCADE"))
+                guard.execute(sa.text(f"DROP SCHEMA IF EXISTS {quote(name)} CASCADE"))
                 guard.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
             guard.commit()
 
@@ -407,7 +336,7 @@ class PostgisStore:
                 pd.DataFrame(table).to_sql(name, conn, schema=staging, index=True, index_label=ROW)
             conn.execute(
                 sa.text(
-                    f"INSERT INTO {_q(staging)}.{COLUMNS_TABLE} (layer, layer_position, column_name, position, dtype, "
+                    f"INSERT INTO {quote(staging)}.{COLUMNS_TABLE} (layer, layer_position, column_name, position, dtype, "
                     "srid) VALUES (:layer, :layer_position, :column_name, :position, :dtype, :srid)"
                 ),
                 columns,
@@ -417,14 +346,14 @@ class PostgisStore:
         with self._connect() as conn, conn.begin():
             conn.execute(
                 sa.text(
-                    f"CREATE TABLE {_q(staging)}.{MANIFEST_TABLE} (position integer NOT NULL, key text PRIMARY KEY, "
+                    f"CREATE TABLE {quote(staging)}.{MANIFEST_TABLE} (position integer NOT NULL, key text PRIMARY KEY, "
                     "value json NOT NULL)"
                 )
             )
             # json, not jsonb: it keeps the text as written, so key order (the layers, in build order) survives.
             conn.execute(
                 sa.text(
-                    f"INSERT INTO {_q(staging)}.{MANIFEST_TABLE} (position, key, value) VALUES (:p, :k, CAST(:v AS json))"
+                    f"INSERT INTO {quote(staging)}.{MANIFEST_TABLE} (position, key, value) VALUES (:p, :k, CAST(:v AS json))"
                 ),
                 [
                     {"p": i, "k": key, "v": json.dumps(value, ensure_ascii=False, default=str)}
@@ -432,11 +361,11 @@ class PostgisStore:
                 ],
             )
             conn.execute(
-                sa.text(f"CREATE TABLE {_q(staging)}.{FILES_TABLE} (name text PRIMARY KEY, content bytea NOT NULL)")
+                sa.text(f"CREATE TABLE {quote(staging)}.{FILES_TABLE} (name text PRIMARY KEY, content bytea NOT NULL)")
             )
             if files:
                 conn.execute(
-                    sa.text(f"INSERT INTO {_q(staging)}.{FILES_TABLE} (name, content) VALUES (:n, :c)"),
+                    sa.text(f"INSERT INTO {quote(staging)}.{FILES_TABLE} (name, content) VALUES (:n, :c)"),
                     [{"n": name, "c": content} for name, content in files.items()],
                 )
 
@@ -459,16 +388,16 @@ class PostgisStore:
             self._refuse_foreign(conn)
             live = conn.execute(sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": self.schema}).first()
             if live is not None:
-                conn.execute(sa.text(f"ALTER SCHEMA {_q(self.schema)} RENAME TO {_q(old)}"))
-            conn.execute(sa.text(f"ALTER SCHEMA {_q(staging)} RENAME TO {_q(self.schema)}"))
+                conn.execute(sa.text(f"ALTER SCHEMA {quote(self.schema)} RENAME TO {quote(old)}"))
+            conn.execute(sa.text(f"ALTER SCHEMA {quote(staging)} RENAME TO {quote(self.schema)}"))
             if live is not None:
-                conn.execute(sa.text(f"DROP SCHEMA {_q(old)} CASCADE"))
+                conn.execute(sa.text(f"DROP SCHEMA {quote(old)} CASCADE"))
 
 
 def _create_columns_table(conn: Connection, staging: str) -> None:
     conn.execute(
         sa.text(
-            f"CREATE TABLE {_q(staging)}.{COLUMNS_TABLE} (layer text NOT NULL, layer_position integer NOT NULL, "
+            f"CREATE TABLE {quote(staging)}.{COLUMNS_TABLE} (layer text NOT NULL, layer_position integer NOT NULL, "
             "column_name text NOT NULL, position integer NOT NULL, dtype text NOT NULL, srid integer, "
             "PRIMARY KEY (layer, column_name))"
         )
