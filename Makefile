@@ -16,7 +16,7 @@ LOCK_HASH := $(shell cat $(LOCKS) pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser redis axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
+.PHONY: setup browser redis postgis axe plotly-bundle gpkg-validator atlas run serve test docs lint unit bench lock lock-gpkg clean
 .PHONY: nginx
 
 setup: $(STAMP)
@@ -51,6 +51,15 @@ redis:
 	@if ! command -v redis-server >/dev/null; then \
 	  echo "Redis installeren / installing Redis (Debian package redis-server)"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; \
+	fi
+
+# PostgreSQL 15 with PostGIS for the PostGIS atlas store tests (tests/engines_pg.py starts a throw-away server
+# from /usr/lib/postgresql/15/bin); installed only when missing.
+PG_BIN := /usr/lib/postgresql/15/bin
+postgis:
+	@if [ ! -x $(PG_BIN)/initdb ] || [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then \
+	  echo "PostGIS installeren / installing PostGIS (Debian package postgresql-15-postgis-3)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15-postgis-3; \
 	fi
 
 # axe-core for the accessibility checks in the browser tests: pinned, from the npm registry, checked against
@@ -131,7 +140,7 @@ lint: setup
 unit: setup
 	$(VENV)/bin/pytest -m "not browser"
 
-test: setup browser redis axe gpkg-validator nginx lint
+test: setup browser redis postgis axe gpkg-validator nginx lint
 	$(VENV)/bin/pytest
 
 bench: setup browser

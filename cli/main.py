@@ -64,8 +64,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         hotspots=_hotspot_options(args),
         care=_care_options(args, settings),
     )
-    out_dir = config.atlas_dir(args.out or settings.atlas_dir)
-    path = run_build(opts, out_dir)
+    path = run_build(opts, _store(args, args.out))
     print(f"Atlas geschreven / atlas written: {path}")
     return EXIT_OK
 
@@ -201,7 +200,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     scenario = parse_scenario(
         add=args.add or (), move=args.move or (), remove=args.remove or (), capacity=args.capacity or ()
     )
-    base = load_whatif_base(config.atlas_dir(args.atlas or args.settings.atlas_dir))
+    base = load_whatif_base(_store(args, args.atlas))
     result = apply_scenario(base, scenario)
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False, indent=2, default=str))
@@ -214,11 +213,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # late import: Dash and the whole app: ~20 s of -X importtime under load, only for serve
     from dashboard.app import create_app
     from dashboard.settings import normalise_prefix
+    from etl.store import open_store
     from views.data import get_view
 
     try:
         settings = AppSettings.from_environ(etl=args.settings)
-        atlas = config.atlas_dir(args.atlas or settings.etl.atlas_dir)
+        atlas = _store(args, args.atlas)
         prefix = None if args.url_prefix is None else normalise_prefix(args.url_prefix, source="--url-prefix")
         app = create_app(atlas, settings=settings, url_prefix=prefix)
     except ConfigError as exc:  # a server setting (login, log, limits, prefix): say which, then stop
@@ -229,11 +229,43 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     with contextlib.suppress(InputError):
         get_view(atlas)
     print(
-        f"buurtdekking: http://{args.host}:{args.port}{app.config.routes_pathname_prefix}  (atlas: {atlas})",
+        f"buurtdekking: http://{args.host}:{args.port}{app.config.routes_pathname_prefix}"
+        f"  (atlas: {open_store(atlas).location})",
         file=sys.stderr,
     )
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
+
+
+def _cmd_atlases(args: argparse.Namespace) -> int:
+    # late import: the store (geopandas, SQLAlchemy), only for the commands that read an atlas
+    from etl.store import open_store
+
+    store = open_store(_store(args, args.atlas))
+    held = store.list_atlases()
+    if not held:
+        print(f"Geen atlas in / no atlas in {store.location}", file=sys.stderr)
+        return EXIT_INPUT
+    for info in held:
+        year = "" if info.cbs_year is None else str(info.cbs_year)
+        demo = "  demo" if info.demo else ""
+        print(f"{info.name}\t{','.join(info.gemeenten)}\t{year}\t{info.created}\t{info.location}{demo}")
+    return EXIT_OK
+
+
+def _store(args: argparse.Namespace, atlas: Path | None) -> str:
+    """Where the command's atlas is: --store, else --atlas/--out, else BUURTDEKKING_STORE, else the atlas dir."""
+    settings: EtlSettings = args.settings
+    return config.store_url(args.store, atlas=atlas, configured=settings.store_url, default_atlas=settings.atlas_dir)
+
+
+def _add_store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help=f"atlasopslag: een map of postgresql://gebruiker@host:poort/db?schema=naam (standaard ${config.STORE_ENV}, "
+        "anders de atlasmap) / atlas store: a directory or postgresql://user@host:port/db?schema=name",
+    )
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -289,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--crs", help="CRS voor een bestand zonder CRS, bv. EPSG:28992 / CRS of a file without one")
     b.add_argument("--year", type=int, help="jaar van de grenzen / boundary year (else from the file)")
     b.add_argument("--out", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(b)
     b.add_argument(
         "--data-dir", type=Path, help=f"datamap / data directory (default ${config.DATA_ENV} or ../shared/data)"
     )
@@ -414,6 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("whatif", help="wat-als: teams toevoegen/verplaatsen/verwijderen / what-if for teams")
     w.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(w)
     w.add_argument(
         "--add",
         action="append",
@@ -434,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="start het dashboard / serve the dashboard")
     s.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(s)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8050)
     s.add_argument(
@@ -442,6 +477,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="pad waaronder de app draait / path the app is served under, e.g. /jeugd/ (default $BUURTDEKKING_URL_PREFIX, else /)",
     )
     s.set_defaults(func=_cmd_serve)
+
+    a = sub.add_parser("atlases", help="welke atlassen de opslag bevat / list the atlases a store holds")
+    a.add_argument("--atlas", type=Path, help="atlasmap / atlas directory (default ./atlas)")
+    _add_store_argument(a)
+    a.set_defaults(func=_cmd_atlases)
 
     f = sub.add_parser("fetch-boundaries", help="download CBS-grenzen via PDOK / download boundaries from PDOK")
     f.add_argument("--year", type=int, required=True)

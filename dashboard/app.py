@@ -1,4 +1,4 @@
-"""create_app(atlas_dir) → the Dash app (Dash Pages); ``server`` is the Flask app for gunicorn."""
+"""create_app(store) → the Dash app (Dash Pages); ``server`` is the Flask app for gunicorn."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from flask_compress import Compress
 from dashboard import ids, logs
 from dashboard.callback_guard import guard_callbacks, on_callback_error, render_error_notice
 from dashboard.dash_internals import defer_scripts, fingerprinted_bundle, swap_polyfill
+from dashboard.errors import ConfigError
 from dashboard.export_ui import register_export_route
 from dashboard.first_paint import (
     FIRST_PAINT_MARK,
@@ -45,6 +46,7 @@ from dashboard.security import harden
 from dashboard.session import SessionStore, init_sessions
 from dashboard.settings import AppSettings, normalise_prefix
 from dashboard.uploads import upload_limits
+from etl.store import open_store, store_key
 from geodata.errors import InputError, Problem
 from views.cache import DiskCache, RedisCache, use_cache
 from views.i18n import Lang, aria, t
@@ -527,7 +529,7 @@ def app_settings_of(app: Dash) -> AppSettings:
 def create_app(
     atlas_dir: str | os.PathLike[str], *, settings: AppSettings | None = None, url_prefix: str | None = None
 ) -> Dash:
-    """A fresh app serving the atlas in ``atlas_dir`` with ``settings`` (None: read once from the environment),
+    """A fresh app serving the atlas in the store ``atlas_dir`` (a directory or a postgresql:// URL) with ``settings`` (None: read once from the environment),
     under ``url_prefix`` (default the settings' ``BUURTDEKKING_URL_PREFIX``, else ``/``: every page, asset,
     callback and download lives under it); every asset comes from our own folder."""
     settings = AppSettings.from_environ() if settings is None else settings
@@ -562,7 +564,11 @@ def create_app(
     # request. Anything larger than three times the upload limit is refused before it is read.
     app.server.config["MAX_CONTENT_LENGTH"] = 4 * upload_limits(settings).max_bytes + 1024 * 1024
     register_export_route(app)
-    app.server.config[ATLAS_CONFIG_KEY] = str(Path(atlas_dir).resolve())
+    try:
+        open_store(atlas_dir)  # a bad store URL is a setting's error, said before the app serves anything
+    except InputError as exc:
+        raise ConfigError("; ".join(f"[{p.code}] {p.nl} / {p.en}" for p in exc.problems)) from None
+    app.server.config[ATLAS_CONFIG_KEY] = store_key(atlas_dir)
     app.server.config["COMPRESS_MIMETYPES"] = [
         "text/html",
         "text/css",

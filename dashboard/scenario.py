@@ -6,13 +6,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from dashboard.session import StateStore
 from dashboard.uploads import APPLIED
+from etl.store import open_store, store_key
 from etl.whatif import WhatIfBase, WhatIfResult, apply_scenario, load_whatif_base, parse_scenario, rebase
 from geodata.crs import RD_NEW
 from geodata.errors import InputError, Problem
@@ -97,37 +97,36 @@ def own_teams(store: StateStore, sid: str) -> OwnTeams | None:
     return OwnTeams(frame=gdf, name=str(meta.get("name") or "upload"), digest=teams_digest(gdf))
 
 
-def _mtime(atlas_dir: str) -> float:
-    manifest = Path(atlas_dir) / "manifest.json"
-    return manifest.stat().st_mtime if manifest.exists() else 0.0
+def _version(atlas_dir: str) -> str:
+    return open_store(atlas_dir).version()
 
 
 @functools.lru_cache(maxsize=6)
-def _base(atlas_dir: str, manifest_mtime: float, teams: OwnTeams | None = None) -> WhatIfBase:
-    shared = load_whatif_base(atlas_dir) if teams is None else _base(atlas_dir, manifest_mtime, None)
+def _base(atlas_dir: str, version: str, teams: OwnTeams | None = None) -> WhatIfBase:
+    shared = load_whatif_base(atlas_dir) if teams is None else _base(atlas_dir, version, None)
     # A user's own teams: the atlas's cost structure, with only their new or moved teams searched.
     return shared if teams is None else rebase(shared, gdf_teams=teams.frame, source=teams.name)
 
 
 def whatif_base(atlas_dir: str, teams: OwnTeams | None = None) -> WhatIfBase:
     """The what-if base of this atlas (cost structure, baseline) with the atlas's teams or ``teams``, once per worker."""
-    return _base(str(Path(atlas_dir).resolve()), _mtime(atlas_dir), teams)
+    return _base(store_key(atlas_dir), _version(atlas_dir), teams)
 
 
 @functools.lru_cache(maxsize=64)
-def _result(atlas_dir: str, manifest_mtime: float, scenario: str, teams: OwnTeams | None = None) -> WhatIfResult:
+def _result(atlas_dir: str, version: str, scenario: str, teams: OwnTeams | None = None) -> WhatIfResult:
     steps = decode(scenario)
     parsed = parse_scenario(
         add=[s.text for s in steps if s.kind == "add"],
         move=[s.text for s in steps if s.kind == "move"],
         remove=[s.text for s in steps if s.kind == "remove"],
     )
-    return apply_scenario(_base(atlas_dir, manifest_mtime, teams), parsed)
+    return apply_scenario(_base(atlas_dir, version, teams), parsed)
 
 
 def whatif_result(atlas_dir: str, scenario: str, teams: OwnTeams | None = None) -> WhatIfResult:
     """The scenario's result: a pure function of atlas, starting teams and scenario text, so cached results are safe."""
-    return _result(str(Path(atlas_dir).resolve()), _mtime(atlas_dir), scenario, teams)
+    return _result(store_key(atlas_dir), _version(atlas_dir), scenario, teams)
 
 
 def available(atlas_dir: str, teams: OwnTeams | None = None) -> Problem | None:

@@ -1,4 +1,4 @@
-"""WSGI entry for production: `gunicorn dashboard.wsgi:server` (settings, the atlas among them, read once here)."""
+"""WSGI entry for production: `gunicorn dashboard.wsgi:server` (settings, the atlas store among them, read once here)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from views.data import get_view
 
 try:
     settings = AppSettings.from_environ()
-    app = create_app(settings.etl.atlas_dir, settings=settings)
+    store = settings.etl.store_url or str(settings.etl.atlas_dir)
+    app = create_app(store, settings=settings)
 except ConfigError as exc:
     # A bad server setting: its message, not a traceback, and (under gunicorn) stop instead of rebooting workers.
     try:
@@ -25,4 +26,4 @@ server = app.server
 # Each worker reads the atlas (and simplifies its geometry) while it boots, not on a user's first request.
 # Without an atlas the pages say how to build one.
 with contextlib.suppress(InputError):
-    get_view(settings.etl.atlas_dir)
+    get_view(store)

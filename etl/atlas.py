@@ -104,6 +104,23 @@ def layer_summary(frame: pd.DataFrame) -> dict[str, Any]:
     return summary
 
 
+def full_manifest(atlas: Atlas, *, atlas_sha256: str) -> dict[str, Any]:
+    """The manifest as written: the build's entries plus format, layer summaries, the atlas hash and its files."""
+    manifest = {
+        **atlas.manifest,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "layers": {name: layer_summary(frame) for name, frame in atlas.layers.items()},
+        "atlas_sha256": atlas_sha256,
+    }
+    if atlas.files:
+        manifest["files"] = {
+            name: {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+            for name, content in atlas.files.items()
+        }
+    return manifest
+
+
 def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str], *, validate: bool = False) -> Path:
     """Write atlas.gpkg then manifest.json, each via a staged file and a rename.
 
@@ -124,18 +141,7 @@ def write_atlas(atlas: Atlas, out_dir: str | os.PathLike[str], *, validate: bool
         write_gpkg_atomic(atlas.layers, staged)
         for name, content in atlas.files.items():
             staged_files[name].write_bytes(content)
-        manifest = {
-            **atlas.manifest,
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "layers": {name: layer_summary(frame) for name, frame in atlas.layers.items()},
-            "atlas_sha256": sha256_file(staged),
-        }
-        if atlas.files:
-            manifest["files"] = {
-                name: {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-                for name, content in atlas.files.items()
-            }
+        manifest = full_manifest(atlas, atlas_sha256=sha256_file(staged))
         fd, tmp_manifest = tempfile.mkstemp(prefix=f"{prefix}manifest-", suffix=".json", dir=out)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2, default=str)

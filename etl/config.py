@@ -1,4 +1,4 @@
-"""Where things are: the data directory, the default Utrecht inputs and the atlas directory."""
+"""Where things are: the data directory, the default Utrecht inputs, the atlas directory and the atlas store."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 # The variables that override the defaults below, read once by etl.settings (never here).
 DATA_ENV = "BUURTDEKKING_DATA"
 ATLAS_ENV = "BUURTDEKKING_ATLAS"
+STORE_ENV = "BUURTDEKKING_STORE"
 DEFAULT_GEMEENTE = "GM0344"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +35,24 @@ def atlas_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit)
     return Path.cwd() / "atlas"
+
+
+def store_url(
+    explicit: str | None = None,
+    *,
+    atlas: str | os.PathLike[str] | None = None,
+    configured: str | None = None,
+    default_atlas: str | os.PathLike[str] | None = None,
+) -> str:
+    """--store, else --atlas/--out, else ``configured`` (EtlSettings.store_url, $BUURTDEKKING_STORE), else the atlas
+    directory (``default_atlas``: EtlSettings.atlas_dir, else ./atlas).
+
+    A directory holds one atlas as a GeoPackage; ``postgresql://user@host:port/db?schema=name`` one PostGIS schema.
+    """
+    if explicit:
+        return str(explicit)
+    if atlas:
+        return str(atlas)
+    if configured:
+        return configured
+    return str(atlas_dir(default_atlas))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -13,13 +14,14 @@ import geopandas as gpd
 import pandas as pd
 
 from etl import config
-from etl.atlas import Atlas, input_record, package_versions, write_atlas
+from etl.atlas import Atlas, input_record, package_versions
 from etl.care import CareOptions, add_care
 from etl.hotspots import HotspotOptions, add_hotspots
 from etl.join import fill_wijknaam_on_buurten, join_statistics
 from etl.population import METHOD_COUNTS, estimate_youth
 from etl.progress import step
 from etl.reach import add_travel
+from etl.store import open_store
 from etl.travel import TravelOptions
 from geodata.cbs import read_boundaries
 from geodata.errors import InputError
@@ -153,13 +155,15 @@ def _youth_method(gdf_buurten: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def run_build(opts: BuildOptions, out_dir: Path) -> Path:
-    """Build and write; the previous atlas in out_dir survives any failure."""
+def run_build(opts: BuildOptions, out: str | os.PathLike[str]) -> str:
+    """Build and write into the store ``out`` (a directory or a database URL); the previous atlas survives any failure."""
     started = time.perf_counter()
+    store = open_store(out)
+    store.version()  # a bad URL or an unreachable database stops the build before it starts, not after
     atlas = build_atlas(opts)
-    with step(f"Atlas schrijven / writing atlas ({out_dir})", enabled=opts.progress):
+    with step(f"Atlas schrijven / writing atlas ({store.location})", enabled=opts.progress):
         atlas = atlas.with_manifest(build_seconds=round(time.perf_counter() - started, 3))
-        path = write_atlas(atlas, out_dir, validate=True)
+        path = store.write_atlas(atlas.layers, atlas.manifest, files=atlas.files, validate=True)
     if opts.progress:
         # Repaired geometries, unmatched codes and the like: worth a look, not worth failing the build.
         for note in atlas.manifest.get("notes", []):

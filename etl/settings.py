@@ -43,8 +43,9 @@ ETL_VARIABLES: tuple[Variable, ...] = (
     Variable(
         "BUURTDEKKING_STORE",
         "unset: the atlas directory",
-        "where atlases are stored: a directory, or a PostGIS database as a `postgresql://…` or `postgres://…` URL; "
-        "anything else is refused",
+        "the atlas store that `serve`, `whatif`, `atlases` and `gunicorn dashboard.wsgi:server` read and `build` "
+        "writes: an atlas directory, or `postgresql://user[:password]@host:port/db?schema=name` (one atlas per "
+        "schema, default schema `atlas`); `--store` wins, then `--atlas`/`--out`; anything else is refused",
         "data",
     ),
     Variable(

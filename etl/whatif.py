@@ -32,7 +32,6 @@ from shapely.geometry import Point
 
 from etl import atlas_schema as schema
 from etl.access import parse_decay
-from etl.atlas import ATLAS_FILE, read_manifest
 from etl.coverage import coverage_column
 from etl.numbers import DEFAULT_LANG, Lang, format_count, format_minutes, format_number, format_percent, format_points
 from etl.reach import (
@@ -44,10 +43,10 @@ from etl.reach import (
     team_xy,
     travel_metrics,
 )
+from etl.store import is_url, open_store
 from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, reused_columns, with_teams
 from geodata.crs import RD_BOUNDS, RD_NEW, WGS84
 from geodata.errors import InputError, Problem
-from geodata.io import read_layer
 
 WHATIF_ID_PREFIX = "whatif-"
 
@@ -171,40 +170,42 @@ def rebase(base: WhatIfBase, *, gdf_teams: gpd.GeoDataFrame, source: str = "team
     )
 
 
-def _stale(atlas_dir: Path, why_nl: str, why_en: str) -> InputError:
+def _stale(location: str, why_nl: str, why_en: str) -> InputError:
     return InputError.single(
         "WHATIF_CACHE",
         f"{why_nl} Bouw de atlas opnieuw met 'buurtdekking build'.",
         f"{why_en} Rebuild the atlas with 'buurtdekking build'.",
-        file=atlas_dir / CACHE_FILE,
+        file=location if is_url(location) else Path(location) / CACHE_FILE,
     )
 
 
-def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
-    """Read buurten, teams and the travel cache of a built atlas; refuses a cache that does not belong to it."""
+def load_whatif_base(store_url: str | os.PathLike[str]) -> WhatIfBase:
+    """Read buurten, teams and the travel cache of a built atlas (a directory or a store URL); refuses a cache that does not belong to it."""
     import hashlib
 
-    directory = Path(atlas_dir)
-    manifest = read_manifest(directory)
-    listed = (manifest.get("files") or {}).get(CACHE_FILE)
-    path = directory / CACHE_FILE
-    if listed is None or not path.is_file():
+    store = open_store(store_url)
+    location = store.location
+    listed = (store.manifest().get("files") or {}).get(CACHE_FILE)
+    try:
+        data = store.read_file(CACHE_FILE) if listed is not None else None
+    except InputError:
+        data = None
+    if listed is None or data is None:
         raise _stale(
-            directory,
+            location,
             "Deze atlas heeft geen reistijdcache (gebouwd zonder teams?).",
             "This atlas has no travel cache (built without teams?).",
         )
-    data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != listed.get("sha256"):
         raise _stale(
-            directory, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas."
+            location, "De reistijdcache hoort niet bij deze atlas.", "The travel cache does not belong to this atlas."
         )
     try:
         costs, origins, header = costs_from_npz(data)
     except InputError as exc:
         if exc.problems and exc.problems[0].code == "CACHE_VERSION":
             raise _stale(
-                directory,
+                location,
                 "De reistijdcache is gemaakt door een oudere versie van buurtdekking (zonder methode per vervoerswijze en binnenbuurtafstand).",
                 "The travel cache was made by an older version of buurtdekking (without a method per mode and the intrazonal distance).",
             ) from exc
@@ -222,12 +223,12 @@ def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
         access_supply=recorded.get("access_supply", "capaciteit_fte"),
         matrix_limit_min=recorded.get("matrix_limit_min"),
     )
-    gpkg = directory / ATLAS_FILE
-    gdf_buurten = read_layer(gpkg, "buurten")
-    gdf_teams = read_layer(gpkg, "teams")
+    atlas = store.read_atlas(["buurten", "teams"])
+    gdf_buurten = atlas["buurten"]
+    gdf_teams = atlas["teams"]
     if list(gdf_teams["team_id"].astype(str)) != [str(t) for t in costs.team_ids]:
         raise _stale(
-            directory,
+            location,
             "De teams in de atlas verschillen van die in de reistijdcache.",
             "The atlas teams differ from those in the travel cache.",
         )

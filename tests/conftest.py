@@ -23,6 +23,9 @@ from etl.settings import EtlSettings
 # Fixtures of external engines, each in its own module beside this one (tests/ is on sys.path, not a package).
 pytest_plugins = ["engines_redis"]
 
+# Fixtures kept in their own modules (tests/ is on sys.path, not a package).
+pytest_plugins = ["engines_pg"]
+
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = os.environ.get("BUURTDEKKING_CHROMIUM", "/usr/bin/chromium")

@@ -1,4 +1,4 @@
-"""The atlas as the app sees it: loaded once per worker, read-only, with browser-ready WGS84 geometry."""
+"""The atlas as the app sees it: loaded once per worker from its store, read-only, with browser-ready WGS84 geometry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from etl.atlas import read_atlas
+from etl.store import open_store, store_key
 from geodata.crs import RD_NEW, to_wgs84
 from views.geometry import BUDGET_GZIP_BYTES, PolygonLayer, cached_layer, view_extent
 from views.protection import manifest_threshold, publish_tables_cached
@@ -29,7 +29,7 @@ LEVEL_KEYS = {
 class AtlasView:
     """Read-only frames plus precomputed map geometry; callbacks take copies, never mutate."""
 
-    atlas_dir: str
+    atlas_dir: str  # the store it came from: a directory or a database URL
     token: str
     buurten: gpd.GeoDataFrame
     wijken: gpd.GeoDataFrame
@@ -92,7 +92,8 @@ def _teams_wgs(layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def build_view(
     atlas_dir: str | Path, *, budget_gzip_bytes: int = BUDGET_GZIP_BYTES, cache_dir: Path | None = None
 ) -> AtlasView:
-    atlas = read_atlas(atlas_dir)
+    """The view of the atlas in the store ``atlas_dir`` (a directory or a database URL)."""
+    atlas = open_store(atlas_dir).read_atlas()
     buurten = atlas["buurten"]
     wijken = atlas["wijken"]
     assert isinstance(buurten, gpd.GeoDataFrame)
@@ -145,15 +146,13 @@ def build_view(
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_view(atlas_dir: str, manifest_mtime: float, cache_dir: Path | None) -> AtlasView:
+def _cached_view(atlas_dir: str, version: str, cache_dir: Path | None) -> AtlasView:
     return build_view(atlas_dir, cache_dir=cache_dir)
 
 
 def get_view(atlas_dir: str | Path, *, cache_dir: Path | None = None) -> AtlasView:
-    """The view of the atlas in ``atlas_dir``; reloaded only when a new build replaced the manifest.
+    """The view of the atlas in the store ``atlas_dir``; reloaded only when a new build replaced it.
 
-    ``cache_dir`` keeps its published tables between worker starts (EtlSettings.cache_dir; default per user in
-    the temp directory)."""
-    manifest = Path(atlas_dir) / "manifest.json"
-    mtime = manifest.stat().st_mtime if manifest.exists() else 0.0
-    return _cached_view(str(Path(atlas_dir).resolve()), mtime, cache_dir)
+    ``cache_dir``: a cache directory of the caller's own for its published tables, instead of the process's work
+    cache (views/cache.py)."""
+    return _cached_view(store_key(atlas_dir), open_store(atlas_dir).version(), cache_dir)

@@ -436,6 +436,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "(protected) values.",
     ),
     "sources_software": ("Software", "Software"),
+    "sources_store": ("Atlassen in deze opslag", "Atlases in this store"),
+    "sources_store_item": (
+        "{name}: {gemeenten}, CBS-jaar {year}, gebouwd {created}",
+        "{name}: {gemeenten}, CBS year {year}, built {created}",
+    ),
+    "sources_store_shown": (" (deze atlas)", " (this atlas)"),
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
 }

@@ -8,8 +8,9 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.paths import atlas_view
+from dashboard.paths import atlas_dir, atlas_view
 from etl.numbers import format_metres
+from etl.store import open_store
 from geodata.errors import InputError
 from views.i18n import Lang, t
 from views.indicators import MODES
@@ -109,6 +110,30 @@ def _travel_quality(manifest: dict[str, Any], lang: Lang) -> list[Any]:
     ]
 
 
+def _store_atlases(lang: Lang) -> list[Any]:
+    """What the atlas store holds (a database may hold one atlas per gemeente or year), the shown one marked."""
+    store = open_store(atlas_dir())
+    try:
+        held = store.list_atlases()
+    except InputError:
+        return []
+    items = [
+        html.Li(
+            t(
+                "sources_store_item",
+                lang,
+                name=info.name,
+                gemeenten=", ".join(info.gemeenten) or "-",
+                year=info.cbs_year or t("sources_unknown", lang),
+                created=info.created or "-",
+            )
+            + (t("sources_store_shown", lang) if info.location == store.location else "")
+        )
+        for info in held
+    ]
+    return [html.H2(t("sources_store", lang)), html.Ul(items, id="bronnen-atlassen")] if items else []
+
+
 def _one_language(note: str, lang: Lang) -> str:
     """A build note 'Dutch / English' in the page's language (the whole note when it has no such split)."""
     parts = note.split(" / ")
@@ -162,6 +187,7 @@ def layout(**query: str) -> html.Div:
             *_travel_quality(m, lang),
             html.H2(t("sources_methods", lang)),
             *_methods(m),
+            *_store_atlases(lang),
             html.H2(t("sources_software", lang)),
             html.P(packages, className="hint"),
         ],
