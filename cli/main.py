@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from etl import config
 from etl.inputs import KINDS
+from etl.numbers import DEFAULT_LANG, LANGS
 from geodata.errors import InputError
 from reports.command import add_export_parser
 
@@ -408,8 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--json", action="store_true", help="samenvatting als JSON / summary as JSON")
     w.add_argument(
         "--lang",
-        default="nl",
-        choices=("nl", "en"),
+        default=DEFAULT_LANG,
+        choices=LANGS,
         help="getallen met decimale komma (nl) of punt (en) / numbers with a decimal comma (nl) or point (en)",
     )
     w.set_defaults(func=_cmd_whatif)

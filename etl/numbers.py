@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Literal
+from typing import Literal, get_args
 
 Lang = Literal["nl", "en"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
 DEFAULT_LANG: Lang = "nl"
 MISSING = "–"
+
+
+def as_lang(value: object) -> Lang:
+    """``value`` when it names a language the app speaks, else the default (a route, a link or a form may carry anything)."""
+    return next((lang for lang in LANGS if lang == value), DEFAULT_LANG)
 
 
 def format_number(value: object, *, decimals: int = 0, lang: Lang = DEFAULT_LANG, trim: bool = False) -> str:
@@ -99,8 +105,10 @@ def _as_number(value: object) -> int | float | None:
 
 __all__ = [
     "DEFAULT_LANG",
+    "LANGS",
     "MISSING",
     "Lang",
+    "as_lang",
     "format_count",
     "format_metres",
     "format_minutes",

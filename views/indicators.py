@@ -14,7 +14,7 @@ from typing import Literal
 
 from etl import atlas_schema as schema
 from etl.palette import ORG_COLOURS
-from etl.rules.columns import DEFAULT_PROVIDERS
+from etl.rules.columns import DEFAULT_PROVIDERS, TOTAL
 from geodata.network import DEFAULT_MODE
 from geodata.network import MODES as NETWORK_MODES
 
@@ -207,7 +207,7 @@ REGISTRY: tuple[Indicator, ...] = (
         group="care",
         source="caseloads",
         protection="count",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Aantallen 1–{below} worden als <{threshold} getoond (kleine-aantallenbescherming).",
         note_en="Counts of 1–{below} are shown as <{threshold} (small-count protection).",
     ),
@@ -222,7 +222,7 @@ REGISTRY: tuple[Indicator, ...] = (
         protection="rate",
         count_column="aantal",
         aggregate="mean_youth",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Geen cijfer waar het aantal beschermd is.",
         note_en="No figure where the count is protected.",
     ),
@@ -289,7 +289,7 @@ REGISTRY: tuple[Indicator, ...] = (
         decimals=1,
         aggregate="none",
         protection="rate",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Empirical Bayes: kleine buurten naar het stadsgemiddelde getrokken.",
         note_en="Empirical Bayes: small buurten pulled towards the city mean.",
     ),
@@ -303,7 +303,7 @@ REGISTRY: tuple[Indicator, ...] = (
         decimals=1,
         aggregate="none",
         protection="rate",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     Indicator(
         "gi_class",
@@ -316,7 +316,7 @@ REGISTRY: tuple[Indicator, ...] = (
         palette="diverging",
         categories=_GI_CLASSES,
         aggregate="none",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     Indicator(
         "lisa_class",
@@ -329,7 +329,7 @@ REGISTRY: tuple[Indicator, ...] = (
         palette="diverging",
         categories=_LISA_CLASSES,
         aggregate="none",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     Indicator(
         "change_rate",
@@ -342,7 +342,7 @@ REGISTRY: tuple[Indicator, ...] = (
         decimals=1,
         aggregate="none",
         protection="rate",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Tussen twee perioden; paars = toename, oranje = afname.",
         note_en="Between two periods; purple = increase, orange = decrease.",
     ),
@@ -357,7 +357,7 @@ REGISTRY: tuple[Indicator, ...] = (
         palette="diverging",
         categories=_GI_CLASSES,
         aggregate="none",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     # travel, coverage and access
     _travel(

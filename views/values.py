@@ -9,6 +9,7 @@ import pandas as pd
 
 from etl.numbers import format_number
 from etl.protect import SECONDARY_LABEL, suppressed_label
+from etl.rules.columns import TOTAL
 from etl.sensitive import MISSING, OK, SUPPRESSED
 from views.data import LEVEL_KEYS, AtlasView
 from views.i18n import Lang, t
@@ -37,7 +38,7 @@ class Selection:
     level: str = "buurt"
     period: str = ""
     mode: str = MODES[0]
-    soort: str = "totaal"
+    soort: str = TOTAL
 
 
 def _table(view: AtlasView, ind: Indicator, level: str) -> pd.DataFrame | None:
@@ -87,7 +88,7 @@ def soorten_for(view: AtlasView, ind: Indicator) -> list[str]:
         return []
     values = sorted(df[SOORT].dropna().astype(str).unique())
     # totaal first: the default and the sum of the others
-    return sorted(values, key=lambda s: (s != "totaal", s))
+    return sorted(values, key=lambda s: (s != TOTAL, s))
 
 
 def resolve(view: AtlasView, ind: Indicator, sel: Selection) -> Selection:
@@ -108,7 +109,7 @@ def _slice(df: pd.DataFrame, ind: Indicator, sel: Selection) -> pd.DataFrame:
     if PERIOD in out.columns and sel.period:
         out = out[out[PERIOD].astype(str) == sel.period]
     if SOORT in out.columns:
-        out = out[out[SOORT].astype(str) == (sel.soort or ind.filters.get(SOORT, "totaal"))]
+        out = out[out[SOORT].astype(str) == (sel.soort or ind.filters.get(SOORT, TOTAL))]
     return out
 
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.components import dropdown_labels, field, fieldset, legend
+from dashboard.components import dropdown_labels, field, fieldset, legend, route_lang
 from dashboard.paths import atlas_dir, geo_url, map_style_url
 from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
@@ -62,10 +62,6 @@ def source_notice(view: AtlasView, teams: OwnTeams | None, lang: Lang) -> html.P
         className="notice notice-ok",
         role="status",
     )
-
-
-def _lang(route: dict[str, Any] | None) -> Lang:
-    return "en" if (route or {}).get("lang") == "en" else "nl"
 
 
 def _change_indicator(target: str, mode: str, lang: Lang) -> Indicator:
@@ -451,7 +447,7 @@ def change_scenario(
     route: Any,
 ) -> tuple[Any, Any, Any]:
     """Apply one step, clear the scenario, or follow the URL (back/forward, a shared link)."""
-    lang = _lang(route)
+    lang = route_lang(route)
     trigger = ctx.triggered_id
     if trigger == ids.URL:
         state, _ = parse_state(search or "")
@@ -499,7 +495,7 @@ def change_scenario(
 )
 def show_result(scenario: str, mode: str, target: str, route: Any) -> tuple[Any, Any, Any]:
     """The change map, summary and gainers/losers of the scenario (recomputed from the cached cost structure)."""
-    lang = _lang(route)
+    lang = route_lang(route)
     view = _view()
     try:
         return render_result(view, scenario or "", target, mode, lang, _own())
