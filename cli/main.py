@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from etl import config
+from etl.inference import ALTERNATIVES, CORRECTIONS
 from etl.inputs import KINDS
 from etl.numbers import DEFAULT_LANG, LANGS
+from etl.weights import ISLAND_POLICIES, WeightsSpec
 from geodata.errors import InputError
 from reports.command import add_export_parser
 
@@ -164,13 +166,12 @@ def _travel_options(args: argparse.Namespace) -> TravelOptions:
 def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
     # late import: the hotspot stage (esda, libpysal): ~9 s of -X importtime under load, only for build
     from etl.hotspots import HotspotOptions
-    from etl.weights import WeightsSpec
 
     base = HotspotOptions()
     change = tuple(p.strip() for p in args.change.split(",")) if args.change else None
     return HotspotOptions(
         enabled=not args.no_hotspots,
-        weights=WeightsSpec.parse(args.weights or "queen", islands=args.islands or "attach"),
+        weights=WeightsSpec.parse(args.weights or base.weights.kind, islands=args.islands or base.weights.islands),
         permutations=base.permutations if args.permutations is None else args.permutations,
         seed=base.seed if args.seed is None else args.seed,
         alpha=base.alpha if args.alpha is None else args.alpha,
@@ -341,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.add_argument(
         "--islands",
-        choices=("attach", "exclude"),
+        choices=ISLAND_POLICIES,
         help="buurt zonder buren: koppelen aan de dichtstbijzijnde (standaard) of uitsluiten / islands",
     )
     h.add_argument(
@@ -351,12 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, help="toevalszaad van de permutaties, vastgelegd in het manifest / permutation seed"
     )
     h.add_argument("--alpha", type=float, help="significantieniveau (0.05) / significance level")
-    h.add_argument(
-        "--correction", choices=("none", "bonferroni", "fdr"), help="meervoudig toetsen (fdr) / multiple testing"
-    )
-    h.add_argument(
-        "--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis"
-    )
+    h.add_argument("--correction", choices=CORRECTIONS, help="meervoudig toetsen (fdr) / multiple testing")
+    h.add_argument("--alternative", choices=ALTERNATIVES, help="toets (two-sided) / alternative hypothesis")
     h.add_argument(
         "--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change"
     )

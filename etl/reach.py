@@ -31,6 +31,7 @@ from etl.quality import (
     snap_summary,
     worst_per_group,
 )
+from etl.rules.columns import SOORT_BUURTTEAM, SOORT_SPECIALIST, TEAM_SOORTEN
 from etl.travel import (
     CACHE_FILE,
     FAR_SNAP_M,
@@ -52,8 +53,6 @@ from etl.travel import (
 from geodata.errors import InputError, Problem
 from geodata.network import DEFAULT_MODE, MODES, read_network
 
-SOORT_BUURTTEAM = "buurtteam"
-SOORT_SPECIALIST = "specialistisch"
 TEAM_COLUMNS = ("team_id", "organisatie", "soort")
 
 
@@ -123,7 +122,7 @@ def check_teams(gdf_teams: pd.DataFrame, *, supply: str, source: str = "teams") 
             )
         )
     soort = gdf_teams["soort"].astype("string").str.strip().str.lower()
-    for row in np.flatnonzero(~soort.isin([SOORT_BUURTTEAM, SOORT_SPECIALIST]).fillna(True).to_numpy())[:10]:
+    for row in np.flatnonzero(~soort.isin(TEAM_SOORTEN).fillna(True).to_numpy())[:10]:
         problems.append(
             Problem(
                 "TEAM_SOORT",

@@ -36,14 +36,13 @@ from etl.atlas import ATLAS_FILE, read_manifest
 from etl.coverage import coverage_column
 from etl.numbers import DEFAULT_LANG, Lang, format_count, format_minutes, format_number, format_percent, format_points
 from etl.reach import (
-    SOORT_BUURTTEAM,
-    SOORT_SPECIALIST,
     TravelResult,
     check_teams,
     provider_of_origins,
     team_xy,
     travel_metrics,
 )
+from etl.rules.columns import SOORT_BUURTTEAM, SOORT_SPECIALIST, TEAM_SOORTEN
 from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, reused_columns, with_teams
 from geodata.crs import RD_BOUNDS, RD_NEW, WGS84
 from geodata.errors import InputError, Problem
@@ -385,7 +384,7 @@ def scenario_teams(
                 )
             )
     for new in scenario.add:
-        if new.soort not in (SOORT_BUURTTEAM, SOORT_SPECIALIST):
+        if new.soort not in TEAM_SOORTEN:
             problems.append(
                 Problem(
                     "WHATIF_SOORT",

@@ -15,14 +15,18 @@ import shapely
 
 from etl.numbers import format_scale_label
 from etl.palette import OTHER_ORG_COLOUR, org_colour
-from reports.snapshot import Snapshot
+from etl.rules.columns import TEAM_SOORTEN
+from reports.snapshot import DEMO_COLOUR, Snapshot
+from views.i18n import team_kind_label
+from views.mapstyle import AREA_EDGE, HIGHLIGHT, WIJK_OUTLINE
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
 LEGEND_X = 0.73
 LEGEND_WRAP = 26  # characters per legend line: the legend column is about a quarter of the figure
 SCALE_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000)
-TEAM_SYMBOLS = {"buurtteam": "circle", "specialistisch": "diamond"}
+TEAM_SYMBOLS = dict(zip(TEAM_SOORTEN, ("circle", "diamond"), strict=True))
+SYMBOL_GLYPHS = {"circle": "●", "diamond": "◆"}  # the marker's shape in the legend text
 
 
 def _ring_path(coords: np.ndarray) -> str:
@@ -84,7 +88,7 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
                     "fillcolor": colour,
                     "fillrule": "evenodd",
                     "layer": "below",
-                    "line": {"color": "#ffffff", "width": 0.6},
+                    "line": AREA_EDGE.plotly(),
                     "xref": "x",
                     "yref": "y",
                     "name": str(code),
@@ -94,13 +98,11 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
         for geom in snapshot.context.geometry:
             path = geometry_path(shapely.simplify(geom, tolerance, preserve_topology=True))
             if path:
-                shapes.append(
-                    {"type": "path", "path": path, "line": {"color": "#222222", "width": 1.8}, "layer": "below"}
-                )
+                shapes.append({"type": "path", "path": path, "line": WIJK_OUTLINE.plotly(), "layer": "below"})
     if snapshot.highlight:
         sel = snapshot.units[snapshot.units["code"] == snapshot.highlight]
         for geom in sel.geometry:
-            shapes.append({"type": "path", "path": geometry_path(geom), "line": {"color": "#d00000", "width": 3}})
+            shapes.append({"type": "path", "path": geometry_path(geom), "line": HIGHLIGHT.plotly()})
     shapes += _scale_bar(x0, y0, x1, y1)
     annotations = [*_scale_label_annotations(x0, y0, x1, y1, font_size), _north_arrow(font_size)]
     annotations += _legend(snapshot, font_size, shapes)
@@ -148,9 +150,9 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
                 "xanchor": "right",
                 "yanchor": "top",
                 "showarrow": False,
-                "font": {"size": font_size, "color": "#b00020"},
+                "font": {"size": font_size, "color": DEMO_COLOUR},
                 "bgcolor": "#ffffff",
-                "bordercolor": "#b00020",
+                "bordercolor": DEMO_COLOUR,
                 "borderwidth": 1,
                 "borderpad": 3,
             }
@@ -299,7 +301,8 @@ def _legend(snapshot: Snapshot, font_size: int, shapes: list[dict[str, object]])
         )
         y -= step + 0.032 * (len(lines) - 1)
     if snapshot.teams is not None and len(snapshot.teams):
-        for soort, label in (("buurtteam", "● buurtteam"), ("specialistisch", "◆ specialistisch team")):
+        for soort, symbol in TEAM_SYMBOLS.items():
+            label = f"{SYMBOL_GLYPHS[symbol]} {team_kind_label(soort, 'nl')}"
             if (snapshot.teams.get("soort") == soort).any():
                 notes.append(
                     {

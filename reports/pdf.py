@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reports.png import png_bytes
-from reports.snapshot import Snapshot
+from reports.snapshot import DEMO_COLOUR, Snapshot
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 MAP_SIZE_MM = (180.0, 118.0)
@@ -47,8 +47,8 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
         "demo",
         parent=base,
         fontName=bold,
-        textColor=colors.HexColor("#b00020"),
-        borderColor=colors.HexColor("#b00020"),
+        textColor=colors.HexColor(DEMO_COLOUR),
+        borderColor=colors.HexColor(DEMO_COLOUR),
         borderWidth=0.8,
         borderPadding=3,
         spaceBefore=2,

@@ -15,9 +15,9 @@ from etl.palette import NO_DATA_COLOUR, SUPPRESSED_COLOUR, LegendEntry, org_colo
 from etl.rules.teams import describe_location
 from etl.sensitive import MISSING, SUPPRESSED
 from views.classify import Classes, classify
-from views.i18n import Lang, t
+from views.i18n import Lang, t, team_kind_label
 from views.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
-from views.mapstyle import text_font
+from views.mapstyle import AREA_EDGE, LineStyle, text_font
 from views.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 
 # z codes below the classes: -2 protected, -1 no data
@@ -199,14 +199,14 @@ def ring_coords(geometries: list[dict[str, Any]]) -> tuple[list[float | None], l
 
 
 def outline_trace(
-    geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True
+    geometries: list[dict[str, Any]], *, name: str, style: LineStyle, visible: bool = True
 ) -> go.Scattermap:
     lons, lats = ring_coords(geometries)
     return go.Scattermap(
         lon=lons,
         lat=lats,
         mode="lines",
-        line={"width": width, "color": colour},
+        line=style.plotly(),
         hoverinfo="skip",
         name=name,
         visible=visible,
@@ -236,7 +236,7 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
         key = f"{org}|{kind}"
         colour = org_colour(org)
         spec = str(kind) != "buurtteam"
-        kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
+        kind_label = team_kind_label(kind, lang)
         hover = [
             f"<b>{n}</b><br>{org} · {kind_label}{loc}<extra></extra>"
             for n, loc in zip(grp["naam"].astype(str), team_location_lines(grp, lang), strict=True)
@@ -304,7 +304,7 @@ def choropleth_figure(
             zmax=coloured.zmax,
             colorscale=coloured.colorscale,
             showscale=False,
-            marker={"line": {"width": 0.6, "color": "#ffffff"}, "opacity": 0.9},
+            marker={"line": AREA_EDGE.plotly(), "opacity": 0.9},
             customdata=customdata(frame),
             hovertemplate=hovertemplate(ind, level, lang),
             name=level,

@@ -7,7 +7,7 @@ from typing import Any
 from etl.numbers import DEFAULT_LANG as DEFAULT_LANG
 from etl.numbers import Lang as Lang
 from etl.numbers import format_number
-from etl.rules.columns import LOCATION_SOURCES
+from etl.rules.columns import LOCATION_SOURCES, TEAM_SOORTEN
 from geodata.network import MODE_NL
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -446,6 +446,11 @@ def t(key: str, lang: Lang = DEFAULT_LANG, **fmt: object) -> str:
     nl, en = LABELS[key]
     text = nl if lang == "nl" else en
     return text.format(**fmt) if fmt else text
+
+
+def team_kind_label(kind: object, lang: Lang = DEFAULT_LANG) -> str:
+    """'buurtteam' or 'specialistisch team' in ``lang``; a kind the app does not know, as the file spells it."""
+    return t(f"team_kind_{kind}", lang) if kind in TEAM_SOORTEN else str(kind)
 
 
 def format_size(n_bytes: int, *, lang: Lang = DEFAULT_LANG) -> str:

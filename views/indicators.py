@@ -14,7 +14,7 @@ from typing import Literal
 
 from etl import atlas_schema as schema
 from etl.palette import ORG_COLOURS
-from etl.rules.columns import DEFAULT_PROVIDERS, TOTAL
+from etl.rules.columns import DEFAULT_PROVIDERS, SOORT_SPECIALIST, TOTAL
 from geodata.network import DEFAULT_MODE
 from geodata.network import MODES as NETWORK_MODES
 
@@ -240,7 +240,7 @@ REGISTRY: tuple[Indicator, ...] = (
         unit_en="%",
         protection="rate",
         aggregate="mean_youth",
-        filters={"soort": "specialistisch"},
+        filters={"soort": SOORT_SPECIALIST},
         note_nl="Aandeel van de jeugdigen in specialistische zorg dat via het buurtteam kwam; beschermd als de aantallen.",
         note_en="Share of the youth in specialist care who came via the buurtteam; protected like the counts.",
     ),
@@ -256,7 +256,7 @@ REGISTRY: tuple[Indicator, ...] = (
         categories=ROUTE_CATEGORIES,
         protection="count",
         aggregate="none",
-        filters={"soort": "specialistisch"},
+        filters={"soort": SOORT_SPECIALIST},
         note_nl="Alleen waar de gepubliceerde aantallen het beslissen; anders beschermd.",
         note_en="Only where the published counts decide it; otherwise protected.",
     ),
@@ -274,7 +274,7 @@ REGISTRY: tuple[Indicator, ...] = (
         unit_en="pp",
         protection="rate",
         aggregate="none",
-        filters={"soort": "specialistisch"},
+        filters={"soort": SOORT_SPECIALIST},
         note_nl="Tussen twee perioden, in procentpunten; paars = meer via het buurtteam.",
         note_en="Between two periods, in percentage points; purple = more via the buurtteam.",
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 # Font stacks committed under assets/glyphs/ (views/glyphs.py); use them as a text trace's textfont.family.
 # Plotly defaults map text to "Open Sans Regular", which is not served: a text trace without one of these
@@ -13,6 +13,23 @@ GLYPHS_PATH = "glyphs/{fontstack}/{range}.pbf"
 BACKGROUND = "#ffffff"
 # Dash's default assets URL; inside the app dashboard.mapstyle passes the one under the served prefix.
 DEFAULT_GLYPHS = "/assets/" + GLYPHS_PATH
+
+
+class LineStyle(NamedTuple):
+    """A line drawn over the areas: colour and width in CSS pixels."""
+
+    color: str
+    width: float
+
+    def plotly(self) -> dict[str, Any]:
+        """As a plotly ``line`` (a new dict each time: plotly may keep and change what it is given)."""
+        return {"color": self.color, "width": self.width}
+
+
+# The lines of the map on screen; the exported maps (reports.mapfig) draw the same, so a PDF looks like the app.
+AREA_EDGE = LineStyle("#ffffff", 0.6)  # between the coloured areas
+WIJK_OUTLINE = LineStyle("#1a1a1a", 2.2)  # the wijken (or gemeenten) over the buurten
+HIGHLIGHT = LineStyle("#cc0000", 4)  # the chosen buurt; its colour also rings the teams a what-if changed
 
 
 def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, urlencode
 
 from etl.numbers import DEFAULT_LANG, LANGS
@@ -14,7 +14,8 @@ from views.indicators import BY_KEY, DEFAULT_INDICATOR, MODES
 
 # The choices of a view, here (not beside mapclassify in views.classify) so the export command's parser can
 # offer them without importing mapclassify: about 3 s of `buurtdekking --help` on the shared 2-core machine.
-LEVELS = ("buurt", "wijk")  # the units a map or table shows
+UnitLevel = Literal["buurt", "wijk"]  # the units a map or table shows
+LEVELS: tuple[UnitLevel, ...] = get_args(UnitLevel)
 SCHEMES = ("quantiles", "natural_breaks", "equal_interval")  # class schemes, in the order the picker lists them
 DEFAULT_SCHEME = SCHEMES[0]
 MIN_CLASSES, MAX_CLASSES = 3, 7

@@ -58,8 +58,9 @@ from views.figures import (
     team_traces,
 )
 from views.geometry import PolygonLayer
-from views.i18n import Lang, aria, t
+from views.i18n import Lang, aria, t, team_kind_label
 from views.indicators import Indicator
+from views.mapstyle import HIGHLIGHT, WIJK_OUTLINE
 from views.protection import served_threshold
 from views.state import ViewState, parse_state
 from views.values import Selection, indicator_frame, resolve
@@ -176,8 +177,7 @@ def _layers_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:
     options: list[dict[str, Any]] = [{"label": t("layer_wijk_outline", lang), "value": WIJK_LAYER_KEY}]
     for key in team_key_list(view.teams):
         org, kind = key.split("|")
-        kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else kind
-        options.append({"label": f"{org}: {kind_label}", "value": key})
+        options.append({"label": f"{org}: {team_kind_label(kind, lang)}", "value": key})
     return options
 
 
@@ -201,9 +201,9 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     wijken = outline_layer(view)
     keys = set(team_key_list(view.teams))
     extra = [
-        outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+        outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), style=WIJK_OUTLINE),
         label_trace(*wijken.labels(None, MAX_LABELS)),
-        outline_trace(_selected_geometries(view, state.buurt), name="selected", colour="#cc0000", width=4),
+        outline_trace(_selected_geometries(view, state.buurt), name="selected", style=HIGHLIGHT),
         *team_traces(view.teams, lang=lang, visible=keys),
     ]
     fig = choropleth_figure(

@@ -19,7 +19,7 @@ from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, 
 from dashboard.session import current_sid, current_store
 from etl import atlas_schema as schema
 from etl.numbers import format_minutes, format_number
-from etl.rules.columns import KNOWN_ORGANISATIONS
+from etl.rules.columns import KNOWN_ORGANISATIONS, TEAM_SOORTEN
 from etl.sensitive import MISSING, OK
 from etl.whatif import to_rd
 from geodata.crs import to_wgs84
@@ -28,6 +28,7 @@ from views.data import AtlasView, get_view
 from views.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
 from views.i18n import Lang, aria, t
 from views.indicators import MODES, Indicator
+from views.mapstyle import HIGHLIGHT, WIJK_OUTLINE
 from views.protection import served_threshold
 from views.state import parse_state
 
@@ -128,7 +129,7 @@ def render_result(
         lang=lang,
         layout=base_layout(center=view.center, zoom=view.zoom, style=map_style_url()),
         extra_traces=[
-            outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+            outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), style=WIJK_OUTLINE),
             label_trace(list(wijken.names), wijken.label_points),
             _changed_teams(markers, lang),
             *team_traces(markers, lang=lang, visible=keys),
@@ -158,7 +159,7 @@ def _changed_teams(markers: pd.DataFrame, lang: Lang) -> go.Scattermap:
         lon=changed["lon"].tolist(),
         lat=changed["lat"].tolist(),
         mode="markers",
-        marker={"size": 26, "color": "#cc0000"},
+        marker={"size": 26, "color": HIGHLIGHT.color},
         hovertext=[f"{n} ({t('whatif_after', lang).lower()})" for n in changed["naam"].astype(str)],
         hoverinfo="text",
         name="scenario",
@@ -340,7 +341,7 @@ def layout(**query: str) -> html.Div:
             t("whatif_kind", lang),
             dcc.RadioItems(
                 id=ids.WHATIF_KIND,
-                options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in ("buurtteam", "specialistisch")],
+                options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in TEAM_SOORTEN],
                 value="buurtteam",
                 className="radio",
             ),
