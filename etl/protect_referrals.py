@@ -507,7 +507,7 @@ def _published(
     return out[[key, "periode", "soort", "verwijzer", *PUBLISHED_COLUMNS]]
 
 
-def protect_referral_tables(
+def protect_referrals(
     df_buurt: pd.DataFrame,
     df_wijk: pd.DataFrame,
     df_provider: pd.DataFrame | None = None,
@@ -517,7 +517,13 @@ def protect_referral_tables(
     published_caseloads: ProtectedCaseloads | None = None,
     threshold: int = DEFAULT_THRESHOLD,
 ) -> ProtectedReferrals:
-    """See :func:`protect_referrals` below (the public entry point)."""
+    """Protect ``referrals_buurt/wijk/provider`` together with the caseload tables whose counts they break down.
+
+    The caseload publication (``published_caseloads``, else ``protect_caseloads`` of the raw tables) is kept as
+    it is; route counts are hidden around it so that no ``<5`` of either table can be recovered, and shares
+    (``aandeel``) are hidden wherever the route count or the area's count is. Returns ``.buurt``, ``.wijk``,
+    ``.gemeente``, ``.provider``. The method: this module.
+    """
     if published_caseloads is None:
         published_caseloads = protect_caseloads(caseloads_buurt, caseloads_wijk, threshold=threshold)
     cells = _route_cells(df_buurt, df_wijk, df_provider)
@@ -606,35 +612,4 @@ def protect_referral_tables(
         wijk=level_table("wijk", df_wijk),
         gemeente=level_table("gemeente", g_rows[["gemeentecode", "periode", "soort", "verwijzer", "aantal"]]),
         provider=level_table("provider", df_provider),
-    )
-
-
-# ---------------------------------------------------------------- the public entry point
-
-
-def protect_referrals(
-    df_buurt: pd.DataFrame,
-    df_wijk: pd.DataFrame,
-    df_provider: pd.DataFrame | None = None,
-    *,
-    caseloads_buurt: pd.DataFrame,
-    caseloads_wijk: pd.DataFrame | None = None,
-    published_caseloads: ProtectedCaseloads | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
-) -> ProtectedReferrals:
-    """Protect ``referrals_buurt/wijk/provider`` together with the caseload tables whose counts they break down.
-
-    The caseload publication (``published_caseloads``, else ``protect_caseloads`` of the raw tables) is kept as
-    it is; route counts are hidden around it so that no ``<5`` of either table can be recovered, and shares
-    (``aandeel``) are hidden wherever the route count or the area's count is. Returns ``.buurt``, ``.wijk``,
-    ``.gemeente``, ``.provider``. The method: this module.
-    """
-    return protect_referral_tables(
-        df_buurt,
-        df_wijk,
-        df_provider,
-        caseloads_buurt=caseloads_buurt,
-        caseloads_wijk=caseloads_wijk,
-        published_caseloads=published_caseloads,
-        threshold=threshold,
     )

@@ -178,10 +178,13 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _scale_bar_place(x0: float, y0: float, x1: float, y1: float) -> tuple[int, float, float, float]:
+    """The bar's length (m), its lower left corner and its height, near the map's lower left corner."""
+    return scale_bar_length(x1 - x0), x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04, (y1 - y0) * 0.008
+
+
 def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, object]]:
-    length = scale_bar_length(x1 - x0)
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
-    bh = (y1 - y0) * 0.008
+    length, bx, by, bh = _scale_bar_place(x0, y0, x1, y1)
     half = length / 2
     return [
         {
@@ -206,9 +209,7 @@ def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, obj
 
 
 def _scale_label_annotations(x0: float, y0: float, x1: float, y1: float, font_size: int) -> list[dict[str, object]]:
-    length = scale_bar_length(x1 - x0)
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
-    bh = (y1 - y0) * 0.008
+    length, bx, by, bh = _scale_bar_place(x0, y0, x1, y1)
     return [
         {
             "text": "0",
