@@ -30,6 +30,7 @@ from etl.protect_audit import PRIMARY as PRIMARY_A
 from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
+from etl.referrals import KEYS as LEVEL_KEYS
 from etl.rules.columns import CARE_TYPES, REFERRALS, TOTAL
 from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 
@@ -39,7 +40,6 @@ MAX_TRIES = 8  # candidates audited one by one for a pinned cell; past that the 
 PUBLISHED_COLUMNS = tuple(
     f"{c}{s}" for c in ("aantal", "totaal", "aandeel") for s in ("", SUPPRESSED_SUFFIX, REASON_SUFFIX)
 )
-_LEVEL_KEYS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode", "provider": "provider"}
 
 
 class ProtectedReferrals(NamedTuple):
@@ -136,7 +136,7 @@ def _caseload_cells(
     for level, frame in (("buurt", published.buurt), ("wijk", published.wijk), ("gemeente", published.gemeente)):
         if frame is None or frame.empty:
             continue
-        key = _LEVEL_KEYS[level]
+        key = LEVEL_KEYS[level]
         for code, periode, soort, reason in zip(
             frame[key].astype(str),
             frame["periode"].astype(str),
@@ -597,7 +597,7 @@ def protect_referrals(
         )
 
     def level_table(level: str, table: pd.DataFrame | None) -> pd.DataFrame:
-        key = _LEVEL_KEYS[level]
+        key = LEVEL_KEYS[level]
         if table is None or table.empty:
             return pd.DataFrame(columns=[key, "periode", "soort", "verwijzer", *PUBLISHED_COLUMNS])
         return _published(table, key, level, cells, state, published_totals)

@@ -21,6 +21,7 @@ from etl.atlas import Atlas, input_record
 from etl.atlas_schema import TARGETS
 from etl.coverage import coverage_column, coverage_table
 from etl.quality import (
+    QUALITY_VALUES,
     fallback_notes,
     far_snap_notes,
     far_snaps,
@@ -642,7 +643,7 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
         "intrazonal": _intrazonal_summary(origins, costs),
         "quality": {
             "columns": "travel_quality_{target}_{mode}, travel_quality_{mode} (worst of the targets)",
-            "values": ["network", "network, far snap", "estimate (straight line × detour)", "unreachable"],
+            "values": list(QUALITY_VALUES),
             "far_snap_m": FAR_SNAP_M,
             "buurten_per_mode": quality_counts(result.buurten, costs.modes),
         },

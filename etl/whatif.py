@@ -27,7 +27,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from shapely.geometry import Point
 
 from etl import atlas_schema as schema
@@ -44,7 +43,7 @@ from etl.reach import (
 )
 from etl.rules.columns import SOORT_BUURTTEAM, SOORT_SPECIALIST, TEAM_SOORTEN
 from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, reused_columns, with_teams
-from geodata.crs import RD_BOUNDS, RD_NEW, WGS84
+from geodata.crs import LONLAT_TO_RD, RD_BOUNDS, RD_NEW
 from geodata.errors import InputError, Problem
 from geodata.io import read_layer
 
@@ -304,16 +303,13 @@ def parse_scenario(
 # ---------------------------------------------------------------- applying
 
 
-_TO_RD = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
-
-
 def to_rd(x: float, y: float, *, source: str) -> tuple[float, float]:
     """RD New metres as given, or WGS84 longitude/latitude (in the Netherlands) converted to RD New."""
     xmin, ymin, xmax, ymax = RD_BOUNDS
     if xmin <= x <= xmax and ymin <= y <= ymax and not (abs(x) <= 180 and abs(y) <= 90):
         return x, y
     if 2.5 <= x <= 7.5 and 50.5 <= y <= 54.0:
-        rx, ry = _TO_RD.transform(x, y)
+        rx, ry = LONLAT_TO_RD.transform(x, y)
         return float(rx), float(ry)
     raise InputError.single(
         "WHATIF_LOCATION",

@@ -18,7 +18,7 @@ from etl.palette import OTHER_ORG_COLOUR, org_colour
 from etl.rules.columns import TEAM_SOORTEN
 from reports.snapshot import DEMO_COLOUR, Snapshot
 from views.i18n import team_kind_label
-from views.mapstyle import AREA_EDGE, HIGHLIGHT, WIJK_OUTLINE
+from views.mapstyle import AREA_EDGE, BACKGROUND, HIGHLIGHT, TEXT_COLOUR, WIJK_OUTLINE
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
@@ -151,7 +151,7 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
                 "yanchor": "top",
                 "showarrow": False,
                 "font": {"size": font_size, "color": DEMO_COLOUR},
-                "bgcolor": "#ffffff",
+                "bgcolor": BACKGROUND,
                 "bordercolor": DEMO_COLOUR,
                 "borderwidth": 1,
                 "borderpad": 3,
@@ -160,15 +160,15 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
     fig.update_layout(
         width=width,
         height=height,
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
+        paper_bgcolor=BACKGROUND,
+        plot_bgcolor=BACKGROUND,
         margin={"l": 12, "r": 12, "t": top_px, "b": bottom_px},
         xaxis={"visible": False, "range": [x0, x1], "domain": list(MAP_DOMAIN), "fixedrange": True},
         yaxis={"visible": False, "range": [y0, y1], "scaleanchor": "x", "scaleratio": 1, "fixedrange": True},
         shapes=shapes,
         annotations=annotations,
         showlegend=False,
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": font_size, "color": "#222222"},
+        font={"family": "DejaVu Sans, Arial, sans-serif", "size": font_size, "color": TEXT_COLOUR},
     )
     return fig
 
@@ -193,8 +193,8 @@ def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, obj
             "x1": bx + half,
             "y0": by,
             "y1": by + bh,
-            "fillcolor": "#222222",
-            "line": {"color": "#222222", "width": 1},
+            "fillcolor": TEXT_COLOUR,
+            "line": {"color": TEXT_COLOUR, "width": 1},
         },
         {
             "type": "rect",
@@ -202,8 +202,8 @@ def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, obj
             "x1": bx + length,
             "y0": by,
             "y1": by + bh,
-            "fillcolor": "#ffffff",
-            "line": {"color": "#222222", "width": 1},
+            "fillcolor": BACKGROUND,
+            "line": {"color": TEXT_COLOUR, "width": 1},
         },
     ]
 
@@ -247,7 +247,7 @@ def _north_arrow(font_size: int) -> dict[str, object]:
         "arrowhead": 2,
         "arrowsize": 1.6,
         "arrowwidth": 2.5,
-        "arrowcolor": "#222222",
+        "arrowcolor": TEXT_COLOUR,
         "xanchor": "center",
         "yanchor": "bottom",
         "font": {"size": font_size + 2},
@@ -354,7 +354,7 @@ def _add_teams(fig: go.Figure, snapshot: Snapshot) -> None:
                 "size": 10,
                 "symbol": [TEAM_SYMBOLS.get(s, "square") for s in soort] if soort is not None else "circle",
                 "color": [org_colour(o) for o in org] if org is not None else OTHER_ORG_COLOUR,
-                "line": {"color": "#ffffff", "width": 1.5},
+                "line": {"color": BACKGROUND, "width": 1.5},
             },
         )
     )

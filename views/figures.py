@@ -12,13 +12,13 @@ import plotly.graph_objects as go
 
 from etl.numbers import format_number
 from etl.palette import NO_DATA_COLOUR, SUPPRESSED_COLOUR, LegendEntry, org_colour
+from etl.quality import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 from etl.rules.teams import describe_location
 from etl.sensitive import MISSING, SUPPRESSED
 from views.classify import Classes, classify
 from views.i18n import Lang, t, team_kind_label
 from views.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
-from views.mapstyle import AREA_EDGE, LineStyle, text_font
-from views.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
+from views.mapstyle import AREA_EDGE, BACKGROUND, INK, LineStyle, text_font
 
 # z codes below the classes: -2 protected, -1 no data
 Z_SUPPRESSED, Z_MISSING = -2, -1
@@ -179,7 +179,7 @@ def base_layout(*, center: dict[str, float], zoom: float, style: Any) -> dict[st
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": False,
         "uirevision": "keep-view",
-        "paper_bgcolor": "#ffffff",
+        "paper_bgcolor": BACKGROUND,
         "dragmode": "pan",
         "hoverdistance": 8,  # a team marker should not take the hover (and click) of the buurt around it
     }
@@ -220,7 +220,7 @@ def label_trace(names: list[str], points: np.ndarray, *, visible: bool = True) -
         lat=points[:, 1].tolist(),
         text=names,
         mode="text",
-        textfont=text_font(size=13, color="#1a1a1a", bold=True),
+        textfont=text_font(size=13, color=INK, bold=True),
         hoverinfo="skip",
         name="wijknamen",
         visible=visible,
@@ -249,7 +249,7 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
             "visible": key in visible,
         }
         # A ring under each marker keeps it visible on any fill: white for buurtteams, black for specialists.
-        ring = {"size": 18, "color": "#1a1a1a"} if spec else {"size": 13, "color": "#ffffff"}
+        ring = {"size": 18, "color": INK} if spec else {"size": 13, "color": BACKGROUND}
         traces.append(go.Scattermap(**common, marker=ring, hoverinfo="skip", name=f"{key}|ring"))
         traces.append(
             go.Scattermap(

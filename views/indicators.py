@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from etl import atlas_schema as schema
-from etl.palette import ORG_COLOURS
+from etl.palette import (
+    BLUE,
+    BLUISH_GREEN,
+    OKABE_ITO,
+    ORANGE,
+    ORG_COLOURS,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    YELLOW,
+)
 from etl.rules.columns import DEFAULT_PROVIDERS, SOORT_SPECIALIST, TOTAL
 from geodata.network import DEFAULT_MODE
 from geodata.network import MODES as NETWORK_MODES
@@ -26,8 +36,7 @@ Aggregate = Literal["sum", "mean_youth", "none"]
 # Colour-blind-safe ramps (ColorBrewer YlGnBu sequential, PuOr diverging), light to dark.
 SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
 DIVERGING = ("#b35806", "#e08214", "#fdb863", "#f7f7f7", "#b2abd2", "#8073ac", "#542788")
-# Okabe–Ito: distinguishable with every common colour-vision deficiency.
-CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
+CATEGORICAL = OKABE_ITO
 # The app lists the default mode first (the one coverage is measured in), then the others in the network's order.
 MODES = (DEFAULT_MODE, *(m for m in NETWORK_MODES if m != DEFAULT_MODE))
 
@@ -120,18 +129,18 @@ _LISA_CLASSES = (
     _NOT_SIGNIFICANT,
 )
 _SEAM = (
-    Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),
+    Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", VERMILLION),
     Category("False", "geen naad", "no seam", "#f0f0f0"),
 )
 # Referral routes: Okabe–Ito, the buurtteam green as in Utrecht's model, a tie in yellow.
 ROUTE_CATEGORIES = (
-    Category("buurtteam", "via het buurtteam", "via the buurtteam", "#009e73"),
-    Category("huisarts", "via de huisarts", "via the GP", "#0072b2"),
-    Category("jeugdarts", "via de jeugdarts", "via the youth doctor", "#56b4e9"),
-    Category("save", "via SAVE (jeugdbescherming)", "via SAVE (child protection)", "#d55e00"),
-    Category("medisch_specialist", "via een medisch specialist", "via a medical specialist", "#cc79a7"),
-    Category("overig", "overig of onbekend", "other or unknown", "#e69f00"),
-    Category("gelijk", "gelijk: twee routes even groot", "tie: two routes equally large", "#f0e442"),
+    Category("buurtteam", "via het buurtteam", "via the buurtteam", BLUISH_GREEN),
+    Category("huisarts", "via de huisarts", "via the GP", BLUE),
+    Category("jeugdarts", "via de jeugdarts", "via the youth doctor", SKY_BLUE),
+    Category("save", "via SAVE (jeugdbescherming)", "via SAVE (child protection)", VERMILLION),
+    Category("medisch_specialist", "via een medisch specialist", "via a medical specialist", REDDISH_PURPLE),
+    Category("overig", "overig of onbekend", "other or unknown", ORANGE),
+    Category("gelijk", "gelijk: twee routes even groot", "tie: two routes equally large", YELLOW),
 )
 _TRAVEL_NOTE = (
     "Reistijd vanaf het representatieve punt van de buurt, nooit korter dan de gemiddelde afstand binnen de buurt; "

@@ -11,6 +11,8 @@ TEXT_FONT = "DejaVu Sans Book"
 TEXT_FONT_BOLD = "DejaVu Sans Bold"
 GLYPHS_PATH = "glyphs/{fontstack}/{range}.pbf"
 BACKGROUND = "#ffffff"
+INK = "#1a1a1a"  # what is drawn over the areas: outlines, area names, the ring of a specialist team
+TEXT_COLOUR = "#222222"  # other text on a map: titles, legend, scale bar
 # Dash's default assets URL; inside the app dashboard.mapstyle passes the one under the served prefix.
 DEFAULT_GLYPHS = "/assets/" + GLYPHS_PATH
 
@@ -27,8 +29,8 @@ class LineStyle(NamedTuple):
 
 
 # The lines of the map on screen; the exported maps (reports.mapfig) draw the same, so a PDF looks like the app.
-AREA_EDGE = LineStyle("#ffffff", 0.6)  # between the coloured areas
-WIJK_OUTLINE = LineStyle("#1a1a1a", 2.2)  # the wijken (or gemeenten) over the buurten
+AREA_EDGE = LineStyle(BACKGROUND, 0.6)  # between the coloured areas
+WIJK_OUTLINE = LineStyle(INK, 2.2)  # the wijken (or gemeenten) over the buurten
 HIGHLIGHT = LineStyle("#cc0000", 4)  # the chosen buurt; its colour also rings the teams a what-if changed
 
 
@@ -56,6 +58,6 @@ def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs
     }
 
 
-def text_font(*, size: float = 12, color: str = "#222222", bold: bool = False) -> dict[str, Any]:
+def text_font(*, size: float = 12, color: str = TEXT_COLOUR, bold: bool = False) -> dict[str, Any]:
     """A ``textfont`` for map text traces (Scattermap ``mode="text"``) drawn with the locally served glyphs."""
     return {"family": TEXT_FONT_BOLD if bold else TEXT_FONT, "size": size, "color": color}

@@ -9,6 +9,7 @@ import pandas as pd
 
 from etl.numbers import format_number
 from etl.protect import SECONDARY_LABEL, suppressed_label
+from etl.quality import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_NETWORK, QUALITY_UNREACHABLE
 from etl.rules.columns import TOTAL
 from etl.sensitive import MISSING, OK, SUPPRESSED
 from views.data import LEVEL_KEYS, AtlasView
@@ -20,15 +21,12 @@ PERIOD = "periode"
 SOORT = "soort"
 # How sure a travel figure is (the atlas values of etl.quality), worst last; their labels in views.i18n.
 QUALITY_KEYS = {
-    "network": "quality_network",
-    "estimate (straight line × detour)": "quality_estimate",
-    "network, far snap": "quality_far_snap",
-    "unreachable": "quality_unreachable",
+    QUALITY_NETWORK: "quality_network",
+    QUALITY_ESTIMATE: "quality_estimate",
+    QUALITY_FAR_SNAP: "quality_far_snap",
+    QUALITY_UNREACHABLE: "quality_unreachable",
 }
-_QUALITY_RANK = {"network": 1, "estimate (straight line × detour)": 1, "network, far snap": 2, "unreachable": 3}
-QUALITY_ESTIMATE = "estimate (straight line × detour)"
-QUALITY_FAR_SNAP = "network, far snap"
-QUALITY_UNREACHABLE = "unreachable"
+_QUALITY_RANK = {QUALITY_NETWORK: 1, QUALITY_ESTIMATE: 1, QUALITY_FAR_SNAP: 2, QUALITY_UNREACHABLE: 3}
 
 
 @dataclass(frozen=True)
