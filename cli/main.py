@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -182,7 +183,6 @@ def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
 
 
 def _cmd_whatif(args: argparse.Namespace) -> int:
-    import json
 
     # late import: the what-if model (travel and coverage): ~14 s of -X importtime under load, only for whatif
     from etl.whatif import apply_scenario, format_summary, load_whatif_base, parse_scenario

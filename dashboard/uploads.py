@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,6 @@ RULES: dict[str, Callable[..., pd.DataFrame]] = {
 
 def limits_from_env(env: dict[str, str] | None = None) -> UploadLimits:
     """``BUURTDEKKING_UPLOAD_MAX_MB`` (10), ``…_MAX_ROWS`` (50 000), ``…_MAX_COLUMNS`` (60)."""
-    import os
 
     env = dict(os.environ) if env is None else env
     base = UploadLimits()

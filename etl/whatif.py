@@ -16,6 +16,7 @@ a full rebuild with the changed teams.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
 import os
 import time
@@ -180,7 +181,6 @@ def _stale(atlas_dir: Path, why_nl: str, why_en: str) -> InputError:
 
 def load_whatif_base(atlas_dir: str | os.PathLike[str]) -> WhatIfBase:
     """Read buurten, teams and the travel cache of a built atlas; refuses a cache that does not belong to it."""
-    import hashlib
 
     directory = Path(atlas_dir)
     manifest = read_manifest(directory)

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -311,7 +311,6 @@ class PdokGeocoder:
 
 
 def _with_cache_flag(answer: Answer) -> Answer:
-    from dataclasses import replace
 
     return replace(answer, from_cache=True)
 

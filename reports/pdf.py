@@ -17,6 +17,7 @@ MAP_DPI = 200  # sharp on paper, a PDF of a few hundred KB
 
 def _fonts() -> tuple[str, str]:
     """DejaVu Sans when installed (it has every character we print: – ≥ • ë), else the built-in Helvetica."""
+    # late import: reportlab, ~0.4–2.6 s of -X importtime under load on the shared 2-core machine, only for a PDF
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -32,6 +33,7 @@ def _fonts() -> tuple[str, str]:
 
 def pdf_bytes(snapshot: Snapshot) -> bytes:
     """The snapshot as exactly one A4 page (content shrinks to fit rather than spill onto a second page)."""
+    # late import: reportlab, ~0.4–2.6 s of -X importtime under load on the shared 2-core machine, only for a PDF
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
