@@ -75,6 +75,14 @@ def format_metres(value: object, *, lang: Lang = DEFAULT_LANG) -> str:
     return text if text == MISSING else f"{text} m"
 
 
+def format_size(n_bytes: int, *, lang: Lang = DEFAULT_LANG) -> str:
+    """A file size as people read it: 2,3 MB / 840,0 kB in Dutch (1 MB = 1024 × 1024 bytes, as the upload limit)."""
+    if n_bytes >= 100 * 1024:
+        whole = n_bytes % (1024 * 1024) == 0
+        return f"{format_number(n_bytes / 1024 / 1024, decimals=0 if whole else 1, lang=lang)} MB"
+    return f"{format_number(max(n_bytes, 1) / 1024, decimals=1, lang=lang)} kB"
+
+
 def format_scale_label(metres: int, *, lang: Lang = DEFAULT_LANG) -> str:
     """The end label of a scale bar: '500 m' below a kilometre, whole kilometres as '1 km', else one decimal: '2,5 km'."""
     if metres < 1000:
@@ -117,4 +125,5 @@ __all__ = [
     "format_points",
     "format_rate",
     "format_scale_label",
+    "format_size",
 ]
