@@ -34,7 +34,8 @@ from views.state import parse_state
 
 dash.register_page(__name__, path="/wat-als", name="Wat als?", title="Wat als? · Buurtdekking", order=2)
 
-TARGETS = ("buurtteam", "spec_contract")
+# The travel targets a what-if maps the change of: the buurtteam and the contracted specialist (not "any").
+TARGETS = schema.TARGETS[:2]
 ORGANISATIONS = KNOWN_ORGANISATIONS
 TOP_N = 10
 
