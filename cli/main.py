@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import TYPE_CHECKING
 from dashboard.errors import ConfigError
 from dashboard.settings import AppSettings, public_url
 from etl import config
+from etl.inference import ALTERNATIVES, CORRECTIONS
 from etl.inputs import KINDS
+from etl.numbers import DEFAULT_LANG, LANGS
 from etl.settings import EtlSettings
+from etl.weights import ISLAND_POLICIES, WeightsSpec
 from geodata.errors import InputError
 from reports.command import add_export_parser
 
@@ -175,13 +179,12 @@ def _travel_options(args: argparse.Namespace) -> TravelOptions:
 def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
     # late import: the hotspot stage (esda, libpysal): ~9 s of -X importtime under load, only for build
     from etl.hotspots import HotspotOptions
-    from etl.weights import WeightsSpec
 
     base = HotspotOptions()
     change = tuple(p.strip() for p in args.change.split(",")) if args.change else None
     return HotspotOptions(
         enabled=not args.no_hotspots,
-        weights=WeightsSpec.parse(args.weights or "queen", islands=args.islands or "attach"),
+        weights=WeightsSpec.parse(args.weights or base.weights.kind, islands=args.islands or base.weights.islands),
         permutations=base.permutations if args.permutations is None else args.permutations,
         seed=base.seed if args.seed is None else args.seed,
         alpha=base.alpha if args.alpha is None else args.alpha,
@@ -192,7 +195,6 @@ def _hotspot_options(args: argparse.Namespace) -> HotspotOptions:
 
 
 def _cmd_whatif(args: argparse.Namespace) -> int:
-    import json
 
     # late import: the what-if model (travel and coverage): ~14 s of -X importtime under load, only for whatif
     from etl.whatif import apply_scenario, format_summary, load_whatif_base, parse_scenario
@@ -238,7 +240,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_atlases(args: argparse.Namespace) -> int:
-    # late import: the store (geopandas, SQLAlchemy), only for the commands that read an atlas
+    # late import: the store (geopandas, SQLAlchemy): ~1.5 s more of start-up at load 5, only for commands that read an atlas
     from etl.store import open_store
 
     store = open_store(_store(args, args.atlas))
@@ -391,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.add_argument(
         "--islands",
-        choices=("attach", "exclude"),
+        choices=ISLAND_POLICIES,
         help="buurt zonder buren: koppelen aan de dichtstbijzijnde (standaard) of uitsluiten / islands",
     )
     h.add_argument(
@@ -401,12 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, help="toevalszaad van de permutaties, vastgelegd in het manifest / permutation seed"
     )
     h.add_argument("--alpha", type=float, help="significantieniveau (0.05) / significance level")
-    h.add_argument(
-        "--correction", choices=("none", "bonferroni", "fdr"), help="meervoudig toetsen (fdr) / multiple testing"
-    )
-    h.add_argument(
-        "--alternative", choices=("two-sided", "folded", "directed"), help="toets (two-sided) / alternative hypothesis"
-    )
+    h.add_argument("--correction", choices=CORRECTIONS, help="meervoudig toetsen (fdr) / multiple testing")
+    h.add_argument("--alternative", choices=ALTERNATIVES, help="toets (two-sided) / alternative hypothesis")
     h.add_argument(
         "--change", metavar="VAN,TOT", help="perioden voor de verandering (de laatste twee) / periods for the change"
     )
@@ -460,8 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--json", action="store_true", help="samenvatting als JSON / summary as JSON")
     w.add_argument(
         "--lang",
-        default="nl",
-        choices=("nl", "en"),
+        default=DEFAULT_LANG,
+        choices=LANGS,
         help="getallen met decimale komma (nl) of punt (en) / numbers with a decimal comma (nl) or point (en)",
     )
     w.set_defaults(func=_cmd_whatif)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import dash
 import flask
@@ -293,7 +293,6 @@ def _register_routing(app: Dash) -> None:
 
 
 def _query_dict(search: str | None) -> dict[str, str]:
-    from urllib.parse import parse_qsl
 
     return dict(parse_qsl((search or "").lstrip("?")))
 

@@ -23,7 +23,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dashboard import ids, logs
 from dashboard.dash_internals import callback_map
+from etl.numbers import as_lang
 from views.i18n import Lang, t
+from views.state import FIELD_TO_PARAM
 
 ROUTE = "/_dash-update-component"
 MAX_DEPTH = 64  # nesting of any value; the deepest our components send is a figure's relayout data (< 10)
@@ -211,7 +213,7 @@ def _page_lang() -> Lang:
     """The language of the page that sent the callback (its URL is the Referer), Dutch when unknown."""
     referrer = flask.request.referrer if flask.has_request_context() else None
     query = dict(parse_qsl(urlsplit(referrer).query)) if referrer else {}
-    return "en" if query.get("taal") == "en" else "nl"
+    return as_lang(query.get(FIELD_TO_PARAM["lang"]))
 
 
 def on_callback_error(exc: Exception) -> None:

@@ -5,15 +5,85 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dash import dcc, html
+from dash import dcc, html, no_update
 
-from views.classify import SCHEMES
+from dashboard.paths import atlas_dir
+from dashboard.uploads import current_view
+from etl.numbers import as_lang
 from views.data import AtlasView
 from views.figures import Coloured
 from views.i18n import Lang, aria, has_label, t
 from views.indicators import BY_KEY, DEFAULT_INDICATOR, GROUP_LABELS, Indicator
-from views.state import LEVELS, MAX_CLASSES, MIN_CLASSES, ViewState
+from views.state import FIELD_TO_PARAM, LEVELS, MAX_CLASSES, MIN_CLASSES, SCHEMES, ViewState
 from views.values import Selection, available, modes_for, periods_for, resolve, soorten_for
+
+
+def page_view() -> AtlasView:
+    """The view a page shows: the shared atlas plus this user's own applied uploads, never another user's."""
+    return current_view(atlas_dir())
+
+
+def route_lang(route: dict[str, Any] | None) -> Lang:
+    """The language in the route store of the page (Dutch unless it names another language the app speaks)."""
+    return as_lang((route or {}).get("lang"))
+
+
+def control_state(
+    *, indicator: str, period: str | None, mode: str | None, soort: str | None, lang: Lang, **rest: Any
+) -> ViewState:
+    """The view state of a page's controls; a control that is empty (its picker is hidden) takes the default."""
+    default = ViewState()
+    return ViewState(
+        indicator=indicator,
+        period=period or default.period,
+        mode=mode or default.mode,
+        soort=soort or default.soort,
+        lang=lang,
+        **rest,
+    )
+
+
+def url_spec(controls: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """What assets' writeUrl needs of a page's (control id, state field) pairs: their URL names and defaults."""
+    defaults = ViewState()
+    return {
+        "params": [FIELD_TO_PARAM[f] for _, f in controls],
+        "defaults": {FIELD_TO_PARAM[f]: getattr(defaults, f) for _, f in controls},
+    }
+
+
+def keep(new: Any, old: Any) -> Any:
+    """``new`` for a callback output, or no update when the control already shows it (no second round trip)."""
+    return no_update if new == old else new
+
+
+def picker_updates(
+    view: AtlasView,
+    state: ViewState,
+    lang: Lang,
+    *,
+    indicator: str,
+    period: str | None,
+    mode: str | None,
+    soort: str | None,
+) -> tuple[Any, ...]:
+    """The indicator and its period, mode and care-type pickers (options, value, hidden) for ``state``.
+
+    In the order of the outputs of a page's sync callback, given the values the controls show now."""
+    ind = current_indicator(view, state.indicator)
+    dims = dimensions(view, ind, state, lang)
+    return (
+        keep(ind.key, indicator),
+        dims.periods,
+        keep(dims.period or None, period),
+        not dims.periods,
+        dims.modes,
+        keep(dims.mode, mode),
+        not dims.modes,
+        dims.soorten,
+        keep(dims.soort or None, soort),
+        not dims.soorten,
+    )
 
 
 def indicator_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:

@@ -11,17 +11,18 @@ from dash import dcc, html
 
 from dashboard import ids
 from etl.numbers import format_percent
+from etl.palette import BLUE, SKY_BLUE
 from etl.protect import SECONDARY_LABEL, suppressed_label
-from etl.rules.columns import REFERRALS
+from etl.rules.columns import REFERRALS, SOORT_SPECIALIST
 from views.data import AtlasView
 from views.i18n import Lang, aria, t
 from views.protection import served_threshold, suppression
 from views.state import ViewState
 
 ROUTES = REFERRALS
-SOORT = "specialistisch"
+SOORT = SOORT_SPECIALIST
 # Okabe–Ito, dark to light: this buurt stands out, the wijk and the city are the background.
-LEVEL_COLOURS = {"buurt": "#0072b2", "wijk": "#56b4e9", "gemeente": "#999999"}
+LEVEL_COLOURS = {"buurt": BLUE, "wijk": SKY_BLUE, "gemeente": "#999999"}
 
 
 def route_period(view: AtlasView, period: str) -> str:

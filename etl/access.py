@@ -49,6 +49,7 @@ class Decay:
 
     def pysal_weight_fn(self) -> Callable[[float], float]:
         """The same decay as a PySAL ``access.weights`` function (for checking against PySAL)."""
+        # late import: access is a dev tool (the dev extra), never installed in the runtime image
         from access import weights
 
         if self.kind == "step":

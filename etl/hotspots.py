@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from etl import atlas_schema as schema
 from etl.inference import (
     ALTERNATIVES,
     CORRECTIONS,
@@ -141,50 +142,16 @@ class HotspotResult:
     notes: list[str]
 
 
-BUURT_COLUMNS = (
-    "buurtcode",
-    "periode",
-    "soort",
-    "youth_population",
-    "rate_raw",
-    "rate_eb",
-    "rate_seb",
-    "rate_eb_z",
-    "gi_z",
-    "gi_p",
-    "gi_p_adj",
-    "gi_class",
-    "lisa_i",
-    "lisa_quadrant",
-    "lisa_p",
-    "lisa_p_adj",
-    "lisa_class",
-    "n_neighbours",
-    "reason",
-    "suppressed",
-    "suppression",
-    "rate_eb_protected",
-    "rate_seb_protected",
-)
-CHANGE_COLUMNS = (
-    "buurtcode",
-    "soort",
-    "periode_van",
-    "periode_tot",
-    "rate_eb_van",
-    "rate_eb_tot",
-    "change_abs",
-    "change_rel",
-    "change_gi_z",
-    "change_gi_p",
-    "change_gi_p_adj",
-    "change_class",
-    "reason",
-    "suppressed",
-    "suppression",
-    "change_abs_protected",
-    "change_rel_protected",
-)
+def _schema_columns(table: str) -> tuple[schema.Column, ...]:
+    layer = schema.layer_for(table)
+    assert layer is not None, table
+    return layer.columns
+
+
+# The columns of the two tables, in order, and their types: as the atlas schema declares them.
+BUURT_COLUMNS = tuple(c.name for c in _schema_columns(TABLE))
+CHANGE_COLUMNS = tuple(c.name for c in _schema_columns(CHANGE_TABLE))
+_FLOATS = {c.name for t in (TABLE, CHANGE_TABLE) for c in _schema_columns(t) if c.dtype == "float"}
 PROTECTED_COLUMNS = (
     "buurtcode",
     "periode",
@@ -614,32 +581,6 @@ def _count_values(s: pd.Series) -> dict[str, int]:
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in columns})
-
-
-_FLOATS = {
-    "youth_population",
-    "rate_raw",
-    "rate_eb",
-    "rate_seb",
-    "rate_eb_z",
-    "gi_z",
-    "gi_p",
-    "gi_p_adj",
-    "lisa_i",
-    "lisa_p",
-    "lisa_p_adj",
-    "rate_eb_protected",
-    "rate_seb_protected",
-    "rate_eb_van",
-    "rate_eb_tot",
-    "change_abs",
-    "change_rel",
-    "change_gi_z",
-    "change_gi_p",
-    "change_gi_p_adj",
-    "change_abs_protected",
-    "change_rel_protected",
-}
 
 
 def _typed(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:

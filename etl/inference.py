@@ -63,6 +63,7 @@ def gi_star(y: np.ndarray, w: W, *, permutations: int, seed: int, alternative: A
     every value (with the self-weight, each permuted neighbourhood sum shifts by the same amount), so
     the shift changes nothing but makes G defined.
     """
+    # late import: esda, ~17 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from esda.getisord import G_Local
 
     y = np.asarray(y, dtype="float64")
@@ -80,6 +81,7 @@ def moran_local_rate(
     counts: np.ndarray, population: np.ndarray, w: W, *, permutations: int, seed: int, alternative: Alternative
 ) -> LocalTest:
     """Local Moran's I on Assunção–Reis EB-standardised rates (esda Moran_Local_Rate), row-standardised weights."""
+    # late import: esda, ~17 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from esda.moran import Moran_Local_Rate
 
     with _esda_calm():
@@ -110,6 +112,7 @@ def permutation_p(observed: np.ndarray, simulated: np.ndarray, *, alternative: A
     p = 1/(R+1)), and its percentile 'two-sided' can exceed 1 with ties; counts of 0 make ties common.
     Without ties 'directed' equals esda's p_sim exactly. 'folded' is esda's distance-from-the-mean test.
     """
+    # late import: esda, ~17 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from esda.significance import calculate_significance
 
     observed = np.asarray(observed, dtype="float64").reshape(-1, 1)
@@ -145,6 +148,7 @@ def adjust_p(p: np.ndarray, *, correction: Correction) -> np.ndarray:
     elif correction == "bonferroni":
         out[tested] = np.minimum(p[tested] * tested.sum(), 1.0)
     elif correction == "fdr":
+        # late import: scipy.stats, ~8 s of -X importtime under load on the shared 2-core machine, only for the FDR correction
         from scipy.stats import false_discovery_control
 
         out[tested] = false_discovery_control(p[tested], method="bh")

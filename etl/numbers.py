@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Literal
+from typing import Literal, get_args
 
 Lang = Literal["nl", "en"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
 DEFAULT_LANG: Lang = "nl"
 MISSING = "–"
+
+
+def as_lang(value: object) -> Lang:
+    """``value`` when it names a language the app speaks, else the default (a route, a link or a form may carry anything)."""
+    return next((lang for lang in LANGS if lang == value), DEFAULT_LANG)
 
 
 def format_number(value: object, *, decimals: int = 0, lang: Lang = DEFAULT_LANG, trim: bool = False) -> str:
@@ -69,6 +75,14 @@ def format_metres(value: object, *, lang: Lang = DEFAULT_LANG) -> str:
     return text if text == MISSING else f"{text} m"
 
 
+def format_size(n_bytes: int, *, lang: Lang = DEFAULT_LANG) -> str:
+    """A file size as people read it: 2,3 MB / 840,0 kB in Dutch (1 MB = 1024 × 1024 bytes, as the upload limit)."""
+    if n_bytes >= 100 * 1024:
+        whole = n_bytes % (1024 * 1024) == 0
+        return f"{format_number(n_bytes / 1024 / 1024, decimals=0 if whole else 1, lang=lang)} MB"
+    return f"{format_number(max(n_bytes, 1) / 1024, decimals=1, lang=lang)} kB"
+
+
 def format_scale_label(metres: int, *, lang: Lang = DEFAULT_LANG) -> str:
     """The end label of a scale bar: '500 m' below a kilometre, whole kilometres as '1 km', else one decimal: '2,5 km'."""
     if metres < 1000:
@@ -99,8 +113,10 @@ def _as_number(value: object) -> int | float | None:
 
 __all__ = [
     "DEFAULT_LANG",
+    "LANGS",
     "MISSING",
     "Lang",
+    "as_lang",
     "format_count",
     "format_metres",
     "format_minutes",
@@ -109,4 +125,5 @@ __all__ = [
     "format_points",
     "format_rate",
     "format_scale_label",
+    "format_size",
 ]

@@ -30,6 +30,7 @@ from etl.protect_audit import PRIMARY as PRIMARY_A
 from etl.protect_audit import SECONDARY as SECONDARY_A
 from etl.protect_audit import VISIBLE as VISIBLE_A
 from etl.protect_audit import Auditor, Relation, System
+from etl.referrals import KEYS as LEVEL_KEYS
 from etl.rules.columns import CARE_TYPES, REFERRALS, TOTAL
 from etl.sensitive import DEFAULT_THRESHOLD, PRIMARY, REASON_SUFFIX, SECONDARY, SUPPRESSED_SUFFIX
 
@@ -39,7 +40,6 @@ MAX_TRIES = 8  # candidates audited one by one for a pinned cell; past that the 
 PUBLISHED_COLUMNS = tuple(
     f"{c}{s}" for c in ("aantal", "totaal", "aandeel") for s in ("", SUPPRESSED_SUFFIX, REASON_SUFFIX)
 )
-_LEVEL_KEYS = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode", "provider": "provider"}
 
 
 class ProtectedReferrals(NamedTuple):
@@ -136,7 +136,7 @@ def _caseload_cells(
     for level, frame in (("buurt", published.buurt), ("wijk", published.wijk), ("gemeente", published.gemeente)):
         if frame is None or frame.empty:
             continue
-        key = _LEVEL_KEYS[level]
+        key = LEVEL_KEYS[level]
         for code, periode, soort, reason in zip(
             frame[key].astype(str),
             frame["periode"].astype(str),
@@ -507,7 +507,7 @@ def _published(
     return out[[key, "periode", "soort", "verwijzer", *PUBLISHED_COLUMNS]]
 
 
-def protect_referral_tables(
+def protect_referrals(
     df_buurt: pd.DataFrame,
     df_wijk: pd.DataFrame,
     df_provider: pd.DataFrame | None = None,
@@ -517,7 +517,13 @@ def protect_referral_tables(
     published_caseloads: ProtectedCaseloads | None = None,
     threshold: int = DEFAULT_THRESHOLD,
 ) -> ProtectedReferrals:
-    """See :func:`protect_referrals` below (the public entry point)."""
+    """Protect ``referrals_buurt/wijk/provider`` together with the caseload tables whose counts they break down.
+
+    The caseload publication (``published_caseloads``, else ``protect_caseloads`` of the raw tables) is kept as
+    it is; route counts are hidden around it so that no ``<5`` of either table can be recovered, and shares
+    (``aandeel``) are hidden wherever the route count or the area's count is. Returns ``.buurt``, ``.wijk``,
+    ``.gemeente``, ``.provider``. The method: this module.
+    """
     if published_caseloads is None:
         published_caseloads = protect_caseloads(caseloads_buurt, caseloads_wijk, threshold=threshold)
     cells = _route_cells(df_buurt, df_wijk, df_provider)
@@ -591,7 +597,7 @@ def protect_referral_tables(
         )
 
     def level_table(level: str, table: pd.DataFrame | None) -> pd.DataFrame:
-        key = _LEVEL_KEYS[level]
+        key = LEVEL_KEYS[level]
         if table is None or table.empty:
             return pd.DataFrame(columns=[key, "periode", "soort", "verwijzer", *PUBLISHED_COLUMNS])
         return _published(table, key, level, cells, state, published_totals)
@@ -606,35 +612,4 @@ def protect_referral_tables(
         wijk=level_table("wijk", df_wijk),
         gemeente=level_table("gemeente", g_rows[["gemeentecode", "periode", "soort", "verwijzer", "aantal"]]),
         provider=level_table("provider", df_provider),
-    )
-
-
-# ---------------------------------------------------------------- the public entry point
-
-
-def protect_referrals(
-    df_buurt: pd.DataFrame,
-    df_wijk: pd.DataFrame,
-    df_provider: pd.DataFrame | None = None,
-    *,
-    caseloads_buurt: pd.DataFrame,
-    caseloads_wijk: pd.DataFrame | None = None,
-    published_caseloads: ProtectedCaseloads | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
-) -> ProtectedReferrals:
-    """Protect ``referrals_buurt/wijk/provider`` together with the caseload tables whose counts they break down.
-
-    The caseload publication (``published_caseloads``, else ``protect_caseloads`` of the raw tables) is kept as
-    it is; route counts are hidden around it so that no ``<5`` of either table can be recovered, and shares
-    (``aandeel``) are hidden wherever the route count or the area's count is. Returns ``.buurt``, ``.wijk``,
-    ``.gemeente``, ``.provider``. The method: this module.
-    """
-    return protect_referral_tables(
-        df_buurt,
-        df_wijk,
-        df_provider,
-        caseloads_buurt=caseloads_buurt,
-        caseloads_wijk=caseloads_wijk,
-        published_caseloads=published_caseloads,
-        threshold=threshold,
     )

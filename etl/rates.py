@@ -68,6 +68,7 @@ def empirical_bayes(counts: object, population: object) -> np.ndarray:
     esda does not clip a negative prior variance (which would give weights below zero); following
     Marshall (1991) we then use variance 0: every area gets the overall rate.
     """
+    # late import: esda, ~17 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from esda.smoothing import Empirical_Bayes
 
     e, b = _arrays(counts, population)
@@ -83,6 +84,7 @@ def spatial_empirical_bayes(counts: object, population: object, *, w: W) -> np.n
     ``w`` must be binary with its id order equal to the order of the counts; it is copied, because esda
     changes the transform of the W it is given.
     """
+    # late import: esda and libpysal, ~17 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from esda.smoothing import Spatial_Empirical_Bayes
     from libpysal.weights import W
 
@@ -102,6 +104,7 @@ def spatial_empirical_bayes(counts: object, population: object, *, w: W) -> np.n
 
 def eb_standardised(counts: object, population: object) -> np.ndarray:
     """Assunção–Reis (1999) EB-standardised rates (esda assuncao_rate): z-like, comparable across populations."""
+    # late import: esda, ~17 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from esda.smoothing import assuncao_rate
 
     e, b = _arrays(counts, population)

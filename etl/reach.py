@@ -21,6 +21,7 @@ from etl.atlas import Atlas, input_record
 from etl.atlas_schema import TARGETS
 from etl.coverage import coverage_column, coverage_table
 from etl.quality import (
+    QUALITY_VALUES,
     fallback_notes,
     far_snap_notes,
     far_snaps,
@@ -31,6 +32,7 @@ from etl.quality import (
     snap_summary,
     worst_per_group,
 )
+from etl.rules.columns import SOORT_BUURTTEAM, SOORT_SPECIALIST, TEAM_SOORTEN
 from etl.travel import (
     CACHE_FILE,
     FAR_SNAP_M,
@@ -52,8 +54,6 @@ from etl.travel import (
 from geodata.errors import InputError, Problem
 from geodata.network import DEFAULT_MODE, MODES, read_network
 
-SOORT_BUURTTEAM = "buurtteam"
-SOORT_SPECIALIST = "specialistisch"
 TEAM_COLUMNS = ("team_id", "organisatie", "soort")
 
 
@@ -123,7 +123,7 @@ def check_teams(gdf_teams: pd.DataFrame, *, supply: str, source: str = "teams") 
             )
         )
     soort = gdf_teams["soort"].astype("string").str.strip().str.lower()
-    for row in np.flatnonzero(~soort.isin([SOORT_BUURTTEAM, SOORT_SPECIALIST]).fillna(True).to_numpy())[:10]:
+    for row in np.flatnonzero(~soort.isin(TEAM_SOORTEN).fillna(True).to_numpy())[:10]:
         problems.append(
             Problem(
                 "TEAM_SOORT",
@@ -643,7 +643,7 @@ def add_travel(atlas: Atlas, opts: _HasTravel) -> Atlas:
         "intrazonal": _intrazonal_summary(origins, costs),
         "quality": {
             "columns": "travel_quality_{target}_{mode}, travel_quality_{mode} (worst of the targets)",
-            "values": ["network", "network, far snap", "estimate (straight line × detour)", "unreachable"],
+            "values": list(QUALITY_VALUES),
             "far_snap_m": FAR_SNAP_M,
             "buurten_per_mode": quality_counts(result.buurten, costs.modes),
         },

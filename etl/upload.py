@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from etl.inputs import KINDS, Kind
+from etl.numbers import format_size
 from geodata.errors import InputError, Problem
 from geodata.tables import XLSX_MAGIC, RefusedTableError, TableLimits, read_notes, read_table_bytes, row_numbers
 
@@ -124,12 +125,13 @@ def check_size(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
     """A file may be at most ``max_bytes`` (10 MB by default)."""
     if len(data) <= limits.max_bytes:
         return []
-    mb, max_mb = len(data) / 1_000_000, limits.max_bytes / 1_000_000
+    nl = {"size": format_size(len(data), lang="nl"), "limit": format_size(limits.max_bytes, lang="nl")}
+    en = {"size": format_size(len(data), lang="en"), "limit": format_size(limits.max_bytes, lang="en")}
     return [
         _p(
             "UPLOAD_TOO_LARGE",
-            f"Het bestand is {mb:.1f} MB; het maximum is {max_mb:.0f} MB. Splits het of laat ongebruikte kolommen weg.",
-            f"The file is {mb:.1f} MB; the maximum is {max_mb:.0f} MB. Split it or leave out unused columns.",
+            f"Het bestand is {nl['size']}; het maximum is {nl['limit']}. Splits het of laat ongebruikte kolommen weg.",
+            f"The file is {en['size']}; the maximum is {en['limit']}. Split it or leave out unused columns.",
             name,
         )
     ]
@@ -171,10 +173,10 @@ def check_zip(data: bytes, name: str, limits: UploadLimits) -> list[Problem]:
         return [
             _p(
                 "UPLOAD_ZIP_BOMB",
-                f"Het XLSX-bestand pakt uit tot {total / 1_000_000:.0f} MB in {len(infos)} delen; dat is te groot "
-                f"(maximaal {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Sla alleen de tabel op in een nieuwe werkmap.",
-                f"The XLSX file unpacks to {total / 1_000_000:.0f} MB in {len(infos)} parts; that is too large "
-                f"(at most {limits.max_unzipped_bytes / 1_000_000:.0f} MB). Save just the table in a new workbook.",
+                f"Het XLSX-bestand pakt uit tot {format_size(total, lang='nl')} in {len(infos)} delen; dat is te groot "
+                f"(maximaal {format_size(limits.max_unzipped_bytes, lang='nl')}). Sla alleen de tabel op in een nieuwe werkmap.",
+                f"The XLSX file unpacks to {format_size(total, lang='en')} in {len(infos)} parts; that is too large "
+                f"(at most {format_size(limits.max_unzipped_bytes, lang='en')}). Save just the table in a new workbook.",
                 name,
             )
         ]

@@ -15,6 +15,7 @@ import pandas as pd
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
+    # late import: libpysal, ~15 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from libpysal.weights import W
 
 WeightsKind = Literal["queen", "knn", "distance"]
@@ -116,6 +117,7 @@ class BuurtWeights:
 
     def fresh(self) -> W:
         """A new binary libpysal W (id order = ``ids``) that the caller may transform at will."""
+        # late import: libpysal, ~15 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
         from libpysal.weights import W
 
         neighbours = {i: list(self.neighbours[i]) for i in self.ids}
@@ -156,6 +158,7 @@ class BuurtWeights:
         """Connected components of the (symmetrised) neighbour graph."""
         if not self.n:
             return 0
+        # late import: scipy.sparse, ~2 s of -X importtime under load on the shared 2-core machine, only for the component count
         from scipy.sparse import coo_array
         from scipy.sparse.csgraph import connected_components
 
@@ -240,7 +243,7 @@ def build_weights(
 
 
 def _neighbours(gdf: gpd.GeoDataFrame, ids: list[str], spec: WeightsSpec) -> tuple[dict[str, list[str]], float | None]:
-    # libpysal (like esda) takes seconds to import; only a build that computes hotspots needs it.
+    # late import: libpysal, ~15 s of -X importtime under load on the shared 2-core machine, only for a build that computes hotspots
     from libpysal.weights import KNN, DistanceBand, Queen
     from libpysal.weights.util import min_threshold_distance
 

@@ -16,6 +16,7 @@ a full rebuild with the changed teams.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
 import os
 import time
@@ -27,7 +28,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from shapely.geometry import Point
 
 from etl import atlas_schema as schema
@@ -35,17 +35,16 @@ from etl.access import parse_decay
 from etl.coverage import coverage_column
 from etl.numbers import DEFAULT_LANG, Lang, format_count, format_minutes, format_number, format_percent, format_points
 from etl.reach import (
-    SOORT_BUURTTEAM,
-    SOORT_SPECIALIST,
     TravelResult,
     check_teams,
     provider_of_origins,
     team_xy,
     travel_metrics,
 )
+from etl.rules.columns import SOORT_BUURTTEAM, SOORT_SPECIALIST, TEAM_SOORTEN
 from etl.store import is_url, open_store
 from etl.travel import CACHE_FILE, METHOD_LABELS, TravelCosts, TravelOptions, costs_from_npz, reused_columns, with_teams
-from geodata.crs import RD_BOUNDS, RD_NEW, WGS84
+from geodata.crs import LONLAT_TO_RD, RD_BOUNDS, RD_NEW
 from geodata.errors import InputError, Problem
 
 WHATIF_ID_PREFIX = "whatif-"
@@ -181,7 +180,6 @@ def _stale(location: str, why_nl: str, why_en: str) -> InputError:
 
 def load_whatif_base(store_url: str | os.PathLike[str]) -> WhatIfBase:
     """Read buurten, teams and the travel cache of a built atlas (a directory or a store URL); refuses a cache that does not belong to it."""
-    import hashlib
 
     store = open_store(store_url)
     location = store.location
@@ -306,16 +304,13 @@ def parse_scenario(
 # ---------------------------------------------------------------- applying
 
 
-_TO_RD = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
-
-
 def to_rd(x: float, y: float, *, source: str) -> tuple[float, float]:
     """RD New metres as given, or WGS84 longitude/latitude (in the Netherlands) converted to RD New."""
     xmin, ymin, xmax, ymax = RD_BOUNDS
     if xmin <= x <= xmax and ymin <= y <= ymax and not (abs(x) <= 180 and abs(y) <= 90):
         return x, y
     if 2.5 <= x <= 7.5 and 50.5 <= y <= 54.0:
-        rx, ry = _TO_RD.transform(x, y)
+        rx, ry = LONLAT_TO_RD.transform(x, y)
         return float(rx), float(ry)
     raise InputError.single(
         "WHATIF_LOCATION",
@@ -386,7 +381,7 @@ def scenario_teams(
                 )
             )
     for new in scenario.add:
-        if new.soort not in (SOORT_BUURTTEAM, SOORT_SPECIALIST):
+        if new.soort not in TEAM_SOORTEN:
             problems.append(
                 Problem(
                     "WHATIF_SOORT",

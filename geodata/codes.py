@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -70,7 +72,6 @@ _NAME_JUNK = re.compile(r"[^0-9a-z]+")
 
 def name_key(name: object) -> str:
     """A buurt or wijk name reduced for matching: case, accents, punctuation and spaces ignored."""
-    import unicodedata
 
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
     return _NAME_JUNK.sub("", text)
@@ -123,7 +124,6 @@ def suggest_codes(
     text: str, level: Level, known: Mapping[str, object], *, by_name: Mapping[str, list[str]] | None = None, n: int = 3
 ) -> tuple[str, ...]:
     """The known codes nearest to ``text``: by its digits, else by name similarity (difflib)."""
-    import difflib
 
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 3:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geodata.errors import InputError
@@ -13,6 +13,8 @@ WGS84 = "EPSG:4326"
 
 # RD New is only defined over the Netherlands; this is its published area of use, in metres.
 RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
+# Longitude/latitude (WGS84) → RD New x/y, for points typed or looked up one by one; made once, it is reused.
+LONLAT_TO_RD = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
 
 
 def parse_crs(value: str | int | CRS, *, source: str = "--crs") -> CRS:

@@ -20,13 +20,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pyproj import Transformer
-
 from geodata.codes import name_key
+from geodata.crs import LONLAT_TO_RD
 from geodata.errors import InputError
 from geodata.postcodes import HouseNumber, Postcode, parse_huisnummer, parse_postcode, split_street_number
 
@@ -51,7 +50,6 @@ ROWS = 5  # enough to find the asked-for number among a few additions (12, 12a, 
 CACHE_VERSION = 1
 USER_AGENT = "buurtdekking (team locations) python-urllib"
 _POINT = re.compile(r"^\s*POINT\s*\(\s*([-\d.eE+]+)\s+([-\d.eE+]+)\s*\)\s*$")
-_TO_RD = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
 
 # url, timeout in seconds → the response body; raises OSError (urllib.error.URLError is one) when the
 # network or the server fails.
@@ -206,7 +204,7 @@ def answer_from_docs(docs: list[dict[str, Any]], query: AddressQuery) -> Answer:
                 reason_nl="PDOK gaf het adres zonder coördinaten",
                 reason_en="PDOK gave the address without coordinates",
             )
-        x, y = _TO_RD.transform(*ll)
+        x, y = LONLAT_TO_RD.transform(*ll)
         point = (float(x), float(y))
     score = chosen.get("score")
     return Answer(
@@ -312,7 +310,6 @@ class PdokGeocoder:
 
 
 def _with_cache_flag(answer: Answer) -> Answer:
-    from dataclasses import replace
 
     return replace(answer, from_cache=True)
 

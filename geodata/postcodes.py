@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
+from geodata.crs import LONLAT_TO_RD
 from geodata.errors import InputError
 
 # Four digits (no leading zero) and two letters; PostNL never issues the letter pairs SA, SD and SS.
@@ -28,7 +28,6 @@ _STREET_NUMBER = re.compile(r"^(.*\D)\s+(\d{1,5}(?:\s*[-/]?\s*[A-Za-z0-9]{1,4})?
 # The soort values of the 4pp table on which a team may be placed (postbus-only codes have no addresses).
 PLACEABLE = frozenset({"Adres", "Adres + Postbus"})
 PC4_COLUMNS = ("postcode", "woonplaats", "gemeente", "latitude", "longitude", "soort")
-_TO_RD = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
 
 
 def _clean(text: str) -> str:
@@ -123,7 +122,7 @@ def pc4_frame(df_raw: pd.DataFrame, *, name: str) -> pd.DataFrame:
     )[ok.to_numpy()]
     out.index = pd.Index(pc4[ok].to_numpy(), name="pc4")
     out = out[~out.index.duplicated(keep="first")]
-    x, y = _TO_RD.transform(out["lon"].to_numpy(), out["lat"].to_numpy())
+    x, y = LONLAT_TO_RD.transform(out["lon"].to_numpy(), out["lat"].to_numpy())
     out["x"], out["y"] = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
     out["shared"] = out.groupby(["lat", "lon"])["soort"].transform("size").astype("int64")
     return out

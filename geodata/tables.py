@@ -370,6 +370,7 @@ def _xlsx_records(data: bytes, *, name: str, sheet: str | int | None, limits: Ta
                 name,
             )
         )
+    # late import: openpyxl, ~2 s of -X importtime under load on the shared 2-core machine, only for an XLSX file
     from openpyxl import load_workbook
 
     out = _Records([], [], exact=False)

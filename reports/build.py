@@ -20,7 +20,7 @@ from etl.sensitive import MISSING, OK, SUPPRESSED
 from geodata.crs import RD_NEW, WGS84
 from geodata.errors import InputError, Problem, raise_if_any
 from geodata.network import MODE_NL
-from reports.snapshot import QUALITY_COLUMN, Snapshot
+from reports.snapshot import QUALITY_COLUMN, UNIT_COLUMNS, Snapshot
 from views.data import AtlasView
 from views.figures import colour_frame, quality_notes
 from views.i18n import Lang, t
@@ -298,9 +298,7 @@ def build_snapshot(
     )
     if "quality_text" in frame:  # a travel figure: how sure each value is, beside it in every export
         frame = frame.assign(**{QUALITY_COLUMN: frame["quality_text"]})
-    keep = ["code", "naam", "waarde", "weergave", "status", "kleur"] + [
-        c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame
-    ]
+    keep = [*UNIT_COLUMNS] + [c for c in ("wijkcode", "wijknaam", QUALITY_COLUMN, "quality") if c in frame]
     units = _units(view, frame[keep], level=level, area=code, area_level=area_level)
     units["status"] = units["status"].fillna(MISSING)
     units["kleur"] = units["kleur"].fillna(coloured.entries[-1].colour if coloured.entries else NO_DATA_COLOUR)

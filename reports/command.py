@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from etl import config
+from etl.numbers import LANGS
 from etl.settings import EtlSettings
 from geodata.errors import InputError
-from geodata.network import DEFAULT_MODE, MODES
 from reports.snapshot import FORMATS, snapshot_filename
 from reports.tables import DIALECTS
+from views.indicators import MODES
+from views.state import LEVELS, MAX_CLASSES, MIN_CLASSES, SCHEMES, ViewState
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
 
@@ -30,14 +32,20 @@ def add_export_parser(sub: Any) -> None:
     e.add_argument("--area", required=True, help="GM0344, WK034401 of/or BU03440101")
     e.add_argument("--indicator", required=True, help="sleutel uit het indicatorregister / registry key, e.g. caseload")
     e.add_argument("--period", default="", help="periode, bv. 2024 of 2024-Q1 (default: de laatste / the latest)")
-    e.add_argument("--mode", default=DEFAULT_MODE, choices=MODES, help="vervoerswijze voor reistijden / travel mode")
-    e.add_argument("--soort", default="totaal", help="soort zorg / care type (default totaal)")
+    # the defaults and choices are the app's, so an export opens on what the dashboard opens on
+    default = ViewState()
+    e.add_argument("--mode", default=default.mode, choices=MODES, help="vervoerswijze voor reistijden / travel mode")
+    e.add_argument("--soort", default=default.soort, help=f"soort zorg / care type (default {default.soort})")
+    e.add_argument("--level", default=default.level, choices=LEVELS, help="eenheden op de kaart / units on the map")
+    e.add_argument("--scheme", default=default.scheme, choices=SCHEMES)
     e.add_argument(
-        "--level", default="buurt", choices=("buurt", "wijk"), help="eenheden op de kaart / units on the map"
+        "--classes",
+        type=int,
+        default=default.k,
+        choices=range(MIN_CLASSES, MAX_CLASSES + 1),
+        metavar=f"{MIN_CLASSES}-{MAX_CLASSES}",
     )
-    e.add_argument("--scheme", default="quantiles", choices=("quantiles", "natural_breaks", "equal_interval"))
-    e.add_argument("--classes", type=int, default=5, choices=range(3, 8), metavar="3-7")
-    e.add_argument("--lang", default="nl", choices=("nl", "en"))
+    e.add_argument("--lang", default=default.lang, choices=LANGS)
     e.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
     e.add_argument(
         "--out",
@@ -65,7 +73,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     from reports.build import build_snapshot
     from reports.write import write_snapshot
     from views.data import get_view
-    from views.state import ViewState
 
     settings: EtlSettings = args.settings
     atlas = config.atlas_dir(args.atlas or settings.atlas_dir)

@@ -15,14 +15,18 @@ import shapely
 
 from etl.numbers import format_scale_label
 from etl.palette import OTHER_ORG_COLOUR, org_colour
-from reports.snapshot import Snapshot
+from etl.rules.columns import TEAM_SOORTEN
+from reports.snapshot import DEMO_COLOUR, Snapshot
+from views.i18n import team_kind_label
+from views.mapstyle import AREA_EDGE, BACKGROUND, HIGHLIGHT, TEXT_COLOUR, WIJK_OUTLINE
 
 # The map takes the left part of the figure, the legend the right.
 MAP_DOMAIN = (0.0, 0.70)
 LEGEND_X = 0.73
 LEGEND_WRAP = 26  # characters per legend line: the legend column is about a quarter of the figure
 SCALE_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000)
-TEAM_SYMBOLS = {"buurtteam": "circle", "specialistisch": "diamond"}
+TEAM_SYMBOLS = dict(zip(TEAM_SOORTEN, ("circle", "diamond"), strict=True))
+SYMBOL_GLYPHS = {"circle": "●", "diamond": "◆"}  # the marker's shape in the legend text
 
 
 def _ring_path(coords: np.ndarray) -> str:
@@ -84,7 +88,7 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
                     "fillcolor": colour,
                     "fillrule": "evenodd",
                     "layer": "below",
-                    "line": {"color": "#ffffff", "width": 0.6},
+                    "line": AREA_EDGE.plotly(),
                     "xref": "x",
                     "yref": "y",
                     "name": str(code),
@@ -94,13 +98,11 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
         for geom in snapshot.context.geometry:
             path = geometry_path(shapely.simplify(geom, tolerance, preserve_topology=True))
             if path:
-                shapes.append(
-                    {"type": "path", "path": path, "line": {"color": "#222222", "width": 1.8}, "layer": "below"}
-                )
+                shapes.append({"type": "path", "path": path, "line": WIJK_OUTLINE.plotly(), "layer": "below"})
     if snapshot.highlight:
         sel = snapshot.units[snapshot.units["code"] == snapshot.highlight]
         for geom in sel.geometry:
-            shapes.append({"type": "path", "path": geometry_path(geom), "line": {"color": "#d00000", "width": 3}})
+            shapes.append({"type": "path", "path": geometry_path(geom), "line": HIGHLIGHT.plotly()})
     shapes += _scale_bar(x0, y0, x1, y1)
     annotations = [*_scale_label_annotations(x0, y0, x1, y1, font_size), _north_arrow(font_size)]
     annotations += _legend(snapshot, font_size, shapes)
@@ -148,9 +150,9 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
                 "xanchor": "right",
                 "yanchor": "top",
                 "showarrow": False,
-                "font": {"size": font_size, "color": "#b00020"},
-                "bgcolor": "#ffffff",
-                "bordercolor": "#b00020",
+                "font": {"size": font_size, "color": DEMO_COLOUR},
+                "bgcolor": BACKGROUND,
+                "bordercolor": DEMO_COLOUR,
                 "borderwidth": 1,
                 "borderpad": 3,
             }
@@ -158,15 +160,15 @@ def map_figure(snapshot: Snapshot, *, width: int = 1200, height: int = 820, font
     fig.update_layout(
         width=width,
         height=height,
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
+        paper_bgcolor=BACKGROUND,
+        plot_bgcolor=BACKGROUND,
         margin={"l": 12, "r": 12, "t": top_px, "b": bottom_px},
         xaxis={"visible": False, "range": [x0, x1], "domain": list(MAP_DOMAIN), "fixedrange": True},
         yaxis={"visible": False, "range": [y0, y1], "scaleanchor": "x", "scaleratio": 1, "fixedrange": True},
         shapes=shapes,
         annotations=annotations,
         showlegend=False,
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": font_size, "color": "#222222"},
+        font={"family": "DejaVu Sans, Arial, sans-serif", "size": font_size, "color": TEXT_COLOUR},
     )
     return fig
 
@@ -176,10 +178,13 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _scale_bar_place(x0: float, y0: float, x1: float, y1: float) -> tuple[int, float, float, float]:
+    """The bar's length (m), its lower left corner and its height, near the map's lower left corner."""
+    return scale_bar_length(x1 - x0), x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04, (y1 - y0) * 0.008
+
+
 def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, object]]:
-    length = scale_bar_length(x1 - x0)
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
-    bh = (y1 - y0) * 0.008
+    length, bx, by, bh = _scale_bar_place(x0, y0, x1, y1)
     half = length / 2
     return [
         {
@@ -188,8 +193,8 @@ def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, obj
             "x1": bx + half,
             "y0": by,
             "y1": by + bh,
-            "fillcolor": "#222222",
-            "line": {"color": "#222222", "width": 1},
+            "fillcolor": TEXT_COLOUR,
+            "line": {"color": TEXT_COLOUR, "width": 1},
         },
         {
             "type": "rect",
@@ -197,16 +202,14 @@ def _scale_bar(x0: float, y0: float, x1: float, y1: float) -> list[dict[str, obj
             "x1": bx + length,
             "y0": by,
             "y1": by + bh,
-            "fillcolor": "#ffffff",
-            "line": {"color": "#222222", "width": 1},
+            "fillcolor": BACKGROUND,
+            "line": {"color": TEXT_COLOUR, "width": 1},
         },
     ]
 
 
 def _scale_label_annotations(x0: float, y0: float, x1: float, y1: float, font_size: int) -> list[dict[str, object]]:
-    length = scale_bar_length(x1 - x0)
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
-    bh = (y1 - y0) * 0.008
+    length, bx, by, bh = _scale_bar_place(x0, y0, x1, y1)
     return [
         {
             "text": "0",
@@ -244,7 +247,7 @@ def _north_arrow(font_size: int) -> dict[str, object]:
         "arrowhead": 2,
         "arrowsize": 1.6,
         "arrowwidth": 2.5,
-        "arrowcolor": "#222222",
+        "arrowcolor": TEXT_COLOUR,
         "xanchor": "center",
         "yanchor": "bottom",
         "font": {"size": font_size + 2},
@@ -299,7 +302,8 @@ def _legend(snapshot: Snapshot, font_size: int, shapes: list[dict[str, object]])
         )
         y -= step + 0.032 * (len(lines) - 1)
     if snapshot.teams is not None and len(snapshot.teams):
-        for soort, label in (("buurtteam", "● buurtteam"), ("specialistisch", "◆ specialistisch team")):
+        for soort, symbol in TEAM_SYMBOLS.items():
+            label = f"{SYMBOL_GLYPHS[symbol]} {team_kind_label(soort, 'nl')}"
             if (snapshot.teams.get("soort") == soort).any():
                 notes.append(
                     {
@@ -350,7 +354,7 @@ def _add_teams(fig: go.Figure, snapshot: Snapshot) -> None:
                 "size": 10,
                 "symbol": [TEAM_SYMBOLS.get(s, "square") for s in soort] if soort is not None else "circle",
                 "color": [org_colour(o) for o in org] if org is not None else OTHER_ORG_COLOUR,
-                "line": {"color": "#ffffff", "width": 1.5},
+                "line": {"color": BACKGROUND, "width": 1.5},
             },
         )
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reports.png import png_bytes
-from reports.snapshot import Snapshot
+from reports.snapshot import DEMO_COLOUR, Snapshot
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 MAP_SIZE_MM = (180.0, 118.0)
@@ -17,6 +17,7 @@ MAP_DPI = 200  # sharp on paper, a PDF of a few hundred KB
 
 def _fonts() -> tuple[str, str]:
     """DejaVu Sans when installed (it has every character we print: – ≥ • ë), else the built-in Helvetica."""
+    # late import: reportlab, ~0.4–2.6 s of -X importtime under load on the shared 2-core machine, only for a PDF
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -32,6 +33,7 @@ def _fonts() -> tuple[str, str]:
 
 def pdf_bytes(snapshot: Snapshot) -> bytes:
     """The snapshot as exactly one A4 page (content shrinks to fit rather than spill onto a second page)."""
+    # late import: reportlab, ~0.4–2.6 s of -X importtime under load on the shared 2-core machine, only for a PDF
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -47,8 +49,8 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
         "demo",
         parent=base,
         fontName=bold,
-        textColor=colors.HexColor("#b00020"),
-        borderColor=colors.HexColor("#b00020"),
+        textColor=colors.HexColor(DEMO_COLOUR),
+        borderColor=colors.HexColor(DEMO_COLOUR),
         borderWidth=0.8,
         borderPadding=3,
         spaceBefore=2,

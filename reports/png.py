@@ -9,6 +9,8 @@ import threading
 import warnings
 import zlib
 
+import plotly.io as pio
+
 from reports.mapfig import map_figure
 from reports.snapshot import Snapshot
 
@@ -23,6 +25,7 @@ _BROWSER: list[bool] = []
 
 def keep_browser_running() -> None:
     """Start kaleido's shared browser for this process (once; stopped when the process exits)."""
+    # late import: kaleido, ~1.3 s of -X importtime under load on the shared 2-core machine, only for a process that renders PNG or PDF
     import kaleido
 
     with _BROWSER_LOCK:
@@ -62,7 +65,6 @@ def png_bytes(snapshot: Snapshot, *, dpi: int = CSS_DPI, size_mm: tuple[float, f
     """The map of ``size_mm`` at ``dpi`` (96 = screen, 300 = print): width = size_mm[0] / 25.4 × dpi pixels."""
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise ValueError(f"dpi must be between {MIN_DPI} and {MAX_DPI}")
-    import plotly.io as pio
 
     width, height = _mm_to_css_px(size_mm[0]), _mm_to_css_px(size_mm[1])
     fig = map_figure(snapshot, width=width, height=height)

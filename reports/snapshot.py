@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Literal
 
 import geopandas as gpd
 
 from etl.palette import LegendEntry
+from geodata.codes import Level
+from views.indicators import Kind, Protection
+from views.state import UnitLevel
 
-Level = Literal["gemeente", "wijk", "buurt"]
 FORMATS = ("pdf", "png", "xlsx", "csv", "gpkg")
 UNIT_COLUMNS = ("code", "naam", "waarde", "weergave", "status", "kleur")
 QUALITY_COLUMN = "kwaliteit"  # optional: how sure a travel figure is, per unit
+DEMO_COLOUR = "#b00020"  # the FICTIEVE DEMODATA mark on an exported map and PDF
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,16 @@ class Snapshot:
     area_code: str
     area_name: str
     area_level: Level
-    unit_level: Literal["buurt", "wijk"]
+    unit_level: UnitLevel
     indicator_key: str
     indicator_label: str
     units: gpd.GeoDataFrame
     legend: tuple[LegendEntry, ...]
     legend_title: str = ""
     indicator_unit: str = ""
-    kind: Literal["number", "category"] = "number"
+    kind: Kind = "number"
     decimals: int = 0
-    protection: Literal["none", "count", "rate"] = "none"
+    protection: Protection = "none"
     context: gpd.GeoDataFrame | None = None  # outlines drawn over the units (wijken), columns code, naam
     teams: gpd.GeoDataFrame | None = None  # points: naam, organisatie, soort
     highlight: str = ""  # the code of a selected unit, outlined on the map

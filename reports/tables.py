@@ -130,6 +130,7 @@ def _number_format(decimals: int) -> str:
 
 def write_xlsx(snapshot: Snapshot, path: str | os.PathLike[str], **_: object) -> None:
     """Sheet 'Tabel' (the view, header frozen, autofilter) and sheet 'Toelichting' (method, protection, lineage)."""
+    # late import: openpyxl, ~2 s of -X importtime under load on the shared 2-core machine, only for an XLSX export
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

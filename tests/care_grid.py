@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from conftest import grid_buurten
+from conftest import grid_buurten, grid_wijken
 
 from etl.atlas import Atlas, write_atlas
 
@@ -23,17 +23,7 @@ def care_grid_atlas(
     gdf["aantal_inwoners"] = gdf["youth_population"] * 5
     if names:  # e.g. a buurt name a spreadsheet would run as a formula
         gdf["buurtnaam"] = gdf["buurtcode"].map(names).fillna(gdf["buurtnaam"])
-    wijken = gdf.dissolve(
-        by="wijkcode",
-        as_index=False,
-        aggfunc={
-            "wijknaam": "first",
-            "gemeentecode": "first",
-            "gemeentenaam": "first",
-            "youth_population": "sum",
-            "aantal_inwoners": "sum",
-        },
-    )
+    wijken = grid_wijken(gdf)
     df = pd.DataFrame(
         {
             "buurtcode": gdf["buurtcode"],

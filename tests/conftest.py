@@ -77,6 +77,21 @@ def grid_buurten(
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=config_rd())
 
 
+def grid_wijken(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The wijken of grid buurten that carry ``youth_population`` and ``aantal_inwoners``: unions, with the sums."""
+    return buurten.dissolve(
+        by="wijkcode",
+        as_index=False,
+        aggfunc={
+            "wijknaam": "first",
+            "gemeentecode": "first",
+            "gemeentenaam": "first",
+            "youth_population": "sum",
+            "aantal_inwoners": "sum",
+        },
+    )
+
+
 def config_rd() -> str:
     return "EPSG:28992"
 
@@ -143,6 +158,20 @@ def page_module(name: str) -> Any:
     raise LookupError(f"no page {name!r} registered: create an app first")
 
 
+def gunicorn_command(port: int) -> list[str]:
+    """The production server (gunicorn, two workers) on ``port`` of 127.0.0.1."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        "2",
+        "--timeout",
+        "120",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "dashboard.wsgi:server",
+    ]
+
+
 class ServedApp:
     """A `buurtdekking serve` subprocess on a free port; stopped when the fixture ends."""
 
@@ -163,16 +192,7 @@ class ServedApp:
         full_env = {**os.environ, **(env or {}), "BUURTDEKKING_ATLAS": str(atlas)}
         if gunicorn:
             full_env["BUURTDEKKING_URL_PREFIX"] = url_prefix  # what `--url-prefix` is to `buurtdekking serve`
-            cmd = [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--workers",
-                "2",
-                "--timeout",
-                "120",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "dashboard.wsgi:server",
-            ]
+            cmd = gunicorn_command(self.port)
         else:
             cmd = [sys.executable, "-m", "cli.main", "serve", "--atlas", str(atlas), "--port", str(self.port)]
             if url_prefix != "/":

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import grid_buurten, page_module
+from conftest import grid_buurten, grid_wijken, page_module
 from dash import no_update
 
 from dashboard.scenario import Step, decode, encode
@@ -68,17 +68,7 @@ def _grid_atlas(tmp_path: Path, *, with_caseloads: bool = True) -> Path:
     gdf["youth_population"] = [100.0, 40.0, 0.0, 80.0, 60.0, 20.0, 90.0, 70.0, 50.0]
     gdf["aantal_inwoners"] = gdf["youth_population"] * 5
     gdf["provider"] = ["KOOS"] * 3 + ["Spoor030"] * 6
-    wijken = gdf.dissolve(
-        by="wijkcode",
-        as_index=False,
-        aggfunc={
-            "wijknaam": "first",
-            "gemeentecode": "first",
-            "gemeentenaam": "first",
-            "youth_population": "sum",
-            "aantal_inwoners": "sum",
-        },
-    )
+    wijken = grid_wijken(gdf)
     layers: dict[str, pd.DataFrame] = {"buurten": gdf, "wijken": wijken}
     if with_caseloads:
         counts = [12, 3, 0, 7, 9, 2, 15, 6, 8]

@@ -303,12 +303,11 @@ def test_logins_and_trips_are_logged_without_names_or_passwords(
 def test_two_gunicorn_workers_share_the_back_off(tmp_path: Path) -> None:
     import os
     import subprocess
-    import sys
     import time
     import urllib.error
     import urllib.request
 
-    from conftest import ARTIFACTS, REPO, free_port
+    from conftest import ARTIFACTS, REPO, free_port, gunicorn_command
 
     atlas = care_grid_atlas(tmp_path / "atlas", threshold=10)
     port = free_port()
@@ -323,16 +322,7 @@ def test_two_gunicorn_workers_share_the_back_off(tmp_path: Path) -> None:
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"gunicorn-login-{port}.log"
-    cmd = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "--workers",
-        "2",
-        "--timeout",
-        "120",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "dashboard.wsgi:server",
-    ]
+    cmd = gunicorn_command(port)
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/assets/logo.svg"

@@ -7,6 +7,7 @@ import inspect
 from pathlib import Path
 
 import geopandas as gpd
+import one_home
 import pandas as pd
 import pytest
 from test_export_writers import grid_snapshot
@@ -16,6 +17,7 @@ from dashboard import routes
 from etl import protect, protect_referrals
 from etl.atlas import read_atlas
 from etl.care import CareOptions
+from etl.inference import GI_CLASSES, LISA_CLASSES
 from etl.inputs import KINDS
 from etl.palette import ORG_COLOURS, org_colour
 from etl.protect import protect_caseloads
@@ -37,6 +39,7 @@ from views.figures import team_traces
 from views.i18n import t
 from views.indicators import BY_KEY
 from views.indicators import MODES as APP_MODES
+from views.mapstyle import AREA_EDGE, HIGHLIGHT, WIJK_OUTLINE
 from views.protection import publish_tables, served_threshold
 from views.state import ViewState
 
@@ -164,3 +167,97 @@ def test_fetching_and_reading_boundaries_refuse_a_bad_gemeente_code_alike(tmp_pa
     assert fetched.value.problems == given.value.problems
     assert [p.code for p in given.value.problems] == ["GEMEENTE_INVALID"]
     assert gemeente_codes(["GM0344", "0599"]) == ["GM0344", "GM0599"]
+
+
+# ---------------------------------------------------------------- one home, checked on the source (ast)
+
+# Each fact with the module that owns it: the lowest floor that needs it; every other module imports it.
+HOMES: dict[str, tuple[str, ...]] = {
+    "etl.numbers": ("LANGS", "DEFAULT_LANG"),
+    "views.state": ("LEVELS", "SCHEMES", "DEFAULT_SCHEME", "MIN_CLASSES", "MAX_CLASSES", "DEFAULT_CLASSES"),
+    "etl.rules.columns": (
+        "CARE_TYPES",
+        "TOTAL",
+        "TEAM_SOORTEN",
+        "SOORT_BUURTTEAM",
+        "SOORT_SPECIALIST",
+        "KNOWN_ORGANISATIONS",
+        "DEFAULT_PROVIDERS",
+        "REFERRALS",
+    ),
+    "etl.palette": ("OKABE_ITO", "ORG_COLOURS", "OTHER_ORG_COLOUR", "NO_DATA_COLOUR", "SUPPRESSED_COLOUR"),
+    "views.mapstyle": ("AREA_EDGE", "WIJK_OUTLINE", "HIGHLIGHT", "INK", "TEXT_COLOUR", "BACKGROUND"),
+    "reports.snapshot": ("UNIT_COLUMNS", "FORMATS", "DEMO_COLOUR"),
+    "etl.inference": ("CORRECTIONS", "ALTERNATIVES", "GI_CLASSES", "LISA_CLASSES"),
+    "etl.weights": ("ISLAND_POLICIES", "WEIGHTS_KINDS"),
+    "etl.hotspots": ("TABLE", "CHANGE_TABLE"),
+    "etl.quality": ("QUALITY_NETWORK", "QUALITY_FAR_SNAP", "QUALITY_ESTIMATE", "QUALITY_UNREACHABLE"),
+    "etl.referrals": ("KEYS",),
+    "etl.inputs": ("KINDS",),
+    "geodata.roads.model": ("MODES",),
+    "geodata.crs": ("RD_NEW", "WGS84", "LONLAT_TO_RD"),
+}
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("home", sorted(HOMES))
+def test_each_fact_is_assigned_in_its_home_and_in_no_other_module_with_that_value(home: str) -> None:
+    assigned = one_home.assigned_constants(REPO)
+    values = one_home.fact_values({home: HOMES[home]})[home]
+    for name, value in values:
+        assert home in assigned.get(name, {}), f"{name} is not assigned in {home}"
+        elsewhere = {m for m in assigned[name] if m != home and one_home.fact_values({m: (name,)})[m][0][1] == value}
+        assert not elsewhere, f"{home}.{name} is assigned again in {sorted(elsewhere)}"
+
+
+def test_no_module_that_may_import_a_fact_spells_it_again() -> None:
+    found = one_home.facts_spelled_again(REPO, one_home.fact_values(HOMES))
+    assert found == [], "\n".join(found)
+
+
+def test_no_two_modules_assign_the_same_list_mapping_or_colour() -> None:
+    found = one_home.facts_assigned_twice(REPO)
+    assert found == [], "\n".join(found)
+
+
+def test_the_checks_find_a_copied_fact_in_a_synthetic_tree(tmp_path: Path) -> None:
+    files = {
+        "geodata/__init__.py": "",
+        "geodata/low.py": 'LEVELS = ("buurt", "wijk")\n',  # below the home: may not import it, so not a copy
+        "views/__init__.py": "",
+        "views/state.py": 'LEVELS = ("buurt", "wijk")\nINK = "#1a1a1a"\n',
+        "dashboard/__init__.py": "",
+        "dashboard/page.py": 'UNITS = ["wijk", "buurt"]\n\ndef pick(x):\n    return x in ("buurt", "wijk")\n',
+        "dashboard/other.py": 'LINE = {"color": "#1a1a1a"}\nSHADE = "#1a1a1a"\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    facts = {"views.state": [("LEVELS", ("buurt", "wijk")), ("INK", "#1a1a1a")]}
+    spelled = one_home.facts_spelled_again(tmp_path, facts)
+    assert [f.split(" spells ")[0] for f in spelled] == [
+        "dashboard.other (line 1)",
+        "dashboard.other (line 2)",
+        "dashboard.page (line 1)",
+        "dashboard.page (line 4)",
+    ], spelled
+    twice = one_home.facts_assigned_twice(tmp_path)
+    assert len(twice) == 2, twice  # LEVELS in geodata.low and views.state; INK and SHADE
+    assert any("geodata.low.LEVELS" in f and "views.state.LEVELS" in f for f in twice), twice
+    assert any("views.state.INK" in f and "dashboard.other.SHADE" in f for f in twice), twice
+    assert one_home.facts_spelled_again(tmp_path, {"views.state": [("LEVELS", ("buurt", "bu"))]}) == []
+
+
+def test_hotspot_classes_on_the_map_are_the_classes_the_build_writes() -> None:
+    assert tuple(c.value for c in BY_KEY["gi_class"].categories) == GI_CLASSES
+    assert tuple(c.value for c in BY_KEY["change_class"].categories) == GI_CLASSES
+    assert tuple(c.value for c in BY_KEY["lisa_class"].categories) == LISA_CLASSES
+
+
+def test_the_exported_map_draws_the_app_s_outlines_and_highlight() -> None:
+    snapshot = grid_snapshot()
+    lines = [shape["line"] for shape in map_figure(snapshot).layout.shapes if shape.type == "path"]
+    drawn = {(line.color, line.width) for line in lines}
+    assert {tuple(WIJK_OUTLINE), tuple(HIGHLIGHT), tuple(AREA_EDGE)} <= drawn
+    screen = figures.outline_trace([], name="wijken", style=WIJK_OUTLINE)
+    assert (screen.line.color, screen.line.width) == tuple(WIJK_OUTLINE) == ("#1a1a1a", 2.2)

@@ -9,11 +9,12 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
-SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    "natural_breaks": mapclassify.FisherJenks,  # exact Jenks optimum, deterministic
-    "equal_interval": mapclassify.EqualInterval,
-}
+from views.state import DEFAULT_SCHEME, SCHEMES
+
+# In the order of views.state.SCHEMES; natural breaks is the exact Jenks optimum, deterministic.
+CLASSIFIERS = dict(
+    zip(SCHEMES, (mapclassify.Quantiles, mapclassify.FisherJenks, mapclassify.EqualInterval), strict=True)
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Classes:
     lower: float
 
 
-def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+def classify(values: pd.Series, *, scheme: str = DEFAULT_SCHEME, k: int = 5) -> Classes:
     """Classify the non-missing values; fewer distinct values than k gives fewer classes."""
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
     ok = ~np.isnan(v)
@@ -39,13 +40,13 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Cla
     if k_eff <= 1:
         class_of[ok] = 0
         return Classes(scheme, 1, class_of, (float(distinct.max()),), float(distinct.min()))
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown scheme {scheme!r}; choose from {sorted(SCHEMES)}")
+    if scheme not in CLASSIFIERS:
+        raise ValueError(f"unknown scheme {scheme!r}; choose from {sorted(CLASSIFIERS)}")
     with warnings.catch_warnings():
         # Heavy ties (e.g. many zeros) make mapclassify merge classes and say so; the bins below already
         # handle fewer classes than asked, so the warning is expected, not a problem.
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
-        clf = SCHEMES[scheme](v[ok], k=k_eff)
+        clf = CLASSIFIERS[scheme](v[ok], k=k_eff)
     bins = np.unique(np.asarray(clf.bins, dtype="float64"))
     class_of[ok] = np.searchsorted(bins, v[ok], side="left").clip(0, len(bins) - 1)
     return Classes(scheme, len(bins), class_of, tuple(float(b) for b in bins), float(v[ok].min()))

@@ -12,13 +12,13 @@ import plotly.graph_objects as go
 
 from etl.numbers import format_number
 from etl.palette import NO_DATA_COLOUR, SUPPRESSED_COLOUR, LegendEntry, org_colour
+from etl.quality import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
 from etl.rules.teams import describe_location
 from etl.sensitive import MISSING, SUPPRESSED
 from views.classify import Classes, classify
-from views.i18n import Lang, t
+from views.i18n import Lang, t, team_kind_label
 from views.indicators import CATEGORICAL, DIVERGING, SEQUENTIAL, Indicator
-from views.mapstyle import text_font
-from views.values import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_UNREACHABLE
+from views.mapstyle import AREA_EDGE, BACKGROUND, INK, LineStyle, text_font
 
 # z codes below the classes: -2 protected, -1 no data
 Z_SUPPRESSED, Z_MISSING = -2, -1
@@ -179,7 +179,7 @@ def base_layout(*, center: dict[str, float], zoom: float, style: Any) -> dict[st
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": False,
         "uirevision": "keep-view",
-        "paper_bgcolor": "#ffffff",
+        "paper_bgcolor": BACKGROUND,
         "dragmode": "pan",
         "hoverdistance": 8,  # a team marker should not take the hover (and click) of the buurt around it
     }
@@ -199,14 +199,14 @@ def ring_coords(geometries: list[dict[str, Any]]) -> tuple[list[float | None], l
 
 
 def outline_trace(
-    geometries: list[dict[str, Any]], *, name: str, colour: str, width: float, visible: bool = True
+    geometries: list[dict[str, Any]], *, name: str, style: LineStyle, visible: bool = True
 ) -> go.Scattermap:
     lons, lats = ring_coords(geometries)
     return go.Scattermap(
         lon=lons,
         lat=lats,
         mode="lines",
-        line={"width": width, "color": colour},
+        line=style.plotly(),
         hoverinfo="skip",
         name=name,
         visible=visible,
@@ -220,7 +220,7 @@ def label_trace(names: list[str], points: np.ndarray, *, visible: bool = True) -
         lat=points[:, 1].tolist(),
         text=names,
         mode="text",
-        textfont=text_font(size=13, color="#1a1a1a", bold=True),
+        textfont=text_font(size=13, color=INK, bold=True),
         hoverinfo="skip",
         name="wijknamen",
         visible=visible,
@@ -236,7 +236,7 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
         key = f"{org}|{kind}"
         colour = org_colour(org)
         spec = str(kind) != "buurtteam"
-        kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else str(kind)
+        kind_label = team_kind_label(kind, lang)
         hover = [
             f"<b>{n}</b><br>{org} · {kind_label}{loc}<extra></extra>"
             for n, loc in zip(grp["naam"].astype(str), team_location_lines(grp, lang), strict=True)
@@ -249,7 +249,7 @@ def team_traces(teams: pd.DataFrame, *, lang: Lang, visible: set[str]) -> list[g
             "visible": key in visible,
         }
         # A ring under each marker keeps it visible on any fill: white for buurtteams, black for specialists.
-        ring = {"size": 18, "color": "#1a1a1a"} if spec else {"size": 13, "color": "#ffffff"}
+        ring = {"size": 18, "color": INK} if spec else {"size": 13, "color": BACKGROUND}
         traces.append(go.Scattermap(**common, marker=ring, hoverinfo="skip", name=f"{key}|ring"))
         traces.append(
             go.Scattermap(
@@ -304,7 +304,7 @@ def choropleth_figure(
             zmax=coloured.zmax,
             colorscale=coloured.colorscale,
             showscale=False,
-            marker={"line": {"width": 0.6, "color": "#ffffff"}, "opacity": 0.9},
+            marker={"line": AREA_EDGE.plotly(), "opacity": 0.9},
             customdata=customdata(frame),
             hovertemplate=hovertemplate(ind, level, lang),
             name=level,

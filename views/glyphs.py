@@ -85,6 +85,7 @@ def sdf_bytes(inside: np.ndarray, *, oversample: int = OVERSAMPLE) -> np.ndarray
 
 def _open_face(font: Path) -> Any:
     try:
+        # late import: freetype-py is a dev tool (the dev extra), never installed in the runtime image
         import freetype
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise SystemExit(
@@ -103,6 +104,7 @@ def stack_name(font: Path) -> str:
 
 def render_glyph(face: Any, codepoint: int, *, ascender: int) -> Glyph | None:
     """The SDF glyph of ``codepoint`` in ``face`` (char size SIZE·OVERSAMPLE), or None if the font lacks it."""
+    # late import: freetype-py is a dev tool (the dev extra), never installed in the runtime image
     import freetype
 
     index = face.get_char_index(codepoint)

@@ -6,8 +6,8 @@ from typing import Any
 
 from etl.numbers import DEFAULT_LANG as DEFAULT_LANG
 from etl.numbers import Lang as Lang
-from etl.numbers import format_number
-from etl.rules.columns import LOCATION_SOURCES
+from etl.numbers import format_size as format_size
+from etl.rules.columns import LOCATION_SOURCES, TEAM_SOORTEN
 from geodata.network import MODE_NL
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -454,12 +454,9 @@ def t(key: str, lang: Lang = DEFAULT_LANG, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def format_size(n_bytes: int, *, lang: Lang = DEFAULT_LANG) -> str:
-    """A file size as people read it: 2,3 MB / 840,0 kB in Dutch (1 MB = 1024 × 1024 bytes, as the upload limit)."""
-    if n_bytes >= 100 * 1024:
-        whole = n_bytes % (1024 * 1024) == 0
-        return f"{format_number(n_bytes / 1024 / 1024, decimals=0 if whole else 1, lang=lang)} MB"
-    return f"{format_number(max(n_bytes, 1) / 1024, decimals=1, lang=lang)} kB"
+def team_kind_label(kind: object, lang: Lang = DEFAULT_LANG) -> str:
+    """'buurtteam' or 'specialistisch team' in ``lang``; a kind the app does not know, as the file spells it."""
+    return t(f"team_kind_{kind}", lang) if kind in TEAM_SOORTEN else str(kind)
 
 
 def has_label(key: str) -> bool:

@@ -13,8 +13,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from etl import atlas_schema as schema
-from etl.palette import ORG_COLOURS
-from etl.rules.columns import DEFAULT_PROVIDERS
+from etl.palette import (
+    BLUE,
+    BLUISH_GREEN,
+    OKABE_ITO,
+    ORANGE,
+    ORG_COLOURS,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    YELLOW,
+)
+from etl.rules.columns import DEFAULT_PROVIDERS, SOORT_SPECIALIST, TOTAL
 from geodata.network import DEFAULT_MODE
 from geodata.network import MODES as NETWORK_MODES
 
@@ -26,8 +36,7 @@ Aggregate = Literal["sum", "mean_youth", "none"]
 # Colour-blind-safe ramps (ColorBrewer YlGnBu sequential, PuOr diverging), light to dark.
 SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
 DIVERGING = ("#b35806", "#e08214", "#fdb863", "#f7f7f7", "#b2abd2", "#8073ac", "#542788")
-# Okabe–Ito: distinguishable with every common colour-vision deficiency.
-CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
+CATEGORICAL = OKABE_ITO
 # The app lists the default mode first (the one coverage is measured in), then the others in the network's order.
 MODES = (DEFAULT_MODE, *(m for m in NETWORK_MODES if m != DEFAULT_MODE))
 
@@ -120,18 +129,18 @@ _LISA_CLASSES = (
     _NOT_SIGNIFICANT,
 )
 _SEAM = (
-    Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", "#d55e00"),
+    Category("True", "naad: andere aanbieder sneller", "seam: other provider faster", VERMILLION),
     Category("False", "geen naad", "no seam", "#f0f0f0"),
 )
 # Referral routes: Okabe–Ito, the buurtteam green as in Utrecht's model, a tie in yellow.
 ROUTE_CATEGORIES = (
-    Category("buurtteam", "via het buurtteam", "via the buurtteam", "#009e73"),
-    Category("huisarts", "via de huisarts", "via the GP", "#0072b2"),
-    Category("jeugdarts", "via de jeugdarts", "via the youth doctor", "#56b4e9"),
-    Category("save", "via SAVE (jeugdbescherming)", "via SAVE (child protection)", "#d55e00"),
-    Category("medisch_specialist", "via een medisch specialist", "via a medical specialist", "#cc79a7"),
-    Category("overig", "overig of onbekend", "other or unknown", "#e69f00"),
-    Category("gelijk", "gelijk: twee routes even groot", "tie: two routes equally large", "#f0e442"),
+    Category("buurtteam", "via het buurtteam", "via the buurtteam", BLUISH_GREEN),
+    Category("huisarts", "via de huisarts", "via the GP", BLUE),
+    Category("jeugdarts", "via de jeugdarts", "via the youth doctor", SKY_BLUE),
+    Category("save", "via SAVE (jeugdbescherming)", "via SAVE (child protection)", VERMILLION),
+    Category("medisch_specialist", "via een medisch specialist", "via a medical specialist", REDDISH_PURPLE),
+    Category("overig", "overig of onbekend", "other or unknown", ORANGE),
+    Category("gelijk", "gelijk: twee routes even groot", "tie: two routes equally large", YELLOW),
 )
 _TRAVEL_NOTE = (
     "Reistijd vanaf het representatieve punt van de buurt, nooit korter dan de gemiddelde afstand binnen de buurt; "
@@ -207,7 +216,7 @@ REGISTRY: tuple[Indicator, ...] = (
         group="care",
         source="caseloads",
         protection="count",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Aantallen 1–{below} worden als <{threshold} getoond (kleine-aantallenbescherming).",
         note_en="Counts of 1–{below} are shown as <{threshold} (small-count protection).",
     ),
@@ -222,7 +231,7 @@ REGISTRY: tuple[Indicator, ...] = (
         protection="rate",
         count_column="aantal",
         aggregate="mean_youth",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Geen cijfer waar het aantal beschermd is.",
         note_en="No figure where the count is protected.",
     ),
@@ -240,7 +249,7 @@ REGISTRY: tuple[Indicator, ...] = (
         unit_en="%",
         protection="rate",
         aggregate="mean_youth",
-        filters={"soort": "specialistisch"},
+        filters={"soort": SOORT_SPECIALIST},
         note_nl="Aandeel van de jeugdigen in specialistische zorg dat via het buurtteam kwam; beschermd als de aantallen.",
         note_en="Share of the youth in specialist care who came via the buurtteam; protected like the counts.",
     ),
@@ -256,7 +265,7 @@ REGISTRY: tuple[Indicator, ...] = (
         categories=ROUTE_CATEGORIES,
         protection="count",
         aggregate="none",
-        filters={"soort": "specialistisch"},
+        filters={"soort": SOORT_SPECIALIST},
         note_nl="Alleen waar de gepubliceerde aantallen het beslissen; anders beschermd.",
         note_en="Only where the published counts decide it; otherwise protected.",
     ),
@@ -274,7 +283,7 @@ REGISTRY: tuple[Indicator, ...] = (
         unit_en="pp",
         protection="rate",
         aggregate="none",
-        filters={"soort": "specialistisch"},
+        filters={"soort": SOORT_SPECIALIST},
         note_nl="Tussen twee perioden, in procentpunten; paars = meer via het buurtteam.",
         note_en="Between two periods, in percentage points; purple = more via the buurtteam.",
     ),
@@ -289,7 +298,7 @@ REGISTRY: tuple[Indicator, ...] = (
         decimals=1,
         aggregate="none",
         protection="rate",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Empirical Bayes: kleine buurten naar het stadsgemiddelde getrokken.",
         note_en="Empirical Bayes: small buurten pulled towards the city mean.",
     ),
@@ -303,7 +312,7 @@ REGISTRY: tuple[Indicator, ...] = (
         decimals=1,
         aggregate="none",
         protection="rate",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     Indicator(
         "gi_class",
@@ -316,7 +325,7 @@ REGISTRY: tuple[Indicator, ...] = (
         palette="diverging",
         categories=_GI_CLASSES,
         aggregate="none",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     Indicator(
         "lisa_class",
@@ -329,7 +338,7 @@ REGISTRY: tuple[Indicator, ...] = (
         palette="diverging",
         categories=_LISA_CLASSES,
         aggregate="none",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     Indicator(
         "change_rate",
@@ -342,7 +351,7 @@ REGISTRY: tuple[Indicator, ...] = (
         decimals=1,
         aggregate="none",
         protection="rate",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
         note_nl="Tussen twee perioden; paars = toename, oranje = afname.",
         note_en="Between two periods; purple = increase, orange = decrease.",
     ),
@@ -357,7 +366,7 @@ REGISTRY: tuple[Indicator, ...] = (
         palette="diverging",
         categories=_GI_CLASSES,
         aggregate="none",
-        filters={"soort": "totaal"},
+        filters={"soort": TOTAL},
     ),
     # travel, coverage and access
     _travel(

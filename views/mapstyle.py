@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 # Font stacks committed under assets/glyphs/ (views/glyphs.py); use them as a text trace's textfont.family.
 # Plotly defaults map text to "Open Sans Regular", which is not served: a text trace without one of these
@@ -11,8 +11,27 @@ TEXT_FONT = "DejaVu Sans Book"
 TEXT_FONT_BOLD = "DejaVu Sans Bold"
 GLYPHS_PATH = "glyphs/{fontstack}/{range}.pbf"
 BACKGROUND = "#ffffff"
+INK = "#1a1a1a"  # what is drawn over the areas: outlines, area names, the ring of a specialist team
+TEXT_COLOUR = "#222222"  # other text on a map: titles, legend, scale bar
 # Dash's default assets URL; inside the app dashboard.mapstyle passes the one under the served prefix.
 DEFAULT_GLYPHS = "/assets/" + GLYPHS_PATH
+
+
+class LineStyle(NamedTuple):
+    """A line drawn over the areas: colour and width in CSS pixels."""
+
+    color: str
+    width: float
+
+    def plotly(self) -> dict[str, Any]:
+        """As a plotly ``line`` (a new dict each time: plotly may keep and change what it is given)."""
+        return {"color": self.color, "width": self.width}
+
+
+# The lines of the map on screen; the exported maps (reports.mapfig) draw the same, so a PDF looks like the app.
+AREA_EDGE = LineStyle(BACKGROUND, 0.6)  # between the coloured areas
+WIJK_OUTLINE = LineStyle(INK, 2.2)  # the wijken (or gemeenten) over the buurten
+HIGHLIGHT = LineStyle("#cc0000", 4)  # the chosen buurt; its colour also rings the teams a what-if changed
 
 
 def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs: str | None = None) -> dict[str, Any]:
@@ -39,6 +58,6 @@ def map_style(*, tile_url: str | None = None, tile_attribution: str = "", glyphs
     }
 
 
-def text_font(*, size: float = 12, color: str = "#222222", bold: bool = False) -> dict[str, Any]:
+def text_font(*, size: float = 12, color: str = TEXT_COLOUR, bold: bool = False) -> dict[str, Any]:
     """A ``textfont`` for map text traces (Scattermap ``mode="text"``) drawn with the locally served glyphs."""
     return {"family": TEXT_FONT_BOLD if bold else TEXT_FONT, "size": size, "color": color}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.hotspots import CHANGE_TABLE as HOTSPOTS_CHANGE_TABLE
+from etl.hotspots import TABLE as HOTSPOTS_TABLE
 from etl.hotspots import protected_change, protected_hotspots
 from etl.protect import ProtectedCaseloads, protect_caseloads
 from etl.protect_referrals import protect_referrals
@@ -24,8 +26,6 @@ from etl.sensitive import DEFAULT_THRESHOLD, REASON_SUFFIX, SECONDARY, SENSITIVE
 from etl.sensitive import SUPPRESSED_SUFFIX as MARK_SUFFIX
 from views.cache import DiskCache, shared_cache
 
-CASELOAD_TABLES = ("caseloads_buurt", "caseloads_wijk")
-HOTSPOT_TABLES = ("hotspots_buurt", "hotspots_change_buurt")
 # Per published table: the column that marks a suppressed row, per value column ("" = the row mark).
 ROW_MARK = "suppressed"
 SECONDARY_REASONS = (SECONDARY, "secondary")
@@ -47,8 +47,8 @@ def publish_tables(tables: Mapping[str, pd.DataFrame], *, threshold: int | None 
                 out[f"caseloads_{level}"] = frame
         out.update(_publish_referrals(tables, result, threshold=threshold))
     views: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
-        "hotspots_buurt": protected_hotspots,
-        "hotspots_change_buurt": protected_change,
+        HOTSPOTS_TABLE: protected_hotspots,
+        HOTSPOTS_CHANGE_TABLE: protected_change,
     }
     for name, publish in views.items():
         if name in tables:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, urlencode
 
+from etl.numbers import DEFAULT_LANG, LANGS
+from etl.rules.columns import TOTAL
 from geodata.errors import Problem
-from views.classify import SCHEMES
 from views.i18n import Lang
 from views.indicators import BY_KEY, DEFAULT_INDICATOR, MODES
 
-LEVELS = ("buurt", "wijk")
+# The choices of a view, here (not beside mapclassify in views.classify) so the export command's parser can
+# offer them without importing mapclassify: about 3 s of `buurtdekking --help` on the shared 2-core machine.
+UnitLevel = Literal["buurt", "wijk"]  # the units a map or table shows
+LEVELS: tuple[UnitLevel, ...] = get_args(UnitLevel)
+SCHEMES = ("quantiles", "natural_breaks", "equal_interval")  # class schemes, in the order the picker lists them
+DEFAULT_SCHEME = SCHEMES[0]
 MIN_CLASSES, MAX_CLASSES = 3, 7
+DEFAULT_CLASSES = 5
 # Longest value a parameter may have: codes and periods are short; a what-if scenario is a list of steps.
 MAX_VALUE = {"scenario": 4000}
 MAX_OTHER_VALUE = 200
@@ -42,12 +49,12 @@ class ViewState:
     indicator: str = DEFAULT_INDICATOR
     period: str = ""
     mode: str = MODES[0]
-    soort: str = "totaal"
-    scheme: str = "quantiles"
-    k: int = 5
-    level: str = "buurt"
+    soort: str = TOTAL
+    scheme: str = DEFAULT_SCHEME
+    k: int = DEFAULT_CLASSES
+    level: str = LEVELS[0]
     buurt: str = ""
-    lang: Lang = "nl"
+    lang: Lang = DEFAULT_LANG
     scenario: str = ""
 
     def with_(self, **changes: Any) -> ViewState:
@@ -125,7 +132,7 @@ def parse_state(query: dict[str, str] | str) -> tuple[ViewState, list[Problem]]:
             f"choose from {', '.join(SCHEMES)}.",
         ),
         ("level", values.get("level", state.level) in LEVELS, "kies buurt of wijk.", "choose buurt or wijk."),
-        ("lang", values.get("lang", state.lang) in ("nl", "en"), "kies nl of en.", "choose nl or en."),
+        ("lang", values.get("lang", state.lang) in LANGS, "kies nl of en.", "choose nl or en."),
     ]
     for name, ok, nl, en in checks:
         if not ok:

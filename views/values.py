@@ -9,6 +9,8 @@ import pandas as pd
 
 from etl.numbers import format_number
 from etl.protect import SECONDARY_LABEL, suppressed_label
+from etl.quality import QUALITY_ESTIMATE, QUALITY_FAR_SNAP, QUALITY_NETWORK, QUALITY_UNREACHABLE
+from etl.rules.columns import TOTAL
 from etl.sensitive import MISSING, OK, SUPPRESSED
 from views.data import LEVEL_KEYS, AtlasView
 from views.i18n import Lang, t
@@ -19,15 +21,12 @@ PERIOD = "periode"
 SOORT = "soort"
 # How sure a travel figure is (the atlas values of etl.quality), worst last; their labels in views.i18n.
 QUALITY_KEYS = {
-    "network": "quality_network",
-    "estimate (straight line × detour)": "quality_estimate",
-    "network, far snap": "quality_far_snap",
-    "unreachable": "quality_unreachable",
+    QUALITY_NETWORK: "quality_network",
+    QUALITY_ESTIMATE: "quality_estimate",
+    QUALITY_FAR_SNAP: "quality_far_snap",
+    QUALITY_UNREACHABLE: "quality_unreachable",
 }
-_QUALITY_RANK = {"network": 1, "estimate (straight line × detour)": 1, "network, far snap": 2, "unreachable": 3}
-QUALITY_ESTIMATE = "estimate (straight line × detour)"
-QUALITY_FAR_SNAP = "network, far snap"
-QUALITY_UNREACHABLE = "unreachable"
+_QUALITY_RANK = {QUALITY_NETWORK: 1, QUALITY_ESTIMATE: 1, QUALITY_FAR_SNAP: 2, QUALITY_UNREACHABLE: 3}
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Selection:
     level: str = "buurt"
     period: str = ""
     mode: str = MODES[0]
-    soort: str = "totaal"
+    soort: str = TOTAL
 
 
 def _table(view: AtlasView, ind: Indicator, level: str) -> pd.DataFrame | None:
@@ -87,7 +86,7 @@ def soorten_for(view: AtlasView, ind: Indicator) -> list[str]:
         return []
     values = sorted(df[SOORT].dropna().astype(str).unique())
     # totaal first: the default and the sum of the others
-    return sorted(values, key=lambda s: (s != "totaal", s))
+    return sorted(values, key=lambda s: (s != TOTAL, s))
 
 
 def resolve(view: AtlasView, ind: Indicator, sel: Selection) -> Selection:
@@ -108,7 +107,7 @@ def _slice(df: pd.DataFrame, ind: Indicator, sel: Selection) -> pd.DataFrame:
     if PERIOD in out.columns and sel.period:
         out = out[out[PERIOD].astype(str) == sel.period]
     if SOORT in out.columns:
-        out = out[out[SOORT].astype(str) == (sel.soort or ind.filters.get(SOORT, "totaal"))]
+        out = out[out[SOORT].astype(str) == (sel.soort or ind.filters.get(SOORT, TOTAL))]
     return out
 
 

@@ -22,18 +22,22 @@ from dash import (
 
 from dashboard import ids
 from dashboard.components import (
+    control_state,
     current_indicator,
-    dimensions,
     dropdown_labels,
     fieldset,
     indicator_pickers,
+    keep,
     legend,
+    page_view,
+    picker_updates,
+    route_lang,
     scheme_pickers,
+    url_spec,
 )
 from dashboard.detail import detail_panel
 from dashboard.export_ui import export_panel
-from dashboard.paths import atlas_dir, geo_url, map_style_url
-from dashboard.uploads import current_view
+from dashboard.paths import geo_url, map_style_url
 from geodata.errors import InputError
 from views.data import MAX_FEATURES_IN_VIEW, AtlasView
 from views.figures import (
@@ -54,10 +58,11 @@ from views.figures import (
     team_traces,
 )
 from views.geometry import PolygonLayer
-from views.i18n import Lang, aria, t
-from views.indicators import MODES, Indicator
+from views.i18n import Lang, aria, t, team_kind_label
+from views.indicators import Indicator
+from views.mapstyle import HIGHLIGHT, WIJK_OUTLINE
 from views.protection import served_threshold
-from views.state import FIELD_TO_PARAM, ViewState, parse_state
+from views.state import ViewState, parse_state
 from views.values import Selection, indicator_frame, resolve
 
 dash.register_page(__name__, path="/", name="Kaart", title="Kaart · Buurtdekking", order=0)
@@ -106,11 +111,6 @@ def choropleth_patch(
     trace["customdata"] = customdata(frame)
     trace["hovertemplate"] = hovertemplate(ind, level, lang)
     return patch
-
-
-def _view() -> AtlasView:
-    # The shared atlas plus this user's own applied uploads (dashboard/uploads.py), never another user's.
-    return current_view(atlas_dir())
 
 
 def _bbox(relayout: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
@@ -177,8 +177,7 @@ def _layers_options(view: AtlasView, lang: Lang) -> list[dict[str, Any]]:
     options: list[dict[str, Any]] = [{"label": t("layer_wijk_outline", lang), "value": WIJK_LAYER_KEY}]
     for key in team_key_list(view.teams):
         org, kind = key.split("|")
-        kind_label = t(f"team_kind_{kind}", lang) if kind in ("buurtteam", "specialistisch") else kind
-        options.append({"label": f"{org}: {kind_label}", "value": key})
+        options.append({"label": f"{org}: {team_kind_label(kind, lang)}", "value": key})
     return options
 
 
@@ -202,9 +201,9 @@ def build_figure(view: AtlasView, state: ViewState, lang: Lang) -> tuple[Any, li
     wijken = outline_layer(view)
     keys = set(team_key_list(view.teams))
     extra = [
-        outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+        outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), style=WIJK_OUTLINE),
         label_trace(*wijken.labels(None, MAX_LABELS)),
-        outline_trace(_selected_geometries(view, state.buurt), name="selected", colour="#cc0000", width=4),
+        outline_trace(_selected_geometries(view, state.buurt), name="selected", style=HIGHLIGHT),
         *team_traces(view.teams, lang=lang, visible=keys),
     ]
     fig = choropleth_figure(
@@ -265,12 +264,6 @@ def _buurt_options(view: AtlasView, *, search: str = "", selected: str = "") -> 
     ]
 
 
-def _url_spec() -> dict[str, Any]:
-    defaults = ViewState()
-    params = [FIELD_TO_PARAM[f] for _, f in URL_CONTROLS]
-    return {"params": params, "defaults": {FIELD_TO_PARAM[f]: getattr(defaults, f) for _, f in URL_CONTROLS}}
-
-
 def map_spec(fig: Any) -> dict[str, Any]:
     """What assets/map.js draws: the figure's data and layout, and the plotly config of the map."""
     return {**fig.to_plotly_json(), "config": MAP_CONFIG}
@@ -280,7 +273,7 @@ def layout(**query: str) -> html.Div:
     state, _problems = parse_state(query)
     lang = state.lang
     try:
-        view = _view()
+        view = page_view()
     except InputError:
         return html.Div(t("atlas_missing", lang), className="notice", role="alert")
     if state.buurt and state.buurt not in set(view.buurten["buurtcode"]):
@@ -365,13 +358,9 @@ def layout(**query: str) -> html.Div:
             dcc.Store(id=ids.MAP_VIEW),
             dcc.Store(id=ids.MAP_DRAWN),
             dcc.Store(id=ids.MAP_LOD, data=lod),
-            dcc.Store(id=ids.MAP_URL_SINK, data=_url_spec()),
+            dcc.Store(id=ids.MAP_URL_SINK, data=url_spec(URL_CONTROLS)),
         ],
     )
-
-
-def _lang(route: dict[str, Any] | None) -> Lang:
-    return "en" if (route or {}).get("lang") == "en" else "nl"
 
 
 @callback(
@@ -414,42 +403,26 @@ def sync_controls(
     route: Any,
 ) -> tuple[Any, ...]:
     """URL → controls (back/forward, a pasted link) and indicator → the pickers it needs; one owner per value."""
-    view = _view()
-    lang = _lang(route)
-    current = ViewState(
-        indicator=indicator,
-        period=period or "",
-        mode=mode or MODES[0],
-        soort=soort or "totaal",
-        scheme=scheme,
-        k=int(k),
-        level=level,
-        buurt=buurt or "",
-        lang=lang,
-    )
+    view = page_view()
+    lang = route_lang(route)
     if ctx.triggered_id == ids.URL:
         state, _ = parse_state(search or "")
         if state.buurt and state.buurt not in set(view.buurten["buurtcode"]):
             state = state.with_(buurt="")
     else:
-        state = current.with_(indicator=indicator)
-    ind = current_indicator(view, state.indicator)
-    dims = dimensions(view, ind, state, lang)
-
-    def keep(new: Any, old: Any) -> Any:
-        return no_update if new == old else new
-
+        state = control_state(
+            indicator=indicator,
+            period=period,
+            mode=mode,
+            soort=soort,
+            lang=lang,
+            scheme=scheme,
+            k=int(k),
+            level=level,
+            buurt=buurt or "",
+        )
     return (
-        keep(ind.key, indicator),
-        dims.periods,
-        keep(dims.period or None, period),
-        not dims.periods,
-        dims.modes,
-        keep(dims.mode, mode),
-        not dims.modes,
-        dims.soorten,
-        keep(dims.soort or None, soort),
-        not dims.soorten,
+        *picker_updates(view, state, lang, indicator=indicator, period=period, mode=mode, soort=soort),
         keep(state.scheme, scheme),
         keep(state.k, k),
         keep(state.level, level),
@@ -488,10 +461,11 @@ def update_map(
     route: Any,
 ) -> tuple[Any, ...]:
     """Values, classes and legend for the picked indicator; geometry is re-sent only when the level changes."""
-    view = _view()
-    lang = _lang(route)
+    view = page_view()
+    lang = route_lang(route)
     ind = current_indicator(view, indicator)
-    sel = resolve(view, ind, Selection(level, period or "", mode or MODES[0], soort or "totaal"))
+    asked = control_state(indicator=indicator, period=period, mode=mode, soort=soort, lang=lang)
+    sel = resolve(view, ind, Selection(level, asked.period, asked.mode, asked.soort))
     bbox = _bbox(relayout)
     shown, codes = choose_level(view, sel.level, bbox)
     new_lod = {"level": shown, "codes": codes is not None, "n": 0}
@@ -536,7 +510,7 @@ def update_map(
 )
 def toggle_layers(visible: list[str]) -> Patch:
     """Team markers per organisation and kind, and the wijk outlines, switched on and off."""
-    view = _view()
+    view = page_view()
     shown = set(visible or [])
     patch = Patch()
     patch["data"][OUTLINE_TRACE]["visible"] = WIJK_LAYER_KEY in shown
@@ -555,7 +529,7 @@ def toggle_layers(visible: list[str]) -> Patch:
 )
 def search_buurten(search: str | None, selected: str | None) -> Any:
     """Only for an atlas with more buurten than a list can hold: the options matching what was typed."""
-    view = _view()
+    view = page_view()
     if len(view.buurten) <= MAX_BUURT_OPTIONS:
         return no_update
     return _buurt_options(view, search=search or "", selected=selected or "")
@@ -592,14 +566,9 @@ def show_detail(
     buurt: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None, route: Any
 ) -> tuple[Any, Any]:
     """The detail panel of the chosen buurt, and its outline highlighted on the map."""
-    view = _view()
-    state = ViewState(
-        indicator=indicator,
-        period=period or "",
-        mode=mode or MODES[0],
-        soort=soort or "totaal",
-        buurt=buurt or "",
-        lang=_lang(route),
+    view = page_view()
+    state = control_state(
+        indicator=indicator, period=period, mode=mode, soort=soort, lang=route_lang(route), buurt=buurt or ""
     )
     patch = Patch()
     lons, lats = ring_coords(_selected_geometries(view, buurt))

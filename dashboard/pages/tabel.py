@@ -10,19 +10,25 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from dash.dcc.express import send_bytes
 
 from dashboard import ids
-from dashboard.components import current_indicator, dimensions, indicator_pickers
+from dashboard.components import (
+    control_state,
+    current_indicator,
+    indicator_pickers,
+    keep,
+    page_view,
+    picker_updates,
+    route_lang,
+    url_spec,
+)
 from dashboard.export_ui import AREA, export_file, export_panel
-from dashboard.paths import atlas_dir
 from dashboard.public_url import base_url
 from dashboard.session import current_sid, current_store
-from dashboard.uploads import current_view
 from etl.sensitive import OK
 from geodata.errors import InputError
 from views.data import AtlasView
 from views.i18n import Lang, aria, t
-from views.indicators import MODES
 from views.protection import served_threshold
-from views.state import FIELD_TO_PARAM, ViewState, parse_state
+from views.state import LEVELS, ViewState, parse_state
 from views.values import Selection, indicator_frame, resolve
 
 dash.register_page(__name__, path="/tabel", name="Tabel", title="Tabel · Buurtdekking", order=1)
@@ -36,15 +42,6 @@ URL_CONTROLS = (
     (ids.TABLE_LEVEL, "level"),
 )
 COLUMNS = ("name", "code", "wijk", "value", "quality")
-
-
-def _view() -> AtlasView:
-    # The shared atlas plus this user's own applied uploads (dashboard/uploads.py), never another user's.
-    return current_view(atlas_dir())
-
-
-def _lang(route: dict[str, Any] | None) -> Lang:
-    return "en" if (route or {}).get("lang") == "en" else "nl"
 
 
 def table_frame(view: AtlasView, state: ViewState, *, query: str, sort: dict[str, str]) -> tuple[pd.DataFrame, str]:
@@ -131,19 +128,11 @@ def render_table(view: AtlasView, state: ViewState, *, query: str, sort: dict[st
     )
 
 
-def _url_spec() -> dict[str, Any]:
-    defaults = ViewState()
-    return {
-        "params": [FIELD_TO_PARAM[f] for _, f in URL_CONTROLS],
-        "defaults": {FIELD_TO_PARAM[f]: getattr(defaults, f) for _, f in URL_CONTROLS},
-    }
-
-
 def layout(**query: str) -> html.Div:
     state, _ = parse_state(query)
     lang = state.lang
     try:
-        view = _view()
+        view = page_view()
     except InputError:
         return html.Div(t("atlas_missing", lang), className="notice", role="alert")
     sort = {"column": "name", "direction": "ascending"}
@@ -195,7 +184,7 @@ def layout(**query: str) -> html.Div:
             export_panel(view, state, lang),
             html.Div(render_table(view, state, query="", sort=sort), id=ids.TABLE_BODY, **aria(live="polite")),
             dcc.Store(id=ids.TABLE_SORT, data=sort),
-            dcc.Store(id=ids.TABLE_URL_SINK, data=_url_spec()),
+            dcc.Store(id=ids.TABLE_URL_SINK, data=url_spec(URL_CONTROLS)),
             dcc.Download(id=ids.TABLE_DOWNLOAD),
         ],
     )
@@ -204,9 +193,7 @@ def layout(**query: str) -> html.Div:
 def _state(
     indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, lang: Lang
 ) -> ViewState:
-    return ViewState(
-        indicator=indicator, period=period or "", mode=mode or MODES[0], soort=soort or "totaal", level=level, lang=lang
-    )
+    return control_state(indicator=indicator, period=period, mode=mode, soort=soort, lang=lang, level=level)
 
 
 @callback(
@@ -234,29 +221,14 @@ def sync_controls(
     search: str | None, indicator: str, period: str | None, mode: str | None, soort: str | None, level: str, route: Any
 ) -> tuple[Any, ...]:
     """URL → controls (back/forward) and indicator → the pickers it needs."""
-    view = _view()
-    lang = _lang(route)
+    view = page_view()
+    lang = route_lang(route)
     if ctx.triggered_id == ids.URL:
         state, _ = parse_state(search or "")
     else:
         state = _state(indicator, period, mode, soort, level, lang)
-    ind = current_indicator(view, state.indicator)
-    dims = dimensions(view, ind, state, lang)
-
-    def keep(new: Any, old: Any) -> Any:
-        return no_update if new == old else new
-
     return (
-        keep(ind.key, indicator),
-        dims.periods,
-        keep(dims.period or None, period),
-        not dims.periods,
-        dims.modes,
-        keep(dims.mode, mode),
-        not dims.modes,
-        dims.soorten,
-        keep(dims.soort or None, soort),
-        not dims.soorten,
+        *picker_updates(view, state, lang, indicator=indicator, period=period, mode=mode, soort=soort),
         keep(state.level, level),
     )
 
@@ -297,8 +269,8 @@ def update_table(
             sort["direction"] = "descending" if sort.get("direction") == "ascending" else "ascending"
         else:
             sort = {"column": col, "direction": "ascending"}
-    state = _state(indicator, period, mode, soort, level, _lang(route))
-    return render_table(_view(), state, query=query or "", sort=sort), sort
+    state = _state(indicator, period, mode, soort, level, route_lang(route))
+    return render_table(page_view(), state, query=query or "", sort=sort), sort
 
 
 def table_area(view: AtlasView, chosen: str | None) -> str:
@@ -350,10 +322,10 @@ def download(
     """The table as the export writes it (same bytes as `buurtdekking export --format csv`), never raw counts."""
     if not n:
         return no_update, no_update
-    lang = _lang(route)
-    state = _state(indicator, period, mode, soort, level if level in ("buurt", "wijk") else "buurt", lang)
+    lang = route_lang(route)
+    state = _state(indicator, period, mode, soort, level if level in LEVELS else ViewState().level, lang)
     store, sid = current_store(), current_sid()
-    view = _view()
+    view = page_view()
     base = base_url()
     try:
         name, data = table_csv(

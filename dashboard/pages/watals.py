@@ -12,14 +12,14 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.components import dropdown_labels, field, fieldset, legend
+from dashboard.components import dropdown_labels, field, fieldset, legend, route_lang
 from dashboard.paths import atlas_dir, atlas_view, geo_url, map_style_url
 from dashboard.scenario import KINDS as SCENARIO_KINDS
 from dashboard.scenario import OwnTeams, Step, available, change_frame, decode, encode, own_teams, whatif_result
 from dashboard.session import current_sid, current_store
 from etl import atlas_schema as schema
 from etl.numbers import format_minutes, format_number
-from etl.rules.columns import KNOWN_ORGANISATIONS
+from etl.rules.columns import KNOWN_ORGANISATIONS, TEAM_SOORTEN
 from etl.sensitive import MISSING, OK
 from etl.whatif import to_rd
 from geodata.crs import to_wgs84
@@ -28,12 +28,14 @@ from views.data import AtlasView
 from views.figures import base_layout, choropleth_figure, colour_frame, label_trace, outline_trace, team_traces
 from views.i18n import Lang, aria, t
 from views.indicators import MODES, Indicator
+from views.mapstyle import HIGHLIGHT, WIJK_OUTLINE
 from views.protection import served_threshold
 from views.state import parse_state
 
 dash.register_page(__name__, path="/wat-als", name="Wat als?", title="Wat als? · Buurtdekking", order=2)
 
-TARGETS = ("buurtteam", "spec_contract")
+# The travel targets a what-if maps the change of: the buurtteam and the contracted specialist (not "any").
+TARGETS = schema.TARGETS[:2]
 ORGANISATIONS = KNOWN_ORGANISATIONS
 TOP_N = 10
 
@@ -62,10 +64,6 @@ def source_notice(view: AtlasView, teams: OwnTeams | None, lang: Lang) -> html.P
         className="notice notice-ok",
         role="status",
     )
-
-
-def _lang(route: dict[str, Any] | None) -> Lang:
-    return "en" if (route or {}).get("lang") == "en" else "nl"
 
 
 def _change_indicator(target: str, mode: str, lang: Lang) -> Indicator:
@@ -132,7 +130,7 @@ def render_result(
         lang=lang,
         layout=base_layout(center=view.center, zoom=view.zoom, style=map_style_url()),
         extra_traces=[
-            outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), colour="#1a1a1a", width=2.2),
+            outline_trace(list(wijken.geometries), name=t("wijk_outline", lang), style=WIJK_OUTLINE),
             label_trace(list(wijken.names), wijken.label_points),
             _changed_teams(markers, lang),
             *team_traces(markers, lang=lang, visible=keys),
@@ -162,7 +160,7 @@ def _changed_teams(markers: pd.DataFrame, lang: Lang) -> go.Scattermap:
         lon=changed["lon"].tolist(),
         lat=changed["lat"].tolist(),
         mode="markers",
-        marker={"size": 26, "color": "#cc0000"},
+        marker={"size": 26, "color": HIGHLIGHT.color},
         hovertext=[f"{n} ({t('whatif_after', lang).lower()})" for n in changed["naam"].astype(str)],
         hoverinfo="text",
         name="scenario",
@@ -344,7 +342,7 @@ def layout(**query: str) -> html.Div:
             t("whatif_kind", lang),
             dcc.RadioItems(
                 id=ids.WHATIF_KIND,
-                options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in ("buurtteam", "specialistisch")],
+                options=[{"label": t(f"team_kind_{k}", lang), "value": k} for k in TEAM_SOORTEN],
                 value="buurtteam",
                 className="radio",
             ),
@@ -451,7 +449,7 @@ def change_scenario(
     route: Any,
 ) -> tuple[Any, Any, Any]:
     """Apply one step, clear the scenario, or follow the URL (back/forward, a shared link)."""
-    lang = _lang(route)
+    lang = route_lang(route)
     trigger = ctx.triggered_id
     if trigger == ids.URL:
         state, _ = parse_state(search or "")
@@ -499,7 +497,7 @@ def change_scenario(
 )
 def show_result(scenario: str, mode: str, target: str, route: Any) -> tuple[Any, Any, Any]:
     """The change map, summary and gainers/losers of the scenario (recomputed from the cached cost structure)."""
-    lang = _lang(route)
+    lang = route_lang(route)
     view = _view()
     try:
         return render_result(view, scenario or "", target, mode, lang, _own())

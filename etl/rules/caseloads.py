@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from etl.numbers import format_count
 from etl.rules.base import Context, Hit, each, rule
 from etl.rules.columns import (
     CARE_TYPES,
@@ -376,8 +377,8 @@ def count_too_large(ctx: Context) -> Iterator[Hit]:
             column,
             {
                 "value": ctx.text(column).iat[i][:40],
-                "max_nl": f"{MAX_COUNT:,}".replace(",", "."),
-                "max_en": f"{MAX_COUNT:,}",
+                "max_nl": format_count(MAX_COUNT, lang="nl"),
+                "max_en": format_count(MAX_COUNT, lang="en"),
             },
         )
 

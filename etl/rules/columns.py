@@ -5,7 +5,8 @@ from __future__ import annotations
 CARE_TYPES = ("buurtteam", "specialistisch", "verblijf", "jeugdbescherming")
 TOTAL = "totaal"
 SOORTEN_CASELOAD = (*CARE_TYPES, TOTAL)
-TEAM_SOORTEN = ("buurtteam", "specialistisch")
+TEAM_SOORTEN = CARE_TYPES[:2]  # the kinds of team: the two care types a team gives
+SOORT_BUURTTEAM, SOORT_SPECIALIST = TEAM_SOORTEN
 KNOWN_ORGANISATIONS = ("Lokalis", "KOOS", "Spoor030")
 DEFAULT_PROVIDERS = ("KOOS", "Spoor030")
 

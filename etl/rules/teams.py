@@ -7,19 +7,17 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from etl.rules import addresses
 from etl.rules.base import Context, Hit, each, rule
 from etl.rules.columns import KNOWN_ORGANISATIONS, LOCATION_SOURCES, TEAM_SOORT_VALUES
 from geodata.codes import name_key
-from geodata.crs import RD_BOUNDS
+from geodata.crs import LONLAT_TO_RD, RD_BOUNDS
 from geodata.postcodes import parse_huisnummer
 
 # The Netherlands in WGS84, generously: to tell a swapped lat/lon from a point abroad.
 NL_LAT = (50.6, 53.7)
 NL_LON = (3.2, 7.3)
-_TO_RD = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
 _SOORT = {name_key(v): canonical for canonical, values in TEAM_SOORT_VALUES.items() for v in values}
 _ORG = {name_key(o): o for o in KNOWN_ORGANISATIONS}
 NUMERIC = ("lat", "lon", "x", "y", "capaciteit_fte", "max_caseload")
@@ -82,7 +80,7 @@ def team_locations(ctx: Context) -> pd.DataFrame:
     if ctx.has("lat") and ctx.has("lon"):
         lat, lon, ok = _latlon(ctx)
         if ok.any():
-            ex, ey = _TO_RD.transform(lon[ok].to_numpy(), lat[ok].to_numpy())
+            ex, ey = LONLAT_TO_RD.transform(lon[ok].to_numpy(), lat[ok].to_numpy())
             x[ok], y[ok], source[ok] = ex, ey, "latlon"
     # Address and postcode rank between the coordinates and the buurtcode (set above, before x/y and lat/lon).
     exact = source.isin(["latlon", "rd"]).fillna(False).astype(bool)

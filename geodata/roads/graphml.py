@@ -35,7 +35,8 @@ from geodata.roads.osm_tags import file_rules
 
 
 def _load(path: Path) -> Any:
-    import networkx as nx  # only when a GraphML file is read: importing it takes a while
+    # late import: networkx, ~2 s of -X importtime under load on the shared 2-core machine, only when a GraphML file is read
+    import networkx as nx
 
     try:
         graph = nx.read_graphml(path, node_type=str, force_multigraph=True)

@@ -43,6 +43,7 @@ def read_osm(path: str | os.PathLike[str], *, bbox: tuple[float, float, float, f
     Ways are cut where a node has no location (it lies outside the extract). Tag combinations repeat a
     lot, so their rules are worked out once each.
     """
+    # late import: osmium (its C++ library), ~0.3 s of -X importtime under load on the shared 2-core machine, only for an OSM file
     import osmium
 
     p = Path(path)

@@ -41,12 +41,9 @@ _MAXSPEED_NAMED: Mapping[str, float] = {
     "walk": 15.0,
 }
 
-_CAR_HIGHWAYS = frozenset(
+# The ordinary roads every mode may use; each mode adds the classes only it may use.
+_SHARED_HIGHWAYS = frozenset(
     {
-        "motorway",
-        "motorway_link",
-        "trunk",
-        "trunk_link",
         "primary",
         "primary_link",
         "secondary",
@@ -60,47 +57,9 @@ _CAR_HIGHWAYS = frozenset(
         "road",
     }
 )
-_BIKE_HIGHWAYS = frozenset(
-    {
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "residential",
-        "living_street",
-        "service",
-        "road",
-        "track",
-        "cycleway",
-        "path",
-    }
-)
-_WALK_HIGHWAYS = frozenset(
-    {
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "residential",
-        "living_street",
-        "service",
-        "road",
-        "track",
-        "cycleway",
-        "path",
-        "footway",
-        "pedestrian",
-        "steps",
-        "bridleway",
-        "corridor",
-    }
-)
+_CAR_HIGHWAYS = _SHARED_HIGHWAYS | {"motorway", "motorway_link", "trunk", "trunk_link"}
+_BIKE_HIGHWAYS = _SHARED_HIGHWAYS | {"track", "cycleway", "path"}
+_WALK_HIGHWAYS = _BIKE_HIGHWAYS | {"footway", "pedestrian", "steps", "bridleway", "corridor"}
 ROUTABLE_HIGHWAYS = _CAR_HIGHWAYS | _BIKE_HIGHWAYS | _WALK_HIGHWAYS
 # Roads where a mode is barred by class, but an explicit tag may still open them.
 _OPENABLE = {
