@@ -1,7 +1,7 @@
 """Virtual planners for the load benchmark: asyncio + httpx, one cookie session each, replaying recorded actions.
 
-A planner opens the map page, then does every recorded action once (so that a short run sees each kind of
-request), then picks actions at random by ``WEIGHTS``, with a think time between actions. Each action is sent
+A planner opens the map page, then picks actions at random by ``WEIGHTS`` (with ``tour``, every recorded action
+once first, so that a short run sees each kind of request), with a think time between actions. Each action is sent
 as it was recorded (bench/load_capture.py): wave after wave, the requests of one wave together. With several
 hosts the requests go to them in turn (round robin), as a balancer without sticky sessions would send them.
 """
@@ -142,10 +142,11 @@ async def planner(
     until: float,
     think: tuple[float, float],
     seed: int,
+    tour: bool,
 ) -> None:
-    """One person at the dashboard until ``until`` (monotonic): the page, every action once, then at random.
+    """One person at the dashboard until ``until`` (monotonic): the page, then actions at random.
 
-    The first round of every action is finished even after ``until``, so that a short run sees every kind."""
+    With ``tour`` every action once first, finished even after ``until``, so that a short run sees every kind."""
     rng = random.Random(seed * 1000 + n)
     await asyncio.sleep(rng.uniform(0, think[1]))  # people do not all arrive in the same millisecond
     kinds = [k for k in WEIGHTS if actions.get(k)]
@@ -153,9 +154,9 @@ async def planner(
     async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as client:
         for waves in actions["load"]:
             await do_action(client, balancer, "load", waves, stats)
-        tour = [k for k in TOUR if k in kinds]  # done whole even past the deadline: every kind is seen
-        while tour or time.monotonic() < until:
-            name = tour.pop(0) if tour else rng.choices(kinds, weights=[WEIGHTS[k] for k in kinds])[0]
+        first = [k for k in TOUR if k in kinds] if tour else []
+        while first or time.monotonic() < until:
+            name = first.pop(0) if first else rng.choices(kinds, weights=[WEIGHTS[k] for k in kinds])[0]
             # Switches and clicks in the order recorded: each switch's payload is the one sent after the one before.
             variants = actions[name]
             waves = variants[turn[name] % len(variants)]
@@ -172,13 +173,17 @@ async def run_planners(
     duration_s: float,
     think: tuple[float, float] = (0.5, 1.5),
     seed: int = 1,
+    tour: bool = False,
 ) -> Stats:
     """``users`` planners against ``urls`` for ``duration_s`` seconds (each finishes the action it is in)."""
     stats = Stats()
     balancer = Balancer(urls)
     until = time.monotonic() + duration_s
     await asyncio.gather(
-        *(planner(n, balancer, scenario["actions"], stats, until=until, think=think, seed=seed) for n in range(users))
+        *(
+            planner(n, balancer, scenario["actions"], stats, until=until, think=think, seed=seed, tour=tour)
+            for n in range(users)
+        )
     )
     stats.stopped = time.monotonic()
     return stats

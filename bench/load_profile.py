@@ -31,9 +31,14 @@ def replay(client: Any, request: dict[str, Any]) -> tuple[int, int]:
     return resp.status_code, len(resp.get_data())
 
 
-def costs(atlas: Path, action: str, *, rounds: int, profile: str | None) -> dict[str, Any]:
-    """Median CPU and wall ms and response bytes per request kind of ``action``, over ``rounds`` replays."""
+def costs(atlas: Path, action: str, *, rounds: int, profile: str | None, cold: bool = False) -> dict[str, Any]:
+    """Median CPU and wall ms and response bytes per request kind of ``action``, over ``rounds`` replays.
+
+    ``cold``: what the view keeps for later requests (views.data.Memo) is dropped before each one, so every
+    request computes its answer afresh, as the first to ask for that buurt or indicator does.
+    """
     from dashboard.app import create_app
+    from views.data import get_view
 
     app = create_app(atlas)
     client = app.server.test_client()
@@ -51,6 +56,9 @@ def costs(atlas: Path, action: str, *, rounds: int, profile: str | None) -> dict
         profiler = Profiler(interval=0.0005)
     for _ in range(rounds):
         for r in requests:
+            memo = getattr(get_view(atlas), "memo", None)  # None before the views kept anything
+            if cold and memo is not None:
+                memo.clear()
             profiling = profiler is not None and r["kind"] == profile
             if profiling and profiler is not None:
                 profiler.start()
@@ -84,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--action", default="switch", help="recorded action to replay (switch, buurt, whatif, …)")
     parser.add_argument("--rounds", type=int, default=5, help="replays of every recorded variant (5)")
     parser.add_argument("--profile", metavar="KIND", help="print pyinstrument's call tree for this request kind")
+    parser.add_argument("--cold", action="store_true", help="every request computes afresh (nothing kept between)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-load-profile-") as tmp:
         atlas = args.atlas
@@ -92,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 
             atlas = Path(tmp) / "atlas"
             run_build(BuildOptions(progress=False), atlas)
-        result = costs(atlas, args.action, rounds=args.rounds, profile=args.profile)
-    print(f"| {args.action}: request | n | CPU ms (median) | wall ms | response bytes |")
+        result = costs(atlas, args.action, rounds=args.rounds, profile=args.profile, cold=args.cold)
+    print(
+        f"| {args.action}{' (cold)' if args.cold else ''}: request | n | CPU ms (median) | wall ms | response bytes |"
+    )
     print("|---|---:|---:|---:|---:|")
     for kind, row in result.items():
         print(f"| {kind} | {row['n']} | {row['cpu_ms']} | {row['wall_ms']} | {row['bytes']} |")

@@ -72,7 +72,7 @@ def test_planners_get_no_errors_and_every_kind_is_seen(default_atlas: Path, tmp_
     recorded = {r["kind"] for actions in scenario["actions"].values() for a in actions for w in a for r in w}
     assert set(MAP_CALLBACKS) <= recorded
     with hosts(default_atlas, n=n_hosts, workers=1, work=tmp_path) as served:
-        stats = run([url for url, _ in served], scenario, users=2, duration_s=3, think=(0.05, 0.1), seed=3)
+        stats = run([url for url, _ in served], scenario, users=2, duration_s=3, think=(0.05, 0.1), seed=3, tour=True)
     assert dict(stats.errors) == {}, stats.examples
     assert set(stats.ms) >= recorded | {f"action:{name}" for name in scenario["actions"]}
     report = {"date": "-", "commit": "-", "cpus": 2, "users": 2, "duration_s": 3, "think_s": [0.05, 0.1]}
