@@ -98,7 +98,10 @@ class AtlasView:
         return self.gemeenten
 
     def gemeente_name(self) -> str:
-        return ", ".join(sorted(set(self.buurten["gemeentenaam"].dropna().astype(str))))
+        # Kept: every map update names the gemeente in the map's text alternative.
+        return self.memo.get(
+            ("gemeente_name",), lambda: ", ".join(sorted(set(self.buurten["gemeentenaam"].dropna().astype(str))))
+        )
 
     def is_demo(self) -> bool:
         """True when any layer holds fictitious demo data (the UI then says so)."""
