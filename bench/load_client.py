@@ -114,9 +114,11 @@ async def send(client: httpx.AsyncClient, balancer: Balancer, request: dict[str,
             resp = await _request(client, base, request)
         except (httpx.RemoteProtocolError, httpx.ReadError):
             # The server closed an idle kept-alive connection just as it was reused (gunicorn keeps them 2 s):
-            # a browser sends the request again on a new one, and so do we, once, counting it.
+            # a browser sends the request again on a new one, and so do we, once, counting it. A new client
+            # with the same cookies: the pool could hand out another connection the server is closing.
             stats.retries[request["kind"]] += 1
-            resp = await _request(client, base, request)
+            async with httpx.AsyncClient(timeout=TIMEOUT_S, cookies=client.cookies) as fresh:
+                resp = await _request(fresh, base, request)
         ms = (time.perf_counter() - started) * 1000
         stats.bytes_in += len(resp.content)
         stats.add(request["kind"], ms, _problem(resp, request))
