@@ -79,7 +79,15 @@ def _protected_figures(view: AtlasView, state: ViewState, code: str, lang: Lang)
 
 
 def detail_panel(view: AtlasView, state: ViewState, lang: Lang) -> list[Any]:
-    """Everything about ``state.buurt``; a short hint when no buurt is chosen."""
+    """Everything about ``state.buurt``; a short hint when no buurt is chosen.
+
+    Made once per view and state (views.data.Memo): every indicator switch asks for it again, and everyone
+    looking at the same buurt and indicator gets the same panel (about a tenth of a second of pandas each).
+    """
+    return list(view.memo.get(("detail_panel", state, lang), lambda: _detail_panel(view, state, lang)))
+
+
+def _detail_panel(view: AtlasView, state: ViewState, lang: Lang) -> list[Any]:
     code = state.buurt
     match = view.buurten[view.buurten["buurtcode"] == code] if code else view.buurten.iloc[0:0]
     if match.empty:

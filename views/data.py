@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -18,11 +21,54 @@ from views.protection import manifest_threshold, publish_tables_cached
 
 # More features than this in view and the map shows the next coarser level (national scale stays fast).
 MAX_FEATURES_IN_VIEW = 2000
+# What one view keeps of its derived results, in rows of the frames kept (a national indicator frame is 14,000):
+# enough for every indicator slice of a city, a few dozen of a national atlas.
+MEMO_BUDGET_ROWS = 400_000
+T = TypeVar("T")
 LEVEL_KEYS = {
     "buurt": ("buurtcode", "buurtnaam"),
     "wijk": ("wijkcode", "wijknaam"),
     "gemeente": ("gemeentecode", "gemeentenaam"),
 }
+
+
+class Memo:
+    """Results derived from one view, kept for the next request that asks the same; least recently used go first.
+
+    The shared view lives as long as its worker, so every user's requests share what it keeps. A session's own
+    view (``dataclasses.replace`` of it, with their uploads) starts with an empty one: nothing leaks between them.
+    """
+
+    def __init__(self, budget: int = MEMO_BUDGET_ROWS) -> None:
+        self.budget = budget
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._used = 0
+        self._lock = threading.Lock()  # gunicorn's threads share the view
+
+    def get(self, key: Hashable, compute: Callable[[], T], *, cost: int = 1) -> T:
+        """The value kept under ``key``, else ``compute()`` kept at ``cost`` (rows) within the budget."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found[0]  # type: ignore[no-any-return]
+        value = compute()  # outside the lock: two threads may compute the same value once each, never wrongly
+        with self._lock:
+            if cost <= self.budget and key not in self._items:
+                self._items[key] = (value, cost)
+                self._used += cost
+                while self._used > self.budget:
+                    _, (_, gone) = self._items.popitem(last=False)
+                    self._used -= gone
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._used = 0
 
 
 @dataclass(frozen=True)
@@ -40,6 +86,8 @@ class AtlasView:
     layers: dict[str, PolygonLayer]  # buurt, wijk and (several gemeenten) gemeente
     center: dict[str, float]
     zoom: float
+    # Not an argument, so dataclasses.replace (a session's view with its uploads) gives the copy a fresh one.
+    memo: Memo = field(default_factory=Memo, init=False, repr=False, compare=False)
 
     def frame(self, level: str) -> pd.DataFrame:
         """The attribute frame of a level (gemeente is derived from the buurten)."""
@@ -50,7 +98,10 @@ class AtlasView:
         return self.gemeenten
 
     def gemeente_name(self) -> str:
-        return ", ".join(sorted(set(self.buurten["gemeentenaam"].dropna().astype(str))))
+        # Kept: every map update names the gemeente in the map's text alternative.
+        return self.memo.get(
+            ("gemeente_name",), lambda: ", ".join(sorted(set(self.buurten["gemeentenaam"].dropna().astype(str))))
+        )
 
     def is_demo(self) -> bool:
         """True when any layer holds fictitious demo data (the UI then says so)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from etl.rules.columns import TOTAL
 from etl.sensitive import MISSING, OK, SUPPRESSED
 from views.data import LEVEL_KEYS, AtlasView
 from views.i18n import Lang, t
-from views.indicators import MODES, REGISTRY, Indicator
+from views.indicators import BY_KEY, MODES, REGISTRY, Indicator
 from views.protection import served_threshold, suppression
 
 PERIOD = "periode"
@@ -27,6 +29,7 @@ QUALITY_KEYS = {
     QUALITY_UNREACHABLE: "quality_unreachable",
 }
 _QUALITY_RANK = {QUALITY_NETWORK: 1, QUALITY_ESTIMATE: 1, QUALITY_FAR_SNAP: 2, QUALITY_UNREACHABLE: 3}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,14 @@ class Selection:
     period: str = ""
     mode: str = MODES[0]
     soort: str = TOTAL
+
+
+def _kept(view: AtlasView, what: str, ind: Indicator, key: Hashable, compute: Callable[[], T], *, cost: int = 1) -> T:
+    """``compute()`` once per view, ``what`` and key (views.data.Memo); for an indicator outside the registry
+    (made on the fly, so its key may not say what it is) every time."""
+    if BY_KEY.get(ind.key) is not ind:
+        return compute()
+    return view.memo.get((what, ind.key, key), compute, cost=cost)
 
 
 def _table(view: AtlasView, ind: Indicator, level: str) -> pd.DataFrame | None:
@@ -54,6 +65,10 @@ def _column_present(df: pd.DataFrame | None, column: str) -> bool:
 
 def is_available(view: AtlasView, ind: Indicator, *, level: str = "buurt") -> bool:
     """The atlas has this indicator at this level (for any mode); protected tables are only there once protected."""
+    return _kept(view, "available", ind, level, lambda: _is_available(view, ind, level=level))
+
+
+def _is_available(view: AtlasView, ind: Indicator, *, level: str) -> bool:
     df = _table(view, ind, level)
     if df is None and level == "wijk" and ind.aggregate != "none":
         df = _table(view, ind, "buurt")  # a wijk value can be aggregated from the buurten
@@ -67,6 +82,10 @@ def available(view: AtlasView, *, level: str = "buurt") -> list[Indicator]:
 
 
 def modes_for(view: AtlasView, ind: Indicator) -> list[str]:
+    return list(_kept(view, "modes", ind, "", lambda: _modes_for(view, ind)))
+
+
+def _modes_for(view: AtlasView, ind: Indicator) -> list[str]:
     if not ind.has_modes:
         return []
     df = _table(view, ind, "buurt")
@@ -74,6 +93,10 @@ def modes_for(view: AtlasView, ind: Indicator) -> list[str]:
 
 
 def periods_for(view: AtlasView, ind: Indicator) -> list[str]:
+    return list(_kept(view, "periods", ind, "", lambda: _periods_for(view, ind)))
+
+
+def _periods_for(view: AtlasView, ind: Indicator) -> list[str]:
     df = _table(view, ind, "buurt")
     if df is None or PERIOD not in df.columns:
         return []
@@ -81,6 +104,10 @@ def periods_for(view: AtlasView, ind: Indicator) -> list[str]:
 
 
 def soorten_for(view: AtlasView, ind: Indicator) -> list[str]:
+    return list(_kept(view, "soorten", ind, "", lambda: _soorten_for(view, ind)))
+
+
+def _soorten_for(view: AtlasView, ind: Indicator) -> list[str]:
     df = _table(view, ind, "buurt")
     if df is None or SOORT not in df.columns:
         return []
@@ -232,8 +259,14 @@ def indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: La
     """Per code: name, value (NaN where suppressed), status and the text a user sees; for a travel figure also
     ``quality`` (how sure it is, an etl.quality value) and ``quality_text`` (its label), empty where no value.
 
-    This is the only way values reach a page: hover, table, legend breaks and detail panel all read it.
+    This is the only way values reach a page: hover, table, legend breaks and detail panel all read it. Made
+    once per view and slice, then shared by every request (a copy each, which the caller may change).
     """
+    rows = len(view.frame(sel.level))
+    return _kept(view, "frame", ind, (sel, lang), lambda: _indicator_frame(view, ind, sel, lang=lang), cost=rows).copy()
+
+
+def _indicator_frame(view: AtlasView, ind: Indicator, sel: Selection, *, lang: Lang) -> pd.DataFrame:
     code, name = LEVEL_KEYS[sel.level]
     frame = view.frame(sel.level)
     vals = level_values(view, ind, sel)
