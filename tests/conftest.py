@@ -20,11 +20,9 @@ from shapely.geometry import box
 from etl import config
 from etl.settings import EtlSettings
 
-# Fixtures of external engines, each in its own module beside this one (tests/ is on sys.path, not a package).
-pytest_plugins = ["engines_redis"]
-
-# Fixtures kept in their own modules (tests/ is on sys.path, not a package).
-pytest_plugins = ["engines_pg"]
+# Fixtures of the external engines (a throw-away Redis and PostgreSQL/PostGIS), each in its own module beside
+# this one (tests/ is on sys.path, not a package).
+pytest_plugins = ["engines_redis", "engines_pg"]
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
