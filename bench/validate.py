@@ -48,9 +48,11 @@ def reference() -> tuple[Any, str]:
     """The boundaries files are checked against: the default ones of the data directory, else a synthetic grid."""
     from etl import config
     from etl.rules.reference import CareReference
-    from etl.settings import EtlSettings
 
-    data_dir = EtlSettings.from_environ().data_dir
+    # This also runs inside the baseline tree, whose etl may have no settings module: the data directory is the
+    # one the parent process put in the environment, else the tree's own default.
+    explicit = os.environ.get(config.DATA_ENV)
+    data_dir = Path(explicit) if explicit else config.data_dir()
     if (data_dir / config.DEFAULT_BOUNDARIES).exists():
         from etl.rules.check import load_reference
 

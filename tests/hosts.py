@@ -26,6 +26,8 @@ from typing import Any
 
 from conftest import ARTIFACTS, REPO, free_port
 
+from etl.store import open_store
+
 DEPLOY_NGINX = REPO / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # The flags of `make run` (and of the Dockerfile's CMD); only the bind address and the worker count vary here.
@@ -57,9 +59,30 @@ def redis_state(redis_url: str, atlas: Path) -> dict[str, str]:
     }
 
 
+def copy_atlas(atlas: Path, location: str) -> str:
+    """The atlas directory ``atlas`` written into the store at ``location`` (its layers, manifest and files)."""
+    source = open_store(atlas)
+    manifest = source.manifest()
+    files = {name: source.read_file(name) for name in manifest.get("files") or {}}
+    return open_store(location).write_atlas(dict(source.read_atlas().layers), manifest, files=files)
+
+
+def postgis_state(urls: tuple[str, str], atlas: Path) -> dict[str, str]:
+    """The full several-hosts set-up: the atlas in one PostGIS schema, sessions and the back-off in one Redis, one
+    secret key; no host has an atlas directory or a session directory another host can see."""
+    redis_url, postgis_url = urls
+    env = redis_state(redis_url, atlas)
+    del env["BUURTDEKKING_ATLAS"]
+    return {**env, "BUURTDEKKING_STORE": copy_atlas(atlas, f"{postgis_url}?schema=two_hosts")}
+
+
 # The shared-state backends the hosts are tested on: name → the environment every host gets, from the place of
 # the shared state (a directory, or the URL of the test's Redis) and the atlas.
-BACKENDS: dict[str, Callable[[Any, Path], dict[str, str]]] = {"directory": directory_state, "redis": redis_state}
+BACKENDS: dict[str, Callable[[Any, Path], dict[str, str]]] = {
+    "directory": directory_state,
+    "redis": redis_state,
+    "postgis": postgis_state,
+}
 
 
 def wait_healthy(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:

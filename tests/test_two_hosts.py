@@ -28,6 +28,9 @@ def shared_state_env(
     """The environment all hosts share (and nothing else is shared between them)."""
     if request.param == "redis":
         return BACKENDS["redis"](request.getfixturevalue("redis_url"), atlas)
+    if request.param == "postgis":
+        urls = (request.getfixturevalue("redis_url"), request.getfixturevalue("postgis_url"))
+        return BACKENDS["postgis"](urls, atlas)
     return BACKENDS[request.param](tmp_path_factory.mktemp(f"shared-{request.param}"), atlas)
 
 
