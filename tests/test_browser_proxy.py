@@ -1,4 +1,7 @@
-"""The map through nginx (deploy/nginx.conf) in front of two gunicorn hosts, in headless Chromium."""
+"""The map through nginx (deploy/nginx.conf) in front of two gunicorn hosts, in headless Chromium.
+
+The topology of docker-compose.yml, from Debian's processes (no container engine runs here): the Utrecht atlas in
+one PostGIS schema, sessions in one Redis, nginx in front of two app hosts."""
 
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def hosts(default_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Host, Host]]:
-    env = BACKENDS["directory"](tmp_path_factory.mktemp("shared"), default_atlas)
+def hosts(
+    default_atlas: Path, tmp_path_factory: pytest.TempPathFactory, redis_url: str, postgis_url: str
+) -> Iterator[tuple[Host, Host]]:
+    env = BACKENDS["postgis"]((redis_url, postgis_url), default_atlas)
     started: list[Host] = []
     try:
         for name in ("a", "b"):
