@@ -110,7 +110,15 @@ def labels_app() -> Iterator[str]:
     from dash import Dash, dcc
     from werkzeug.serving import make_server
 
-    app = Dash(__name__, assets_folder=str(REPO / "assets"), serve_locally=True, url_base_pathname=PREFIX)
+    # Our assets folder for the glyphs and styles, without the app's scripts: they expect the page create_app
+    # builds (its Dash-internals script first, our plotly.js bundle), which this bare app is not.
+    app = Dash(
+        __name__,
+        assets_folder=str(REPO / "assets"),
+        assets_ignore=r".*\.js$",
+        serve_locally=True,
+        url_base_pathname=PREFIX,
+    )
     # Built after the app exists, so the style's glyph URL carries the app's path prefix.
     app.layout = lambda: dcc.Graph(id="kaart", figure=labels_figure(), style={"height": "720px"})
     app.server.add_url_rule(f"{PREFIX}tiles/<int:z>/<int:x>/<int:y>.png", "tile", _tile)
