@@ -12,7 +12,6 @@ import json
 import math
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -21,25 +20,13 @@ import redis
 from dashboard.errors import ConfigError
 from dashboard.ratelimit import LimitSettings
 from dashboard.session import check_slot, session_digest
-from dashboard.settings import AppSettings
+from dashboard.settings import AppSettings, redacted
 
 REDIS_ENV = "BUURTDEKKING_REDIS"
 NAMESPACE = "buurtdekking"
 # A request waits at most this long for Redis before it fails (and the page shows its error notice).
 CONNECT_TIMEOUT_S = 2.0
 SOCKET_TIMEOUT_S = 5.0
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "…"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 def connect(url: str) -> redis.Redis:

@@ -295,7 +295,7 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     if not ok:
         raise _refuse(
             name,
-            _redacted(raw),
+            redacted(raw),
             "geen Redis-adres; verwacht redis://host:poort/db, rediss://… of unix://pad",
             "not a Redis address; expected redis://host:port/db, rediss://… or unix://path",
         )
@@ -308,15 +308,13 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     return raw
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:
-        parts = urlsplit(url)
+        password = urlsplit(url).password
     except ValueError:
         return "…"
-    if parts.password is None:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+    return url if password is None else url.replace(f":{password}@", ":***@", 1)
 
 
 def normalise_prefix(raw: str, *, source: str = "BUURTDEKKING_URL_PREFIX") -> str:

@@ -302,6 +302,7 @@ def test_logins_and_trips_are_logged_without_names_or_passwords(
 @pytest.mark.slow
 def test_two_gunicorn_workers_share_the_back_off(tmp_path: Path) -> None:
     import os
+    import socket
     import subprocess
     import time
     import urllib.error
@@ -336,6 +337,12 @@ def test_two_gunicorn_workers_share_the_back_off(tmp_path: Path) -> None:
             err.close()
             return err.code, err.headers.get("Retry-After")
 
+    def stall() -> socket.socket:
+        """A connection with half a request: the sync worker that accepts it waits for the rest."""
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(b"GET /assets/logo.svg HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        return sock
+
     try:
         deadline = time.monotonic() + 120
         while True:  # both workers up: each logs its boot; any answer (a 401) means one listens
@@ -348,11 +355,20 @@ def test_two_gunicorn_workers_share_the_back_off(tmp_path: Path) -> None:
                     pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.25)
+        # Two sync workers answer one request at a time each, and the kernel may hand every connection to the same
+        # one. A half-sent request holds one worker, so the next attempt is answered by the other; holding that one
+        # in turn and releasing the first makes the attempts alternate between the workers.
+        held = stall()
         answers, times = [], []
         for _ in range(30):
             sent = time.monotonic()
             answers.append(status(WRONG))
             times.append((sent, time.monotonic()))
+            other = stall()
+            time.sleep(0.05)  # taken by the worker that just answered, before the held one is let go
+            held.close()
+            held = other
+        held.close()
         sent = time.monotonic()
         right = status(PASSWORD)
         right_time = (sent, time.monotonic())
